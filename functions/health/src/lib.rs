@@ -1,0 +1,159 @@
+//! `GET /api/health`: is every dependency this backend needs reachable right now? Checks run in
+//! parallel, each with a short deadline, and the answer names what is down (503) or says all is up.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use shared::db::Database;
+use shared::platform::Platform;
+use shared::web::json_response;
+
+/// Each check gets this long; a slow dependency counts as down.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub struct State {
+    db: Database,
+    dynamodb: aws_sdk_dynamodb::Client,
+    sqs: aws_sdk_sqs::Client,
+    secrets: aws_sdk_secretsmanager::Client,
+    tables: Vec<String>,
+    queues: Vec<String>,
+    secret_id: String,
+}
+
+impl State {
+    pub fn new(platform: &Platform) -> Self {
+        let s = &platform.settings;
+        Self {
+            db: platform.db.clone(),
+            dynamodb: platform.aws.dynamodb.clone(),
+            sqs: platform.aws.sqs.clone(),
+            secrets: platform.aws.secrets.clone(),
+            tables: vec![
+                s.tables.idempotency.clone(),
+                s.tables.oauth_state.clone(),
+                s.tables.call_sessions.clone(),
+            ],
+            queues: vec![s.queues.call_summary.clone(), s.queues.pm_sync.clone()],
+            secret_id: s.app_secret_id.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: &'static str,
+    pub latency_ms: u64,
+}
+
+#[derive(Serialize)]
+struct HealthReport {
+    status: &'static str,
+    down: Vec<String>,
+    checks: Vec<Check>,
+}
+
+pub async fn handle(state: &State, _req: Request) -> Response<Body> {
+    let database = check("database".into(), async {
+        let pool = state.db.pool().await.map_err(|e| e.to_string())?;
+        sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    let mut table_checks = Vec::new();
+    for table in &state.tables {
+        table_checks.push(check(format!("dynamodb:{table}"), async move {
+            state
+                .dynamodb
+                .describe_table()
+                .table_name(table)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| shared::aws::describe_error(&e))
+        }));
+    }
+    let mut queue_checks = Vec::new();
+    for queue in &state.queues {
+        let name = queue.rsplit('/').next().unwrap_or(queue).to_owned();
+        queue_checks.push(check(format!("sqs:{name}"), async move {
+            state
+                .sqs
+                .get_queue_attributes()
+                .queue_url(queue)
+                .attribute_names(
+                    aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages,
+                )
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| shared::aws::describe_error(&e))
+        }));
+    }
+    let secret = check("secretsmanager".into(), async {
+        state
+            .secrets
+            .describe_secret()
+            .secret_id(&state.secret_id)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| shared::aws::describe_error(&e))
+    });
+    let (database, tables, queues, secret) = futures::join!(
+        database,
+        join_all(table_checks),
+        join_all(queue_checks),
+        secret
+    );
+    let checks: Vec<Check> = std::iter::once(database)
+        .chain(tables)
+        .chain(queues)
+        .chain(std::iter::once(secret))
+        .collect();
+    let down: Vec<String> = checks
+        .iter()
+        .filter(|c| c.status != "up")
+        .map(|c| c.name.clone())
+        .collect();
+    let status = if down.is_empty() {
+        http::StatusCode::OK
+    } else {
+        http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let report = HealthReport {
+        status: if down.is_empty() { "ok" } else { "degraded" },
+        down,
+        checks,
+    };
+    json_response(status, &report)
+}
+
+async fn check<F>(name: String, probe: F) -> Check
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let started = Instant::now();
+    let status = match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(())) => "up",
+        Ok(Err(reason)) => {
+            // The reason goes to the log only: the endpoint is public.
+            tracing::warn!(dependency = %name, %reason, "dependency down");
+            "down"
+        }
+        Err(_) => {
+            tracing::warn!(dependency = %name, "dependency timed out");
+            "down"
+        }
+    };
+    Check {
+        name,
+        status,
+        latency_ms: started.elapsed().as_millis() as u64,
+    }
+}

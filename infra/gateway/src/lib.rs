@@ -1,0 +1,12 @@
+//! The local stand-in for AWS's event sources. It calls the very handlers the Lambdas run:
+//! - HTTP: each request becomes the API Gateway v2 (payload 2.0) event AWS would send, parsed by
+//!   `lambda_http` exactly as in Lambda, and the handler's response goes back to the client;
+//! - SQS: queues are long-polled and their messages handed over as real `SqsEvent` batches; only the
+//!   messages the handler did not report as failed are deleted, so visibility timeouts and DLQ
+//!   redrive behave as in AWS.
+//! `ROUTES` must equal the routes in template.yaml; a test holds them together.
+
+pub mod apigw;
+pub mod routes;
+pub mod server;
+pub mod sqs;

@@ -1,0 +1,112 @@
+//! Every HTTP function, its production method and path, and how to build its handler.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use shared::platform::Platform;
+
+/// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
+/// in `handler`, and its rows in `ROUTES` (the compiler and the template test catch omissions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpFunction {
+    Health,
+}
+
+impl HttpFunction {
+    /// The function's logical id in template.yaml.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            HttpFunction::Health => "HealthFunction",
+        }
+    }
+
+    /// Builds the function's state once, as its `main` does at cold start, and returns its handler.
+    pub fn handler(self, platform: &Platform) -> Handler {
+        match self {
+            HttpFunction::Health => {
+                let state = Arc::new(health::State::new(platform));
+                Arc::new(move |req| {
+                    let state = state.clone();
+                    Box::pin(async move { health::handle(&state, req).await })
+                })
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    /// API Gateway path template, e.g. `/api/businesses/{id}`.
+    pub path: &'static str,
+    pub function: HttpFunction,
+}
+
+pub const ROUTES: &[Route] = &[Route {
+    method: "GET",
+    path: "/api/health",
+    function: HttpFunction::Health,
+}];
+
+pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+/// Resolves a request's method and path to its route, as API Gateway does.
+pub struct RouteTable {
+    paths: matchit::Router<HashMap<&'static str, usize>>,
+    handlers: HashMap<HttpFunction, Handler>,
+}
+
+pub struct Matched<'a> {
+    pub route: &'static Route,
+    pub path_parameters: Vec<(String, String)>,
+    pub handler: &'a Handler,
+}
+
+impl RouteTable {
+    pub fn new(platform: &Platform) -> anyhow::Result<Self> {
+        let mut handlers = HashMap::new();
+        for route in ROUTES {
+            handlers
+                .entry(route.function)
+                .or_insert_with(|| route.function.handler(platform));
+        }
+        Self::with_handlers(handlers)
+    }
+
+    pub fn with_handlers(handlers: HashMap<HttpFunction, Handler>) -> anyhow::Result<Self> {
+        let mut by_path: Vec<(&'static str, HashMap<&'static str, usize>)> = Vec::new();
+        for (i, route) in ROUTES.iter().enumerate() {
+            match by_path.iter_mut().find(|(p, _)| *p == route.path) {
+                Some((_, methods)) => {
+                    methods.insert(route.method, i);
+                }
+                None => by_path.push((route.path, HashMap::from([(route.method, i)]))),
+            }
+        }
+        let mut paths = matchit::Router::new();
+        for (path, methods) in by_path {
+            paths
+                .insert(path, methods)
+                .map_err(|e| anyhow::anyhow!("route {path}: {e}"))?;
+        }
+        Ok(Self { paths, handlers })
+    }
+
+    pub fn find(&self, method: &str, path: &str) -> Option<Matched<'_>> {
+        let found = self.paths.at(path).ok()?;
+        let route = &ROUTES[*found.value.get(method)?];
+        let handler = self.handlers.get(&route.function)?;
+        let path_parameters = found
+            .params
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Some(Matched {
+            route,
+            path_parameters,
+            handler,
+        })
+    }
+}

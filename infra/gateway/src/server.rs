@@ -1,0 +1,56 @@
+//! The HTTP side of the gateway: route, build the API Gateway event, call the handler.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::IntoResponse;
+
+use crate::apigw;
+use crate::routes::RouteTable;
+
+pub fn app(routes: Arc<RouteTable>) -> axum::Router {
+    axum::Router::new().fallback(dispatch).with_state(routes)
+}
+
+async fn dispatch(
+    State(routes): State<Arc<RouteTable>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (parts, body) = request.into_parts();
+    let Some(matched) = routes.find(parts.method.as_str(), parts.uri.path()) else {
+        // What API Gateway answers for a route it does not have.
+        return (
+            http::StatusCode::NOT_FOUND,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            r#"{"message":"Not Found"}"#,
+        )
+            .into_response();
+    };
+    let body: Bytes = match axum::body::to_bytes(body, apigw::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                http::StatusCode::PAYLOAD_TOO_LARGE,
+                [(http::header::CONTENT_TYPE, "application/json")],
+                r#"{"message":"Request Entity Too Large"}"#,
+            )
+                .into_response();
+        }
+    };
+    let event = apigw::event(&parts, matched.route, &matched.path_parameters, &body);
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "could not build the Lambda request");
+            return (
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                r#"{"message":"Internal Server Error"}"#,
+            )
+                .into_response();
+        }
+    };
+    let response = (matched.handler)(request).await;
+    let (parts, bytes) = apigw::into_http(response).into_parts();
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}

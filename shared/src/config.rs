@@ -1,0 +1,230 @@
+//! Non-secret configuration: names, ARNs and URLs from environment variables, read once at cold start.
+//! Secret values never come from here; they come from the one Secrets Manager secret (see `secrets`).
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Reads variables through a lookup function so tests never touch the process environment.
+pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        match (self.0)(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(ConfigError::Missing(name)),
+        }
+    }
+
+    pub fn optional(&self, name: &'static str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// How functions reach Postgres. Chosen by `DB_AUTH`, never by code edits.
+#[derive(Debug, Clone)]
+pub enum DatabaseSettings {
+    /// `DB_AUTH=url` (default): a plain connection string, used locally and in tests.
+    Url {
+        url: SecretString,
+        max_connections: u32,
+    },
+    /// `DB_AUTH=iam`: RDS Proxy with short-lived IAM auth tokens over TLS.
+    IamProxy {
+        host: String,
+        port: u16,
+        database: String,
+        user: String,
+        max_connections: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct TableNames {
+    pub idempotency: String,
+    pub oauth_state: String,
+    pub call_sessions: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueUrls {
+    pub call_summary: String,
+    pub pm_sync: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Name or ARN of the JSON secret holding every secret value.
+    pub app_secret_id: String,
+    pub database: DatabaseSettings,
+    pub tables: TableNames,
+    pub queues: QueueUrls,
+    /// How long a database connection may take at cold start before we give up and say so.
+    pub db_connect_timeout: Duration,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(lookup);
+        let max_connections = env.parsed("DB_MAX_CONNECTIONS", 2u32)?;
+        let database = match env.optional("DB_AUTH").as_deref().unwrap_or("url") {
+            "url" => DatabaseSettings::Url {
+                url: SecretString::from(env.required("DATABASE_URL")?),
+                max_connections,
+            },
+            "iam" => DatabaseSettings::IamProxy {
+                host: env.required("DB_PROXY_ENDPOINT")?,
+                port: env.parsed("DB_PORT", 5432u16)?,
+                database: env.required("DB_NAME")?,
+                user: env.required("DB_USER")?,
+                max_connections,
+            },
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "DB_AUTH",
+                    reason: format!("expected url or iam, got {other:?}"),
+                });
+            }
+        };
+        Ok(Settings {
+            app_secret_id: env.required("APP_SECRET_ID")?,
+            database,
+            tables: TableNames {
+                idempotency: env.required("IDEMPOTENCY_TABLE")?,
+                oauth_state: env.required("OAUTH_STATE_TABLE")?,
+                call_sessions: env.required("CALL_SESSION_TABLE")?,
+            },
+            queues: QueueUrls {
+                call_summary: env.required("CALL_SUMMARY_QUEUE_URL")?,
+                pm_sync: env.required("PM_SYNC_QUEUE_URL")?,
+            },
+            db_connect_timeout: Duration::from_millis(
+                env.parsed("DB_CONNECT_TIMEOUT_MS", 5_000u64)?,
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn base() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("APP_SECRET_ID", "studioconnect/app"),
+            ("DATABASE_URL", "postgres://u:p@localhost/db"),
+            ("IDEMPOTENCY_TABLE", "idem"),
+            ("OAUTH_STATE_TABLE", "oauth"),
+            ("CALL_SESSION_TABLE", "sessions"),
+            ("CALL_SUMMARY_QUEUE_URL", "http://q/call-summary"),
+            ("PM_SYNC_QUEUE_URL", "http://q/pm-sync"),
+        ])
+    }
+
+    fn load(vars: &HashMap<&'static str, &'static str>) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|k| vars.get(k).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn url_mode_is_the_default() {
+        let s = load(&base()).unwrap();
+        assert!(matches!(
+            s.database,
+            DatabaseSettings::Url {
+                max_connections: 2,
+                ..
+            }
+        ));
+        assert_eq!(s.tables.call_sessions, "sessions");
+    }
+
+    #[test]
+    fn iam_mode_needs_the_proxy_coordinates() {
+        let mut vars = base();
+        vars.insert("DB_AUTH", "iam");
+        let err = load(&vars).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "missing environment variable DB_PROXY_ENDPOINT"
+        );
+        vars.extend([
+            ("DB_PROXY_ENDPOINT", "proxy.example"),
+            ("DB_NAME", "app"),
+            ("DB_USER", "lambda"),
+        ]);
+        match load(&vars).unwrap().database {
+            DatabaseSettings::IamProxy { host, port, .. } => {
+                assert_eq!((host.as_str(), port), ("proxy.example", 5432))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_missing_variable_is_named() {
+        for name in [
+            "APP_SECRET_ID",
+            "DATABASE_URL",
+            "IDEMPOTENCY_TABLE",
+            "PM_SYNC_QUEUE_URL",
+        ] {
+            let mut vars = base();
+            vars.remove(name);
+            assert_eq!(
+                load(&vars).unwrap_err().to_string(),
+                format!("missing environment variable {name}")
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let mut vars = base();
+        vars.insert("DB_AUTH", "magic");
+        assert!(load(&vars).unwrap_err().to_string().contains("DB_AUTH"));
+        let mut vars = base();
+        vars.insert("DB_MAX_CONNECTIONS", "lots");
+        assert!(
+            load(&vars)
+                .unwrap_err()
+                .to_string()
+                .contains("DB_MAX_CONNECTIONS")
+        );
+    }
+
+    #[test]
+    fn database_url_never_shows_in_debug_output() {
+        let s = load(&base()).unwrap();
+        assert!(!format!("{s:?}").contains("u:p@"));
+    }
+}

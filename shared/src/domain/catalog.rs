@@ -1,0 +1,79 @@
+//! The closed sets of values the data model uses. Each `as_str` is the value stored in Postgres.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(concat!("{:?} is not a valid ", stringify!($name)), other)),
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Who a user is to the platform.
+    Role { PlatformAdmin => "platform_admin", BusinessOwner => "business_owner", BusinessMember => "business_member" }
+);
+
+string_enum!(
+    /// What form a qualification answer must take.
+    ExpectedFormat {
+        Text => "text", Email => "email", Phone => "phone", Number => "number",
+        Date => "date", YesNo => "yes_no", Choice => "choice",
+    }
+);
+
+string_enum!(
+    /// Lead priority; urgency keywords carry the priority they raise a lead to.
+    Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" }
+);
+
+string_enum!(
+    /// A project's or task's status, normalised across PM tools (their own label is kept beside it).
+    ProjectStatus { Todo => "todo", InProgress => "in_progress", Done => "done" }
+);
+
+string_enum!(
+    /// Where a project came from.
+    Provider { Jira => "jira", Asana => "asana", Monday => "monday", Manual => "manual" }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_forms_round_trip() {
+        for f in ExpectedFormat::ALL {
+            assert_eq!(f.as_str().parse::<ExpectedFormat>().unwrap(), *f);
+            assert_eq!(
+                serde_json::to_string(f).unwrap(),
+                format!("\"{}\"", f.as_str())
+            );
+        }
+        assert!(
+            "maybe"
+                .parse::<Role>()
+                .unwrap_err()
+                .contains("not a valid Role")
+        );
+    }
+}

@@ -1,0 +1,471 @@
+//! The outbound HTTP client every integration uses (ElevenLabs, OpenAI, SendGrid, Twilio, Jira,
+//! Asana, monday). It adds what each vendor's rate limits and outages demand:
+//! - timeouts on connect and on the whole request;
+//! - retries on 429, 5xx and transport errors with exponential backoff and full jitter (`backon`),
+//!   waiting at least what the server's `Retry-After` asks (capped);
+//! - a circuit breaker per client (`failsafe`): after consecutive failures, calls fail fast for a
+//!   while instead of piling up behind a dead vendor.
+//! Vendor-specific signals (monday's `retry_in_seconds` inside a 200) are read by that vendor's module,
+//! which passes them back through `send_with_hint`.
+
+use std::time::{Duration, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use failsafe::StateMachine;
+use failsafe::backoff::{self, Constant};
+use failsafe::failure_policy::{self, ConsecutiveFailures};
+use failsafe::futures::CircuitBreaker;
+use reqwest::{Request, Response, StatusCode};
+
+#[derive(Debug, Clone)]
+pub struct HttpPolicy {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A longer Retry-After than this is not waited for: the attempt fails and SQS retries later.
+    pub max_retry_after: Duration,
+    /// Consecutive failed attempts that open the circuit.
+    pub breaker_failures: u32,
+    /// How long an open circuit rejects calls before letting one through.
+    pub breaker_open_for: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(15),
+            max_retries: 3,
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
+            breaker_failures: 8,
+            breaker_open_for: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("{service}: circuit open after repeated failures; not calling")]
+    CircuitOpen { service: &'static str },
+    #[error("{service}: request failed: {source}")]
+    Transport {
+        service: &'static str,
+        source: reqwest::Error,
+    },
+    #[error("{service}: request could not be built: {reason}")]
+    Build {
+        service: &'static str,
+        reason: String,
+    },
+    #[error("{service}: HTTP {status}: {body}")]
+    Status {
+        service: &'static str,
+        status: StatusCode,
+        body: String,
+    },
+    #[error("{service}: response was not the expected JSON: {reason}")]
+    Decode {
+        service: &'static str,
+        reason: String,
+    },
+}
+
+type Breaker = StateMachine<ConsecutiveFailures<Constant>, ()>;
+
+/// One client per outside service, built once at cold start and shared.
+#[derive(Clone)]
+pub struct HttpClient {
+    service: &'static str,
+    client: reqwest::Client,
+    policy: HttpPolicy,
+    breaker: Breaker,
+}
+
+/// Why an attempt failed, and whether the failure should count against the circuit.
+enum AttemptFailure {
+    Retryable {
+        response: Option<Response>,
+        retry_after: Option<Duration>,
+        error: Option<reqwest::Error>,
+    },
+}
+
+impl HttpClient {
+    pub fn new(service: &'static str, policy: HttpPolicy) -> Result<Self, HttpError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.request_timeout)
+            .user_agent(concat!("studioconnect-ai/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Build {
+                service,
+                reason: e.to_string(),
+            })?;
+        let breaker = failsafe::Config::new()
+            .failure_policy(failure_policy::consecutive_failures(
+                policy.breaker_failures,
+                backoff::constant(policy.breaker_open_for),
+            ))
+            .build();
+        Ok(Self {
+            service,
+            client,
+            policy,
+            breaker,
+        })
+    }
+
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// Starts a request; finish it with the builder's methods and pass it to `send`.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: impl reqwest::IntoUrl,
+    ) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Sends with retries. Returns the final response whatever its status (callers decide what a 404
+    /// means to them); errors only when no response could be had or the circuit is open.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response, HttpError> {
+        let request = request.build().map_err(|e| HttpError::Build {
+            service: self.service,
+            reason: e.to_string(),
+        })?;
+        self.send_request(request).await
+    }
+
+    /// Sends and requires a 2xx JSON body of type `T`; anything else is an `HttpError` with the
+    /// vendor's own error text (truncated), so it can be surfaced to an operator.
+    pub async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, HttpError> {
+        let response = self.send(request).await?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| HttpError::Transport {
+                service: self.service,
+                source,
+            })?;
+        if !status.is_success() {
+            return Err(HttpError::Status {
+                service: self.service,
+                status,
+                body: truncate(&String::from_utf8_lossy(&bytes), 500),
+            });
+        }
+        serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
+            service: self.service,
+            reason: e.to_string(),
+        })
+    }
+
+    async fn send_request(&self, request: Request) -> Result<Response, HttpError> {
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(self.policy.min_backoff)
+            .with_max_delay(self.policy.max_backoff)
+            .with_max_times(self.policy.max_retries)
+            .with_jitter()
+            .build();
+        let mut next = Some(request);
+        loop {
+            let Some(current) = next.take() else {
+                unreachable!("a request is always prepared before the next attempt")
+            };
+            // A streaming body cannot be replayed; such a request gets exactly one attempt.
+            let replay = current.try_clone();
+            let attempt = self.breaker.call(self.attempt(current)).await;
+            let failure = match attempt {
+                Ok(response) => return Ok(response),
+                Err(failsafe::Error::Rejected) => {
+                    return Err(HttpError::CircuitOpen {
+                        service: self.service,
+                    });
+                }
+                Err(failsafe::Error::Inner(failure)) => failure,
+            };
+            let AttemptFailure::Retryable {
+                response,
+                retry_after,
+                error,
+            } = failure;
+            let wait = match (replay, delays.next()) {
+                (Some(replay), Some(backoff)) => match retry_after {
+                    Some(asked) if asked > self.policy.max_retry_after => None,
+                    Some(asked) => Some((replay, backoff.max(asked))),
+                    None => Some((replay, backoff)),
+                },
+                _ => None,
+            };
+            match wait {
+                Some((replay, delay)) => {
+                    tracing::warn!(
+                        service = self.service,
+                        status = response.as_ref().map(|r| r.status().as_u16()),
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    next = Some(replay);
+                }
+                None => {
+                    return match (response, error) {
+                        (Some(response), _) => Ok(response),
+                        (None, Some(source)) => Err(HttpError::Transport {
+                            service: self.service,
+                            source,
+                        }),
+                        (None, None) => unreachable!("a failed attempt has a response or an error"),
+                    };
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: Request) -> Result<Response, AttemptFailure> {
+        match self.client.execute(request).await {
+            Ok(response) if is_retryable(response.status()) => {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                Err(AttemptFailure::Retryable {
+                    response: Some(response),
+                    retry_after,
+                    error: None,
+                })
+            }
+            Ok(response) => Ok(response),
+            Err(error) => Err(AttemptFailure::Retryable {
+                response: None,
+                retry_after: None,
+                error: Some(error),
+            }),
+        }
+    }
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let when = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(when.timestamp()).ok()?);
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn fast_policy() -> HttpPolicy {
+        HttpPolicy {
+            min_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(5),
+            max_retry_after: Duration::from_secs(2),
+            breaker_failures: 50,
+            ..HttpPolicy::default()
+        }
+    }
+
+    async fn hits(server: &MockServer) -> usize {
+        server.received_requests().await.unwrap().len()
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let future = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
+        let d = parse_retry_after(&future).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[tokio::test]
+    async fn retries_server_errors_then_succeeds() {
+        let server = MockServer::start().await;
+        Mock::given(path("/x"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(path("/x"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("test", fast_policy()).unwrap();
+        let body: serde_json::Value = client
+            .send_json(
+                client
+                    .request(reqwest::Method::POST, format!("{}/x", server.uri()))
+                    .json(&serde_json::json!({"a": 1})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(body["ok"], true);
+        assert_eq!(hits(&server).await, 3);
+        // The replayed body is the same body.
+        for req in server.received_requests().await.unwrap() {
+            assert_eq!(req.body, br#"{"a":1}"#);
+        }
+    }
+
+    #[tokio::test]
+    async fn honours_retry_after_on_429() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("test", fast_policy()).unwrap();
+        let resp = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let requests = server.received_requests().await.unwrap();
+        assert_eq!(requests.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_beyond_the_cap_is_returned_not_waited_for() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "3600"))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("test", fast_policy()).unwrap();
+        let resp = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 429);
+        assert_eq!(hits(&server).await, 1);
+    }
+
+    #[tokio::test]
+    async fn client_errors_are_not_retried_and_surface_the_vendor_message() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(422).set_body_string(r#"{"detail":"voice_id not found"}"#),
+            )
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("elevenlabs", fast_policy()).unwrap();
+        let err = client
+            .send_json::<serde_json::Value>(client.request(reqwest::Method::GET, server.uri()))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"elevenlabs: HTTP 422 Unprocessable Entity: {"detail":"voice_id not found"}"#
+        );
+        assert_eq!(hits(&server).await, 1);
+    }
+
+    #[tokio::test]
+    async fn gives_up_after_max_retries_with_the_last_response() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("test", fast_policy()).unwrap();
+        let resp = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 500);
+        assert_eq!(hits(&server).await, 4, "one attempt plus three retries");
+    }
+
+    #[tokio::test]
+    async fn transport_errors_are_retried_then_reported() {
+        let client = HttpClient::new("test", fast_policy()).unwrap();
+        let err = client
+            .send(client.request(reqwest::Method::GET, "http://127.0.0.1:1/"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, HttpError::Transport { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn the_circuit_opens_after_consecutive_failures_and_stops_calling() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(502))
+            .mount(&server)
+            .await;
+        let policy = HttpPolicy {
+            breaker_failures: 3,
+            breaker_open_for: Duration::from_secs(60),
+            max_retries: 1,
+            ..fast_policy()
+        };
+        let client = HttpClient::new("flaky", policy).unwrap();
+        let _ = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await; // 2 failures
+        let _ = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await; // 3rd opens it
+        let before = hits(&server).await;
+        assert_eq!(before, 3);
+        let err = client
+            .send(client.request(reqwest::Method::GET, server.uri()))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, HttpError::CircuitOpen { service: "flaky" }),
+            "{err}"
+        );
+        assert_eq!(
+            hits(&server).await,
+            before,
+            "an open circuit makes no request"
+        );
+    }
+}

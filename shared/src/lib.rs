@@ -1,0 +1,19 @@
+//! StudioConnect AI common crate.
+//!
+//! Everything more than one function needs lives here exactly once: configuration and secrets, the
+//! database pool, AWS clients, the HTTP error shape, phone-number normalisation, the outbound HTTP
+//! client, the idempotency store, typed job queues and the core domain types.
+
+pub mod aws;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http_client;
+pub mod idempotency;
+pub mod jobs;
+pub mod phone;
+pub mod platform;
+pub mod secrets;
+pub mod telemetry;
+pub mod web;

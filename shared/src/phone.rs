@@ -1,0 +1,147 @@
+//! E.164 phone numbers. Every number we store or compare goes through `E164::parse` first, so
+//! "(415) 555-2671", "+1 415-555-2671" and "4155552671" are the same caller. Parsing and validation
+//! come from `phonenumber` (a port of Google's libphonenumber), not string hacks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use phonenumber::Mode;
+use phonenumber::country::Id as Region;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("{0:?} is not a phone number")]
+    Unparseable(String),
+    #[error("{0:?} is not a valid phone number")]
+    Invalid(String),
+    #[error("{0:?} is not a known region code")]
+    UnknownRegion(String),
+}
+
+/// A valid phone number in E.164 form (`+14155552671`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct E164(String);
+
+impl E164 {
+    /// Parses a number written in any common format. `default_region` (ISO 3166 alpha-2, e.g. "US")
+    /// interprets numbers written without a country code.
+    pub fn parse(input: &str, default_region: &str) -> Result<Self, PhoneError> {
+        let region = Region::from_str(default_region)
+            .map_err(|_| PhoneError::UnknownRegion(default_region.to_owned()))?;
+        let number = phonenumber::parse(Some(region), input)
+            .map_err(|_| PhoneError::Unparseable(input.to_owned()))?;
+        if !phonenumber::is_valid(&number) {
+            return Err(PhoneError::Invalid(input.to_owned()));
+        }
+        Ok(E164(number.format().mode(Mode::E164).to_string()))
+    }
+
+    /// Parses a number that must already carry its country code (the form carriers send).
+    pub fn parse_international(input: &str) -> Result<Self, PhoneError> {
+        if !input.trim_start().starts_with('+') {
+            return Err(PhoneError::Unparseable(input.to_owned()));
+        }
+        Self::parse(input, "US")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for E164 {
+    type Error = PhoneError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse_international(&value)
+    }
+}
+
+impl From<E164> for String {
+    fn from(value: E164) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_formats_normalise_to_the_same_number() {
+        for input in [
+            "+1 415-555-2671",
+            "(415) 555-2671",
+            "415.555.2671",
+            "4155552671",
+            "+14155552671",
+            "1-415-555-2671",
+        ] {
+            assert_eq!(
+                E164::parse(input, "US").unwrap().as_str(),
+                "+14155552671",
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn national_formats_use_the_business_region() {
+        assert_eq!(
+            E164::parse("020 7946 0018", "GB").unwrap().as_str(),
+            "+442079460018"
+        );
+        assert_eq!(
+            E164::parse("030 123456789", "DE").unwrap().as_str(),
+            "+4930123456789"
+        );
+    }
+
+    #[test]
+    fn garbage_and_impossible_numbers_are_refused() {
+        assert!(matches!(
+            E164::parse("call me maybe", "US"),
+            Err(PhoneError::Unparseable(_))
+        ));
+        assert!(matches!(
+            E164::parse("+1 000 000 0000", "US"),
+            Err(PhoneError::Unparseable(_) | PhoneError::Invalid(_))
+        ));
+        // Parses, but no such US area code exists.
+        assert!(matches!(
+            E164::parse("+1 199 555 2671", "US"),
+            Err(PhoneError::Invalid(_))
+        ));
+        assert!(matches!(
+            E164::parse("123", "US"),
+            Err(PhoneError::Unparseable(_) | PhoneError::Invalid(_))
+        ));
+        assert!(matches!(
+            E164::parse("4155552671", "XX"),
+            Err(PhoneError::UnknownRegion(_))
+        ));
+    }
+
+    #[test]
+    fn international_form_requires_a_country_code() {
+        assert!(E164::parse_international("4155552671").is_err());
+        assert_eq!(
+            E164::parse_international(" +14155552671").unwrap().as_str(),
+            "+14155552671"
+        );
+    }
+
+    #[test]
+    fn serde_round_trip_validates() {
+        let n: E164 = serde_json::from_str("\"+1 (415) 555-2671\"").unwrap();
+        assert_eq!(serde_json::to_string(&n).unwrap(), "\"+14155552671\"");
+        assert!(serde_json::from_str::<E164>("\"nope\"").is_err());
+    }
+}

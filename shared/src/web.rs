@@ -1,0 +1,76 @@
+//! Small helpers shared by every HTTP function: JSON responses, JSON bodies, and running a handler
+//! under the Lambda runtime.
+
+use std::convert::Infallible;
+use std::future::Future;
+
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
+    match serde_json::to_string(body) {
+        Ok(json) => Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Body::Text(json))
+            .unwrap_or_else(|_| fallback_500()),
+        Err(e) => {
+            tracing::error!(error = %e, "response did not serialise");
+            fallback_500()
+        }
+    }
+}
+
+fn fallback_500() -> Response<Body> {
+    let mut resp = Response::new(Body::Text(
+        r#"{"error":{"code":"internal","message":"internal error"}}"#.into(),
+    ));
+    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// The request body as raw bytes, exactly as received (signature checks need the untouched bytes).
+pub fn body_bytes(req: &Request) -> &[u8] {
+    req.body().as_ref()
+}
+
+/// Parses a JSON body; a bad body is the caller's fault and says where it went wrong.
+pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = body_bytes(req);
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body is empty; a JSON object is required",
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))
+}
+
+/// Turns a handler's result into the response; errors become the JSON error shape.
+pub fn respond(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Hands an HTTP handler to the Lambda runtime. Handlers never fail at the runtime level: every
+/// error is already an HTTP response.
+pub async fn run_http<S, F, Fut>(state: S, handler: F) -> Result<(), lambda_http::Error>
+where
+    S: Send + Sync + 'static,
+    F: Fn(&'static S, Request) -> Fut + Send + Sync + Copy + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    let state: &'static S = Box::leak(Box::new(state));
+    lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(handler(state, req).await)
+    }))
+    .await
+}
