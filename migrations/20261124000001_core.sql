@@ -52,9 +52,10 @@ CREATE TABLE agent_configs (
     voice_id                 text,          -- custom override: wins over the two below
     new_caller_voice_id      text,
     existing_client_voice_id text,
-    stability                real NOT NULL DEFAULT 0.5 CHECK (stability BETWEEN 0 AND 1),
-    similarity_boost         real NOT NULL DEFAULT 0.8 CHECK (similarity_boost BETWEEN 0 AND 1),
-    speed                    real NOT NULL DEFAULT 1.0 CHECK (speed BETWEEN 0.7 AND 1.2),
+    stability                real NOT NULL DEFAULT 0.5 CHECK (stability BETWEEN 0::real AND 1::real),
+    similarity_boost         real NOT NULL DEFAULT 0.8 CHECK (similarity_boost BETWEEN 0::real AND 1::real),
+    -- Bounds are compared as real: 1.2 stored as real is 1.2000000477 in double precision.
+    speed                    real NOT NULL DEFAULT 1.0 CHECK (speed BETWEEN 0.7::real AND 1.2::real),
     language                 text NOT NULL DEFAULT 'en' CHECK (language ~ '^[a-z]{2,3}(-[A-Za-z]{2,4})?$'),
     persona_prompt           text NOT NULL DEFAULT '' CHECK (length(persona_prompt) <= 20000),
     welcome_message          text NOT NULL DEFAULT '' CHECK (length(welcome_message) <= 1000),

@@ -1,0 +1,194 @@
+//! The gateway drives SQS-triggered handlers the way Lambda's event source mapping does: real
+//! `SqsEvent` batches, partial batch failures, redelivery and DLQ redrive, on the emulator.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_sqs::types::QueueAttributeName;
+use local_gateway::sqs::{SqsHandler, SqsPoller};
+use serde::{Deserialize, Serialize};
+use shared::jobs::{Job, JobQueue};
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Work {
+    name: String,
+}
+
+impl Job for Work {
+    const KIND: &'static str = "work";
+}
+
+async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, max_receives: u32) -> (String, String) {
+    let id = uuid::Uuid::new_v4();
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("poller-dlq-{id}"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let redrive =
+        serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receives})
+            .to_string();
+    let queue = sqs
+        .create_queue()
+        .queue_name(format!("poller-{id}"))
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    (queue, dlq)
+}
+
+#[tokio::test]
+async fn partial_failures_are_retried_and_poison_reaches_the_dlq() {
+    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+    let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
+    let jobs = JobQueue::<Work>::new(sqs.clone(), &queue_url);
+    jobs.send(&Work {
+        name: "good".into(),
+    })
+    .await
+    .unwrap();
+    jobs.send(&Work {
+        name: "poison".into(),
+    })
+    .await
+    .unwrap();
+    sqs.send_message()
+        .queue_url(&queue_url)
+        .message_body("not a job at all")
+        .send()
+        .await
+        .unwrap();
+
+    // The handler a worker function would have: `process_batch` over the typed job.
+    let seen: Arc<Mutex<HashMap<String, u32>>> = Arc::default();
+    let events: Arc<Mutex<Vec<SqsEvent>>> = Arc::default();
+    let handler: SqsHandler = {
+        let (seen, events) = (seen.clone(), events.clone());
+        Arc::new(move |event: SqsEvent| {
+            let (seen, events) = (seen.clone(), events.clone());
+            Box::pin(async move {
+                events.lock().unwrap().push(event.clone());
+                let response: SqsBatchResponse =
+                    shared::jobs::process_batch(event, 4, |job: Work| {
+                        let seen = seen.clone();
+                        async move {
+                            *seen.lock().unwrap().entry(job.name.clone()).or_default() += 1;
+                            anyhow::ensure!(job.name != "poison", "this job always fails");
+                            Ok(())
+                        }
+                    })
+                    .await;
+                Ok(response)
+            })
+        })
+    };
+    let poller = SqsPoller::new(sqs.clone(), &queue_url, 10, 1, handler)
+        .await
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut dead = Vec::new();
+    while dead.len() < 2 && Instant::now() < deadline {
+        poller.poll_once().await.unwrap();
+        let out = sqs
+            .receive_message()
+            .queue_url(&dlq_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages.unwrap_or_default() {
+            dead.push(m.body.unwrap_or_default());
+            // Keep what we saw out of the next receive.
+            sqs.delete_message()
+                .queue_url(&dlq_url)
+                .receipt_handle(m.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(
+        dead.len(),
+        2,
+        "the failing job and the malformed message reach the DLQ"
+    );
+    assert!(dead.iter().any(|b| b.contains("\"poison\"")));
+    assert!(dead.iter().any(|b| b == "not a job at all"));
+
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen["good"], 1,
+        "a success is deleted and never redelivered"
+    );
+    assert_eq!(
+        seen["poison"], 2,
+        "a failure is redelivered until maxReceiveCount"
+    );
+
+    // The handler got real Lambda-shaped events.
+    let events = events.lock().unwrap();
+    let record = &events[0].records[0];
+    assert_eq!(record.event_source.as_deref(), Some("aws:sqs"));
+    assert!(
+        record
+            .event_source_arn
+            .as_deref()
+            .unwrap()
+            .starts_with("arn:aws:sqs:")
+    );
+    assert!(record.attributes.contains_key("ApproximateReceiveCount"));
+
+    let left = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap();
+    assert!(
+        left.values().all(|v| v == "0"),
+        "source queue drained: {left:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_handler_error_retries_the_whole_batch() {
+    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+    let (queue_url, _dlq) = queue_with_dlq(&sqs, 5).await;
+    JobQueue::<Work>::new(sqs.clone(), &queue_url)
+        .send(&Work { name: "x".into() })
+        .await
+        .unwrap();
+    let handler: SqsHandler = Arc::new(|_event| Box::pin(async { Err("worker crashed".into()) }));
+    let poller = SqsPoller::new(sqs.clone(), &queue_url, 10, 1, handler)
+        .await
+        .unwrap();
+    let outcome = poller.poll_once().await.unwrap();
+    assert_eq!(
+        (outcome.received, outcome.deleted, outcome.failed),
+        (1, 0, 1)
+    );
+}

@@ -1,0 +1,90 @@
+//! The gateway serves exactly the routes template.yaml deploys, each to the same function.
+
+use std::collections::BTreeSet;
+
+use local_gateway::routes::ROUTES;
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// (method, path, function logical id) for every HttpApi event in the template.
+fn template_routes(t: &Value) -> BTreeSet<(String, String, String)> {
+    let mut routes = BTreeSet::new();
+    for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values() {
+            if event["Type"] == "HttpApi" {
+                let p = &event["Properties"];
+                routes.insert((
+                    p["Method"].as_str().unwrap().to_uppercase(),
+                    p["Path"].as_str().unwrap().to_owned(),
+                    name.as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn gateway_routes_equal_template_routes() {
+    let gateway: BTreeSet<_> = ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.function.logical_id().to_owned(),
+            )
+        })
+        .collect();
+    let template = template_routes(&template());
+    assert!(!template.is_empty());
+    assert_eq!(
+        gateway, template,
+        "local gateway and template.yaml disagree"
+    );
+}
+
+#[test]
+fn every_function_is_built_for_lambda_from_its_own_crate() {
+    let t = template();
+    for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        assert_eq!(
+            resource["Metadata"]["BuildMethod"], "rust-cargolambda",
+            "{name}"
+        );
+        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap();
+        let code_uri = resource["Properties"]["CodeUri"].as_str().unwrap();
+        assert_eq!(
+            code_uri,
+            format!("functions/{binary}"),
+            "{name}: one crate per function, named as its binary"
+        );
+        let manifest = std::fs::read_to_string(format!(
+            "{}/../../{code_uri}/Cargo.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{binary}\"")),
+            "{name}: {code_uri}/Cargo.toml builds {binary}"
+        );
+    }
+    assert_eq!(t["Globals"]["Function"]["Runtime"], "provided.al2023");
+    assert_eq!(t["Globals"]["Function"]["Architectures"][0], "arm64");
+}

@@ -1,0 +1,193 @@
+//! The shared crate's AWS adapters against the local emulator (moto), through the real SDK.
+//! Run by ./infra/local/test, which provides AWS_ENDPOINT_URL and the provisioned resources.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde::{Deserialize, Serialize};
+use shared::aws::{AwsClients, sdk_config};
+use shared::idempotency::{Claim, IdempotencyStore};
+use shared::jobs::{Job, JobQueue};
+use shared::secrets::Secrets;
+
+async fn clients() -> AwsClients {
+    AwsClients::new(&sdk_config().await)
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the tests with ./infra/local/test"))
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4())
+}
+
+fn store(aws: &AwsClients, record_ttl: Duration, in_progress_ttl: Duration) -> IdempotencyStore {
+    IdempotencyStore::new(
+        aws.dynamodb.clone(),
+        env("IDEMPOTENCY_TABLE"),
+        record_ttl,
+        in_progress_ttl,
+    )
+}
+
+#[tokio::test]
+async fn idempotency_claim_complete_and_repeat() {
+    let aws = clients().await;
+    let store = store(&aws, Duration::from_secs(3600), Duration::from_secs(60));
+    let key = unique("post_call_transcription#conv");
+    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
+    assert_eq!(
+        store.claim(&key).await.unwrap(),
+        Claim::InProgress,
+        "a live claim blocks a second worker"
+    );
+    store.complete(&key, Some("job-123")).await.unwrap();
+    assert_eq!(
+        store.claim(&key).await.unwrap(),
+        Claim::AlreadyCompleted {
+            data: Some("job-123".into())
+        }
+    );
+    store.release(&key).await.unwrap();
+    assert_eq!(
+        store.claim(&key).await.unwrap(),
+        Claim::AlreadyCompleted {
+            data: Some("job-123".into())
+        },
+        "release never removes a completed record"
+    );
+}
+
+#[tokio::test]
+async fn idempotency_release_lets_a_retry_run() {
+    let aws = clients().await;
+    let store = store(&aws, Duration::from_secs(3600), Duration::from_secs(60));
+    let key = unique("release");
+    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
+    store.release(&key).await.unwrap();
+    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
+}
+
+#[tokio::test]
+async fn idempotency_expiry_is_enforced_in_code() {
+    let aws = clients().await;
+    // A crashed worker's claim lapses; the emulator (like DynamoDB, lazily) never deletes the item.
+    let crashed = store(&aws, Duration::from_secs(3600), Duration::ZERO);
+    let key = unique("crashed");
+    assert_eq!(crashed.claim(&key).await.unwrap(), Claim::Acquired);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(
+        crashed.claim(&key).await.unwrap(),
+        Claim::Acquired,
+        "an expired in-progress claim is taken over"
+    );
+
+    // A completed record past its expiration no longer suppresses the work.
+    let short = store(&aws, Duration::ZERO, Duration::from_secs(60));
+    let key = unique("expired");
+    assert_eq!(short.claim(&key).await.unwrap(), Claim::Acquired);
+    short.complete(&key, None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(short.claim(&key).await.unwrap(), Claim::Acquired);
+}
+
+#[tokio::test]
+async fn secrets_load_from_secrets_manager() {
+    let aws = clients().await;
+    let secrets = Secrets::load(&aws.secrets, &env("APP_SECRET_ID"))
+        .await
+        .unwrap();
+    assert_eq!(secrets.token_encryption_key_id, "local-1");
+    assert_eq!(secrets.token_encryption_key_bytes().len(), 32);
+}
+
+#[tokio::test]
+async fn a_secret_missing_a_key_fails_naming_it() {
+    let aws = clients().await;
+    let name = unique("broken-secret");
+    aws.secrets
+        .create_secret()
+        .name(&name)
+        .secret_string(r#"{"elevenlabs_tool_secret":"x"}"#)
+        .send()
+        .await
+        .unwrap();
+    let err = Secrets::load(&aws.secrets, &name)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("missing field `elevenlabs_webhook_secret`"),
+        "{err}"
+    );
+    let err = Secrets::load(&aws.secrets, &unique("absent"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("could not read secret absent-"), "{err}");
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Resync {
+    integration_id: String,
+}
+
+impl Job for Resync {
+    const KIND: &'static str = "resync";
+}
+
+#[tokio::test]
+async fn typed_jobs_round_trip_through_sqs() {
+    let aws = clients().await;
+    let url = aws
+        .sqs
+        .create_queue()
+        .queue_name(unique("jobs"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue = JobQueue::<Resync>::new(aws.sqs.clone(), &url);
+    let id = queue
+        .send(&Resync {
+            integration_id: "int-1".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!id.is_empty());
+    let received = aws
+        .sqs
+        .receive_message()
+        .queue_url(&url)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
+    let message = &received.messages.unwrap()[0];
+    let mut sqs_message = aws_lambda_events::sqs::SqsMessage::default();
+    sqs_message.message_id = message.message_id.clone();
+    sqs_message.body = message.body.clone();
+    assert_eq!(
+        shared::jobs::decode::<Resync>(&sqs_message).unwrap(),
+        Resync {
+            integration_id: "int-1".into()
+        }
+    );
+    let attrs = aws
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        attrs
+            .attributes
+            .unwrap()
+            .contains_key(&QueueAttributeName::QueueArn)
+    );
+}
