@@ -88,3 +88,78 @@ fn every_function_is_built_for_lambda_from_its_own_crate() {
     assert_eq!(t["Globals"]["Function"]["Runtime"], "provided.al2023");
     assert_eq!(t["Globals"]["Function"]["Architectures"][0], "arm64");
 }
+
+#[test]
+fn every_queue_has_a_dead_letter_queue_with_an_alarm() {
+    let t = template();
+    let resources = t["Resources"].as_mapping().unwrap();
+    let alarmed: Vec<&str> = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::CloudWatch::Alarm")
+        .filter_map(|r| tagged_get_att(&r["Properties"]["Dimensions"][0]["Value"]))
+        .collect();
+    let mut checked = 0;
+    for (name, resource) in resources {
+        if resource["Type"] != "AWS::SQS::Queue" {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        if name.ends_with("DeadLetterQueue") {
+            assert!(
+                alarmed.iter().any(|a| a.starts_with(&format!("{name}."))),
+                "{name} has no depth alarm"
+            );
+            continue;
+        }
+        let redrive = &resource["Properties"]["RedrivePolicy"];
+        assert!(
+            redrive["maxReceiveCount"].as_u64().is_some_and(|n| n >= 3),
+            "{name} needs a redrive policy"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2);
+}
+
+#[test]
+fn every_function_has_an_error_alarm_and_sqs_events_report_batch_failures() {
+    let t = template();
+    let resources = t["Resources"].as_mapping().unwrap();
+    for (name, resource) in resources {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let name = name.as_str().unwrap();
+        let has_alarm = resources.values().any(|r| {
+            r["Type"] == "AWS::CloudWatch::Alarm"
+                && r["Properties"]["MetricName"] == "Errors"
+                && references(&r["Properties"]["Dimensions"][0]["Value"], name)
+        });
+        assert!(has_alarm, "{name} has no Errors alarm");
+        for event in resource["Properties"]["Events"]
+            .as_mapping()
+            .map(|m| m.values().collect())
+            .unwrap_or_else(Vec::new)
+        {
+            if event["Type"] == "SQS" {
+                assert_eq!(
+                    event["Properties"]["FunctionResponseTypes"][0], "ReportBatchItemFailures",
+                    "{name}: partial batch failures"
+                );
+            }
+        }
+    }
+}
+
+/// `!GetAtt X.Y` as serde_yaml reads a tagged value.
+fn tagged_get_att(v: &Value) -> Option<&str> {
+    match v {
+        Value::Tagged(t) if t.tag == "!GetAtt" => t.value.as_str(),
+        _ => None,
+    }
+}
+
+/// `!Ref name` as serde_yaml reads a tagged value.
+fn references(v: &Value, name: &str) -> bool {
+    matches!(v, Value::Tagged(t) if t.tag == "!Ref" && t.value.as_str() == Some(name))
+}
