@@ -12,6 +12,7 @@ use shared::platform::Platform;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HttpFunction {
     Health,
+    ElevenLabsPersonalization,
 }
 
 impl HttpFunction {
@@ -19,20 +20,19 @@ impl HttpFunction {
     pub fn logical_id(self) -> &'static str {
         match self {
             HttpFunction::Health => "HealthFunction",
+            HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
         }
     }
 
     /// Builds the function's state once, as its `main` does at cold start, and returns its handler.
-    pub fn handler(self, platform: &Platform) -> Handler {
-        match self {
-            HttpFunction::Health => {
-                let state = Arc::new(health::State::new(platform));
-                Arc::new(move |req| {
-                    let state = state.clone();
-                    Box::pin(async move { health::handle(&state, req).await })
-                })
-            }
-        }
+    pub fn handler(self, platform: &Platform) -> anyhow::Result<Handler> {
+        Ok(match self {
+            HttpFunction::Health => wrap(health::State::new(platform), health::handle),
+            HttpFunction::ElevenLabsPersonalization => wrap(
+                elevenlabs_personalization::State::from_platform(platform)?,
+                elevenlabs_personalization::handle,
+            ),
+        })
     }
 }
 
@@ -44,13 +44,30 @@ pub struct Route {
     pub function: HttpFunction,
 }
 
-pub const ROUTES: &[Route] = &[Route {
-    method: "GET",
-    path: "/api/health",
-    function: HttpFunction::Health,
-}];
+pub const ROUTES: &[Route] = &[
+    Route {
+        method: "GET",
+        path: "/api/health",
+        function: HttpFunction::Health,
+    },
+    Route {
+        method: "POST",
+        path: "/api/voice/elevenlabs-personalization",
+        function: HttpFunction::ElevenLabsPersonalization,
+    },
+];
 
 pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+
+/// Wraps a function's state and handler the way `shared::web::run_http` does in Lambda.
+fn wrap<S, Fut>(state: S, handle: fn(&'static S, Request) -> Fut) -> Handler
+where
+    S: Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
+{
+    let state: &'static S = Box::leak(Box::new(state));
+    Arc::new(move |req| Box::pin(handle(state, req)))
+}
 
 /// Resolves a request's method and path to its route, as API Gateway does.
 pub struct RouteTable {
@@ -68,9 +85,9 @@ impl RouteTable {
     pub fn new(platform: &Platform) -> anyhow::Result<Self> {
         let mut handlers = HashMap::new();
         for route in ROUTES {
-            handlers
-                .entry(route.function)
-                .or_insert_with(|| route.function.handler(platform));
+            if !handlers.contains_key(&route.function) {
+                handlers.insert(route.function, route.function.handler(platform)?);
+            }
         }
         Self::with_handlers(handlers)
     }

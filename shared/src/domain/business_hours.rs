@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -112,6 +113,105 @@ impl BusinessHours {
     }
 }
 
+/// Whether a business is open at an instant, computed in its own time zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursStatus {
+    pub open: bool,
+    /// When the current opening ends (when open).
+    pub closes_at: Option<DateTime<Tz>>,
+    /// The next opening after `now` (when closed); `None` if no opening within a year.
+    pub next_open: Option<DateTime<Tz>>,
+    /// Today is a listed holiday.
+    pub holiday: Option<String>,
+}
+
+/// How far ahead to look for the next opening (long holiday closures included).
+const LOOKAHEAD_DAYS: i64 = 370;
+
+impl BusinessHours {
+    /// Open or closed at `now`, and when that changes. Intervals that run past midnight belong to the
+    /// day they open on; a holiday closes the intervals that open on that date. Local times that do
+    /// not exist (the spring-forward gap) open at the first valid instant after them.
+    pub fn status_at(&self, now: DateTime<Utc>, tz: Tz) -> HoursStatus {
+        let local_today = now.with_timezone(&tz).date_naive();
+        let holiday = self
+            .holiday_on(local_today)
+            .map(|h| h.name.clone().unwrap_or_else(|| "holiday".into()));
+        let mut next_open: Option<DateTime<Tz>> = None;
+        // Start a day back: yesterday's overnight interval may still be running.
+        for offset in -1..=LOOKAHEAD_DAYS {
+            let Some(date) = local_today.checked_add_signed(chrono::Duration::days(offset)) else {
+                break;
+            };
+            if self.holiday_on(date).is_some() {
+                continue;
+            }
+            for interval in self.intervals_on(date.weekday()) {
+                let (Some(start), Some(end)) = (
+                    local_instant(tz, date, interval.open),
+                    local_instant(tz, close_date(date, interval), interval.close),
+                ) else {
+                    continue;
+                };
+                if start <= now && now < end {
+                    return HoursStatus {
+                        open: true,
+                        closes_at: Some(end),
+                        next_open: None,
+                        holiday,
+                    };
+                }
+                if start > now && next_open.is_none_or(|n| start < n) {
+                    next_open = Some(start);
+                }
+            }
+            // Days are visited in order: the first day with a future opening holds the earliest one.
+            if next_open.is_some() && offset >= 0 {
+                break;
+            }
+        }
+        HoursStatus {
+            open: false,
+            closes_at: None,
+            next_open,
+            holiday,
+        }
+    }
+
+    fn holiday_on(&self, date: NaiveDate) -> Option<&Holiday> {
+        self.holidays.iter().find(|h| h.date == date)
+    }
+
+    fn intervals_on(&self, weekday: Weekday) -> &[Interval] {
+        self.weekly
+            .iter()
+            .find(|(day, _)| day.weekday() == weekday)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+fn close_date(open_date: NaiveDate, interval: &Interval) -> NaiveDate {
+    if interval.is_overnight() {
+        open_date.succ_opt().unwrap_or(open_date)
+    } else {
+        open_date
+    }
+}
+
+/// The instant a local wall-clock time names; in a DST gap, the first instant after the gap.
+fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Tz>> {
+    let naive = date.and_time(time);
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Some(t),
+        LocalResult::Ambiguous(first, _) => Some(first),
+        LocalResult::None => (1..=180).find_map(|m| {
+            tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
+                .earliest()
+        }),
+    }
+}
+
 fn minutes(t: NaiveTime) -> u32 {
     use chrono::Timelike;
     t.hour() * 60 + t.minute()
@@ -207,6 +307,102 @@ mod tests {
             .unwrap_err()
             .contains("twice")
         );
+    }
+
+    fn hours() -> BusinessHours {
+        serde_json::from_value(serde_json::json!({
+            "weekly": {"mon": [{"open": "09:00", "close": "12:00"}, {"open": "13:00", "close": "17:00"}],
+                       "tue": [{"open": "09:00", "close": "17:00"}],
+                       "fri": [{"open": "20:00", "close": "02:00"}]},
+            "holidays": [{"date": "2026-12-01", "name": "Studio retreat"}]
+        }))
+        .unwrap()
+    }
+
+    const LA: Tz = chrono_tz::America::Los_Angeles;
+
+    fn at(local: &str) -> DateTime<Utc> {
+        LA.from_local_datetime(
+            &chrono::NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M").unwrap(),
+        )
+        .unwrap()
+        .with_timezone(&Utc)
+    }
+
+    fn local(t: Option<DateTime<Tz>>) -> String {
+        t.map(|t| t.format("%a %Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn open_within_an_interval_and_closed_over_lunch() {
+        // 2026-11-23 is a Monday.
+        let s = hours().status_at(at("2026-11-23 10:30"), LA);
+        assert!(s.open);
+        assert_eq!(local(s.closes_at), "Mon 2026-11-23 12:00");
+        let lunch = hours().status_at(at("2026-11-23 12:30"), LA);
+        assert!(!lunch.open);
+        assert_eq!(local(lunch.next_open), "Mon 2026-11-23 13:00");
+    }
+
+    #[test]
+    fn closing_time_is_exclusive_and_the_next_day_is_found() {
+        let s = hours().status_at(at("2026-11-23 17:00"), LA);
+        assert!(!s.open);
+        assert_eq!(local(s.next_open), "Tue 2026-11-24 09:00");
+    }
+
+    #[test]
+    fn overnight_intervals_run_past_midnight() {
+        // Friday 20:00 until Saturday 02:00.
+        assert!(hours().status_at(at("2026-11-27 23:59"), LA).open);
+        let s = hours().status_at(at("2026-11-28 01:30"), LA);
+        assert!(s.open);
+        assert_eq!(local(s.closes_at), "Sat 2026-11-28 02:00");
+        let after = hours().status_at(at("2026-11-28 02:00"), LA);
+        assert!(!after.open);
+        assert_eq!(local(after.next_open), "Mon 2026-11-30 09:00");
+    }
+
+    #[test]
+    fn holidays_close_the_day_and_are_named() {
+        // Tuesday 2026-12-01 is the retreat.
+        let s = hours().status_at(at("2026-12-01 10:00"), LA);
+        assert!(!s.open);
+        assert_eq!(s.holiday.as_deref(), Some("Studio retreat"));
+        assert_eq!(local(s.next_open), "Fri 2026-12-04 20:00");
+    }
+
+    #[test]
+    fn the_business_time_zone_decides_not_utc() {
+        // 17:30 UTC on a Monday is 09:30 in Los Angeles (open) and 02:30 Tuesday in Tokyo (closed).
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-23T17:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(hours().status_at(now, LA).open);
+        let tokyo = hours().status_at(now, chrono_tz::Asia::Tokyo);
+        assert!(!tokyo.open);
+        assert_eq!(
+            tokyo.next_open.unwrap().format("%a %H:%M").to_string(),
+            "Tue 09:00"
+        );
+    }
+
+    #[test]
+    fn dst_gap_openings_start_after_the_gap() {
+        // 2027-03-14 02:00 does not exist in Los Angeles; a Sunday 02:30 opening starts at 03:00.
+        let h: BusinessHours = serde_json::from_value(
+            serde_json::json!({"weekly": {"sun": [{"open": "02:30", "close": "05:00"}]}}),
+        )
+        .unwrap();
+        let s = h.status_at(at("2027-03-14 01:00"), LA);
+        assert_eq!(local(s.next_open), "Sun 2027-03-14 03:00");
+    }
+
+    #[test]
+    fn no_hours_means_closed_with_no_next_opening() {
+        let s = BusinessHours::default().status_at(at("2026-11-23 10:00"), LA);
+        assert_eq!((s.open, s.next_open), (false, None));
     }
 
     #[test]

@@ -1,0 +1,150 @@
+//! `POST /api/voice/elevenlabs-personalization`: ElevenLabs asks, while the phone rings, how to
+//! start the call. The answer is always a 200 with a complete `conversation_initiation_client_data`
+//! (platform defaults when the business is unknown or anything fails within the time budget); the only
+//! refusals are a missing or wrong secret header (401) and a body that is not JSON (400).
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use lambda_http::{Body, Request, Response};
+use secrecy::{ExposeSecret, SecretString};
+use shared::db::Database;
+use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse};
+use shared::error::ApiError;
+use shared::personalization::{Personalization, personalize, platform_default};
+use shared::phone::E164;
+use shared::platform::Platform;
+use shared::store::call_context::{CallKeys, load_call_context};
+use shared::web::{json_response, respond};
+use subtle::ConstantTimeEq;
+
+/// Header carrying the shared secret, unless `ELEVENLABS_SECRET_HEADER` names another.
+pub const DEFAULT_SECRET_HEADER: &str = "x-studioconnect-secret";
+/// The whole lookup must finish within this, unless `PERSONALIZATION_BUDGET_MS` says otherwise.
+pub const DEFAULT_BUDGET: Duration = Duration::from_millis(800);
+
+pub struct State {
+    pub db: Database,
+    pub secret_header: http::HeaderName,
+    pub secret: SecretString,
+    pub budget: Duration,
+    /// The clock; tests pin it to exercise business hours.
+    pub now: fn() -> DateTime<Utc>,
+}
+
+impl State {
+    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
+        let header = std::env::var("ELEVENLABS_SECRET_HEADER")
+            .unwrap_or_else(|_| DEFAULT_SECRET_HEADER.into());
+        let budget_ms: u64 = match std::env::var("PERSONALIZATION_BUDGET_MS") {
+            Ok(v) => v.parse().map_err(|_| {
+                anyhow::anyhow!("PERSONALIZATION_BUDGET_MS must be a whole number of milliseconds")
+            })?,
+            Err(_) => DEFAULT_BUDGET.as_millis() as u64,
+        };
+        Ok(Self {
+            db: platform.db.clone(),
+            secret_header: http::HeaderName::try_from(header.to_ascii_lowercase()).map_err(
+                |_| anyhow::anyhow!("ELEVENLABS_SECRET_HEADER is not a valid header name"),
+            )?,
+            secret: platform.secrets.elevenlabs_tool_secret.clone(),
+            budget: Duration::from_millis(budget_ms),
+            now: Utc::now,
+        })
+    }
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    respond(answer(state, &req).await)
+}
+
+async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
+    authenticate(state, req)?;
+    let body: serde_json::Value = serde_json::from_slice(req.body().as_ref())
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    let call = InitiationRequest::from_json(&body);
+    let personalization = personalization_for(state, &call).await;
+    Ok(json_response(
+        http::StatusCode::OK,
+        &InitiationResponse::from(personalization),
+    ))
+}
+
+fn authenticate(state: &State, req: &Request) -> Result<(), ApiError> {
+    let presented = req
+        .headers()
+        .get(&state.secret_header)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    let expected = state.secret.expose_secret().as_bytes();
+    if presented.is_empty() || !bool::from(presented.ct_eq(expected)) {
+        return Err(ApiError::unauthorized("missing or wrong webhook secret"));
+    }
+    Ok(())
+}
+
+/// Never fails: any fault or slowness yields the platform defaults, with a warning in the log.
+async fn personalization_for(state: &State, call: &InitiationRequest) -> Personalization {
+    let started = Instant::now();
+    let called = normalise("called_number", call.called_number.as_deref());
+    let caller = normalise("caller_id", call.caller_id.as_deref());
+    let keys = CallKeys {
+        called: called.as_ref(),
+        caller: caller.as_ref(),
+        agent_id: call.agent_id.as_deref(),
+        conversation_id: call.conversation_id.as_deref(),
+        call_sid: call.call_sid.as_deref(),
+    };
+    let lookup = async {
+        let pool = state.db.pool().await.map_err(|e| e.to_string())?;
+        load_call_context(pool, &keys)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let outcome = tokio::time::timeout(state.budget, lookup).await;
+    let conversation_id = call.conversation_id.as_deref().unwrap_or("");
+    match outcome {
+        Ok(Ok(Some(ctx))) => {
+            let person = if ctx.outbound {
+                called.as_ref()
+            } else {
+                caller.as_ref()
+            };
+            let p = personalize(&ctx, person, (state.now)());
+            tracing::info!(
+                conversation_id,
+                known_client = ctx.client.is_some(),
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "personalized"
+            );
+            p
+        }
+        Ok(Ok(None)) => {
+            tracing::warn!(conversation_id, called = ?call.called_number, agent_id = ?call.agent_id, "no business for this call; platform defaults");
+            platform_default(caller.as_ref())
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(conversation_id, %error, "lookup failed; platform defaults");
+            platform_default(caller.as_ref())
+        }
+        Err(_) => {
+            tracing::warn!(
+                conversation_id,
+                budget_ms = state.budget.as_millis() as u64,
+                "lookup over budget; platform defaults"
+            );
+            platform_default(caller.as_ref())
+        }
+    }
+}
+
+fn normalise(field: &str, value: Option<&str>) -> Option<E164> {
+    let value = value?;
+    match E164::parse_international(value) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(field, error = %e, "not an E.164 number; ignored");
+            None
+        }
+    }
+}

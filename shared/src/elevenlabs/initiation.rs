@@ -1,0 +1,150 @@
+//! The conversation-initiation ("Twilio personalization") webhook: ElevenLabs posts
+//! `{caller_id, called_number, agent_id, call_sid, conversation_id, ...}` while the phone rings and
+//! waits for `conversation_initiation_client_data`. The webhook cannot be signed; ElevenLabs sends a
+//! static secret header configured on the agent.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::personalization::{DynamicVariables, Personalization};
+
+/// The request's fields. Any field may be missing or of the wrong type: the call must still get an
+/// answer, so fields are read leniently and unknown fields (the list grows) are ignored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InitiationRequest {
+    pub caller_id: Option<String>,
+    pub called_number: Option<String>,
+    pub agent_id: Option<String>,
+    pub call_sid: Option<String>,
+    pub conversation_id: Option<String>,
+}
+
+impl InitiationRequest {
+    /// Reads the fields from a parsed JSON body (a non-object body yields no fields).
+    pub fn from_json(body: &Value) -> Self {
+        let field = |name: &str| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            caller_id: field("caller_id"),
+            called_number: field("called_number"),
+            agent_id: field("agent_id"),
+            call_sid: field("call_sid"),
+            conversation_id: field("conversation_id"),
+        }
+    }
+}
+
+pub const RESPONSE_TYPE: &str = "conversation_initiation_client_data";
+
+/// The response. Fields we do not override are omitted, never null or empty.
+#[derive(Debug, Serialize)]
+pub struct InitiationResponse {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub dynamic_variables: DynamicVariables,
+    pub conversation_config_override: ConversationConfigOverride,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConversationConfigOverride {
+    pub agent: AgentOverride,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tts: Option<TtsOverride>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentOverride {
+    pub prompt: PromptOverride,
+    pub first_message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PromptOverride {
+    pub prompt: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TtsOverride {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice_id: Option<String>,
+    pub stability: f32,
+    pub similarity_boost: f32,
+    pub speed: f32,
+}
+
+/// ElevenLabs' ranges for agent TTS settings.
+pub const STABILITY_RANGE: (f32, f32) = (0.0, 1.0);
+pub const SIMILARITY_BOOST_RANGE: (f32, f32) = (0.0, 1.0);
+pub const SPEED_RANGE: (f32, f32) = (0.7, 1.2);
+
+fn clamp((lo, hi): (f32, f32), v: f32) -> f32 {
+    if v.is_nan() { lo } else { v.clamp(lo, hi) }
+}
+
+impl From<Personalization> for InitiationResponse {
+    fn from(p: Personalization) -> Self {
+        let tts = p.voice.map(|v| TtsOverride {
+            voice_id: v.voice_id,
+            stability: clamp(STABILITY_RANGE, v.stability),
+            similarity_boost: clamp(SIMILARITY_BOOST_RANGE, v.similarity_boost),
+            speed: clamp(SPEED_RANGE, v.speed),
+        });
+        InitiationResponse {
+            kind: RESPONSE_TYPE,
+            dynamic_variables: p.variables,
+            conversation_config_override: ConversationConfigOverride {
+                agent: AgentOverride {
+                    prompt: PromptOverride { prompt: p.prompt },
+                    first_message: p.first_message,
+                    language: p.language,
+                },
+                tts,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::personalization::platform_default;
+
+    #[test]
+    fn reads_fields_leniently_and_ignores_unknown_ones() {
+        let body = serde_json::json!({"caller_id": "+14155552671", "called_number": 42, "agent_id": " ", "call_sid": "CA1",
+                                      "sip_headers": {"x": "y"}, "new_field": [1]});
+        let r = InitiationRequest::from_json(&body);
+        assert_eq!(r.caller_id.as_deref(), Some("+14155552671"));
+        assert_eq!((r.called_number, r.agent_id), (None, None));
+        assert_eq!(r.call_sid.as_deref(), Some("CA1"));
+        assert_eq!(
+            InitiationRequest::from_json(&serde_json::json!([1, 2])),
+            InitiationRequest::default()
+        );
+    }
+
+    #[test]
+    fn the_default_response_has_the_mandatory_type_and_no_nulls() {
+        let json = serde_json::to_value(InitiationResponse::from(platform_default(None))).unwrap();
+        assert_eq!(json["type"], "conversation_initiation_client_data");
+        assert!(
+            json["conversation_config_override"]["agent"]["first_message"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty())
+        );
+        assert!(json["conversation_config_override"].get("tts").is_none());
+        assert!(
+            json["conversation_config_override"]["agent"]
+                .get("language")
+                .is_none()
+        );
+        assert!(!json.to_string().contains("null"));
+    }
+}

@@ -1,0 +1,324 @@
+//! What an ElevenLabs call starts with: greeting, system prompt, voice, language and dynamic
+//! variables, composed from what we know about the business and the caller. Pure domain code: the
+//! lookup happens elsewhere, the wire format is `crate::elevenlabs::initiation`.
+
+pub mod template;
+pub mod variables;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus};
+use crate::phone::E164;
+pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
+
+/// Everything the hot path loaded for one call (one database round trip).
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    pub business_name: String,
+    pub timezone: Tz,
+    pub hours: BusinessHours,
+    pub transfer_numbers: usize,
+    pub agent: AgentSettings,
+    pub client: Option<KnownClient>,
+    pub questions: Vec<Question>,
+    pub outbound: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AgentSettings {
+    pub voice_id: Option<String>,
+    pub new_caller_voice_id: Option<String>,
+    pub existing_client_voice_id: Option<String>,
+    pub stability: f32,
+    pub similarity_boost: f32,
+    pub speed: f32,
+    pub language: String,
+    pub persona_prompt: String,
+    pub welcome_message: String,
+    pub client_welcome_message: String,
+    pub after_hours_message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct KnownClient {
+    pub name: String,
+    pub company: Option<String>,
+    pub projects: Vec<ProjectLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectLine {
+    pub name: String,
+    pub status: ProjectStatus,
+    pub provider_status: String,
+    pub due_date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub question: String,
+    pub field_key: String,
+    pub format: ExpectedFormat,
+    pub choices: Vec<String>,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Voice {
+    pub voice_id: Option<String>,
+    pub stability: f32,
+    pub similarity_boost: f32,
+    pub speed: f32,
+}
+
+/// The composed start of a call. `None` fields are not overridden (the agent's own settings apply).
+#[derive(Debug, Clone)]
+pub struct Personalization {
+    pub first_message: String,
+    pub prompt: String,
+    pub language: Option<String>,
+    pub voice: Option<Voice>,
+    pub variables: DynamicVariables,
+}
+
+pub const DEFAULT_FIRST_MESSAGE: &str = "Thank you for calling. How can I help you today?";
+pub const DEFAULT_PROMPT: &str = "You are a friendly, professional phone receptionist. Greet the caller, find out \
+what they need, and take a message with their name, the best number to call them back on, and a short \
+description of what they are calling about. Do not promise prices, dates or call-back times; say the team \
+will follow up. Keep your answers short: this is a phone call.";
+
+/// The safe answer when the business is unknown or anything failed: every variable has its default.
+pub fn platform_default(caller: Option<&E164>) -> Personalization {
+    let mut variables = DynamicVariables::defaults();
+    if let Some(phone) = caller {
+        variables.set("caller_phone", phone.as_str());
+    }
+    Personalization {
+        first_message: DEFAULT_FIRST_MESSAGE.into(),
+        prompt: DEFAULT_PROMPT.into(),
+        language: None,
+        voice: None,
+        variables,
+    }
+}
+
+/// Composes the call's start. The clock is computed here so the language model never reasons about it.
+pub fn personalize(
+    ctx: &CallContext,
+    person: Option<&E164>,
+    now: DateTime<Utc>,
+) -> Personalization {
+    let hours = ctx.hours.status_at(now, ctx.timezone);
+    let local_now = now.with_timezone(&ctx.timezone);
+    let mut v = DynamicVariables::defaults();
+    v.set("business_name", template::sanitize(&ctx.business_name));
+    v.set("business_timezone", ctx.timezone.name());
+    v.set("local_time", local_now.format("%A %-I:%M %p").to_string());
+    v.set("office_status", if hours.open { "open" } else { "closed" });
+    v.set("is_open", hours.open);
+    if let Some(next) = hours.next_open {
+        v.set("next_opening", describe_instant(next, local_now));
+    }
+    if let Some(closes) = hours.closes_at {
+        v.set("closes_at", describe_instant(closes, local_now));
+    }
+    if let Some(name) = &hours.holiday {
+        v.set("holiday_name", template::sanitize(name));
+    }
+    let transfer_available = hours.open && ctx.transfer_numbers > 0;
+    v.set("transfer_available", transfer_available);
+    v.set(
+        "call_direction",
+        if ctx.outbound { "outbound" } else { "inbound" },
+    );
+    if let Some(phone) = person {
+        v.set("caller_phone", phone.as_str());
+    }
+    v.set("qualification_question_count", ctx.questions.len() as i64);
+
+    let agent = &ctx.agent;
+    let persona = if agent.persona_prompt.trim().is_empty() {
+        DEFAULT_PROMPT
+    } else {
+        agent.persona_prompt.as_str()
+    };
+    let mut prompt = String::with_capacity(persona.len() + 1024);
+    prompt.push_str(persona.trim());
+    prompt.push_str(&format!(
+        "\n\n## The call\nYou answer the phone for {}. It is {} ({}) where the business is.",
+        v.text("business_name"),
+        v.text("local_time"),
+        ctx.timezone.name()
+    ));
+    if hours.open {
+        prompt.push_str(&format!(
+            " The office is open now and closes {}.",
+            v.text("closes_at")
+        ));
+        if transfer_available {
+            prompt.push_str(" A team member can take a live transfer if the caller needs a person or the matter is urgent.");
+        }
+    } else {
+        let reason = hours
+            .holiday
+            .as_deref()
+            .map(|h| format!(" today ({})", template::sanitize(h)))
+            .unwrap_or_default();
+        prompt.push_str(&format!(
+            " The office is closed{reason}; it next opens {}. Do not offer a transfer: take a message with the caller's name, \
+the best number to call back, what it is about and a good time to call, and say the team will call back when the office opens.",
+            v.text("next_opening")
+        ));
+    }
+
+    let voice_for_caller;
+    let greeting_template;
+    match &ctx.client {
+        Some(client) => {
+            v.set("caller_type", "known_client");
+            v.set("is_known_client", true);
+            v.set("caller_name", template::sanitize(&client.name));
+            if let Some(company) = client.company.as_deref().filter(|c| !c.trim().is_empty()) {
+                v.set("client_company", template::sanitize(company));
+            }
+            let active: Vec<&ProjectLine> = client
+                .projects
+                .iter()
+                .filter(|p| p.status != ProjectStatus::Done)
+                .collect();
+            v.set("active_project_count", active.len() as i64);
+            if !active.is_empty() {
+                v.set(
+                    "active_projects",
+                    active
+                        .iter()
+                        .map(|p| project_phrase(p))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+            }
+            prompt.push_str(&format!(
+                "\n\n## The caller\nYou are speaking with {}, an existing client",
+                v.text("caller_name")
+            ));
+            if client.company.is_some() {
+                prompt.push_str(&format!(" from {}", v.text("client_company")));
+            }
+            prompt.push_str(". Greet them by name.");
+            if active.is_empty() {
+                prompt.push_str(" They have no active projects on file.");
+            } else {
+                prompt.push_str(" Their active projects:");
+                for p in &active {
+                    prompt.push_str(&format!("\n- {}", project_phrase(p)));
+                }
+                prompt.push_str("\nShare only these projects' status, and only with this caller.");
+            }
+            voice_for_caller = agent.existing_client_voice_id.clone();
+            greeting_template = if !hours.open && !agent.after_hours_message.trim().is_empty() {
+                agent.after_hours_message.as_str()
+            } else if agent.client_welcome_message.trim().is_empty() {
+                "Hi {{caller_name}}, thanks for calling {{business_name}}. How can I help you today?"
+            } else {
+                agent.client_welcome_message.as_str()
+            };
+        }
+        None => {
+            if !ctx.questions.is_empty() {
+                prompt.push_str("\n\n## New caller\nThis caller is not a known client. Once you know why they are calling, ask these questions one at a time, in this order, and confirm each answer back briefly:");
+                for (i, q) in ctx.questions.iter().enumerate() {
+                    prompt.push_str(&format!(
+                        "\n{}. {} ({}{})",
+                        i + 1,
+                        template::sanitize(&q.question),
+                        format_hint(q),
+                        if q.required {
+                            ""
+                        } else {
+                            "; optional, skip if they prefer"
+                        }
+                    ));
+                }
+                if !hours.open {
+                    prompt.push_str("\nAfter hours, ask them together with taking the message.");
+                }
+            }
+            voice_for_caller = agent.new_caller_voice_id.clone();
+            greeting_template = if !hours.open && !agent.after_hours_message.trim().is_empty() {
+                agent.after_hours_message.as_str()
+            } else if agent.welcome_message.trim().is_empty() {
+                "Thank you for calling {{business_name}}. How can I help you today?"
+            } else {
+                agent.welcome_message.as_str()
+            };
+        }
+    }
+    prompt.push_str("\n\nNever reveal information about other clients. Keep answers short: this is a phone call.");
+
+    let first_message =
+        template::render(greeting_template, |name| v.get(name).map(VarValue::to_text));
+    let voice_id = agent
+        .voice_id
+        .clone()
+        .or(voice_for_caller)
+        .filter(|id| !id.trim().is_empty());
+    let voice = Some(Voice {
+        voice_id,
+        stability: agent.stability,
+        similarity_boost: agent.similarity_boost,
+        speed: agent.speed,
+    });
+    let language = Some(agent.language.clone()).filter(|l| !l.trim().is_empty());
+    Personalization {
+        first_message,
+        prompt,
+        language,
+        voice,
+        variables: v,
+    }
+}
+
+fn project_phrase(p: &ProjectLine) -> String {
+    let status = match p.status {
+        ProjectStatus::Todo => "not started yet",
+        ProjectStatus::InProgress => "in progress",
+        ProjectStatus::Done => "done",
+    };
+    let label = template::sanitize(&p.provider_status);
+    let mut s = format!("{}: {status}", template::sanitize(&p.name));
+    if !label.is_empty() && !label.eq_ignore_ascii_case(status) {
+        s.push_str(&format!(" ({label})"));
+    }
+    if let Some(due) = p.due_date {
+        s.push_str(&format!(", due {}", due.format("%B %-d, %Y")));
+    }
+    s
+}
+
+fn format_hint(q: &Question) -> String {
+    match q.format {
+        ExpectedFormat::Text => "a short answer".into(),
+        ExpectedFormat::Email => "an email address; spell it back to confirm".into(),
+        ExpectedFormat::Phone => "a phone number with area code; read it back".into(),
+        ExpectedFormat::Number => "a number".into(),
+        ExpectedFormat::Date => "a date; confirm the day and month".into(),
+        ExpectedFormat::YesNo => "yes or no".into(),
+        ExpectedFormat::Choice => {
+            let choices: Vec<String> = q.choices.iter().map(|c| template::sanitize(c)).collect();
+            format!("one of: {}", choices.join(", "))
+        }
+    }
+}
+
+/// "today at 1:00 PM", "tomorrow at 9:00 AM", "Monday at 9:00 AM", or a date further out.
+fn describe_instant(t: DateTime<Tz>, now: DateTime<Tz>) -> String {
+    let days = (t.date_naive() - now.date_naive()).num_days();
+    let time = t.format("%-I:%M %p");
+    match days {
+        0 => format!("today at {time}"),
+        1 => format!("tomorrow at {time}"),
+        2..=6 => format!("{} at {time}", t.format("%A")),
+        _ => format!("{} at {time}", t.format("%A, %B %-d")),
+    }
+}
