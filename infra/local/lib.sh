@@ -61,6 +61,7 @@ wait_for_port() { # host port seconds what
 }
 
 # start_postgres NAME PORT: an embedded server unless DATABASE_URL is already set; exports DATABASE_URL.
+# PG_SERVER_OPTS: extra server settings (default: fsync and synchronous commit off, for fast tests).
 start_postgres() {
   local name=$1 port=$2
   if [ -n "${DATABASE_URL:-}" ]; then log "using the database at DATABASE_URL"; return; fi
@@ -79,7 +80,7 @@ start_postgres() {
     run_as_pg "$bin/pg_ctl" -D "$data" stop -m fast >/dev/null
   fi
   run_as_pg "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 30 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/$name -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/$name -c max_connections=300 ${PG_SERVER_OPTS--c fsync=off -c synchronous_commit=off}" \
     start >/dev/null || { tail -20 "$logf" >&2; die "PostgreSQL did not start"; }
   STARTED_PGDATA+=("$data")
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='studioconnect'" | grep -q 1 \

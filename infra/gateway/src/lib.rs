@@ -3,10 +3,12 @@
 //!   `lambda_http` exactly as in Lambda, and the handler's response goes back to the client;
 //! - SQS: queues are long-polled and their messages handed over as real `SqsEvent` batches; only the
 //!   messages the handler did not report as failed are deleted, so visibility timeouts and DLQ
-//!   redrive behave as in AWS.
+//!   redrive behave as in AWS;
+//! - schedules: `POST /_local/schedules/{name}` fires a scheduled function now.
 //! `ROUTES` must equal the routes in template.yaml; a test holds them together.
 
 pub mod apigw;
 pub mod routes;
+pub mod schedule;
 pub mod server;
 pub mod sqs;

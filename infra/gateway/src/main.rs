@@ -43,7 +43,9 @@ async fn serve() -> anyhow::Result<()> {
     let routes = Arc::new(RouteTable::new(&platform)?);
     // SQS-triggered functions are registered here as they are added (call summary, PM sync), each
     // driven by a `local_gateway::sqs::SqsPoller` on the queue template.yaml maps it to.
-    let app = local_gateway::server::app(routes);
+    // Scheduled functions register here as they are added (PM resync), fired by POST /_local/schedules/{name}.
+    let schedules = Arc::new(local_gateway::schedule::Schedules::new());
+    let app = local_gateway::server::app(routes, schedules);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

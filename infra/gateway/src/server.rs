@@ -8,9 +8,42 @@ use axum::response::IntoResponse;
 
 use crate::apigw;
 use crate::routes::RouteTable;
+use crate::schedule::{Schedules, scheduled_event};
 
-pub fn app(routes: Arc<RouteTable>) -> axum::Router {
-    axum::Router::new().fallback(dispatch).with_state(routes)
+pub fn app(routes: Arc<RouteTable>, schedules: Arc<Schedules>) -> axum::Router {
+    let local = axum::Router::new()
+        .route(
+            "/_local/schedules/{name}",
+            axum::routing::post(fire_schedule),
+        )
+        .with_state(schedules);
+    axum::Router::new()
+        .fallback(dispatch)
+        .with_state(routes)
+        .merge(local)
+}
+
+async fn fire_schedule(
+    State(schedules): State<Arc<Schedules>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let json = |status: http::StatusCode, body: serde_json::Value| {
+        (status, axum::Json(body)).into_response()
+    };
+    let Some(handler) = schedules.get(&name) else {
+        let known: Vec<&String> = schedules.keys().collect();
+        return json(
+            http::StatusCode::NOT_FOUND,
+            serde_json::json!({"error": {"code": "not_found", "message": format!("no scheduled function {name:?}; known: {known:?}")}}),
+        );
+    };
+    match handler(scheduled_event(&name)).await {
+        Ok(()) => json(http::StatusCode::OK, serde_json::json!({"invoked": name})),
+        Err(e) => json(
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"error": {"code": "function_failed", "message": e.to_string()}}),
+        ),
+    }
 }
 
 async fn dispatch(

@@ -3,18 +3,24 @@
 use std::sync::Arc;
 
 use local_gateway::routes::RouteTable;
+use local_gateway::schedule::{ScheduledHandler, Schedules};
 use serde_json::Value;
 use shared::platform::Platform;
 
 async fn start() -> String {
+    start_with(Schedules::new()).await
+}
+
+async fn start_with(schedules: Schedules) -> String {
     let platform = Platform::load()
         .await
         .expect("run the tests with ./infra/local/test");
     let routes = Arc::new(RouteTable::new(&platform).unwrap());
+    let schedules = Arc::new(schedules);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, local_gateway::server::app(routes))
+        axum::serve(listener, local_gateway::server::app(routes, schedules))
             .await
             .unwrap()
     });
@@ -72,4 +78,60 @@ async fn unknown_routes_and_methods_get_api_gateways_404() {
             serde_json::json!({"message": "Not Found"})
         );
     }
+}
+
+#[tokio::test]
+async fn scheduled_functions_fire_on_demand_with_the_eventbridge_envelope() {
+    let seen: Arc<std::sync::Mutex<Vec<aws_lambda_events::eventbridge::EventBridgeEvent<Value>>>> =
+        Arc::default();
+    let handler: ScheduledHandler = {
+        let seen = seen.clone();
+        Arc::new(move |event| {
+            let seen = seen.clone();
+            Box::pin(async move {
+                seen.lock().unwrap().push(event);
+                Ok(())
+            })
+        })
+    };
+    let failing: ScheduledHandler = Arc::new(|_| Box::pin(async { Err("resync failed".into()) }));
+    let base = start_with(Schedules::from([
+        ("PmResyncFunction".to_owned(), handler),
+        ("BrokenFunction".to_owned(), failing),
+    ]))
+    .await;
+    let client = reqwest::Client::new();
+
+    let resp = client
+        .post(format!("{base}/_local/schedules/PmResyncFunction"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let events = seen.lock().unwrap().clone();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].detail_type, "Scheduled Event");
+    assert_eq!(events[0].source, "aws.events");
+    assert!(events[0].resources.as_ref().unwrap()[0].ends_with("rule/PmResyncFunction"));
+
+    let resp = client
+        .post(format!("{base}/_local/schedules/BrokenFunction"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["message"],
+        "resync failed"
+    );
+    let resp = client
+        .post(format!("{base}/_local/schedules/Nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
 }

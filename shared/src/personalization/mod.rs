@@ -216,13 +216,12 @@ the best number to call back, what it is about and a good time to call, and say 
                 prompt.push_str("\nShare only these projects' status, and only with this caller.");
             }
             voice_for_caller = agent.existing_client_voice_id.clone();
-            greeting_template = if !hours.open && !agent.after_hours_message.trim().is_empty() {
-                agent.after_hours_message.as_str()
-            } else if agent.client_welcome_message.trim().is_empty() {
-                "Hi {{caller_name}}, thanks for calling {{business_name}}. How can I help you today?"
-            } else {
-                agent.client_welcome_message.as_str()
-            };
+            greeting_template = greeting(
+                hours.open,
+                agent,
+                &agent.client_welcome_message,
+                "Hi {{caller_name}}, thanks for calling {{business_name}}. How can I help you today?",
+            );
         }
         None => {
             if !ctx.questions.is_empty() {
@@ -245,13 +244,12 @@ the best number to call back, what it is about and a good time to call, and say 
                 }
             }
             voice_for_caller = agent.new_caller_voice_id.clone();
-            greeting_template = if !hours.open && !agent.after_hours_message.trim().is_empty() {
-                agent.after_hours_message.as_str()
-            } else if agent.welcome_message.trim().is_empty() {
-                "Thank you for calling {{business_name}}. How can I help you today?"
-            } else {
-                agent.welcome_message.as_str()
-            };
+            greeting_template = greeting(
+                hours.open,
+                agent,
+                &agent.welcome_message,
+                "Thank you for calling {{business_name}}. How can I help you today?",
+            );
         }
     }
     prompt.push_str("\n\nNever reveal information about other clients. Keep answers short: this is a phone call.");
@@ -276,6 +274,23 @@ the best number to call back, what it is about and a good time to call, and say 
         language,
         voice,
         variables: v,
+    }
+}
+
+/// The greeting template: the business's after-hours message when closed, else its own welcome
+/// for this kind of caller, else ours.
+fn greeting<'a>(
+    open: bool,
+    agent: &'a AgentSettings,
+    welcome: &'a str,
+    fallback: &'static str,
+) -> &'a str {
+    if !open && !agent.after_hours_message.trim().is_empty() {
+        &agent.after_hours_message
+    } else if welcome.trim().is_empty() {
+        fallback
+    } else {
+        welcome
     }
 }
 

@@ -1,0 +1,204 @@
+//! In-process latency of the initiation webhook against real Postgres holding 1,000 businesses x
+//! 100 clients x 20 projects. Run with `./infra/local/bench` (it starts the database and passes
+//! DATABASE_URL). Prints the hot query's plan, then p50/p90/p99/max per scenario.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use elevenlabs_personalization::{DEFAULT_SECRET_HEADER, State, handle};
+use lambda_http::{Body, Request};
+use rand::Rng;
+use shared::db::Database;
+use shared::store::call_context::{CALL_CONTEXT_SQL, MAX_PROMPT_PROJECTS};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+const BUSINESSES: i64 = 1_000;
+const CLIENTS_PER_BUSINESS: i64 = 100;
+const PROJECTS_PER_CLIENT: i64 = 20;
+const SAMPLES: usize = 10_000;
+const WARMUP: usize = 1_000;
+const SECRET: &str = "bench-secret";
+
+/// Valid NANP numbers: businesses +1 415 200-0001.., clients +1 646 2xx-xxxx (unique per business).
+fn business_phone(b: i64) -> String {
+    format!("+1415{}", 2_000_000 + b)
+}
+fn client_phone(b: i64, c: i64) -> String {
+    format!("+1646{}", 2_000_000 + b * CLIENTS_PER_BUSINESS + c)
+}
+
+const SEED_SQL: &str = r#"
+TRUNCATE businesses CASCADE;
+INSERT INTO businesses (id, name, timezone, business_hours)
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid, 'Bench Business ' || b, 'America/New_York',
+       '{"weekly": {"mon": [{"open": "09:00", "close": "17:00"}], "tue": [{"open": "09:00", "close": "17:00"}],
+                    "wed": [{"open": "09:00", "close": "17:00"}], "thu": [{"open": "09:00", "close": "17:00"}],
+                    "fri": [{"open": "09:00", "close": "17:00"}]}, "holidays": [{"date": "2026-12-25"}]}'
+FROM generate_series(1, 1000) b;
+INSERT INTO business_phone_numbers (business_id, phone_e164)
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid, '+1415' || (2000000 + b) FROM generate_series(1, 1000) b;
+INSERT INTO business_transfer_numbers (business_id, position, phone_e164, condition)
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid, 0, '+1415' || (3000000 + b), 'urgent' FROM generate_series(1, 1000) b;
+INSERT INTO agent_configs (business_id, elevenlabs_agent_id, new_caller_voice_id, existing_client_voice_id, persona_prompt,
+                           welcome_message, client_welcome_message)
+SELECT id, 'agent_' || id, 'NEWVOICEaaaaaaaaaaaa', 'CLIENTVOICEbbbbbbbbb',
+       'You are the receptionist of ' || name || '. ' || repeat('Be warm, concise and helpful. ', 40),
+       'Thanks for calling {{business_name}}. How can I help?', 'Hi {{caller_name}}, welcome back to {{business_name}}!'
+FROM businesses;
+INSERT INTO qualification_questions (business_id, position, question, field_key, expected_format, choices)
+SELECT b.id, q.pos, q.question, q.field_key, q.fmt, q.choices
+FROM businesses b CROSS JOIN (VALUES
+  (0, 'May I have your full name?', 'full_name', 'text', '{}'::text[]),
+  (1, 'What is your email address?', 'email', 'email', '{}'),
+  (2, 'What is the best number to reach you?', 'phone', 'phone', '{}'),
+  (3, 'What kind of project is it?', 'project_type', 'choice', '{branding,packaging,website,other}'),
+  (4, 'When would you like to start?', 'start_date', 'date', '{}')) AS q(pos, question, field_key, fmt, choices);
+INSERT INTO clients (id, business_id, name, company)
+SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(b * 100 + c), 12, '0'))::uuid,
+       ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid, 'Client ' || b || '-' || c, 'Company ' || c
+FROM generate_series(1, 1000) b, generate_series(1, 100) c;
+INSERT INTO client_phone_numbers (client_id, business_id, phone_e164)
+SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(b * 100 + c), 12, '0'))::uuid,
+       ('00000000-0000-4000-8000-' || lpad(to_hex(b), 12, '0'))::uuid, '+1646' || (2000000 + b * 100 + c)
+FROM generate_series(1, 1000) b, generate_series(1, 100) c;
+INSERT INTO projects (business_id, client_id, provider, external_id, name, status, provider_status, due_date)
+SELECT c.business_id, c.id, 'jira', c.id || '-' || p, 'Project ' || p || ' for ' || c.name,
+       (ARRAY['todo', 'in_progress', 'done'])[1 + p % 3], 'Status ' || p, DATE '2027-01-01' + (p * 7)
+FROM clients c, generate_series(1, 20) p;
+ANALYZE;
+"#;
+
+async fn seed(pool: &PgPool) {
+    let projects: i64 = sqlx::query_scalar("SELECT count(*) FROM projects")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    if projects == BUSINESSES * CLIENTS_PER_BUSINESS * PROJECTS_PER_CLIENT {
+        println!("seed: present ({projects} projects)");
+        return;
+    }
+    let started = Instant::now();
+    sqlx::raw_sql(SEED_SQL).execute(pool).await.unwrap();
+    println!(
+        "seed: {BUSINESSES} businesses x {CLIENTS_PER_BUSINESS} clients x {PROJECTS_PER_CLIENT} projects in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+async fn print_plan(pool: &PgPool) {
+    let explain =
+        format!("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON) {CALL_CONTEXT_SQL}");
+    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(explain))
+        .bind(business_phone(500))
+        .bind(client_phone(500, 50))
+        .bind("agent_x")
+        .bind(format!("conv_plan_{}", uuid::Uuid::new_v4()))
+        .bind("CAplan")
+        .bind(MAX_PROMPT_PROJECTS)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    println!("\nplan of the hot query (known client, one round trip):");
+    for (line,) in rows {
+        println!("  {line}");
+    }
+    println!();
+}
+
+fn request(caller: &str, called: &str, conversation: &str) -> Request {
+    let body = serde_json::json!({
+        "caller_id": caller, "called_number": called, "agent_id": "agent_bench",
+        "call_sid": format!("CA{conversation}"), "conversation_id": conversation,
+    });
+    let mut req = Request::new(Body::Text(body.to_string()));
+    *req.method_mut() = http::Method::POST;
+    req.headers_mut()
+        .insert(DEFAULT_SECRET_HEADER, SECRET.parse().unwrap());
+    req
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize)
+        .saturating_sub(1)
+        .min(sorted.len() - 1)]
+}
+
+async fn scenario(
+    state: &State,
+    name: &str,
+    pick: impl Fn(&mut rand::rngs::ThreadRng) -> (String, String),
+) {
+    let mut rng = rand::rng();
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for i in 0..(WARMUP + SAMPLES) {
+        let (caller, called) = pick(&mut rng);
+        let req = request(
+            &caller,
+            &called,
+            &format!("conv_{name}_{}", uuid::Uuid::new_v4()),
+        );
+        let started = Instant::now();
+        let resp = handle(state, req).await;
+        let elapsed = started.elapsed();
+        assert_eq!(resp.status(), 200);
+        if i >= WARMUP {
+            samples.push(elapsed);
+        }
+    }
+    samples.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{name:<14} n={SAMPLES}  p50 {:>7.0} us  p90 {:>7.0} us  p99 {:>7.0} us  max {:>7.0} us",
+        us(percentile(&samples, 0.50)),
+        us(percentile(&samples, 0.90)),
+        us(percentile(&samples, 0.99)),
+        us(*samples.last().unwrap())
+    );
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let url = std::env::var("DATABASE_URL").expect("run with ./infra/local/bench");
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap();
+    shared::db::MIGRATOR.run(&pool).await.unwrap();
+    seed(&pool).await;
+    print_plan(&pool).await;
+    let state = State {
+        db: Database::from_pool(pool),
+        secret_header: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
+        secret: SECRET.to_owned().into(),
+        budget: Duration::from_millis(800),
+        now: Utc::now,
+    };
+    println!(
+        "in-process handler latency (one request at a time, as in Lambda; includes JSON parse, lookup + call-start insert, composition, serialisation):"
+    );
+    scenario(&state, "known_client", |rng| {
+        let b = rng.random_range(1..=BUSINESSES);
+        (
+            client_phone(b, rng.random_range(1..=CLIENTS_PER_BUSINESS)),
+            business_phone(b),
+        )
+    })
+    .await;
+    scenario(&state, "new_caller", |rng| {
+        let b = rng.random_range(1..=BUSINESSES);
+        (
+            format!("+1212{}", 2_000_000 + rng.random_range(0..999_999)),
+            business_phone(b),
+        )
+    })
+    .await;
+    scenario(&state, "unknown_number", |rng| {
+        (
+            format!("+1212{}", 2_000_000 + rng.random_range(0..999_999)),
+            format!("+1303{}", 2_000_000 + rng.random_range(0..999_999)),
+        )
+    })
+    .await;
+}

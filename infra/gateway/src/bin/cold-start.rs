@@ -1,0 +1,140 @@
+//! Cold start of a built Lambda function binary, measured locally: a minimal Lambda Runtime API
+//! serves one invocation, and the time from exec to the function posting its response is recorded.
+//! The child inherits this process's environment (database URL, AWS endpoint, table names...).
+//!
+//! usage: cold-start <bootstrap binary> <event.json> [runs]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use tokio::sync::oneshot;
+
+struct Invocation {
+    event: String,
+    done: Mutex<Option<oneshot::Sender<Result<String, String>>>>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    anyhow::ensure!(
+        args.len() >= 3,
+        "usage: cold-start <bootstrap binary> <event.json> [runs]"
+    );
+    let binary = &args[1];
+    let event = std::fs::read_to_string(&args[2])?;
+    let runs: usize = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(20);
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        samples.push(one_run(binary, &event).await?);
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "cold start (exec -> first response) over {runs} runs: min {:.1} ms  p50 {:.1} ms  max {:.1} ms",
+        ms(samples[0]),
+        ms(samples[runs / 2]),
+        ms(samples[runs - 1])
+    );
+    Ok(())
+}
+
+async fn one_run(binary: &str, event: &str) -> anyhow::Result<Duration> {
+    let (tx, rx) = oneshot::channel();
+    let invocation = Arc::new(Invocation {
+        event: event.to_owned(),
+        done: Mutex::new(Some(tx)),
+    });
+    let app = axum::Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(invocation);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(binary)
+        .env("AWS_LAMBDA_RUNTIME_API", api.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "cold-start-probe")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024")
+        .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+        .env("AWS_LAMBDA_LOG_LEVEL", "WARN")
+        .kill_on_drop(true)
+        .spawn()?;
+    let outcome = tokio::time::timeout(Duration::from_secs(30), rx).await;
+    let elapsed = started.elapsed();
+    let _ = child.kill().await;
+    server.abort();
+    match outcome {
+        Ok(Ok(Ok(body))) => {
+            anyhow::ensure!(
+                body.contains("\"statusCode\":200"),
+                "the function answered: {body}"
+            );
+            Ok(elapsed)
+        }
+        Ok(Ok(Err(e))) => anyhow::bail!("the function failed: {e}"),
+        _ => anyhow::bail!("no response within 30 s"),
+    }
+}
+
+async fn next(State(inv): State<Arc<Invocation>>) -> impl axum::response::IntoResponse {
+    let deadline = (chrono::Utc::now() + chrono::Duration::seconds(30))
+        .timestamp_millis()
+        .to_string();
+    (
+        [
+            (
+                "lambda-runtime-aws-request-id",
+                "cold-start-0001".to_owned(),
+            ),
+            ("lambda-runtime-deadline-ms", deadline),
+            (
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:cold-start-probe".to_owned(),
+            ),
+            (
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000;Sampled=0".to_owned(),
+            ),
+            ("content-type", "application/json".to_owned()),
+        ],
+        inv.event.clone(),
+    )
+}
+
+fn finish(inv: &Invocation, outcome: Result<String, String>) -> http::StatusCode {
+    if let Some(tx) = inv.done.lock().unwrap().take() {
+        let _ = tx.send(outcome);
+    }
+    http::StatusCode::ACCEPTED
+}
+
+async fn response(
+    State(inv): State<Arc<Invocation>>,
+    Path(_id): Path<String>,
+    body: String,
+) -> http::StatusCode {
+    finish(&inv, Ok(body))
+}
+
+async fn error(
+    State(inv): State<Arc<Invocation>>,
+    Path(_id): Path<String>,
+    body: String,
+) -> http::StatusCode {
+    finish(&inv, Err(body))
+}
+
+async fn init_error(State(inv): State<Arc<Invocation>>, body: String) -> http::StatusCode {
+    finish(&inv, Err(format!("init error: {body}")))
+}
