@@ -23,12 +23,24 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     const KIND: &'static str;
 }
 
+/// What every message carries. `id` is a string, not a UUID, because EventBridge Scheduler fills it
+/// with its execution id when a schedule enqueues a job directly.
 #[derive(Serialize, Deserialize)]
 struct Envelope<T> {
     kind: String,
-    id: Uuid,
+    id: String,
     enqueued_at: DateTime<Utc>,
     job: T,
+}
+
+/// Enqueued on the `pm-sync` queue by the EventBridge schedule (template.yaml `PmResyncSchedule`):
+/// the PM sync worker answers it with one sync job per active integration, refreshing webhooks that
+/// are about to expire on the way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PmResyncAll {}
+
+impl Job for PmResyncAll {
+    const KIND: &'static str = "pm_resync_all";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,7 +95,7 @@ impl<J: Job> JobQueue<J> {
 pub fn encode<J: Job>(job: &J) -> Result<String, JobError> {
     let envelope = Envelope {
         kind: J::KIND.to_owned(),
-        id: Uuid::new_v4(),
+        id: Uuid::new_v4().to_string(),
         enqueued_at: Utc::now(),
         job,
     };

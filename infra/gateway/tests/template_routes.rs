@@ -163,3 +163,26 @@ fn tagged_get_att(v: &Value) -> Option<&str> {
 fn references(v: &Value, name: &str) -> bool {
     matches!(v, Value::Tagged(t) if t.tag == "!Ref" && t.value.as_str() == Some(name))
 }
+
+#[test]
+fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
+    let t = template();
+    let schedule = &t["Resources"]["PmResyncSchedule"];
+    assert_eq!(schedule["Type"], "AWS::Scheduler::Schedule");
+    let target = &schedule["Properties"]["Target"];
+    assert_eq!(tagged_get_att(&target["Arn"]), Some("PmSyncQueue.Arn"));
+    // What EventBridge Scheduler substitutes for its context placeholders at run time.
+    let input = target["Input"]
+        .as_str()
+        .unwrap()
+        .replace(
+            "<aws.scheduler.execution-id>",
+            "d9a6c1c0-1b2c-4e5f-8a9b-0c1d2e3f4a5b",
+        )
+        .replace("<aws.scheduler.scheduled-time>", "2026-11-24T11:00:00Z");
+    let mut message = aws_lambda_events::sqs::SqsMessage::default();
+    message.message_id = Some("m1".into());
+    message.body = Some(input);
+    shared::jobs::decode::<shared::jobs::PmResyncAll>(&message)
+        .expect("the schedule's message is a pm_resync_all job");
+}
