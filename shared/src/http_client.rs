@@ -2,9 +2,11 @@
 //! Asana, monday). It adds what each vendor's rate limits and outages demand:
 //! - timeouts on connect and on the whole request;
 //! - retries on 429, 5xx and transport errors with exponential backoff and full jitter (`backon`),
-//!   waiting at least what the server's `Retry-After` asks (capped);
+//!   waiting at least what the server's `Retry-After` asks (capped); a non-idempotent request (POST,
+//!   PATCH without an `Idempotency-Key`) only when it surely was not processed (429, no connection);
 //! - a circuit breaker per client (`failsafe`): after consecutive failures, calls fail fast for a
-//!   while instead of piling up behind a dead vendor.
+//!   while instead of piling up behind a dead vendor, then lets calls through again (half-open) and
+//!   closes on success.
 //! Vendor-specific signals (monday's `retry_in_seconds` inside a 200) are read by that vendor's module,
 //! which passes them back through `send_with_hint`.
 
@@ -185,6 +187,7 @@ impl HttpClient {
             };
             // A streaming body cannot be replayed; such a request gets exactly one attempt.
             let replay = current.try_clone();
+            let idempotent = is_idempotent(&current);
             let attempt = self.breaker.call(self.attempt(current)).await;
             let failure = match attempt {
                 Ok(response) => return Ok(response),
@@ -200,6 +203,14 @@ impl HttpClient {
                 retry_after,
                 error,
             } = failure;
+            // A POST that reached the server may have taken effect (an email sent, an SMS queued):
+            // repeat it only when it surely did not (429, no connection) or it carries an
+            // idempotency key the vendor deduplicates on.
+            let surely_not_processed = response
+                .as_ref()
+                .is_some_and(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+                || error.as_ref().is_some_and(|e| e.is_connect());
+            let replay = replay.filter(|_| idempotent || surely_not_processed);
             let wait = match (replay, delays.next()) {
                 (Some(replay), Some(backoff)) => match retry_after {
                     Some(asked) if asked > self.policy.max_retry_after => None,
@@ -255,6 +266,15 @@ impl HttpClient {
             }),
         }
     }
+}
+
+/// Safe to send twice: the method says so, or the request carries an idempotency key.
+fn is_idempotent(request: &Request) -> bool {
+    use reqwest::Method;
+    matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+    ) || request.headers().contains_key("idempotency-key")
 }
 
 fn is_retryable(status: StatusCode) -> bool {
@@ -334,7 +354,7 @@ mod tests {
         let body: serde_json::Value = client
             .send_json(
                 client
-                    .request(reqwest::Method::POST, format!("{}/x", server.uri()))
+                    .request(reqwest::Method::PUT, format!("{}/x", server.uri()))
                     .json(&serde_json::json!({"a": 1})),
             )
             .await
@@ -345,6 +365,61 @@ mod tests {
         for req in server.received_requests().await.unwrap() {
             assert_eq!(req.body, br#"{"a":1}"#);
         }
+    }
+
+    #[tokio::test]
+    async fn a_post_that_may_have_been_processed_is_not_repeated() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("sendgrid", fast_policy()).unwrap();
+        let resp = client
+            .send(
+                client
+                    .request(reqwest::Method::POST, server.uri())
+                    .body("{}"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 503);
+        assert_eq!(hits(&server).await, 1, "no second email");
+        let keyed = client
+            .request(reqwest::Method::POST, server.uri())
+            .header("Idempotency-Key", "call-1")
+            .body("{}");
+        client.send(keyed).await.unwrap();
+        assert_eq!(
+            hits(&server).await,
+            1 + 4,
+            "with an idempotency key the vendor deduplicates: retried"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_post_refused_with_429_is_repeated() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(429))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(202))
+            .mount(&server)
+            .await;
+        let client = HttpClient::new("twilio", fast_policy()).unwrap();
+        let resp = client
+            .send(
+                client
+                    .request(reqwest::Method::POST, server.uri())
+                    .body("{}"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202);
+        assert_eq!(hits(&server).await, 2);
     }
 
     #[tokio::test]

@@ -21,17 +21,55 @@ pub struct Platform {
     pub db: Database,
 }
 
+/// What a cold start does when the database cannot be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseAtStartup {
+    /// Fail the start, naming the target: most functions can do nothing useful without it.
+    Required,
+    /// Log a warning and start anyway: for functions that must answer even then (the
+    /// personalization webhook answers with defaults). The pool connects on first use.
+    Optional,
+}
+
 impl Platform {
     pub async fn load() -> anyhow::Result<Self> {
-        let settings = Settings::from_env().context("configuration")?;
+        Self::load_with(DatabaseAtStartup::Required).await
+    }
+
+    pub async fn load_with(database: DatabaseAtStartup) -> anyhow::Result<Self> {
+        Self::from_settings(Settings::from_env().context("configuration")?, database).await
+    }
+
+    pub async fn from_settings(
+        settings: Settings,
+        database: DatabaseAtStartup,
+    ) -> anyhow::Result<Self> {
         let sdk = crate::aws::sdk_config().await;
         let aws = AwsClients::new(&sdk);
         let secrets = Secrets::load(&aws.secrets, &settings.app_secret_id)
             .await
             .context("secrets")?;
-        let db = Database::connect(&settings.database, &sdk, settings.db_connect_timeout)
+        let db = Database::connect_lazy(&settings.database, &sdk, settings.db_connect_timeout)
             .await
             .context("database")?;
+        let check = match database {
+            DatabaseAtStartup::Required => settings.db_connect_timeout,
+            // Waiting long for a database we can do without would only delay the call.
+            DatabaseAtStartup::Optional => settings
+                .db_connect_timeout
+                .min(std::time::Duration::from_secs(1)),
+        };
+        // Opening the first connection here also keeps the TLS handshake off the first request.
+        if let Err(e) = db.verify(check).await {
+            match database {
+                DatabaseAtStartup::Required => {
+                    return Err(anyhow::Error::new(e).context("database"));
+                }
+                DatabaseAtStartup::Optional => {
+                    tracing::warn!(error = %e, "database unreachable at start-up; continuing")
+                }
+            }
+        }
         tracing::info!(database = db.target(), "platform ready");
         Ok(Self {
             settings,

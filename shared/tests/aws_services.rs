@@ -191,3 +191,27 @@ async fn typed_jobs_round_trip_through_sqs() {
             .contains_key(&QueueAttributeName::QueueArn)
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_database_fails_a_required_start_and_not_an_optional_one() {
+    use shared::config::{DatabaseSettings, Settings};
+    use shared::platform::{DatabaseAtStartup, Platform};
+    let mut settings = Settings::from_env().expect("run the tests with ./infra/local/test");
+    settings.database = DatabaseSettings::Url {
+        url: "postgres://app:pw@127.0.0.1:1/studio".to_owned().into(),
+        max_connections: 1,
+    };
+    settings.db_connect_timeout = Duration::from_millis(500);
+    let err = Platform::from_settings(settings.clone(), DatabaseAtStartup::Required)
+        .await
+        .err()
+        .expect("required");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains("database unreachable at app@127.0.0.1:1/studio") && !msg.contains("pw"),
+        "{msg}"
+    );
+    Platform::from_settings(settings, DatabaseAtStartup::Optional)
+        .await
+        .expect("an optional database does not stop the start");
+}

@@ -211,6 +211,22 @@ async fn the_agent_id_is_the_fallback(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_call_from_one_tenants_number_to_another_tenants_agent_is_not_outbound(pool: PgPool) {
+    setup(&pool).await;
+    // Someone at Aurora calls Borealis's agent over SIP (no registered called number).
+    let body = body_with(
+        json!({"caller_id": "+14155552600", "called_number": "+13105550123", "agent_id": "agent_borealis"}),
+    );
+    let (_, resp) = call(&state(pool, monday_morning), body).await;
+    assert_eq!(
+        resp["dynamic_variables"]["business_name"],
+        "Borealis Design"
+    );
+    assert_eq!(resp["dynamic_variables"]["call_direction"], "inbound");
+    assert!(!resp.to_string().contains("Aurora"));
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn outbound_calls_swap_the_roles(pool: PgPool) {
     setup(&pool).await;
     // We call Dana from our own number: caller_id is ours, called_number is the person.
@@ -219,6 +235,17 @@ async fn outbound_calls_swap_the_roles(pool: PgPool) {
     assert_eq!(resp["dynamic_variables"]["caller_name"], "Dana Whitfield");
     assert_eq!(resp["dynamic_variables"]["call_direction"], "outbound");
     assert_eq!(resp["dynamic_variables"]["caller_phone"], "+14155552671");
+    let agent = &resp["conversation_config_override"]["agent"];
+    assert_eq!(
+        agent["first_message"],
+        "Hi Dana Whitfield, this is Aurora Branding calling."
+    );
+    assert!(
+        agent["prompt"]["prompt"]
+            .as_str()
+            .unwrap()
+            .contains("You are calling +14155552671 on behalf of Aurora Branding.")
+    );
     let direction: String = sqlx::query_scalar("SELECT direction FROM call_starts")
         .fetch_one(&pool)
         .await
@@ -288,6 +315,28 @@ async fn the_call_start_is_recorded_once(pool: PgPool) {
     assert_eq!(
         (person.as_str(), ours.as_deref()),
         ("+14155552671", Some("+14155552600"))
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn persona_prompts_are_rendered_so_no_undeclared_variable_reaches_elevenlabs(pool: PgPool) {
+    setup(&pool).await;
+    sqlx::query(
+        "UPDATE agent_configs SET persona_prompt = 'You are Orion at {{business_name}}.{{mystery}} Time: {{system__time_utc}}.'
+         WHERE business_id = '11111111-0000-4000-8000-000000000001'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (_, resp) = call(&state(pool, monday_morning), REQUEST).await;
+    let prompt = resp["conversation_config_override"]["agent"]["prompt"]["prompt"]
+        .as_str()
+        .unwrap();
+    assert!(
+        prompt.starts_with(
+            "You are Orion at Aurora Branding. Time: {{system__time_utc}}.\n\n## The call"
+        ),
+        "{prompt}"
     );
 }
 

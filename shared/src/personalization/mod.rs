@@ -143,11 +143,19 @@ pub fn personalize(
     } else {
         agent.persona_prompt.as_str()
     };
-    let mut prompt = String::with_capacity(persona.len() + 1024);
-    prompt.push_str(persona.trim());
+    // The persona is rendered last, once every variable has its value; this is everything after it.
+    let mut prompt = String::with_capacity(1024);
+    let role = if ctx.outbound {
+        format!(
+            "You are calling {} on behalf of {}",
+            v.text("caller_phone"),
+            v.text("business_name")
+        )
+    } else {
+        format!("You answer the phone for {}", v.text("business_name"))
+    };
     prompt.push_str(&format!(
-        "\n\n## The call\nYou answer the phone for {}. It is {} ({}) where the business is.",
-        v.text("business_name"),
+        "\n\n## The call\n{role}. It is {} ({}) where the business is.",
         v.text("local_time"),
         ctx.timezone.name()
     ));
@@ -254,8 +262,15 @@ the best number to call back, what it is about and a good time to call, and say 
     }
     prompt.push_str("\n\nNever reveal information about other clients. Keep answers short: this is a phone call.");
 
-    let first_message =
-        template::render(greeting_template, |name| v.get(name).map(VarValue::to_text));
+    // We placed this call: the business's "thanks for calling" greetings do not fit.
+    let greeting_template = match (ctx.outbound, ctx.client.is_some()) {
+        (true, true) => "Hi {{caller_name}}, this is {{business_name}} calling.",
+        (true, false) => "Hello, this is {{business_name}} calling.",
+        (false, _) => greeting_template,
+    };
+    let lookup = |name: &str| v.get(name).map(VarValue::to_text);
+    let first_message = template::render(greeting_template, lookup);
+    let prompt = format!("{}{prompt}", template::render(persona.trim(), lookup));
     let voice_id = agent
         .voice_id
         .clone()

@@ -33,7 +33,8 @@ pub fn sanitize(value: &str) -> String {
 }
 
 /// Replaces every `{{ name }}` with `lookup(name)`, sanitised. A placeholder with no value renders
-/// empty: left in place, ElevenLabs would fail the call for a variable it was not sent.
+/// empty: left in place, ElevenLabs would fail the call for a variable it was not sent. ElevenLabs'
+/// own `{{system__*}}` variables are kept for it to fill.
 pub fn render(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
@@ -43,6 +44,14 @@ pub fn render(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String
         match after.find("}}") {
             Some(end) => {
                 let name = after[..end].trim();
+                if name.starts_with("system__") {
+                    // ElevenLabs fills its system variables (time, caller id...) itself, always.
+                    out.push_str("{{");
+                    out.push_str(name);
+                    out.push_str("}}");
+                    rest = &after[end + 2..];
+                    continue;
+                }
                 match lookup(name) {
                     Some(value) => out.push_str(&sanitize(&value)),
                     None => tracing::warn!(
@@ -100,6 +109,14 @@ mod tests {
         assert_eq!(render("A{{nope}}B", vars), "AB");
         assert_eq!(render("A {{ open", vars), "A  open");
         assert_eq!(render("no placeholders", vars), "no placeholders");
+    }
+
+    #[test]
+    fn elevenlabs_system_variables_are_left_for_elevenlabs() {
+        assert_eq!(
+            render("Now: {{ system__time_utc }} for {{caller_name}}", vars),
+            "Now: {{system__time_utc}} for Dana"
+        );
     }
 
     #[test]

@@ -21,7 +21,11 @@ WITH target AS (
     SELECT business_id, outbound FROM (
         SELECT business_id, false AS outbound, 1 AS rank FROM business_phone_numbers WHERE phone_e164 = $1::text
         UNION ALL
-        SELECT business_id, true, 2 FROM business_phone_numbers WHERE phone_e164 = $2::text
+        -- Outbound: the caller id is ours. Not when the agent belongs to another business (someone
+        -- at business A calling business B's agent is an inbound call to B).
+        SELECT n.business_id, true, 2 FROM business_phone_numbers n
+        WHERE n.phone_e164 = $2::text
+          AND NOT EXISTS (SELECT 1 FROM agent_configs ac WHERE ac.elevenlabs_agent_id = $3::text AND ac.business_id <> n.business_id)
         UNION ALL
         SELECT business_id, false, 3 FROM agent_configs WHERE elevenlabs_agent_id = $3::text
     ) candidates
@@ -44,7 +48,7 @@ recorded AS (
     INSERT INTO call_starts (conversation_id, call_sid, business_id, client_id, direction, person_phone, business_phone, agent_id)
     SELECT $4::text, $5::text, p.business_id, (SELECT id FROM client),
            CASE WHEN p.outbound THEN 'outbound' ELSE 'inbound' END, p.phone,
-           (SELECT phone_e164 FROM business_phone_numbers WHERE phone_e164 = p.our_phone), $3::text
+           (SELECT phone_e164 FROM business_phone_numbers WHERE phone_e164 = p.our_phone AND business_id = p.business_id), $3::text
     FROM person p
     WHERE $4::text IS NOT NULL
     ON CONFLICT (conversation_id) DO NOTHING
