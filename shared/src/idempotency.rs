@@ -17,13 +17,18 @@ const COMPLETED: &str = "COMPLETED";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller owns the work now: do it, then `complete` (or `release` on failure).
-    Acquired,
+    /// This caller owns the work now: do it, then `complete` (or `release` on failure) with this token.
+    Acquired(ClaimToken),
     /// Done before; `data` is what `complete` stored.
     AlreadyCompleted { data: Option<String> },
     /// Someone else holds a live claim: try again later.
     InProgress,
 }
+
+/// Proof of a claim: only its holder may complete or release it, so a worker whose claim lapsed
+/// (and was taken over) cannot overwrite or delete the new holder's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken(String);
 
 #[derive(Debug, thiserror::Error)]
 #[error("idempotency store ({operation}) failed: {reason}")]
@@ -59,12 +64,14 @@ impl IdempotencyStore {
 
     pub async fn claim(&self, key: &str) -> Result<Claim, IdempotencyError> {
         let now = now();
+        let token = uuid::Uuid::new_v4().to_string();
         let put = self
             .client
             .put_item()
             .table_name(&self.table)
             .item("id", AttributeValue::S(key.to_owned()))
             .item("status", AttributeValue::S(IN_PROGRESS.into()))
+            .item("owner", AttributeValue::S(token.clone()))
             .item("expiration", number(epoch_secs(now + self.record_ttl)))
             .item("in_progress_expiration", number(epoch_millis(now + self.in_progress_ttl)))
             .condition_expression(
@@ -78,7 +85,7 @@ impl IdempotencyStore {
             .send()
             .await;
         match put {
-            Ok(_) => Ok(Claim::Acquired),
+            Ok(_) => Ok(Claim::Acquired(ClaimToken(token))),
             Err(e) => match e.into_service_error() {
                 PutItemError::ConditionalCheckFailedException(failed) => {
                     let existing = match failed.item() {
@@ -96,7 +103,14 @@ impl IdempotencyStore {
         }
     }
 
-    pub async fn complete(&self, key: &str, data: Option<&str>) -> Result<(), IdempotencyError> {
+    /// Marks the work done. Fails when the claim is no longer this caller's (it lapsed and another
+    /// worker took it): the caller must then treat its work as possibly duplicated.
+    pub async fn complete(
+        &self,
+        key: &str,
+        token: &ClaimToken,
+        data: Option<&str>,
+    ) -> Result<(), IdempotencyError> {
         let now = now();
         let mut update = self
             .client
@@ -108,7 +122,11 @@ impl IdempotencyStore {
             } else {
                 "SET #status = :done, expiration = :exp"
             })
+            .condition_expression("#status = :in_progress AND #owner = :token")
             .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+            .expression_attribute_values(":token", AttributeValue::S(token.0.clone()))
             .expression_attribute_values(":done", AttributeValue::S(COMPLETED.into()))
             .expression_attribute_values(":exp", number(epoch_secs(now + self.record_ttl)));
         if let Some(data) = data {
@@ -120,16 +138,19 @@ impl IdempotencyStore {
         Ok(())
     }
 
-    /// Gives a claim back after a failure so a retry can run. A completed record is never removed.
-    pub async fn release(&self, key: &str) -> Result<(), IdempotencyError> {
+    /// Gives a claim back after a failure so a retry can run. Only this caller's live claim is
+    /// removed: never a completed record, never another worker's claim.
+    pub async fn release(&self, key: &str, token: &ClaimToken) -> Result<(), IdempotencyError> {
         let res = self
             .client
             .delete_item()
             .table_name(&self.table)
             .key("id", AttributeValue::S(key.to_owned()))
-            .condition_expression("#status = :in_progress")
+            .condition_expression("#status = :in_progress AND #owner = :token")
             .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#owner", "owner")
             .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+            .expression_attribute_values(":token", AttributeValue::S(token.0.clone()))
             .send()
             .await;
         match res {

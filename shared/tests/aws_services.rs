@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::{Deserialize, Serialize};
 use shared::aws::{AwsClients, sdk_config};
-use shared::idempotency::{Claim, IdempotencyStore};
+use shared::idempotency::{Claim, ClaimToken, IdempotencyStore};
 use shared::jobs::{Job, JobQueue};
 use shared::secrets::Secrets;
 
@@ -32,25 +32,32 @@ fn store(aws: &AwsClients, record_ttl: Duration, in_progress_ttl: Duration) -> I
     )
 }
 
+fn acquired(claim: Claim) -> ClaimToken {
+    match claim {
+        Claim::Acquired(token) => token,
+        other => panic!("expected to acquire the claim, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn idempotency_claim_complete_and_repeat() {
     let aws = clients().await;
     let store = store(&aws, Duration::from_secs(3600), Duration::from_secs(60));
     let key = unique("post_call_transcription#conv");
-    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
+    let token = acquired(store.claim(&key).await.unwrap());
     assert_eq!(
         store.claim(&key).await.unwrap(),
         Claim::InProgress,
         "a live claim blocks a second worker"
     );
-    store.complete(&key, Some("job-123")).await.unwrap();
+    store.complete(&key, &token, Some("job-123")).await.unwrap();
     assert_eq!(
         store.claim(&key).await.unwrap(),
         Claim::AlreadyCompleted {
             data: Some("job-123".into())
         }
     );
-    store.release(&key).await.unwrap();
+    store.release(&key, &token).await.unwrap();
     assert_eq!(
         store.claim(&key).await.unwrap(),
         Claim::AlreadyCompleted {
@@ -65,9 +72,9 @@ async fn idempotency_release_lets_a_retry_run() {
     let aws = clients().await;
     let store = store(&aws, Duration::from_secs(3600), Duration::from_secs(60));
     let key = unique("release");
-    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
-    store.release(&key).await.unwrap();
-    assert_eq!(store.claim(&key).await.unwrap(), Claim::Acquired);
+    let token = acquired(store.claim(&key).await.unwrap());
+    store.release(&key, &token).await.unwrap();
+    acquired(store.claim(&key).await.unwrap());
 }
 
 #[tokio::test]
@@ -76,21 +83,33 @@ async fn idempotency_expiry_is_enforced_in_code() {
     // A crashed worker's claim lapses; the emulator (like DynamoDB, lazily) never deletes the item.
     let crashed = store(&aws, Duration::from_secs(3600), Duration::ZERO);
     let key = unique("crashed");
-    assert_eq!(crashed.claim(&key).await.unwrap(), Claim::Acquired);
+    let stale = acquired(crashed.claim(&key).await.unwrap());
     tokio::time::sleep(Duration::from_millis(20)).await;
+    let current = acquired(crashed.claim(&key).await.unwrap());
+    // The first worker wakes up: it can neither release nor complete the new holder's claim.
+    crashed.release(&key, &stale).await.unwrap();
+    assert!(
+        crashed.complete(&key, &stale, None).await.is_err(),
+        "a lapsed claim cannot complete"
+    );
+    crashed
+        .complete(&key, &current, Some("second"))
+        .await
+        .unwrap();
     assert_eq!(
         crashed.claim(&key).await.unwrap(),
-        Claim::Acquired,
-        "an expired in-progress claim is taken over"
+        Claim::AlreadyCompleted {
+            data: Some("second".into())
+        }
     );
 
     // A completed record past its expiration no longer suppresses the work.
     let short = store(&aws, Duration::ZERO, Duration::from_secs(60));
     let key = unique("expired");
-    assert_eq!(short.claim(&key).await.unwrap(), Claim::Acquired);
-    short.complete(&key, None).await.unwrap();
+    let token = acquired(short.claim(&key).await.unwrap());
+    short.complete(&key, &token, None).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(short.claim(&key).await.unwrap(), Claim::Acquired);
+    acquired(short.claim(&key).await.unwrap());
 }
 
 #[tokio::test]
