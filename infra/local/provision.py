@@ -7,6 +7,7 @@ Re-running is safe: existing resources are kept (the secret's value is refreshed
 import argparse
 import json
 import re
+import shlex
 import sys
 
 import boto3
@@ -154,7 +155,7 @@ def main():
     stack.tables()
     stack.secrets(secret_value)
     for k, v in sorted(stack.environment().items()):
-        print(f"export {k}={json.dumps(v)}")
+        print(f"export {k}={shlex.quote(v)}")
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ impl SqsPoller {
                     "body": m.body(),
                     "md5OfBody": m.md5_of_body(),
                     "attributes": attributes,
-                    "messageAttributes": {},
+                    "messageAttributes": message_attributes(m),
                     "eventSource": "aws:sqs",
                     "eventSourceARN": self.queue_arn,
                     "awsRegion": self.region,
@@ -147,12 +147,17 @@ impl SqsPoller {
             .collect();
         let deleted = entries.len();
         if !entries.is_empty() {
-            self.sqs
+            let out = self
+                .sqs
                 .delete_message_batch()
                 .queue_url(&self.queue_url)
                 .set_entries(Some(entries))
                 .send()
                 .await?;
+            // A message that could not be deleted will be delivered again, as in AWS: say so.
+            for failed in out.failed() {
+                tracing::warn!(queue = %self.queue_url, id = failed.id(), code = failed.code(), "delete failed; the message will be redelivered");
+            }
         }
         Ok(PollOutcome {
             received: messages.len(),
@@ -170,4 +175,28 @@ impl SqsPoller {
             }
         }
     }
+}
+
+/// Message attributes as Lambda presents them: `{stringValue | binaryValue, dataType}`.
+fn message_attributes(m: &aws_sdk_sqs::types::Message) -> Value {
+    use base64::Engine;
+    let mut out = serde_json::Map::new();
+    for (name, attr) in m.message_attributes().into_iter().flatten() {
+        let mut value = serde_json::Map::new();
+        if let Some(s) = attr.string_value() {
+            value.insert("stringValue".into(), Value::String(s.to_owned()));
+        }
+        if let Some(b) = attr.binary_value() {
+            value.insert(
+                "binaryValue".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b.as_ref())),
+            );
+        }
+        value.insert(
+            "dataType".into(),
+            Value::String(attr.data_type().to_owned()),
+        );
+        out.insert(name.clone(), Value::Object(value));
+    }
+    Value::Object(out)
 }

@@ -175,14 +175,29 @@ async fn partial_failures_are_retried_and_poison_reaches_the_dlq() {
 }
 
 #[tokio::test]
-async fn a_handler_error_retries_the_whole_batch() {
+async fn a_handler_error_retries_the_whole_batch_and_attributes_arrive_as_in_lambda() {
     let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
     let (queue_url, _dlq) = queue_with_dlq(&sqs, 5).await;
-    JobQueue::<Work>::new(sqs.clone(), &queue_url)
-        .send(&Work { name: "x".into() })
+    let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value("conv_1")
+        .build()
+        .unwrap();
+    sqs.send_message()
+        .queue_url(&queue_url)
+        .message_body("{}")
+        .message_attributes("conversation_id", attribute)
+        .send()
         .await
         .unwrap();
-    let handler: SqsHandler = Arc::new(|_event| Box::pin(async { Err("worker crashed".into()) }));
+    let events: Arc<Mutex<Vec<SqsEvent>>> = Arc::default();
+    let handler: SqsHandler = {
+        let events = events.clone();
+        Arc::new(move |event| {
+            events.lock().unwrap().push(event);
+            Box::pin(async { Err("worker crashed".into()) })
+        })
+    };
     let poller = SqsPoller::new(sqs.clone(), &queue_url, 10, 1, handler)
         .await
         .unwrap();
@@ -190,5 +205,11 @@ async fn a_handler_error_retries_the_whole_batch() {
     assert_eq!(
         (outcome.received, outcome.deleted, outcome.failed),
         (1, 0, 1)
+    );
+    let events = events.lock().unwrap();
+    let attr = &events[0].records[0].message_attributes["conversation_id"];
+    assert_eq!(
+        (attr.string_value.as_deref(), attr.data_type.as_deref()),
+        (Some("conv_1"), Some("String"))
     );
 }
