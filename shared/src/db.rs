@@ -48,18 +48,7 @@ struct IamRenewal {
 }
 
 impl Database {
-    /// Builds the pool and opens one connection, so a bad host or password fails the cold start with
-    /// a message naming the target, and the first request does not pay the TLS handshake.
-    pub async fn connect(
-        settings: &DatabaseSettings,
-        sdk: &SdkConfig,
-        timeout: Duration,
-    ) -> Result<Self, DbError> {
-        let db = Self::connect_lazy(settings, sdk, timeout).await?;
-        db.verify(timeout).await?;
-        Ok(db)
-    }
-
+    /// Builds the pool without connecting; `verify` opens the first connection (see `Platform`).
     pub async fn connect_lazy(
         settings: &DatabaseSettings,
         sdk: &SdkConfig,
@@ -290,10 +279,10 @@ mod tests {
             url: "postgres://app:pw@127.0.0.1:1/studio".to_owned().into(),
             max_connections: 1,
         };
-        let err = Database::connect(&settings, &sdk().await, Duration::from_millis(500))
+        let db = Database::connect_lazy(&settings, &sdk().await, Duration::from_millis(500))
             .await
-            .err()
             .unwrap();
+        let err = db.verify(Duration::from_millis(500)).await.err().unwrap();
         let msg = err.to_string();
         assert!(
             msg.starts_with("database unreachable at app@127.0.0.1:1/studio"),

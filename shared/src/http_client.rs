@@ -88,13 +88,11 @@ pub struct HttpClient {
     breaker: Breaker,
 }
 
-/// Why an attempt failed, and whether the failure should count against the circuit.
-enum AttemptFailure {
-    Retryable {
-        response: Option<Response>,
-        retry_after: Option<Duration>,
-        error: Option<reqwest::Error>,
-    },
+/// A failed attempt (a 429/5xx response or a transport error); it counts against the circuit.
+struct AttemptFailure {
+    response: Option<Response>,
+    retry_after: Option<Duration>,
+    error: Option<reqwest::Error>,
 }
 
 impl HttpClient {
@@ -198,7 +196,7 @@ impl HttpClient {
                 }
                 Err(failsafe::Error::Inner(failure)) => failure,
             };
-            let AttemptFailure::Retryable {
+            let AttemptFailure {
                 response,
                 retry_after,
                 error,
@@ -252,14 +250,14 @@ impl HttpClient {
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_retry_after);
-                Err(AttemptFailure::Retryable {
+                Err(AttemptFailure {
                     response: Some(response),
                     retry_after,
                     error: None,
                 })
             }
             Ok(response) => Ok(response),
-            Err(error) => Err(AttemptFailure::Retryable {
+            Err(error) => Err(AttemptFailure {
                 response: None,
                 retry_after: None,
                 error: Some(error),

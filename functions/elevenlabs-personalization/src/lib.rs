@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use secrecy::{ExposeSecret, SecretString};
+use shared::config::Env;
 use shared::db::Database;
 use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse};
 use shared::error::ApiError;
@@ -15,7 +16,7 @@ use shared::personalization::{Personalization, personalize, platform_default};
 use shared::phone::E164;
 use shared::platform::Platform;
 use shared::store::call_context::{CallKeys, load_call_context};
-use shared::web::{json_response, respond};
+use shared::web::{json_response, parse_json, respond};
 use subtle::ConstantTimeEq;
 
 /// Header carrying the shared secret, unless `ELEVENLABS_SECRET_HEADER` names another.
@@ -34,14 +35,14 @@ pub struct State {
 
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let header = std::env::var("ELEVENLABS_SECRET_HEADER")
-            .unwrap_or_else(|_| DEFAULT_SECRET_HEADER.into());
-        let budget_ms: u64 = match std::env::var("PERSONALIZATION_BUDGET_MS") {
-            Ok(v) => v.parse().map_err(|_| {
-                anyhow::anyhow!("PERSONALIZATION_BUDGET_MS must be a whole number of milliseconds")
-            })?,
-            Err(_) => DEFAULT_BUDGET.as_millis() as u64,
-        };
+        let env = Env(|name| std::env::var(name).ok());
+        let header = env
+            .optional("ELEVENLABS_SECRET_HEADER")
+            .unwrap_or_else(|| DEFAULT_SECRET_HEADER.into());
+        let budget_ms = env.parsed(
+            "PERSONALIZATION_BUDGET_MS",
+            DEFAULT_BUDGET.as_millis() as u64,
+        )?;
         Ok(Self {
             db: platform.db.clone(),
             secret_header: http::HeaderName::try_from(header.to_ascii_lowercase()).map_err(
@@ -60,8 +61,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
     authenticate(state, req)?;
-    let body: serde_json::Value = serde_json::from_slice(req.body().as_ref())
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    let body: serde_json::Value = parse_json(req)?;
     let call = InitiationRequest::from_json(&body);
     let personalization = personalization_for(state, &call).await;
     Ok(json_response(

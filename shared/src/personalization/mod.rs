@@ -168,11 +168,10 @@ pub fn personalize(
             prompt.push_str(" A team member can take a live transfer if the caller needs a person or the matter is urgent.");
         }
     } else {
-        let reason = hours
-            .holiday
-            .as_deref()
-            .map(|h| format!(" today ({})", template::sanitize(h)))
-            .unwrap_or_default();
+        let reason = match hours.holiday {
+            Some(_) => format!(" today ({})", v.text("holiday_name")),
+            None => String::new(),
+        };
         prompt.push_str(&format!(
             " The office is closed{reason}; it next opens {}. Do not offer a transfer: take a message with the caller's name, \
 the best number to call back, what it is about and a good time to call, and say the team will call back when the office opens.",
@@ -190,21 +189,15 @@ the best number to call back, what it is about and a good time to call, and say 
             if let Some(company) = client.company.as_deref().filter(|c| !c.trim().is_empty()) {
                 v.set("client_company", template::sanitize(company));
             }
-            let active: Vec<&ProjectLine> = client
+            let active: Vec<String> = client
                 .projects
                 .iter()
                 .filter(|p| p.status != ProjectStatus::Done)
+                .map(project_phrase)
                 .collect();
             v.set("active_project_count", active.len() as i64);
             if !active.is_empty() {
-                v.set(
-                    "active_projects",
-                    active
-                        .iter()
-                        .map(|p| project_phrase(p))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
+                v.set("active_projects", active.join("; "));
             }
             prompt.push_str(&format!(
                 "\n\n## The caller\nYou are speaking with {}, an existing client",
@@ -218,8 +211,9 @@ the best number to call back, what it is about and a good time to call, and say 
                 prompt.push_str(" They have no active projects on file.");
             } else {
                 prompt.push_str(" Their active projects:");
-                for p in &active {
-                    prompt.push_str(&format!("\n- {}", project_phrase(p)));
+                for phrase in &active {
+                    prompt.push_str("\n- ");
+                    prompt.push_str(phrase);
                 }
                 prompt.push_str("\nShare only these projects' status, and only with this caller.");
             }
