@@ -140,7 +140,20 @@ impl HttpClient {
             service: self.service,
             reason: e.to_string(),
         })?;
-        self.send_request(request).await
+        self.send_request(request, false).await
+    }
+
+    /// `send` for a POST with no side effects (a completion, a search), which is safe to repeat
+    /// after a 5xx or a timeout even without an idempotency key.
+    pub async fn send_repeatable(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<Response, HttpError> {
+        let request = request.build().map_err(|e| HttpError::Build {
+            service: self.service,
+            reason: e.to_string(),
+        })?;
+        self.send_request(request, true).await
     }
 
     /// Sends and requires a 2xx JSON body of type `T`; anything else is an `HttpError` with the
@@ -150,6 +163,22 @@ impl HttpClient {
         request: reqwest::RequestBuilder,
     ) -> Result<T, HttpError> {
         let response = self.send(request).await?;
+        self.json_body(response).await
+    }
+
+    /// `send_json` through `send_repeatable`.
+    pub async fn send_json_repeatable<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, HttpError> {
+        let response = self.send_repeatable(request).await?;
+        self.json_body(response).await
+    }
+
+    async fn json_body<T: serde::de::DeserializeOwned>(
+        &self,
+        response: Response,
+    ) -> Result<T, HttpError> {
         let status = response.status();
         let bytes = response
             .bytes()
@@ -171,7 +200,11 @@ impl HttpClient {
         })
     }
 
-    async fn send_request(&self, request: Request) -> Result<Response, HttpError> {
+    async fn send_request(
+        &self,
+        request: Request,
+        repeatable: bool,
+    ) -> Result<Response, HttpError> {
         let mut delays = ExponentialBuilder::default()
             .with_min_delay(self.policy.min_backoff)
             .with_max_delay(self.policy.max_backoff)
@@ -185,7 +218,7 @@ impl HttpClient {
             };
             // A streaming body cannot be replayed; such a request gets exactly one attempt.
             let replay = current.try_clone();
-            let idempotent = is_idempotent(&current);
+            let idempotent = repeatable || is_idempotent(&current);
             let attempt = self.breaker.call(self.attempt(current)).await;
             let failure = match attempt {
                 Ok(response) => return Ok(response),

@@ -92,6 +92,52 @@ impl<J: Job> JobQueue<J> {
     }
 }
 
+/// Moves up to `max` messages from a dead-letter queue back to the queue that feeds the worker,
+/// once their cause is fixed. Each message is sent before it is deleted, so an interruption can
+/// duplicate a message (the workers are idempotent) but never lose one. Returns how many moved.
+/// In AWS, `aws sqs start-message-move-task --source-arn <DLQ ARN>` does the same server-side.
+pub async fn redrive(
+    sqs: &Client,
+    from_url: &str,
+    to_url: &str,
+    max: usize,
+) -> Result<usize, JobError> {
+    let fail = |e: String| JobError::Send(e);
+    let mut moved = 0;
+    while moved < max {
+        let received = sqs
+            .receive_message()
+            .queue_url(from_url)
+            .max_number_of_messages(((max - moved).min(10)) as i32)
+            .message_attribute_names("All")
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .map_err(|e| fail(crate::aws::describe_error(&e)))?;
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            sqs.send_message()
+                .queue_url(to_url)
+                .message_body(message.body.clone().unwrap_or_default())
+                .set_message_attributes(message.message_attributes.clone())
+                .send()
+                .await
+                .map_err(|e| fail(crate::aws::describe_error(&e)))?;
+            sqs.delete_message()
+                .queue_url(from_url)
+                .receipt_handle(message.receipt_handle.unwrap_or_default())
+                .send()
+                .await
+                .map_err(|e| fail(crate::aws::describe_error(&e)))?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
+}
+
 pub fn encode<J: Job>(job: &J) -> Result<String, JobError> {
     let envelope = Envelope {
         kind: J::KIND.to_owned(),
@@ -125,6 +171,15 @@ pub fn decode<J: Job>(message: &SqsMessage) -> Result<J, JobError> {
     serde_json::from_value(envelope.job).map_err(|e| malformed(e.to_string()))
 }
 
+/// Which delivery of its message a job is: a worker may act differently on the last allowed one
+/// (give up on an optional enrichment rather than send the message to the DLQ).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub message_id: String,
+    /// SQS's ApproximateReceiveCount: 1 on the first delivery.
+    pub receive_count: u32,
+}
+
 /// Runs `work` on every job of the batch (up to `concurrency` at once) and reports the failures, so
 /// SQS redelivers only those and moves them to the DLQ after the queue's maxReceiveCount.
 pub async fn process_batch<J, F, Fut>(
@@ -134,20 +189,24 @@ pub async fn process_batch<J, F, Fut>(
 ) -> SqsBatchResponse
 where
     J: Job,
-    F: Fn(J) -> Fut,
+    F: Fn(J, Delivery) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     let work = &work;
     let outcomes: Vec<(String, bool)> = futures::stream::iter(event.records)
         .map(|message| async move {
             let id = message.message_id.clone().unwrap_or_default();
-            let receives = message.attributes.get("ApproximateReceiveCount").cloned().unwrap_or_default();
+            let receives: u32 = message
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
             let ok = match decode::<J>(&message) {
                 Err(e) => {
                     tracing::error!(message_id = %id, receives, error = %e, "poison message; it will reach the DLQ");
                     false
                 }
-                Ok(job) => match work(job).await {
+                Ok(job) => match work(job, Delivery { message_id: id.clone(), receive_count: receives }).await {
                     Ok(()) => true,
                     Err(e) => {
                         tracing::warn!(message_id = %id, receives, kind = J::KIND, error = format!("{e:#}"), "job failed; SQS will retry it");
@@ -231,7 +290,7 @@ mod tests {
             message("fails", &encode(&Ping { n: 2 }).unwrap()),
             message("poison", "{]"),
         ];
-        let resp = process_batch(event, 4, |job: Ping| async move {
+        let resp = process_batch(event, 4, |job: Ping, _| async move {
             anyhow::ensure!(job.n != 2, "n=2 fails");
             Ok(())
         })

@@ -13,10 +13,16 @@ pub mod error;
 pub mod http_client;
 pub mod idempotency;
 pub mod jobs;
+pub mod openai;
 pub mod personalization;
 pub mod phone;
 pub mod platform;
+pub mod post_call;
+pub mod runtime;
 pub mod secrets;
+pub mod sendgrid;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod web;

@@ -234,3 +234,69 @@ async fn an_unreachable_database_fails_a_required_start_and_not_an_optional_one(
         .await
         .expect("an optional database does not stop the start");
 }
+
+#[tokio::test]
+async fn redrive_moves_every_dead_letter_back_to_its_queue() {
+    let aws = clients().await;
+    let create = |name: String| {
+        let sqs = aws.sqs.clone();
+        async move {
+            sqs.create_queue()
+                .queue_name(name)
+                .send()
+                .await
+                .unwrap()
+                .queue_url
+                .unwrap()
+        }
+    };
+    let dlq = create(unique("redrive-dlq")).await;
+    let queue = create(unique("redrive-main")).await;
+    for n in 0..13 {
+        aws.sqs
+            .send_message()
+            .queue_url(&dlq)
+            .message_body(format!("m{n}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let moved = shared::jobs::redrive(&aws.sqs, &dlq, &queue, 100)
+        .await
+        .unwrap();
+    assert_eq!(moved, 13);
+    let mut bodies = Vec::new();
+    loop {
+        let out = aws
+            .sqs
+            .receive_message()
+            .queue_url(&queue)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for m in messages {
+            bodies.push(m.body.unwrap());
+            aws.sqs
+                .delete_message()
+                .queue_url(&queue)
+                .receipt_handle(m.receipt_handle.unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    bodies.sort_by_key(|b| b[1..].parse::<u32>().unwrap());
+    assert_eq!(bodies, (0..13).map(|n| format!("m{n}")).collect::<Vec<_>>());
+    assert_eq!(
+        shared::jobs::redrive(&aws.sqs, &dlq, &queue, 100)
+            .await
+            .unwrap(),
+        0,
+        "the DLQ is empty"
+    );
+}

@@ -12,3 +12,4 @@ pub mod routes;
 pub mod schedule;
 pub mod server;
 pub mod sqs;
+pub mod workers;

@@ -1,5 +1,7 @@
 //! `local-gateway [serve]`: serves every HTTP function on its production method and path and drives
 //! the SQS workers. `local-gateway migrate`: applies the sqlx migrations to DATABASE_URL.
+//! `local-gateway redrive <dlq-url> <queue-url> [max]`: moves dead letters back to their queue
+//! (against AWS_ENDPOINT_URL, or real AWS when it is unset).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +16,10 @@ async fn main() -> anyhow::Result<()> {
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => serve().await,
         Some("migrate") => migrate().await,
-        Some(other) => anyhow::bail!("unknown command {other:?}; expected serve or migrate"),
+        Some("redrive") => redrive().await,
+        Some(other) => {
+            anyhow::bail!("unknown command {other:?}; expected serve, migrate or redrive")
+        }
     }
 }
 
@@ -34,6 +39,22 @@ async fn migrate() -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn redrive() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let (Some(dlq), Some(queue)) = (args.first(), args.get(1)) else {
+        anyhow::bail!("usage: local-gateway redrive <dlq-url> <queue-url> [max]");
+    };
+    let max = match args.get(2) {
+        Some(n) => n.parse().context("max must be a number")?,
+        None => usize::MAX,
+    };
+    let sdk = shared::aws::sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let moved = shared::jobs::redrive(&sqs, dlq, queue, max).await?;
+    println!("moved {moved} message(s) from {dlq} to {queue}");
+    Ok(())
+}
+
 async fn serve() -> anyhow::Result<()> {
     let addr: SocketAddr = std::env::var("GATEWAY_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".into())
@@ -41,10 +62,12 @@ async fn serve() -> anyhow::Result<()> {
         .context("GATEWAY_ADDR")?;
     let platform = Platform::load().await?;
     let routes = Arc::new(RouteTable::new(&platform)?);
-    // SQS-triggered functions are registered here as they are added (call summary, PM sync), each
-    // driven by a `local_gateway::sqs::SqsPoller` on the queue template.yaml maps it to.
-    // Scheduled functions register here as they are added (PM resync), fired by POST /_local/schedules/{name}.
-    let schedules = Arc::new(local_gateway::schedule::Schedules::new());
+    // SQS-triggered functions, each driven by a poller on the queue template.yaml maps it to.
+    for poller in local_gateway::workers::pollers(&platform).await? {
+        tokio::spawn(poller.run());
+    }
+    // Scheduled functions, fired by POST /_local/schedules/{logical id}.
+    let schedules = Arc::new(local_gateway::workers::schedules(&platform)?);
     let app = local_gateway::server::app(routes, schedules);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

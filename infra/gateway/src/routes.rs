@@ -13,6 +13,7 @@ use shared::platform::Platform;
 pub enum HttpFunction {
     Health,
     ElevenLabsPersonalization,
+    ElevenLabsEvents,
 }
 
 impl HttpFunction {
@@ -21,6 +22,7 @@ impl HttpFunction {
         match self {
             HttpFunction::Health => "HealthFunction",
             HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
+            HttpFunction::ElevenLabsEvents => "ElevenLabsEventsFunction",
         }
     }
 
@@ -31,6 +33,10 @@ impl HttpFunction {
             HttpFunction::ElevenLabsPersonalization => wrap(
                 elevenlabs_personalization::State::from_platform(platform)?,
                 elevenlabs_personalization::handle,
+            ),
+            HttpFunction::ElevenLabsEvents => wrap(
+                elevenlabs_events::State::from_platform(platform),
+                elevenlabs_events::handle,
             ),
         })
     }
@@ -54,6 +60,11 @@ pub const ROUTES: &[Route] = &[
         method: "POST",
         path: "/api/voice/elevenlabs-personalization",
         function: HttpFunction::ElevenLabsPersonalization,
+    },
+    Route {
+        method: "POST",
+        path: "/api/voice/elevenlabs-events",
+        function: HttpFunction::ElevenLabsEvents,
     },
 ];
 

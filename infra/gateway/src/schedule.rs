@@ -9,9 +9,10 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
-/// A scheduled function's handler, as its `main` hands it to `lambda_runtime`.
+/// A scheduled function's handler, as its `main` hands it to `lambda_runtime`; the value is the
+/// function's result (what Lambda logs for the invocation).
 pub type ScheduledHandler = Arc<
-    dyn Fn(EventBridgeEvent<Value>) -> BoxFuture<'static, Result<(), lambda_runtime::Error>>
+    dyn Fn(EventBridgeEvent<Value>) -> BoxFuture<'static, Result<Value, lambda_runtime::Error>>
         + Send
         + Sync,
 >;

@@ -38,7 +38,10 @@ async fn fire_schedule(
         );
     };
     match handler(scheduled_event(&name)).await {
-        Ok(()) => json(http::StatusCode::OK, serde_json::json!({"invoked": name})),
+        Ok(result) => json(
+            http::StatusCode::OK,
+            serde_json::json!({"invoked": name, "result": result}),
+        ),
         Err(e) => json(
             http::StatusCode::INTERNAL_SERVER_ERROR,
             serde_json::json!({"error": {"code": "function_failed", "message": e.to_string()}}),

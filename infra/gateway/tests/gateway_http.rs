@@ -90,7 +90,7 @@ async fn scheduled_functions_fire_on_demand_with_the_eventbridge_envelope() {
             let seen = seen.clone();
             Box::pin(async move {
                 seen.lock().unwrap().push(event);
-                Ok(())
+                Ok(Value::Null)
             })
         })
     };

@@ -88,7 +88,7 @@ async fn partial_failures_are_retried_and_poison_reaches_the_dlq() {
             Box::pin(async move {
                 events.lock().unwrap().push(event.clone());
                 let response: SqsBatchResponse =
-                    shared::jobs::process_batch(event, 4, |job: Work| {
+                    shared::jobs::process_batch(event, 4, |job: Work, _delivery| {
                         let seen = seen.clone();
                         async move {
                             *seen.lock().unwrap().entry(job.name.clone()).or_default() += 1;

@@ -186,3 +186,41 @@ fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
     shared::jobs::decode::<shared::jobs::PmResyncAll>(&message)
         .expect("the schedule's message is a pm_resync_all job");
 }
+
+/// The gateway drives the same SQS-triggered and scheduled functions the template deploys, each
+/// SQS one on the queue the template maps it to.
+#[test]
+fn gateway_workers_and_schedules_equal_the_template() {
+    use local_gateway::workers::{SCHEDULED_FUNCTIONS, SQS_FUNCTIONS};
+    let t = template();
+    let mut sqs = BTreeSet::new();
+    let mut scheduled = BTreeSet::new();
+    for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for event in events.values() {
+            match event["Type"].as_str() {
+                Some("SQS") => {
+                    let queue = tagged_get_att(&event["Properties"]["Queue"]).unwrap();
+                    sqs.insert((
+                        name.as_str().unwrap().to_owned(),
+                        queue.trim_end_matches(".Arn").to_owned(),
+                    ));
+                }
+                Some("Schedule") => {
+                    scheduled.insert(name.as_str().unwrap().to_owned());
+                }
+                _ => {}
+            }
+        }
+    }
+    let gateway_sqs: BTreeSet<_> = SQS_FUNCTIONS
+        .iter()
+        .map(|(f, q)| (f.to_string(), q.to_string()))
+        .collect();
+    assert_eq!(gateway_sqs, sqs);
+    let gateway_scheduled: BTreeSet<_> =
+        SCHEDULED_FUNCTIONS.iter().map(|f| f.to_string()).collect();
+    assert_eq!(gateway_scheduled, scheduled);
+}

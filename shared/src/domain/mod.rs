@@ -1,8 +1,11 @@
 //! Core domain types: plain data, validated once at the edge ("parse, don't validate"), no AWS.
 //! Their names and string forms match the CHECK constraints in `migrations/`.
 
+pub mod answers;
 pub mod business_hours;
 pub mod catalog;
+pub mod summary;
+pub mod urgency;
 
 pub use business_hours::{BusinessHours, Holiday, Interval, Timezone};
 pub use catalog::{ExpectedFormat, Priority, ProjectStatus, Provider, Role};

@@ -1,0 +1,116 @@
+//! The reconciliation against ElevenLabs' conversations API faked at the HTTP level: only finished
+//! conversations of our agents without a call log are queued, once.
+
+use std::time::Duration;
+
+use aws_lambda_events::sqs::SqsMessage;
+use chrono::{TimeZone, Utc};
+use elevenlabs_reconcile::{State, reconcile};
+use serde_json::json;
+use shared::db::Database;
+use shared::elevenlabs::api::ElevenLabsApi;
+use shared::http_client::{HttpClient, HttpPolicy};
+use shared::jobs::{JobQueue, decode};
+use shared::post_call::intake::Intake;
+use shared::post_call::{CallEventJob, Payload};
+use shared::testing::{self, drain, fresh_queue, json_fixture};
+use sqlx::PgPool;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.timestamp_opt(1_764_000_000, 0).unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn only_finished_conversations_of_our_agents_without_a_call_log_are_queued(pool: PgPool) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
+        "elevenlabs/tenant.sql",
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    // conv_recorded_0001 arrived by webhook and has its call log.
+    sqlx::query(
+        "INSERT INTO call_logs (business_id, call_key, elevenlabs_conversation_id, status)
+         VALUES ('a0000000-0000-4000-8000-000000000001', 'CArecorded', 'conv_recorded_0001', 'completed')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Unique per run: the idempotency table is shared by all tests.
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let page = testing::fixture("elevenlabs/conversations_page.json")
+        .replace("conv_missing_0002", &format!("conv_missing_{suffix}"));
+    let missing_id = format!("conv_missing_{suffix}");
+
+    let elevenlabs = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .and(header("xi-api-key", "xi-test"))
+        .and(query_param(
+            "call_start_after_unix",
+            (1_764_000_000 - 24 * 3600).to_string(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page, "application/json"))
+        .mount(&elevenlabs)
+        .await;
+    let mut conversation = json_fixture("elevenlabs/post_call_transcription.json")["data"].clone();
+    conversation["conversation_id"] = json!(missing_id);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/convai/conversations/{missing_id}")))
+        .and(header("xi-api-key", "xi-test"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(conversation))
+        .expect(1)
+        .mount(&elevenlabs)
+        .await;
+
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "reconcile-test").await;
+    let state = State {
+        db: Database::from_pool(pool.clone()),
+        api: ElevenLabsApi::new(
+            HttpClient::new("elevenlabs", HttpPolicy::default()).unwrap(),
+            &elevenlabs.uri(),
+            "xi-test".to_owned().into(),
+        ),
+        intake: Intake {
+            idempotency: testing::idempotency(
+                &aws,
+                Duration::from_secs(3600),
+                Duration::from_secs(60),
+            ),
+            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
+            db: Database::from_pool(pool),
+        },
+        lookback: Duration::from_secs(24 * 3600),
+        now,
+    };
+
+    let report = reconcile(&state).await.unwrap();
+    assert_eq!((report.listed, report.ours, report.missing), (4, 2, 1));
+    assert_eq!(report.enqueued, vec![missing_id.clone()]);
+    let bodies = drain(&aws, &queue_url).await;
+    assert_eq!(bodies.len(), 1);
+    let mut message = SqsMessage::default();
+    message.body = Some(bodies[0].clone());
+    let job: CallEventJob = decode(&message).unwrap();
+    assert_eq!(job.conversation_id, missing_id);
+    let Payload::Inline { event } = job.payload else {
+        panic!("inline expected")
+    };
+    assert_eq!(
+        event["type"], "post_call_transcription",
+        "the webhook's envelope"
+    );
+    assert_eq!(
+        event["data"]["metadata"]["phone_call"]["agent_number"],
+        "+14155552600"
+    );
+
+    // A second run (the worker has not caught up yet) queues nothing new.
+    let again = reconcile(&state).await.unwrap();
+    assert!(again.enqueued.is_empty());
+    assert_eq!(again.already_queued, 1);
+    assert!(drain(&aws, &queue_url).await.is_empty());
+}

@@ -1,0 +1,143 @@
+//! `fake-vendors`: the third-party HTTP APIs the local run talks to instead of the real vendors
+//! (this machine, and a developer's, may have no credentials or network). It answers with the
+//! vendors' documented shapes and keeps what it was sent, for a look:
+//! - OpenAI `POST /v1/chat/completions`: a completion quoting the start of the transcript;
+//! - SendGrid `POST /v3/mail/send`: 202 + `X-Message-Id`; `GET /_fake/sendgrid/messages` lists them;
+//! - ElevenLabs `GET /v1/convai/conversations[/{id}]`: conversations added with
+//!   `POST /_fake/elevenlabs/conversations` (a conversation body), for the reconciliation.
+//! Address: FAKE_VENDORS_ADDR (127.0.0.1:54322).
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct Recorded {
+    emails: Vec<Value>,
+    conversations: Vec<Value>,
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
+    let addr = std::env::var("FAKE_VENDORS_ADDR").unwrap_or_else(|_| "127.0.0.1:54322".into());
+    let app = Router::new()
+        .route("/v1/chat/completions", post(chat_completion))
+        .route("/v3/mail/send", post(mail_send))
+        .route("/_fake/sendgrid/messages", get(sent_emails))
+        .route("/v1/convai/conversations", get(list_conversations))
+        .route("/v1/convai/conversations/{id}", get(get_conversation))
+        .route("/_fake/elevenlabs/conversations", post(add_conversation))
+        .with_state(Shared::default());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    tracing::info!(%addr, "fake vendors listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn chat_completion(Json(request): Json<Value>) -> Json<Value> {
+    let input = request["messages"][1]["content"]
+        .as_str()
+        .unwrap_or_default();
+    let first_line: String = input
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(160)
+        .collect();
+    Json(json!({
+        "id": format!("chatcmpl-local{}", uuid::Uuid::new_v4().simple()),
+        "object": "chat.completion",
+        "created": chrono::Utc::now().timestamp(),
+        "model": request["model"],
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": format!("(local summary) {first_line}"), "refusal": null},
+            "logprobs": null,
+            "finish_reason": "stop"
+        }],
+        "usage": {"prompt_tokens": input.len() / 4, "completion_tokens": 20, "total_tokens": input.len() / 4 + 20}
+    }))
+}
+
+async fn mail_send(State(state): State<Shared>, Json(email): Json<Value>) -> impl IntoResponse {
+    tracing::info!(
+        to = %email["personalizations"][0]["to"][0]["email"],
+        subject = %email["subject"],
+        "email accepted (not delivered: local fake)"
+    );
+    state.lock().unwrap().emails.push(email);
+    (
+        StatusCode::ACCEPTED,
+        [(
+            "x-message-id",
+            format!("local{}", uuid::Uuid::new_v4().simple()),
+        )],
+    )
+}
+
+async fn sent_emails(State(state): State<Shared>) -> Json<Value> {
+    Json(Value::Array(state.lock().unwrap().emails.clone()))
+}
+
+async fn add_conversation(
+    State(state): State<Shared>,
+    Json(conversation): Json<Value>,
+) -> StatusCode {
+    state.lock().unwrap().conversations.push(conversation);
+    StatusCode::CREATED
+}
+
+async fn list_conversations(State(state): State<Shared>) -> Json<Value> {
+    let rows: Vec<Value> = state
+        .lock()
+        .unwrap()
+        .conversations
+        .iter()
+        .map(|c| {
+            json!({
+                "agent_id": c["agent_id"],
+                "conversation_id": c["conversation_id"],
+                "start_time_unix_secs": c["metadata"]["start_time_unix_secs"],
+                "call_duration_secs": c["metadata"]["call_duration_secs"],
+                "message_count": c["transcript"].as_array().map(Vec::len).unwrap_or(0),
+                "status": c["status"],
+                "call_successful": c["analysis"]["call_successful"],
+            })
+        })
+        .collect();
+    Json(json!({"conversations": rows, "has_more": false, "next_cursor": null}))
+}
+
+async fn get_conversation(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> axum::response::Response {
+    let found = state
+        .lock()
+        .unwrap()
+        .conversations
+        .iter()
+        .find(|c| c["conversation_id"] == id.as_str())
+        .cloned();
+    match found {
+        Some(c) => Json(c).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({"detail": {"status": "conversation_not_found", "message": format!("Conversation {id} not found")}})),
+        )
+            .into_response(),
+    }
+}

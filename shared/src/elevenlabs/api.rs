@@ -1,0 +1,102 @@
+//! ElevenLabs' REST API (header `xi-api-key`): what the backend reads and manages there.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::http_client::{HttpClient, HttpError};
+
+pub const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
+
+#[derive(Clone)]
+pub struct ElevenLabsApi {
+    http: HttpClient,
+    base_url: String,
+    api_key: SecretString,
+}
+
+/// One row of `GET /v1/convai/conversations`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConversationSummary {
+    pub conversation_id: String,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub start_time_unix_secs: Option<i64>,
+    #[serde(default)]
+    pub call_duration_secs: Option<i64>,
+    /// initiated | in-progress | processing | done | failed
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConversationPage {
+    #[serde(default)]
+    conversations: Vec<ConversationSummary>,
+    #[serde(default)]
+    next_cursor: Option<String>,
+    #[serde(default)]
+    has_more: bool,
+}
+
+impl ElevenLabsApi {
+    pub fn new(http: HttpClient, base_url: &str, api_key: SecretString) -> Self {
+        Self {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key,
+        }
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(reqwest::Method::GET, format!("{}{path}", self.base_url))
+            .header("xi-api-key", self.api_key.expose_secret())
+    }
+
+    /// Every conversation that started at or after `since_unix`, following the cursor to the end
+    /// (bounded by `max_pages` so a runaway listing cannot exhaust the function's time).
+    pub async fn list_conversations(
+        &self,
+        since_unix: i64,
+        max_pages: usize,
+    ) -> Result<Vec<ConversationSummary>, HttpError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..max_pages {
+            let mut request = self.get("/v1/convai/conversations").query(&[
+                ("page_size", "100".to_owned()),
+                ("call_start_after_unix", since_unix.to_string()),
+            ]);
+            if let Some(c) = &cursor {
+                request = request.query(&[("cursor", c)]);
+            }
+            let page: ConversationPage = self.http.send_json(request).await?;
+            all.extend(page.conversations);
+            match page.next_cursor {
+                Some(next) if page.has_more && !next.is_empty() => cursor = Some(next),
+                _ => break,
+            }
+        }
+        Ok(all)
+    }
+
+    /// The full conversation: the same model as `post_call_transcription.data`.
+    pub async fn conversation(&self, conversation_id: &str) -> Result<Value, HttpError> {
+        let path = format!("/v1/convai/conversations/{}", urlencode(conversation_id));
+        self.http.send_json(self.get(&path)).await
+    }
+}
+
+fn urlencode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

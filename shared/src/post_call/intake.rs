@@ -1,0 +1,140 @@
+//! Making a post-call event durable before ElevenLabs gets its 200: claim the event's key, queue the
+//! job (or store an oversized body in Postgres and queue a reference), then mark the key done. If
+//! nothing could be made durable the claim is released, so ElevenLabs' retry (or the reconciliation)
+//! processes it.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{CallEventJob, Payload, event_key};
+use crate::db::Database;
+use crate::idempotency::{Claim, IdempotencyStore};
+use crate::jobs::{JobError, JobQueue};
+
+/// How long a queued event suppresses redeliveries (ElevenLabs retries for 30 minutes at most; the
+/// reconciliation looks back a day and also checks the call logs).
+pub const EVENT_RECORD_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// A crashed invocation's claim lapses after this, so a retry can take over.
+pub const EVENT_CLAIM_TTL: Duration = Duration::from_secs(60);
+
+#[derive(Clone)]
+pub struct Intake {
+    pub idempotency: IdempotencyStore,
+    pub queue: JobQueue<CallEventJob>,
+    pub db: Database,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Accepted {
+    /// First delivery: queued under this SQS message id.
+    Queued { message_id: String, stored: bool },
+    /// Seen before: nothing was queued.
+    Duplicate,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Another delivery of the same event is being made durable right now.
+    #[error("the same event is being processed; retry")]
+    Busy,
+    #[error("could not make the event durable: {0}")]
+    Unavailable(String),
+}
+
+impl Intake {
+    /// The deployed wiring: the idempotency table and the call-summary queue named by the settings.
+    pub fn from_platform(platform: &crate::platform::Platform) -> Self {
+        Self {
+            idempotency: IdempotencyStore::new(
+                platform.aws.dynamodb.clone(),
+                &platform.settings.tables.idempotency,
+                EVENT_RECORD_TTL,
+                EVENT_CLAIM_TTL,
+            ),
+            queue: JobQueue::new(
+                platform.aws.sqs.clone(),
+                &platform.settings.queues.call_summary,
+            ),
+            db: platform.db.clone(),
+        }
+    }
+
+    /// `raw` are the verified bytes; `event` the same, parsed.
+    pub async fn accept(
+        &self,
+        event_type: &str,
+        conversation_id: &str,
+        raw: &[u8],
+        event: Value,
+    ) -> Result<Accepted, IntakeError> {
+        let key = event_key(event_type, conversation_id);
+        let token = match self.idempotency.claim(&key).await {
+            Ok(Claim::Acquired(token)) => token,
+            Ok(Claim::AlreadyCompleted { .. }) => return Ok(Accepted::Duplicate),
+            Ok(Claim::InProgress) => return Err(IntakeError::Busy),
+            Err(e) => return Err(IntakeError::Unavailable(e.to_string())),
+        };
+        match self
+            .make_durable(event_type, conversation_id, raw, event)
+            .await
+        {
+            Ok((message_id, stored)) => {
+                // The job is queued: even if marking the key done fails, the work is safe. A
+                // redelivery before the claim lapses is answered as in progress.
+                if let Err(e) = self
+                    .idempotency
+                    .complete(&key, &token, Some(&message_id))
+                    .await
+                {
+                    tracing::warn!(key, error = %e, "event queued but its idempotency record was not completed");
+                }
+                Ok(Accepted::Queued { message_id, stored })
+            }
+            Err(reason) => {
+                if let Err(e) = self.idempotency.release(&key, &token).await {
+                    tracing::warn!(key, error = %e, "could not release the claim; it lapses on its own");
+                }
+                Err(IntakeError::Unavailable(reason))
+            }
+        }
+    }
+
+    async fn make_durable(
+        &self,
+        event_type: &str,
+        conversation_id: &str,
+        raw: &[u8],
+        event: Value,
+    ) -> Result<(String, bool), String> {
+        let inline = CallEventJob {
+            event_type: event_type.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            payload: Payload::Inline { event },
+        };
+        match self.queue.send(&inline).await {
+            Ok(id) => return Ok((id, false)),
+            Err(JobError::TooLarge { size }) => {
+                tracing::info!(
+                    conversation_id,
+                    size,
+                    "event over the queue message limit; storing it"
+                );
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+        let payload_id = super::store::save_payload(&self.db, event_type, conversation_id, raw)
+            .await
+            .map_err(|e| format!("storing the oversized event: {e}"))?;
+        let reference = CallEventJob {
+            payload: Payload::Stored { payload_id },
+            ..inline
+        };
+        let id = self
+            .queue
+            .send(&reference)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok((id, true))
+    }
+}

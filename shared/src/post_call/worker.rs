@@ -1,0 +1,768 @@
+//! The call-summary worker: one post-call event in, the business's records out.
+//! Order matters for "never lose, never double-count": everything is written in one transaction of
+//! upserts (safe to repeat), and only then is the notification sent, guarded by its own idempotency
+//! key so a redelivered job never emails twice.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::store::{
+    self, CallLogRow, CallOwner, ClientRef, ConversationRow, LeadWrite, QuestionSpec,
+};
+use super::{CallEventJob, Payload, notification_key};
+use crate::db::Database;
+use crate::domain::Priority;
+use crate::domain::answers::{self, Answer};
+use crate::domain::summary::extractive_summary;
+use crate::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
+use crate::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
+use crate::idempotency::{Claim, IdempotencyStore};
+use crate::jobs::Delivery;
+use crate::openai::OpenAi;
+use crate::phone::E164;
+use crate::post_call::notify::{CallNotice, call_email, ordered_answers};
+use crate::sendgrid::SendGrid;
+
+/// How many deliveries may wait for the language model before the extractive summary is used.
+pub const DEFAULT_SUMMARY_ATTEMPTS: u32 = 3;
+/// The transcript sent for summarising is cut to this many characters.
+const MAX_SUMMARY_INPUT: usize = 24_000;
+const SUMMARY_INSTRUCTIONS: &str = "You summarise phone calls answered by an AI receptionist for a small \
+business. In at most three short sentences, say who called, what they need, any deadline or urgency, \
+and the agreed next step. Plain text, no preamble.";
+
+pub struct Worker {
+    pub db: Database,
+    pub openai: OpenAi,
+    pub sendgrid: SendGrid,
+    pub idempotency: IdempotencyStore,
+    /// Deliveries of a message that wait for OpenAI; the last one falls back to the extractive summary.
+    pub summary_attempts: u32,
+    /// Base of the links in notifications: `{dashboard_url}/calls/{call log id}`.
+    pub dashboard_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Recorded {
+        call_log_id: Uuid,
+        lead_id: Option<Uuid>,
+        notified: bool,
+    },
+    Ignored {
+        reason: String,
+    },
+}
+
+impl Worker {
+    pub async fn process(&self, job: CallEventJob, delivery: Delivery) -> anyhow::Result<Outcome> {
+        let pool = self.db.pool().await?;
+        let event = load_event(pool, &job.payload).await?;
+        let envelope: Envelope = serde_json::from_value(event)
+            .context("the event is not an ElevenLabs webhook envelope")?;
+        match EventType::parse(&envelope.event_type) {
+            Some(EventType::PostCallTranscription) => {
+                let conversation: Conversation = serde_json::from_value(envelope.data)
+                    .context("post_call_transcription data is not a conversation")?;
+                self.transcription(pool, conversation, &delivery).await
+            }
+            Some(EventType::CallInitiationFailure) => {
+                let failure: InitiationFailure = serde_json::from_value(envelope.data)
+                    .context("call_initiation_failure data is malformed")?;
+                self.initiation_failure(pool, failure).await
+            }
+            _ => Ok(Outcome::Ignored {
+                reason: format!("nothing to do for {:?} events", envelope.event_type),
+            }),
+        }
+    }
+
+    async fn transcription(
+        &self,
+        pool: &PgPool,
+        conv: Conversation,
+        delivery: &Delivery,
+    ) -> anyhow::Result<Outcome> {
+        let phone_call = conv.metadata.phone_call.clone().unwrap_or_default();
+        let our_number = phone_call.agent_number.as_deref().and_then(international);
+        let owner = store::find_call_owner(
+            pool,
+            our_number.as_ref().map(E164::as_str),
+            conv.agent_id.as_deref(),
+            &conv.conversation_id,
+        )
+        .await?
+        .with_context(|| {
+            format!(
+                "no business owns conversation {} (agent number {:?}, agent {:?})",
+                conv.conversation_id, phone_call.agent_number, conv.agent_id
+            )
+        })?;
+        let direction = phone_call
+            .direction
+            .clone()
+            .filter(|d| d == "inbound" || d == "outbound")
+            .or_else(|| owner.start_direction.clone())
+            .unwrap_or_else(|| "inbound".into());
+        let caller = phone_call
+            .external_number
+            .as_deref()
+            .and_then(|n| E164::parse(n, &owner.default_region).ok())
+            .or_else(|| owner.start_person_phone.as_deref().and_then(international));
+        let business_phone = our_number.clone().or_else(|| {
+            owner
+                .start_business_phone
+                .as_deref()
+                .and_then(international)
+        });
+        let client = find_client(pool, &owner, caller.as_ref()).await?;
+
+        let summary = self.summary(&conv, delivery).await?;
+        let (started_at, ended_at, duration) = times(&conv);
+        let messages = structured_messages(&conv);
+        let analysis = serde_json::to_value(AnalysisView::from(&conv)).unwrap_or(Value::Null);
+
+        let questions = store::questions(pool, owner.business_id).await?;
+        let keywords = store::urgency_keywords(pool, owner.business_id).await?;
+
+        let mut tx = pool.begin().await?;
+        let conversation_id = store::upsert_conversation(
+            &mut tx,
+            &ConversationRow {
+                business_id: owner.business_id,
+                elevenlabs_conversation_id: &conv.conversation_id,
+                agent_id: conv.agent_id.as_deref(),
+                status: conv.status.as_deref(),
+                direction: &direction,
+                caller_phone: caller.as_ref().map(E164::as_str),
+                business_phone: business_phone.as_ref().map(E164::as_str),
+                client_id: client.as_ref().map(|c| c.id),
+                started_at,
+                ended_at,
+                duration_secs: duration,
+                main_language: conv.metadata.main_language.as_deref(),
+                messages,
+                analysis,
+                initiation_data: conv.conversation_initiation_client_data.clone(),
+            },
+        )
+        .await?;
+
+        let mut lead_view = None;
+        if let Some(client) = &client {
+            let note = format!(
+                "Call on {}: {}",
+                started_at
+                    .unwrap_or_else(Utc::now)
+                    .format("%Y-%m-%d %H:%M UTC"),
+                summary.text
+            );
+            store::upsert_client_note(
+                &mut tx,
+                owner.business_id,
+                client.id,
+                conversation_id,
+                &note,
+            )
+            .await?;
+        } else {
+            lead_view = Some(
+                record_lead(
+                    &mut tx,
+                    &owner,
+                    caller.as_ref(),
+                    conversation_id,
+                    &conv,
+                    &questions,
+                    &keywords,
+                )
+                .await?,
+            );
+        }
+        let lead_id = lead_view.as_ref().map(|l| l.id);
+        let (from, to) = match direction.as_str() {
+            "outbound" => (business_phone.as_ref(), caller.as_ref()),
+            _ => (caller.as_ref(), business_phone.as_ref()),
+        };
+        let fiat = conv.metadata.fiat_cost();
+        let call_sid = phone_call
+            .call_sid
+            .clone()
+            .or_else(|| owner.start_call_sid.clone())
+            .filter(|s| !s.is_empty());
+        let call_log_id = store::upsert_call_log(
+            &mut tx,
+            &CallLogRow {
+                business_id: owner.business_id,
+                call_sid: call_sid.as_deref(),
+                elevenlabs_conversation_id: &conv.conversation_id,
+                conversation_id: Some(conversation_id),
+                direction: Some(&direction),
+                from_phone: from.map(E164::as_str),
+                to_phone: to.map(E164::as_str),
+                status: if conv.status.as_deref() == Some("failed") {
+                    "failed"
+                } else {
+                    "completed"
+                },
+                started_at,
+                ended_at,
+                duration_secs: duration,
+                termination_reason: conv.metadata.termination_reason.as_deref(),
+                cost_credits: conv.metadata.cost,
+                cost_amount: fiat.as_ref().map(|(a, _)| *a),
+                cost_currency: fiat.as_ref().map(|(_, c)| c.as_str()),
+                summary: Some(&summary.text),
+                summary_title: conv.analysis.call_summary_title.as_deref(),
+                summary_source: Some(summary.source),
+                call_successful: conv
+                    .analysis
+                    .call_successful
+                    .as_deref()
+                    .filter(|s| matches!(*s, "success" | "failure" | "unknown")),
+                client_id: client.as_ref().map(|c| c.id),
+                lead_id,
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+
+        let notice = CallNotice {
+            to: &owner.notification_emails,
+            business_name: &owner.business_name,
+            caller_name: client
+                .as_ref()
+                .map(|c| c.name.as_str())
+                .or(lead_view.as_ref().and_then(|l| l.contact_name.as_deref())),
+            caller_phone: caller.as_ref().map(E164::as_str),
+            known_client: client.is_some(),
+            summary: &summary.text,
+            duration_secs: duration.map(i64::from),
+            priority: lead_view
+                .as_ref()
+                .map(|l| l.urgency.priority)
+                .unwrap_or(Priority::Normal),
+            urgency_reasons: lead_view
+                .as_ref()
+                .map(|l| l.urgency.reasons.as_slice())
+                .unwrap_or(&[]),
+            answers: Vec::new(),
+            call_url: format!(
+                "{}/calls/{call_log_id}",
+                self.dashboard_url.trim_end_matches('/')
+            ),
+            call_id: call_log_id.to_string(),
+        };
+        let question_texts: Vec<(String, String)> = questions
+            .iter()
+            .map(|q| (q.field_key.clone(), q.question.clone()))
+            .collect();
+        let notice = CallNotice {
+            answers: lead_view
+                .as_ref()
+                .map(|l| ordered_answers(&question_texts, &l.answers))
+                .unwrap_or_default(),
+            ..notice
+        };
+        let notified = self.notify_once(&conv.conversation_id, &notice).await?;
+        Ok(Outcome::Recorded {
+            call_log_id,
+            lead_id,
+            notified,
+        })
+    }
+
+    async fn initiation_failure(
+        &self,
+        pool: &PgPool,
+        f: InitiationFailure,
+    ) -> anyhow::Result<Outcome> {
+        let meta = f.metadata.as_ref();
+        let field = |name: &str| meta.and_then(|m| m.field(name));
+        // Twilio's Direction is `inbound` or `outbound-api` / `outbound-dial`.
+        let outbound = field("Direction").is_some_and(|d| d.starts_with("outbound"));
+        let (ours, theirs) = if outbound {
+            (field("From"), field("To"))
+        } else {
+            (field("To"), field("From"))
+        };
+        let our_number = ours.and_then(international);
+        let owner = store::find_call_owner(
+            pool,
+            our_number.as_ref().map(E164::as_str),
+            f.agent_id.as_deref(),
+            &f.conversation_id,
+        )
+        .await?
+        .with_context(|| format!("no business owns the failed call {}", f.conversation_id))?;
+        let other = theirs.and_then(|n| E164::parse(n, &owner.default_region).ok());
+        let status = match f.failure_reason.as_deref() {
+            Some("busy") => "busy",
+            Some("no-answer") => "no-answer",
+            _ => "failed",
+        };
+        let (from, to) = if outbound {
+            (our_number.as_ref(), other.as_ref())
+        } else {
+            (other.as_ref(), our_number.as_ref())
+        };
+        let client = find_client(pool, &owner, other.as_ref()).await?;
+        let details = meta.map(|m| json!({"type": m.kind, "body": m.body}));
+        let mut conn = pool.acquire().await?;
+        let call_log_id = store::upsert_call_log(
+            &mut conn,
+            &CallLogRow {
+                business_id: owner.business_id,
+                call_sid: field("CallSid").or(owner.start_call_sid.as_deref()),
+                elevenlabs_conversation_id: &f.conversation_id,
+                direction: Some(if outbound { "outbound" } else { "inbound" }),
+                from_phone: from.map(E164::as_str),
+                to_phone: to.map(E164::as_str),
+                status,
+                started_at: Some(Utc::now()),
+                failure_reason: f.failure_reason.as_deref(),
+                failure_details: details,
+                client_id: client.map(|c| c.id),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(Outcome::Recorded {
+            call_log_id,
+            lead_id: None,
+            notified: false,
+        })
+    }
+
+    async fn summary(&self, conv: &Conversation, delivery: &Delivery) -> anyhow::Result<Summary> {
+        if let Some(text) = conv
+            .analysis
+            .transcript_summary
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+        {
+            return Ok(Summary {
+                text: text.trim().to_owned(),
+                source: "elevenlabs",
+            });
+        }
+        let turns = || {
+            conv.transcript
+                .iter()
+                .filter_map(|t| t.message.as_deref().map(|m| (t.role.as_str(), m)))
+        };
+        let duration = conv.metadata.call_duration_secs;
+        let transcript: String = turns()
+            .map(|(role, text)| {
+                format!(
+                    "{}: {text}\n",
+                    if role == "user" {
+                        "Caller"
+                    } else {
+                        "Receptionist"
+                    }
+                )
+            })
+            .collect();
+        if transcript.trim().is_empty() {
+            return Ok(Summary {
+                text: extractive_summary(turns(), duration),
+                source: "extractive",
+            });
+        }
+        let input: String = transcript.chars().take(MAX_SUMMARY_INPUT).collect();
+        match self.openai.complete(SUMMARY_INSTRUCTIONS, &input).await {
+            Ok(text) => Ok(Summary {
+                text,
+                source: "openai",
+            }),
+            Err(e) if delivery.receive_count < self.summary_attempts => {
+                // Nothing is written yet: SQS redelivers after the visibility timeout, by which time
+                // the model may be back. Other messages of the batch go on meanwhile.
+                Err(anyhow::Error::new(e).context("summarising with OpenAI; will retry"))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, receives = delivery.receive_count, "OpenAI unavailable; using the extractive summary");
+                Ok(Summary {
+                    text: extractive_summary(turns(), duration),
+                    source: "extractive",
+                })
+            }
+        }
+    }
+
+    /// Sends the call's email unless it was sent before. Returns whether this delivery sent it.
+    async fn notify_once(
+        &self,
+        conversation_id: &str,
+        notice: &CallNotice<'_>,
+    ) -> anyhow::Result<bool> {
+        if notice.to.is_empty() {
+            return Ok(false);
+        }
+        let key = notification_key(conversation_id);
+        let token = match self.idempotency.claim(&key).await? {
+            Claim::Acquired(token) => token,
+            Claim::AlreadyCompleted { .. } => return Ok(false),
+            Claim::InProgress => {
+                anyhow::bail!("another worker is sending this call's notification")
+            }
+        };
+        match self.sendgrid.send(&call_email(notice)).await {
+            Ok(message_id) => {
+                self.idempotency
+                    .complete(&key, &token, Some(&message_id))
+                    .await?;
+                Ok(true)
+            }
+            Err(e) => {
+                if let Err(release) = self.idempotency.release(&key, &token).await {
+                    tracing::warn!(error = %release, "could not release the notification claim; it lapses on its own");
+                }
+                Err(anyhow::Error::new(e).context("sending the call notification"))
+            }
+        }
+    }
+}
+
+struct Summary {
+    text: String,
+    source: &'static str,
+}
+
+/// What the lead became, for the notification.
+struct LeadView {
+    id: Uuid,
+    contact_name: Option<String>,
+    answers: BTreeMap<String, Answer>,
+    urgency: Urgency,
+}
+
+async fn record_lead(
+    tx: &mut sqlx::PgConnection,
+    owner: &CallOwner,
+    caller: Option<&E164>,
+    conversation_id: Uuid,
+    conv: &Conversation,
+    questions: &[QuestionSpec],
+    keywords: &[urgency::UrgencyKeyword],
+) -> anyhow::Result<LeadView> {
+    let collected = collected_answers(conv, questions, &owner.default_region);
+    let caller_phone = caller.map(E164::as_str);
+    let mut existing =
+        store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
+    for _ in 0..2 {
+        let (answers, urgency) = {
+            let previous = existing
+                .as_ref()
+                .map(|l| l.answers.0.clone())
+                .unwrap_or_default();
+            let answers = merge_answers(previous, collected.clone());
+            let mut urgency = Urgency::default();
+            if let Some(lead) = &existing {
+                if let Ok(p) = lead.priority.parse::<Priority>() {
+                    urgency.priority = p;
+                }
+                urgency.reasons = lead.urgency_reasons.clone();
+            }
+            for (priority, reason) in call_urgency(conv, &answers, keywords) {
+                urgency.raise(priority, reason);
+            }
+            (answers, urgency)
+        };
+        let field = |name: &str| lead_field(questions, &answers, name);
+        let (name, email, phone, company) = (
+            field("contact_name"),
+            field("email"),
+            field("phone"),
+            field("company"),
+        );
+        let write = LeadWrite {
+            business_id: owner.business_id,
+            caller_phone,
+            contact_name: name.as_deref(),
+            email: email.as_deref(),
+            phone: phone.as_deref().or(caller_phone),
+            company: company.as_deref(),
+            answers: &answers,
+            priority: urgency.priority,
+            urgency_reasons: &urgency.reasons,
+            conversation_id,
+        };
+        let written = match &existing {
+            Some(lead) => {
+                store::update_lead(tx, lead.id, &write).await?;
+                Some(lead.id)
+            }
+            None => store::insert_lead(tx, &write).await?,
+        };
+        if let Some(id) = written {
+            return Ok(LeadView {
+                id,
+                contact_name: name,
+                answers,
+                urgency,
+            });
+        }
+        // The live qualification tool created the caller's open lead meanwhile: update that one.
+        existing =
+            store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
+    }
+    anyhow::bail!(
+        "could not create or find the open lead for conversation {}",
+        conv.conversation_id
+    )
+}
+
+/// ElevenLabs' data collection results whose id is a question's field key, each checked against the
+/// question's expected format. Results for ids that are not questions are ignored.
+fn collected_answers(
+    conv: &Conversation,
+    questions: &[QuestionSpec],
+    region: &str,
+) -> BTreeMap<String, Answer> {
+    let mut out = BTreeMap::new();
+    for q in questions {
+        let Some(result) = conv.analysis.data_collection_results.get(&q.field_key) else {
+            continue;
+        };
+        let Some(raw) = answers::raw_text(&result.value) else {
+            continue;
+        };
+        out.insert(
+            q.field_key.clone(),
+            Answer::checked(
+                q.expected_format,
+                &raw,
+                &q.choices,
+                region,
+                "data_collection",
+            ),
+        );
+    }
+    out
+}
+
+/// A valid answer recorded live during the call wins over the post-call extraction; otherwise the
+/// newer extraction replaces what was there. Answers never disappear.
+fn merge_answers(
+    mut previous: BTreeMap<String, Answer>,
+    collected: BTreeMap<String, Answer>,
+) -> BTreeMap<String, Answer> {
+    for (key, answer) in collected {
+        let keep_previous = previous
+            .get(&key)
+            .is_some_and(|p| p.valid && p.source == "live");
+        if !keep_previous {
+            previous.insert(key, answer);
+        }
+    }
+    previous
+}
+
+/// The valid answer to the question mapped onto a lead column.
+fn lead_field(
+    questions: &[QuestionSpec],
+    answers: &BTreeMap<String, Answer>,
+    column: &str,
+) -> Option<String> {
+    questions
+        .iter()
+        .filter(|q| q.maps_to_lead_field.as_deref() == Some(column))
+        .find_map(|q| {
+            answers
+                .get(&q.field_key)
+                .filter(|a| a.valid)
+                .and_then(|a| a.value.clone())
+        })
+}
+
+/// Urgency of this call: keywords in what the caller said and answered, and ElevenLabs' criterion.
+fn call_urgency(
+    conv: &Conversation,
+    answers: &BTreeMap<String, Answer>,
+    keywords: &[urgency::UrgencyKeyword],
+) -> Vec<(Priority, String)> {
+    let said = conv
+        .transcript
+        .iter()
+        .filter(|t| t.role == "user")
+        .filter_map(|t| t.message.as_deref())
+        .chain(answers.values().map(|a| a.raw.as_str()));
+    let mut found = urgency::scan(keywords, said);
+    if let Some(criterion) = conv
+        .analysis
+        .evaluation_criteria_results
+        .get(URGENT_CRITERION_ID)
+        && criterion.result.as_deref() == Some("success")
+    {
+        let why = criterion
+            .rationale
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("the agent judged the matter urgent");
+        found.push((Priority::Urgent, format!("agent: {why}")));
+    }
+    found
+}
+
+async fn find_client(
+    pool: &PgPool,
+    owner: &CallOwner,
+    caller: Option<&E164>,
+) -> anyhow::Result<Option<ClientRef>> {
+    if let Some(phone) = caller {
+        if let Some(client) =
+            store::client_by_phone(pool, owner.business_id, phone.as_str()).await?
+        {
+            return Ok(Some(client));
+        }
+    }
+    match owner.start_client_id {
+        Some(id) => store::client_by_id(pool, owner.business_id, id).await,
+        None => Ok(None),
+    }
+}
+
+async fn load_event(pool: &PgPool, payload: &Payload) -> anyhow::Result<Value> {
+    match payload {
+        Payload::Inline { event } => Ok(event.clone()),
+        Payload::Stored { payload_id } => {
+            let raw = store::load_payload(pool, *payload_id).await?;
+            serde_json::from_slice(&raw).context("the stored event is not JSON")
+        }
+    }
+}
+
+fn international(n: &str) -> Option<E164> {
+    E164::parse_international(n).ok()
+}
+
+fn times(conv: &Conversation) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<i32>) {
+    let start = conv
+        .metadata
+        .start_time_unix_secs
+        .and_then(|t| Utc.timestamp_opt(t, 0).single());
+    let duration = conv
+        .metadata
+        .call_duration_secs
+        .and_then(|d| i32::try_from(d).ok())
+        .filter(|d| *d >= 0);
+    let end = match (start, duration) {
+        (Some(s), Some(d)) => Some(s + chrono::Duration::seconds(d.into())),
+        _ => None,
+    };
+    (start, end, duration)
+}
+
+/// The transcript as stored: role, text, time and the tool calls with their results.
+fn structured_messages(conv: &Conversation) -> Value {
+    Value::Array(
+        conv.transcript
+            .iter()
+            .map(|t| {
+                let tool_calls: Vec<Value> = t
+                    .tool_calls
+                    .iter()
+                    .map(|c| {
+                        let result = t.tool_results.iter().find(|r| r.request_id.is_some() && r.request_id == c.request_id);
+                        json!({
+                            "tool_name": c.tool_name,
+                            "params": c.params_as_json.as_deref().and_then(|p| serde_json::from_str::<Value>(p).ok()),
+                            "result": result.and_then(|r| r.result_value.clone()),
+                            "is_error": result.and_then(|r| r.is_error),
+                        })
+                    })
+                    .collect();
+                json!({
+                    "role": t.role,
+                    "text": t.message,
+                    "time_in_call_secs": t.time_in_call_secs,
+                    "interrupted": t.interrupted.unwrap_or(false),
+                    "tool_calls": tool_calls,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// What of ElevenLabs' analysis is kept on the conversation.
+#[derive(serde::Serialize)]
+struct AnalysisView<'a> {
+    call_successful: Option<&'a str>,
+    transcript_summary: Option<&'a str>,
+    call_summary_title: Option<&'a str>,
+    evaluation_criteria_results: BTreeMap<&'a str, Value>,
+    data_collection_results: BTreeMap<&'a str, &'a Value>,
+}
+
+impl<'a> From<&'a Conversation> for AnalysisView<'a> {
+    fn from(c: &'a Conversation) -> Self {
+        let a = &c.analysis;
+        Self {
+            call_successful: a.call_successful.as_deref(),
+            transcript_summary: a.transcript_summary.as_deref(),
+            call_summary_title: a.call_summary_title.as_deref(),
+            evaluation_criteria_results: a
+                .evaluation_criteria_results
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        json!({"result": v.result, "rationale": v.rationale}),
+                    )
+                })
+                .collect(),
+            data_collection_results: a
+                .data_collection_results
+                .iter()
+                .map(|(k, v)| (k.as_str(), &v.value))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(raw: &str, valid: bool, source: &str) -> Answer {
+        Answer {
+            raw: raw.into(),
+            value: valid.then(|| raw.into()),
+            valid,
+            problem: (!valid).then(|| "bad".into()),
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn live_valid_answers_win_and_nothing_disappears() {
+        let previous = BTreeMap::from([
+            ("email".to_string(), answer("a@b.co", true, "live")),
+            ("budget".to_string(), answer("lots", false, "live")),
+            ("timeline".to_string(), answer("soon", true, "live")),
+        ]);
+        let collected = BTreeMap::from([
+            (
+                "email".to_string(),
+                answer("x@y.co", true, "data_collection"),
+            ),
+            (
+                "budget".to_string(),
+                answer("5000", true, "data_collection"),
+            ),
+        ]);
+        let merged = merge_answers(previous, collected);
+        assert_eq!(merged["email"].raw, "a@b.co");
+        assert_eq!(merged["budget"].raw, "5000");
+        assert_eq!(merged["timeline"].raw, "soon");
+    }
+}
