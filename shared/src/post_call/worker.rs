@@ -74,7 +74,7 @@ impl Worker {
             Some(EventType::CallInitiationFailure) => {
                 let failure: InitiationFailure = serde_json::from_value(envelope.data)
                     .context("call_initiation_failure data is malformed")?;
-                self.initiation_failure(pool, failure).await
+                self.initiation_failure(pool, failure, envelope.event_timestamp).await
             }
             _ => Ok(Outcome::Ignored {
                 reason: format!("nothing to do for {:?} events", envelope.event_type),
@@ -278,10 +278,13 @@ impl Worker {
         })
     }
 
+    /// `at`: the event's timestamp, the closest thing to when the call was attempted (a
+    /// redelivery writes the same value).
     async fn initiation_failure(
         &self,
         pool: &PgPool,
         f: InitiationFailure,
+        at: Option<i64>,
     ) -> anyhow::Result<Outcome> {
         let meta = f.metadata.as_ref();
         let field = |name: &str| meta.and_then(|m| m.field(name));
@@ -325,7 +328,7 @@ impl Worker {
                 from_phone: from.map(E164::as_str),
                 to_phone: to.map(E164::as_str),
                 status,
-                started_at: Some(Utc::now()),
+                started_at: at.and_then(|t| Utc.timestamp_opt(t, 0).single()),
                 failure_reason: f.failure_reason.as_deref(),
                 failure_details: details,
                 client_id: client.map(|c| c.id),

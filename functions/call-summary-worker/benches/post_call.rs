@@ -1,0 +1,198 @@
+//! The post-call path on the local stack (Postgres with durable commits, moto's SQS and DynamoDB,
+//! OpenAI and SendGrid faked in-process). Run with `./infra/local/bench` (it starts the stack).
+//! 1. Webhook acknowledgement: BENCH_EVENTS signed, distinct `post_call_transcription` events through
+//!    the webhook handler (verify, claim, enqueue); p50/p90/p99/max.
+//! 2. Worker throughput: the queue those events filled, drained by BENCH_CONSUMERS concurrent
+//!    consumers (receive 10 -> handle -> delete, as Lambda's event source mapping does); events/s.
+
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use chrono::Utc;
+use lambda_http::{Body, Request};
+use serde_json::json;
+use shared::db::Database;
+use shared::elevenlabs::webhook::sign;
+use shared::http_client::{HttpClient, HttpPolicy};
+use shared::jobs::JobQueue;
+use shared::openai::OpenAi;
+use shared::post_call::intake::Intake;
+use shared::post_call::worker::Worker;
+use shared::sendgrid::{Address, SendGrid};
+use shared::testing::{self, fresh_queue, json_fixture};
+use sqlx::postgres::PgPoolOptions;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "bench-webhook-secret";
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentiles(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    println!(
+        "{label}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
+        samples.len(),
+        at(0.50).as_secs_f64() * 1e3,
+        at(0.90).as_secs_f64() * 1e3,
+        at(0.99).as_secs_f64() * 1e3,
+        samples.last().unwrap().as_secs_f64() * 1e3
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let events = env_or("BENCH_EVENTS", 1000);
+    let consumers = env_or("BENCH_CONSUMERS", 4);
+    let admin_url = std::env::var("DATABASE_URL").expect("run with ./infra/local/bench");
+    let admin = PgPoolOptions::new().max_connections(1).connect(&admin_url).await.unwrap();
+    // Two statements: DROP/CREATE DATABASE refuse to run inside one (implicit) transaction.
+    for sql in ["DROP DATABASE IF EXISTS post_call_bench WITH (FORCE)", "CREATE DATABASE post_call_bench"] {
+        sqlx::raw_sql(sql).execute(&admin).await.unwrap();
+    }
+    let url = format!("{}/post_call_bench", admin_url.rsplit_once('/').unwrap().0);
+    let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
+    shared::db::MIGRATOR.run(&pool).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture("elevenlabs/tenant.sql")))
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "post-call-bench").await;
+    let idempotency = testing::idempotency(&aws, Duration::from_secs(3600), Duration::from_secs(60));
+    let webhook = elevenlabs_events::State {
+        intake: Intake {
+            idempotency: idempotency.clone(),
+            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
+            db: Database::from_pool(pool.clone()),
+        },
+        secret: SECRET.to_owned().into(),
+        now: Utc::now,
+    };
+
+    // 1. acknowledgement latency
+    let template = json_fixture("elevenlabs/post_call_transcription.json");
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut latencies = Vec::with_capacity(events);
+    for n in 0..events {
+        let mut event = template.clone();
+        event["data"]["conversation_id"] = json!(format!("conv_bench_{run}_{n}"));
+        event["data"]["metadata"]["phone_call"]["call_sid"] = json!(format!("CAbench{run}{n}"));
+        // A different caller each time: every event creates its own lead.
+        event["data"]["metadata"]["phone_call"]["external_number"] = json!(format!("+1646{}", 3_000_000 + n));
+        let body = serde_json::to_string(&event).unwrap();
+        let signature = sign(body.as_bytes(), SECRET.as_bytes(), Utc::now().timestamp());
+        let mut req = Request::new(Body::Text(body));
+        *req.method_mut() = http::Method::POST;
+        req.headers_mut().insert("elevenlabs-signature", signature.parse().unwrap());
+        let started = Instant::now();
+        let resp = elevenlabs_events::handle(&webhook, req).await;
+        latencies.push(started.elapsed());
+        assert_eq!(resp.status(), 200);
+    }
+    percentiles("webhook acknowledgement (verify + claim + enqueue)", latencies);
+
+    // 2. worker throughput
+    let vendors = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/mail/send"))
+        .respond_with(ResponseTemplate::new(202).insert_header("x-message-id", "bench"))
+        .mount(&vendors)
+        .await;
+    let state: &'static call_summary_worker::State = Box::leak(Box::new(call_summary_worker::State {
+        worker: Worker {
+            db: Database::from_pool(pool.clone()),
+            openai: OpenAi::new(HttpClient::new("openai", HttpPolicy::default()).unwrap(), &vendors.uri(), "sk".to_owned().into(), "gpt-4o-mini"),
+            sendgrid: SendGrid::new(
+                HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
+                &vendors.uri(),
+                "SG".to_owned().into(),
+                Address { email: "calls@studioconnect.example".into(), name: None },
+            ),
+            idempotency,
+            summary_attempts: 3,
+            dashboard_url: "https://app.studioconnect.example".into(),
+        },
+        concurrency: 4,
+    }));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..consumers {
+        let sqs = aws.sqs.clone();
+        let queue_url = queue_url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut processed = 0usize;
+            let mut in_handler = Duration::ZERO;
+            let mut empty_polls = 0;
+            while empty_polls < 2 {
+                let out = sqs
+                    .receive_message()
+                    .queue_url(&queue_url)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(0)
+                    .send()
+                    .await
+                    .unwrap();
+                let messages = out.messages.unwrap_or_default();
+                if messages.is_empty() {
+                    empty_polls += 1;
+                    continue;
+                }
+                empty_polls = 0;
+                let mut batch = SqsEvent::default();
+                batch.records = messages
+                    .iter()
+                    .map(|m| {
+                        let mut record = SqsMessage::default();
+                        record.message_id = m.message_id.clone();
+                        record.body = m.body.clone();
+                        record
+                    })
+                    .collect();
+                let handling = Instant::now();
+                let response = call_summary_worker::handle(state, batch).await;
+                in_handler += handling.elapsed();
+                assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+                let entries = messages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                            .id(i.to_string())
+                            .receipt_handle(m.receipt_handle.clone().unwrap())
+                            .build()
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>();
+                processed += entries.len();
+                sqs.delete_message_batch().queue_url(&queue_url).set_entries(Some(entries)).send().await.unwrap();
+            }
+            (processed, in_handler)
+        }));
+    }
+    let (mut processed, mut in_handler) = (0, Duration::ZERO);
+    for t in tasks {
+        let (n, d) = t.await.unwrap();
+        processed += n;
+        in_handler += d;
+    }
+    let elapsed = started.elapsed();
+    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM call_logs").fetch_one(&pool).await.unwrap();
+    let leads: i64 = sqlx::query_scalar("SELECT count(*) FROM leads").fetch_one(&pool).await.unwrap();
+    let emails = vendors.received_requests().await.unwrap().len();
+    assert_eq!((processed, logs as usize, leads as usize, emails), (events, events, events, events));
+    println!(
+        "worker throughput: {processed} events in {:.2} s = {:.0} events/s ({consumers} consumers x batches of 10, \
+         each event: conversation + lead + call log in one transaction, one email)",
+        elapsed.as_secs_f64(),
+        processed as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  of which in the handler: {:.1} ms per event (summed over consumers; the rest is SQS receive/delete on moto)",
+        in_handler.as_secs_f64() * 1e3 / processed as f64
+    );
+}
