@@ -27,7 +27,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const SECRET: &str = "bench-webhook-secret";
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn percentiles(label: &str, mut samples: Vec<Duration>) {
@@ -48,22 +51,36 @@ async fn main() {
     let events = env_or("BENCH_EVENTS", 1000);
     let consumers = env_or("BENCH_CONSUMERS", 4);
     let admin_url = std::env::var("DATABASE_URL").expect("run with ./infra/local/bench");
-    let admin = PgPoolOptions::new().max_connections(1).connect(&admin_url).await.unwrap();
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url)
+        .await
+        .unwrap();
     // Two statements: DROP/CREATE DATABASE refuse to run inside one (implicit) transaction.
-    for sql in ["DROP DATABASE IF EXISTS post_call_bench WITH (FORCE)", "CREATE DATABASE post_call_bench"] {
+    for sql in [
+        "DROP DATABASE IF EXISTS post_call_bench WITH (FORCE)",
+        "CREATE DATABASE post_call_bench",
+    ] {
         sqlx::raw_sql(sql).execute(&admin).await.unwrap();
     }
     let url = format!("{}/post_call_bench", admin_url.rsplit_once('/').unwrap().0);
-    let pool = PgPoolOptions::new().max_connections(8).connect(&url).await.unwrap();
-    shared::db::MIGRATOR.run(&pool).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture("elevenlabs/tenant.sql")))
-        .execute(&pool)
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
         .await
         .unwrap();
+    shared::db::MIGRATOR.run(&pool).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
+        "elevenlabs/tenant.sql",
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
 
     let aws = testing::aws().await;
     let queue_url = fresh_queue(&aws, "post-call-bench").await;
-    let idempotency = testing::idempotency(&aws, Duration::from_secs(3600), Duration::from_secs(60));
+    let idempotency =
+        testing::idempotency(&aws, Duration::from_secs(3600), Duration::from_secs(60));
     let webhook = elevenlabs_events::State {
         intake: Intake {
             idempotency: idempotency.clone(),
@@ -83,18 +100,23 @@ async fn main() {
         event["data"]["conversation_id"] = json!(format!("conv_bench_{run}_{n}"));
         event["data"]["metadata"]["phone_call"]["call_sid"] = json!(format!("CAbench{run}{n}"));
         // A different caller each time: every event creates its own lead.
-        event["data"]["metadata"]["phone_call"]["external_number"] = json!(format!("+1646{}", 3_000_000 + n));
+        event["data"]["metadata"]["phone_call"]["external_number"] =
+            json!(format!("+1646{}", 3_000_000 + n));
         let body = serde_json::to_string(&event).unwrap();
         let signature = sign(body.as_bytes(), SECRET.as_bytes(), Utc::now().timestamp());
         let mut req = Request::new(Body::Text(body));
         *req.method_mut() = http::Method::POST;
-        req.headers_mut().insert("elevenlabs-signature", signature.parse().unwrap());
+        req.headers_mut()
+            .insert("elevenlabs-signature", signature.parse().unwrap());
         let started = Instant::now();
         let resp = elevenlabs_events::handle(&webhook, req).await;
         latencies.push(started.elapsed());
         assert_eq!(resp.status(), 200);
     }
-    percentiles("webhook acknowledgement (verify + claim + enqueue)", latencies);
+    percentiles(
+        "webhook acknowledgement (verify + claim + enqueue)",
+        latencies,
+    );
 
     // 2. worker throughput
     let vendors = MockServer::start().await;
@@ -103,22 +125,31 @@ async fn main() {
         .respond_with(ResponseTemplate::new(202).insert_header("x-message-id", "bench"))
         .mount(&vendors)
         .await;
-    let state: &'static call_summary_worker::State = Box::leak(Box::new(call_summary_worker::State {
-        worker: Worker {
-            db: Database::from_pool(pool.clone()),
-            openai: OpenAi::new(HttpClient::new("openai", HttpPolicy::default()).unwrap(), &vendors.uri(), "sk".to_owned().into(), "gpt-4o-mini"),
-            sendgrid: SendGrid::new(
-                HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
-                &vendors.uri(),
-                "SG".to_owned().into(),
-                Address { email: "calls@studioconnect.example".into(), name: None },
-            ),
-            idempotency,
-            summary_attempts: 3,
-            dashboard_url: "https://app.studioconnect.example".into(),
-        },
-        concurrency: 4,
-    }));
+    let state: &'static call_summary_worker::State =
+        Box::leak(Box::new(call_summary_worker::State {
+            worker: Worker {
+                db: Database::from_pool(pool.clone()),
+                openai: OpenAi::new(
+                    HttpClient::new("openai", HttpPolicy::default()).unwrap(),
+                    &vendors.uri(),
+                    "sk".to_owned().into(),
+                    "gpt-4o-mini",
+                ),
+                sendgrid: SendGrid::new(
+                    HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
+                    &vendors.uri(),
+                    "SG".to_owned().into(),
+                    Address {
+                        email: "calls@studioconnect.example".into(),
+                        name: None,
+                    },
+                ),
+                idempotency,
+                summary_attempts: 3,
+                dashboard_url: "https://app.studioconnect.example".into(),
+            },
+            concurrency: 4,
+        }));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..consumers {
@@ -156,7 +187,11 @@ async fn main() {
                 let handling = Instant::now();
                 let response = call_summary_worker::handle(state, batch).await;
                 in_handler += handling.elapsed();
-                assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+                assert!(
+                    response.batch_item_failures.is_empty(),
+                    "{:?}",
+                    response.batch_item_failures
+                );
                 let entries = messages
                     .iter()
                     .enumerate()
@@ -169,7 +204,12 @@ async fn main() {
                     })
                     .collect::<Vec<_>>();
                 processed += entries.len();
-                sqs.delete_message_batch().queue_url(&queue_url).set_entries(Some(entries)).send().await.unwrap();
+                sqs.delete_message_batch()
+                    .queue_url(&queue_url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .unwrap();
             }
             (processed, in_handler)
         }));
@@ -181,10 +221,19 @@ async fn main() {
         in_handler += d;
     }
     let elapsed = started.elapsed();
-    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM call_logs").fetch_one(&pool).await.unwrap();
-    let leads: i64 = sqlx::query_scalar("SELECT count(*) FROM leads").fetch_one(&pool).await.unwrap();
+    let logs: i64 = sqlx::query_scalar("SELECT count(*) FROM call_logs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let leads: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let emails = vendors.received_requests().await.unwrap().len();
-    assert_eq!((processed, logs as usize, leads as usize, emails), (events, events, events, events));
+    assert_eq!(
+        (processed, logs as usize, leads as usize, emails),
+        (events, events, events, events)
+    );
     println!(
         "worker throughput: {processed} events in {:.2} s = {:.0} events/s ({consumers} consumers x batches of 10, \
          each event: conversation + lead + call log in one transaction, one email)",

@@ -554,8 +554,15 @@ async fn a_call_initiation_failure_becomes_a_busy_call_log(pool: PgPool) {
     assert_eq!(row.5, "busy");
     assert_eq!(row.6["type"], "twilio");
     assert_eq!(row.6["body"]["SipResponseCode"], "486");
-    let at: i64 = sqlx::query_scalar("SELECT extract(epoch FROM started_at)::bigint FROM call_logs").fetch_one(&h.pool).await.unwrap();
-    assert_eq!(at, 1_763_998_000, "the event's time, the same on every delivery");
+    let at: i64 =
+        sqlx::query_scalar("SELECT extract(epoch FROM started_at)::bigint FROM call_logs")
+            .fetch_one(&h.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        at, 1_763_998_000,
+        "the event's time, the same on every delivery"
+    );
     assert!(emails(&h).await.is_empty());
 }
 

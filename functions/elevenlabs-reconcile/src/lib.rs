@@ -111,17 +111,19 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
 }
 
 async fn requeue(state: &State, conversation_id: &str) -> anyhow::Result<Accepted> {
-    let data = state.api.conversation(conversation_id).await?;
     let kind = EventType::PostCallTranscription;
-    // The webhook's envelope around the conversation, so the worker sees one shape.
-    let event = json!({
-        "type": kind.as_str(),
-        "event_timestamp": (state.now)().timestamp(),
-        "data": data,
-    });
-    let raw = serde_json::to_vec(&event)?;
+    let fetch = || async {
+        let data = state.api.conversation(conversation_id).await?;
+        // The webhook's envelope around the conversation, so the worker sees one shape.
+        let event = json!({
+            "type": kind.as_str(),
+            "event_timestamp": (state.now)().timestamp(),
+            "data": data,
+        });
+        Ok((serde_json::to_vec(&event)?, event))
+    };
     Ok(state
         .intake
-        .accept(kind.as_str(), conversation_id, &raw, event)
+        .accept_with(kind.as_str(), conversation_id, fetch)
         .await?)
 }

@@ -68,6 +68,24 @@ impl Intake {
         raw: &[u8],
         event: Value,
     ) -> Result<Accepted, IntakeError> {
+        self.accept_with(event_type, conversation_id, || async {
+            Ok((raw.to_vec(), event))
+        })
+        .await
+    }
+
+    /// Claims the event's key first and only then obtains the event (the reconciliation fetches it
+    /// from ElevenLabs), so an event that was already queued is not fetched again.
+    pub async fn accept_with<F, Fut>(
+        &self,
+        event_type: &str,
+        conversation_id: &str,
+        obtain: F,
+    ) -> Result<Accepted, IntakeError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<(Vec<u8>, Value)>>,
+    {
         let key = event_key(event_type, conversation_id);
         let token = match self.idempotency.claim(&key).await {
             Ok(Claim::Acquired(token)) => token,
@@ -75,10 +93,14 @@ impl Intake {
             Ok(Claim::InProgress) => return Err(IntakeError::Busy),
             Err(e) => return Err(IntakeError::Unavailable(e.to_string())),
         };
-        match self
-            .make_durable(event_type, conversation_id, raw, event)
-            .await
-        {
+        let durable = match obtain().await {
+            Ok((raw, event)) => {
+                self.make_durable(event_type, conversation_id, &raw, event)
+                    .await
+            }
+            Err(e) => Err(format!("obtaining the event: {e:#}")),
+        };
+        match durable {
             Ok((message_id, stored)) => {
                 // The job is queued: even if marking the key done fails, the work is safe. A
                 // redelivery before the claim lapses is answered as in progress.

@@ -74,7 +74,8 @@ impl Worker {
             Some(EventType::CallInitiationFailure) => {
                 let failure: InitiationFailure = serde_json::from_value(envelope.data)
                     .context("call_initiation_failure data is malformed")?;
-                self.initiation_failure(pool, failure, envelope.event_timestamp).await
+                self.initiation_failure(pool, failure, envelope.event_timestamp)
+                    .await
             }
             _ => Ok(Outcome::Ignored {
                 reason: format!("nothing to do for {:?} events", envelope.event_type),
