@@ -114,3 +114,66 @@ async fn only_finished_conversations_of_our_agents_without_a_call_log_are_queued
     assert_eq!(again.already_queued, 1);
     assert!(drain(&aws, &queue_url).await.is_empty());
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_conversation_that_cannot_be_fetched_is_retried_on_the_next_run(pool: PgPool) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
+        "elevenlabs/tenant.sql",
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let id = format!("conv_flaky_{}", uuid::Uuid::new_v4().simple());
+    let elevenlabs = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [{"agent_id": "agent_aurora_01", "conversation_id": id, "start_time_unix_secs": 1763990000,
+                               "call_duration_secs": 30, "message_count": 3, "status": "done", "call_successful": "success"}],
+            "has_more": false, "next_cursor": null
+        })))
+        .mount(&elevenlabs)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/convai/conversations/{id}")))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"detail": {"status": "conversation_not_found", "message": "not yet"}}),
+        ))
+        .up_to_n_times(1)
+        .mount(&elevenlabs)
+        .await;
+    let mut conversation = json_fixture("elevenlabs/post_call_transcription.json")["data"].clone();
+    conversation["conversation_id"] = json!(id);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/convai/conversations/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(conversation))
+        .mount(&elevenlabs)
+        .await;
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "reconcile-retry").await;
+    let state = State {
+        db: Database::from_pool(pool.clone()),
+        api: ElevenLabsApi::new(
+            HttpClient::new("elevenlabs", HttpPolicy::default()).unwrap(),
+            &elevenlabs.uri(),
+            "xi-test".to_owned().into(),
+        ),
+        intake: Intake {
+            idempotency: testing::idempotency(
+                &aws,
+                Duration::from_secs(3600),
+                Duration::from_secs(60),
+            ),
+            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
+            db: Database::from_pool(pool),
+        },
+        lookback: Duration::from_secs(24 * 3600),
+        now,
+    };
+    let first = reconcile(&state).await.unwrap();
+    assert_eq!((first.failed, first.enqueued.len()), (1, 0));
+    assert!(drain(&aws, &queue_url).await.is_empty());
+    let second = reconcile(&state).await.unwrap();
+    assert_eq!(second.enqueued, vec![id], "the failed claim was released");
+    assert_eq!(drain(&aws, &queue_url).await.len(), 1);
+}
