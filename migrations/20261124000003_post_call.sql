@@ -63,6 +63,9 @@ CREATE TABLE leads (
 -- A caller has at most one open lead per business: later calls update it.
 CREATE UNIQUE INDEX leads_open_caller_key ON leads (business_id, caller_phone)
     WHERE status <> 'closed' AND caller_phone IS NOT NULL;
+-- A caller without caller id: one open lead per call.
+CREATE UNIQUE INDEX leads_anonymous_call_key ON leads (business_id, conversation_id)
+    WHERE status <> 'closed' AND caller_phone IS NULL;
 CREATE INDEX leads_business_idx ON leads (business_id, created_at DESC, id);
 
 -- One row per call, keyed by Twilio's call SID (or, for calls without one, the conversation id).

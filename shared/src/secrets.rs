@@ -52,6 +52,18 @@ impl Secrets {
         let key = base64::engine::general_purpose::STANDARD
             .decode(secrets.token_encryption_key.expose_secret())
             .map_err(|_| invalid("token_encryption_key is not base64".into()))?;
+        // A short shared secret could be guessed, and an empty HMAC key lets anyone sign.
+        for (name, value) in [
+            (
+                "elevenlabs_webhook_secret",
+                &secrets.elevenlabs_webhook_secret,
+            ),
+            ("elevenlabs_tool_secret", &secrets.elevenlabs_tool_secret),
+        ] {
+            if value.expose_secret().len() < 16 {
+                return Err(invalid(format!("{name} must be at least 16 characters")));
+            }
+        }
         if key.len() != 32 {
             return Err(invalid(format!(
                 "token_encryption_key must be 32 bytes, got {}",
@@ -104,7 +116,7 @@ pub(crate) mod tests {
     pub fn sample_json() -> serde_json::Value {
         serde_json::json!({
             "elevenlabs_tool_secret": "tool-secret-value",
-            "elevenlabs_webhook_secret": "wsec_value",
+            "elevenlabs_webhook_secret": "wsec_value_of_the_webhook",
             "elevenlabs_api_key": "xi-key",
             "openai_api_key": "sk-openai",
             "sendgrid_api_key": "SG.key",
@@ -127,7 +139,7 @@ pub(crate) mod tests {
         let debug = format!("{s:?}");
         for value in [
             "tool-secret-value",
-            "wsec_value",
+            "wsec_value_of_the_webhook",
             "sk-openai",
             "jwt-signing-key-value",
             "MDEy",
@@ -157,5 +169,13 @@ pub(crate) mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("32 bytes"), "{err}");
+    }
+
+    #[test]
+    fn a_short_webhook_secret_is_refused() {
+        let mut json = sample_json();
+        json["elevenlabs_webhook_secret"] = serde_json::json!("");
+        let err = Secrets::from_json("app", &json.to_string()).unwrap_err().to_string();
+        assert!(err.contains("elevenlabs_webhook_secret must be at least 16"), "{err}");
     }
 }

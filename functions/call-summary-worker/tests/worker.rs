@@ -334,6 +334,31 @@ async fn a_second_call_from_the_same_caller_updates_their_open_lead(pool: PgPool
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_older_call_processed_late_does_not_overwrite_the_newer_one(pool: PgPool) {
+    let h = harness(pool).await;
+    sendgrid_accepts(&h).await;
+    let (mut newer, newer_id) = transcription(None);
+    newer["data"]["analysis"]["data_collection_results"]["budget"]["value"] = json!("12000");
+    let (mut older, _) = transcription(None);
+    older["data"]["metadata"]["start_time_unix_secs"] = json!(1_763_900_000);
+    assert!(deliver(&h, &[&job(&newer)], 1).await.is_empty());
+    assert!(deliver(&h, &[&job(&older)], 1).await.is_empty());
+    let (answers, conversation): (Value, String) = sqlx::query_as(
+        "SELECT l.answers, c.elevenlabs_conversation_id FROM leads l JOIN conversations c ON c.id = l.conversation_id",
+    )
+    .fetch_one(&h.pool)
+    .await
+    .unwrap();
+    assert_eq!(answers["budget"]["value"], "12000");
+    assert_eq!(conversation, newer_id);
+    assert_eq!(
+        count(&h.pool, "SELECT count(*) FROM call_logs").await,
+        2,
+        "both calls are logged"
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_valid_answer_recorded_live_is_not_overwritten_by_the_extraction(pool: PgPool) {
     let h = harness(pool).await;
     sendgrid_accepts(&h).await;

@@ -79,12 +79,16 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
     let listed = state.api.list_conversations(since, MAX_PAGES).await?;
     let pool = state.db.pool().await?;
     let agents = store::known_agent_ids(pool).await?;
-    let ours: Vec<String> = listed
+    // Only finished calls: a failed one arrives as `call_initiation_failure`, which has its own key,
+    // and replaying it as a transcription would make a lead of a call that never connected.
+    let mut finished: Vec<_> = listed
         .iter()
-        .filter(|c| matches!(c.status.as_deref(), Some("done") | Some("failed")))
+        .filter(|c| c.status.as_deref() == Some("done"))
         .filter(|c| c.agent_id.as_ref().is_some_and(|a| agents.contains(a)))
-        .map(|c| c.conversation_id.clone())
         .collect();
+    // ElevenLabs lists newest first; oldest first, so a run cut short has refilled the oldest gaps.
+    finished.sort_by_key(|c| c.start_time_unix_secs.unwrap_or(i64::MAX));
+    let ours: Vec<String> = finished.iter().map(|c| c.conversation_id.clone()).collect();
     let missing = store::missing_conversations(pool, &ours).await?;
     let mut report = Report {
         listed: listed.len(),
@@ -92,7 +96,6 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
         missing: missing.len(),
         ..Report::default()
     };
-    // In listing order, so a run cut short has queued the oldest gaps first.
     for id in ours.iter().filter(|id| missing.contains(*id)) {
         match requeue(state, id).await {
             Ok(Accepted::Queued { .. }) => report.enqueued.push(id.clone()),

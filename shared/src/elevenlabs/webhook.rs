@@ -46,8 +46,10 @@ pub fn verify_signature(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if now.timestamp() - t > MAX_SIGNATURE_AGE_SECS {
-        return Err(SignatureError::Stale);
+    // Checked: an absurd timestamp is refused, never an arithmetic overflow.
+    match now.timestamp().checked_sub(t) {
+        Some(age) if age <= MAX_SIGNATURE_AGE_SECS => {}
+        _ => return Err(SignatureError::Stale),
     }
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(timestamp.as_bytes());
@@ -213,11 +215,14 @@ impl ConversationMetadata {
                 let amount = amount
                     .as_f64()
                     .or_else(|| amount.as_str().and_then(|s| s.parse().ok()))?;
-                let currency = o
-                    .get("currency")
-                    .and_then(Value::as_str)
-                    .unwrap_or("USD")
-                    .to_ascii_uppercase();
+                let currency = match o.get("currency").and_then(Value::as_str) {
+                    None => "USD".to_owned(),
+                    // An ISO 4217 code or nothing: a malformed one must not fail the call's record.
+                    Some(c) if c.len() == 3 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                        c.to_ascii_uppercase()
+                    }
+                    Some(_) => return None,
+                };
                 Some((amount, currency))
             }
             _ => None,
@@ -391,6 +396,11 @@ mod tests {
             verify_signature(None, b"{}", SECRET, now),
             Err(SignatureError::Missing)
         );
+        let absurd = format!("t={},v0=00", i64::MIN);
+        assert_eq!(
+            verify_signature(Some(&absurd), b"{}", SECRET, now),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
@@ -420,5 +430,9 @@ mod tests {
             Some((1.5, "EUR".into()))
         );
         assert_eq!(meta(serde_json::json!("n/a")).fiat_cost(), None);
+        assert_eq!(
+            meta(serde_json::json!({"amount": 2, "currency": "US$"})).fiat_cost(),
+            None
+        );
     }
 }

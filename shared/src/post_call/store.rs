@@ -269,6 +269,9 @@ pub struct OpenLead {
     pub answers: Json<BTreeMap<String, Answer>>,
     pub priority: String,
     pub urgency_reasons: Vec<String>,
+    /// The call that last updated it, and when that call started.
+    pub conversation_id: Option<Uuid>,
+    pub last_call_started_at: Option<DateTime<Utc>>,
 }
 
 /// The caller's open lead (by phone; for a caller without caller id, the one this call made),
@@ -280,10 +283,12 @@ pub async fn lock_open_lead(
     conversation_id: Uuid,
 ) -> anyhow::Result<Option<OpenLead>> {
     Ok(sqlx::query_as::<_, OpenLead>(
-        "SELECT id, answers, priority, urgency_reasons FROM leads \
-         WHERE business_id = $1 AND status <> 'closed' \
-           AND (caller_phone = $2 OR ($2 IS NULL AND conversation_id = $3)) \
-         FOR UPDATE",
+        "SELECT l.id, l.answers, l.priority, l.urgency_reasons, l.conversation_id, \
+                c.started_at AS last_call_started_at \
+         FROM leads l LEFT JOIN conversations c ON c.id = l.conversation_id \
+         WHERE l.business_id = $1 AND l.status <> 'closed' \
+           AND (l.caller_phone = $2 OR ($2 IS NULL AND l.conversation_id = $3)) \
+         FOR UPDATE OF l",
     )
     .bind(business_id)
     .bind(caller_phone)
@@ -306,16 +311,16 @@ pub struct LeadWrite<'a> {
     pub conversation_id: Uuid,
 }
 
-/// Inserts a new open lead, or returns None when a concurrent writer (the live qualification tool)
-/// created the caller's open lead first; the caller then locks and updates that one.
+/// Inserts a new open lead, or returns None when a concurrent writer (the live qualification tool, or
+/// a duplicate delivery) created the caller's open lead first (either unique index: by caller, or for
+/// a caller without caller id by conversation); the caller then locks and updates that one.
 pub async fn insert_lead(tx: &mut PgConnection, l: &LeadWrite<'_>) -> anyhow::Result<Option<Uuid>> {
     Ok(sqlx::query_scalar(
         r#"
         INSERT INTO leads (business_id, caller_phone, contact_name, email, phone, company, answers,
                            priority, urgency_reasons, conversation_id)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        ON CONFLICT (business_id, caller_phone) WHERE status <> 'closed' AND caller_phone IS NOT NULL
-        DO NOTHING
+        ON CONFLICT DO NOTHING
         RETURNING id
         "#,
     )

@@ -16,10 +16,10 @@ use super::store::{
 };
 use super::{CallEventJob, Payload, notification_key};
 use crate::db::Database;
-use crate::domain::Priority;
 use crate::domain::answers::{self, Answer};
 use crate::domain::summary::extractive_summary;
 use crate::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
+use crate::domain::{ExpectedFormat, Priority};
 use crate::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
 use crate::idempotency::{Claim, IdempotencyStore};
 use crate::jobs::Delivery;
@@ -30,6 +30,9 @@ use crate::sendgrid::SendGrid;
 
 /// How many deliveries may wait for the language model before the extractive summary is used.
 pub const DEFAULT_SUMMARY_ATTEMPTS: u32 = 3;
+/// The whole OpenAI call, retries included, on all but the last allowed delivery.
+const SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(25);
+const LAST_SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// The transcript sent for summarising is cut to this many characters.
 const MAX_SUMMARY_INPUT: usize = 24_000;
 const SUMMARY_INSTRUCTIONS: &str = "You summarise phone calls answered by an AI receptionist for a small \
@@ -178,6 +181,7 @@ impl Worker {
                     &owner,
                     caller.as_ref(),
                     conversation_id,
+                    started_at,
                     &conv,
                     &questions,
                     &keywords,
@@ -381,18 +385,35 @@ impl Worker {
             });
         }
         let input: String = transcript.chars().take(MAX_SUMMARY_INPUT).collect();
-        match self.openai.complete(SUMMARY_INSTRUCTIONS, &input).await {
+        // Bounded, so one slow model cannot run the batch past the Lambda timeout (which would
+        // retry every message of it); the last delivery gets a shorter chance before falling back.
+        let last = delivery.receive_count >= self.summary_attempts;
+        let deadline = if last {
+            LAST_SUMMARY_DEADLINE
+        } else {
+            SUMMARY_DEADLINE
+        };
+        let completion =
+            tokio::time::timeout(deadline, self.openai.complete(SUMMARY_INSTRUCTIONS, &input))
+                .await
+                .map_err(|_| anyhow::anyhow!("OpenAI did not answer within {deadline:?}"))
+                .and_then(|r| r.map_err(anyhow::Error::new));
+        match completion {
             Ok(text) => Ok(Summary {
                 text,
                 source: "openai",
             }),
-            Err(e) if delivery.receive_count < self.summary_attempts => {
+            Err(e) if !last => {
                 // Nothing is written yet: SQS redelivers after the visibility timeout, by which time
                 // the model may be back. Other messages of the batch go on meanwhile.
-                Err(anyhow::Error::new(e).context("summarising with OpenAI; will retry"))
+                Err(e.context("summarising with OpenAI; will retry"))
             }
             Err(e) => {
-                tracing::warn!(error = %e, receives = delivery.receive_count, "OpenAI unavailable; using the extractive summary");
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    receives = delivery.receive_count,
+                    "OpenAI unavailable; using the extractive summary"
+                );
                 Ok(Summary {
                     text: extractive_summary(turns(), duration),
                     source: "extractive",
@@ -420,9 +441,15 @@ impl Worker {
         };
         match self.sendgrid.send(&call_email(notice)).await {
             Ok(message_id) => {
-                self.idempotency
+                // The email is out: failing the message now would send it again once the claim
+                // lapses, so a record that cannot be completed is only logged.
+                if let Err(e) = self
+                    .idempotency
                     .complete(&key, &token, Some(&message_id))
-                    .await?;
+                    .await
+                {
+                    tracing::warn!(key, error = %e, "notification sent but its idempotency record was not completed");
+                }
                 Ok(true)
             }
             Err(e) => {
@@ -453,6 +480,7 @@ async fn record_lead(
     owner: &CallOwner,
     caller: Option<&E164>,
     conversation_id: Uuid,
+    started_at: Option<DateTime<Utc>>,
     conv: &Conversation,
     questions: &[QuestionSpec],
     keywords: &[urgency::UrgencyKeyword],
@@ -462,12 +490,21 @@ async fn record_lead(
     let mut existing =
         store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
     for _ in 0..2 {
+        // A call processed late (a retry, the reconciliation, a DLQ redrive) that is older than the
+        // one that last updated the lead only fills gaps and leaves the lead pointing at the newer call.
+        let older = existing.as_ref().is_some_and(|l| {
+            matches!((started_at, l.last_call_started_at), (Some(this), Some(last)) if this < last)
+        });
+        let lead_conversation = match &existing {
+            Some(l) if older => l.conversation_id.unwrap_or(conversation_id),
+            _ => conversation_id,
+        };
         let (answers, urgency) = {
             let previous = existing
                 .as_ref()
                 .map(|l| l.answers.0.clone())
                 .unwrap_or_default();
-            let answers = merge_answers(previous, collected.clone());
+            let answers = merge_answers(previous, collected.clone(), !older);
             let mut urgency = Urgency::default();
             if let Some(lead) = &existing {
                 if let Ok(p) = lead.priority.parse::<Priority>() {
@@ -497,7 +534,7 @@ async fn record_lead(
             answers: &answers,
             priority: urgency.priority,
             urgency_reasons: &urgency.reasons,
-            conversation_id,
+            conversation_id: lead_conversation,
         };
         let written = match &existing {
             Some(lead) => {
@@ -554,15 +591,17 @@ fn collected_answers(
 }
 
 /// A valid answer recorded live during the call wins over the post-call extraction; otherwise the
-/// newer extraction replaces what was there. Answers never disappear.
+/// extraction of a `newer` call replaces what was there, while an older call's only fills gaps.
+/// Answers never disappear.
 fn merge_answers(
     mut previous: BTreeMap<String, Answer>,
     collected: BTreeMap<String, Answer>,
+    newer: bool,
 ) -> BTreeMap<String, Answer> {
     for (key, answer) in collected {
         let keep_previous = previous
             .get(&key)
-            .is_some_and(|p| p.valid && p.source == "live");
+            .is_some_and(|p| !newer || (p.valid && p.source == "live"));
         if !keep_previous {
             previous.insert(key, answer);
         }
@@ -576,9 +615,15 @@ fn lead_field(
     answers: &BTreeMap<String, Answer>,
     column: &str,
 ) -> Option<String> {
+    // The email and phone columns take only answers validated as such, whatever the mapping says.
+    let fits = |q: &QuestionSpec| match column {
+        "email" => q.expected_format == ExpectedFormat::Email,
+        "phone" => q.expected_format == ExpectedFormat::Phone,
+        _ => true,
+    };
     questions
         .iter()
-        .filter(|q| q.maps_to_lead_field.as_deref() == Some(column))
+        .filter(|q| q.maps_to_lead_field.as_deref() == Some(column) && fits(q))
         .find_map(|q| {
             answers
                 .get(&q.field_key)
@@ -660,7 +705,7 @@ fn times(conv: &Conversation) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>, 
         .and_then(|d| i32::try_from(d).ok())
         .filter(|d| *d >= 0);
     let end = match (start, duration) {
-        (Some(s), Some(d)) => Some(s + chrono::Duration::seconds(d.into())),
+        (Some(s), Some(d)) => s.checked_add_signed(chrono::Duration::seconds(d.into())),
         _ => None,
     };
     (start, end, duration)
@@ -764,9 +809,30 @@ mod tests {
                 answer("5000", true, "data_collection"),
             ),
         ]);
-        let merged = merge_answers(previous, collected);
+        let merged = merge_answers(previous, collected, true);
         assert_eq!(merged["email"].raw, "a@b.co");
         assert_eq!(merged["budget"].raw, "5000");
         assert_eq!(merged["timeline"].raw, "soon");
+    }
+
+    #[test]
+    fn an_older_calls_extraction_only_fills_gaps() {
+        let previous = BTreeMap::from([(
+            "budget".to_string(),
+            answer("9000", true, "data_collection"),
+        )]);
+        let collected = BTreeMap::from([
+            (
+                "budget".to_string(),
+                answer("5000", true, "data_collection"),
+            ),
+            (
+                "email".to_string(),
+                answer("x@y.co", true, "data_collection"),
+            ),
+        ]);
+        let merged = merge_answers(previous, collected, false);
+        assert_eq!(merged["budget"].raw, "9000");
+        assert_eq!(merged["email"].raw, "x@y.co");
     }
 }
