@@ -175,7 +175,12 @@ pub(crate) mod tests {
     fn a_short_webhook_secret_is_refused() {
         let mut json = sample_json();
         json["elevenlabs_webhook_secret"] = serde_json::json!("");
-        let err = Secrets::from_json("app", &json.to_string()).unwrap_err().to_string();
-        assert!(err.contains("elevenlabs_webhook_secret must be at least 16"), "{err}");
+        let err = Secrets::from_json("app", &json.to_string())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("elevenlabs_webhook_secret must be at least 16"),
+            "{err}"
+        );
     }
 }

@@ -213,3 +213,94 @@ async fn a_handler_error_retries_the_whole_batch_and_attributes_arrive_as_in_lam
         (Some("conv_1"), Some("String"))
     );
 }
+
+/// The real call-summary worker behind the poller: an event no business owns fails every delivery,
+/// lands in the DLQ, and the redrive command puts it back on the queue.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: sqlx::PgPool) {
+    use shared::http_client::{HttpClient, HttpPolicy};
+    use shared::post_call::worker::Worker;
+    use shared::post_call::{CallEventJob, Payload};
+
+    let aws = shared::aws::AwsClients::new(&shared::aws::sdk_config().await);
+    let sqs = aws.sqs.clone();
+    let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
+    let unused = "http://127.0.0.1:9"; // no vendor is reached for an event nobody owns
+    let state: &'static call_summary_worker::State =
+        Box::leak(Box::new(call_summary_worker::State {
+            worker: Worker {
+                db: shared::db::Database::from_pool(pool),
+                openai: shared::openai::OpenAi::new(
+                    HttpClient::new("openai", HttpPolicy::default()).unwrap(),
+                    unused,
+                    "sk".to_owned().into(),
+                    "gpt-4o-mini",
+                ),
+                sendgrid: shared::sendgrid::SendGrid::new(
+                    HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
+                    unused,
+                    "SG".to_owned().into(),
+                    shared::sendgrid::Address {
+                        email: "calls@studioconnect.example".into(),
+                        name: None,
+                    },
+                ),
+                idempotency: shared::idempotency::IdempotencyStore::new(
+                    aws.dynamodb.clone(),
+                    std::env::var("IDEMPOTENCY_TABLE").unwrap(),
+                    Duration::from_secs(3600),
+                    Duration::from_secs(60),
+                ),
+                summary_attempts: 3,
+                dashboard_url: "https://app.studioconnect.example".into(),
+            },
+            concurrency: 4,
+        }));
+    let handler: SqsHandler = Arc::new(move |event| {
+        Box::pin(async move { Ok(call_summary_worker::handle(state, event).await) })
+    });
+    let event = serde_json::json!({
+        "type": "post_call_transcription",
+        "event_timestamp": 1764000000,
+        "data": {"conversation_id": "conv_nobody", "agent_id": "agent_nobody", "status": "done", "transcript": [],
+                 "metadata": {"start_time_unix_secs": 1764000000, "call_duration_secs": 5}}
+    });
+    JobQueue::new(sqs.clone(), &queue_url)
+        .send(&CallEventJob {
+            event_type: "post_call_transcription".into(),
+            conversation_id: "conv_nobody".into(),
+            payload: Payload::Inline { event },
+        })
+        .await
+        .unwrap();
+    let poller = SqsPoller::new(sqs.clone(), &queue_url, 10, 1, handler)
+        .await
+        .unwrap();
+    let dlq_depth = || async {
+        sqs.get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&QueueAttributeName::ApproximateNumberOfMessages]
+            .clone()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while dlq_depth().await != "1" && Instant::now() < deadline {
+        poller.poll_once().await.unwrap();
+    }
+    assert_eq!(dlq_depth().await, "1", "the event reached the DLQ");
+    let moved = shared::jobs::redrive(&sqs, &dlq_url, &queue_url, 10)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    assert_eq!(dlq_depth().await, "0");
+    let outcome = poller.poll_once().await.unwrap();
+    assert_eq!(
+        (outcome.received, outcome.failed),
+        (1, 1),
+        "redriven and processed (and failing) again"
+    );
+}
