@@ -16,6 +16,13 @@ pub enum ConfigError {
 /// Reads variables through a lookup function so tests never touch the process environment.
 pub struct Env<F: Fn(&str) -> Option<String>>(pub F);
 
+impl Env<fn(&str) -> Option<String>> {
+    /// The process environment.
+    pub fn process() -> Self {
+        Env(|name| std::env::var(name).ok())
+    }
+}
+
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
         match (self.0)(name) {

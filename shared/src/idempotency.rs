@@ -30,6 +30,26 @@ pub enum Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimToken(String);
 
+/// What `run_once` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Once<T> {
+    /// The work ran now and succeeded.
+    Ran(T),
+    /// It had run before.
+    AlreadyCompleted,
+    /// Someone else is running it: try again later.
+    InProgress,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OnceError<E> {
+    #[error(transparent)]
+    Store(#[from] IdempotencyError),
+    /// The work failed; its claim was released so a retry can run it.
+    #[error("{0}")]
+    Work(E),
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("idempotency store ({operation}) failed: {reason}")]
 pub struct IdempotencyError {
@@ -100,6 +120,36 @@ impl IdempotencyStore {
                 }
                 other => Err(error("claim", other)),
             },
+        }
+    }
+
+    /// Claims `key`, runs `work`, and marks the key done with the data `work` returns beside its
+    /// result; on failure the claim is released. Once the work succeeded, a record that cannot be
+    /// completed is only logged: the work has happened (an event queued, an email sent), and failing
+    /// now would make the caller repeat it once the claim lapses.
+    pub async fn run_once<T, E, F, Fut>(&self, key: &str, work: F) -> Result<Once<T>, OnceError<E>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<(T, Option<String>), E>>,
+    {
+        let token = match self.claim(key).await? {
+            Claim::Acquired(token) => token,
+            Claim::AlreadyCompleted { .. } => return Ok(Once::AlreadyCompleted),
+            Claim::InProgress => return Ok(Once::InProgress),
+        };
+        match work().await {
+            Ok((result, data)) => {
+                if let Err(e) = self.complete(key, &token, data.as_deref()).await {
+                    tracing::warn!(key, error = %e, "work done but its idempotency record was not completed");
+                }
+                Ok(Once::Ran(result))
+            }
+            Err(e) => {
+                if let Err(release) = self.release(key, &token).await {
+                    tracing::warn!(key, error = %release, "could not release the claim; it lapses on its own");
+                }
+                Err(OnceError::Work(e))
+            }
         }
     }
 

@@ -28,7 +28,7 @@ pub struct State {
 
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env(|name| std::env::var(name).ok());
+        let env = Env::process();
         let openai = OpenAi::new(
             HttpClient::new(
                 "openai",

@@ -35,7 +35,10 @@ pub struct State {
 
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env(|name| std::env::var(name).ok());
+        // libphonenumber's metadata is built on first use (~70 ms): pay it at cold start rather
+        // than inside the first call's answer.
+        let _ = E164::parse_international("+14155552671");
+        let env = Env::process();
         let header = env
             .optional("ELEVENLABS_SECRET_HEADER")
             .unwrap_or_else(|| DEFAULT_SECRET_HEADER.into());

@@ -33,7 +33,7 @@ pub struct State {
 
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env(|name| std::env::var(name).ok());
+        let env = Env::process();
         let api = ElevenLabsApi::new(
             HttpClient::new("elevenlabs", HttpPolicy::default())?,
             &env.optional("ELEVENLABS_BASE_URL")

@@ -58,11 +58,10 @@ struct HealthReport {
 
 pub async fn handle(state: &State, _req: Request) -> Response<Body> {
     let database = check("database".into(), async {
-        let pool = state.db.pool().await.map_err(|e| e.to_string())?;
-        sqlx::query("SELECT 1")
-            .execute(pool)
+        state
+            .db
+            .verify(CHECK_TIMEOUT)
             .await
-            .map(|_| ())
             .map_err(|e| e.to_string())
     });
     let mut table_checks = Vec::new();

@@ -10,6 +10,7 @@ pub const MAX_VALUE_CHARS: usize = 300;
 pub fn sanitize(value: &str) -> String {
     let mut out = String::with_capacity(value.len().min(MAX_VALUE_CHARS));
     let mut last_space = true;
+    let mut kept = 0;
     for c in value.chars().filter(|c| *c != '{' && *c != '}') {
         let c = if c.is_control() || c.is_whitespace() {
             ' '
@@ -25,11 +26,13 @@ pub fn sanitize(value: &str) -> String {
             last_space = false;
         }
         out.push(c);
-        if out.chars().count() >= MAX_VALUE_CHARS {
+        kept += 1;
+        if kept >= MAX_VALUE_CHARS {
             break;
         }
     }
-    out.trim_end().to_owned()
+    out.truncate(out.trim_end().len());
+    out
 }
 
 /// Replaces every `{{ name }}` with `lookup(name)`, sanitised. A placeholder with no value renders

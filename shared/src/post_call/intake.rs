@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{CallEventJob, Payload, event_key};
 use crate::db::Database;
-use crate::idempotency::{Claim, IdempotencyStore};
+use crate::idempotency::{IdempotencyStore, Once, OnceError};
 use crate::jobs::{JobError, JobQueue};
 
 /// How long a queued event suppresses redeliveries (ElevenLabs retries for 30 minutes at most; the
@@ -87,38 +87,21 @@ impl Intake {
         Fut: std::future::Future<Output = anyhow::Result<(Vec<u8>, Value)>>,
     {
         let key = event_key(event_type, conversation_id);
-        let token = match self.idempotency.claim(&key).await {
-            Ok(Claim::Acquired(token)) => token,
-            Ok(Claim::AlreadyCompleted { .. }) => return Ok(Accepted::Duplicate),
-            Ok(Claim::InProgress) => return Err(IntakeError::Busy),
-            Err(e) => return Err(IntakeError::Unavailable(e.to_string())),
+        let work = || async {
+            let (raw, event) = obtain()
+                .await
+                .map_err(|e| format!("obtaining the event: {e:#}"))?;
+            let (message_id, stored) = self
+                .make_durable(event_type, conversation_id, &raw, event)
+                .await?;
+            Ok(((message_id.clone(), stored), Some(message_id)))
         };
-        let durable = match obtain().await {
-            Ok((raw, event)) => {
-                self.make_durable(event_type, conversation_id, &raw, event)
-                    .await
-            }
-            Err(e) => Err(format!("obtaining the event: {e:#}")),
-        };
-        match durable {
-            Ok((message_id, stored)) => {
-                // The job is queued: even if marking the key done fails, the work is safe. A
-                // redelivery before the claim lapses is answered as in progress.
-                if let Err(e) = self
-                    .idempotency
-                    .complete(&key, &token, Some(&message_id))
-                    .await
-                {
-                    tracing::warn!(key, error = %e, "event queued but its idempotency record was not completed");
-                }
-                Ok(Accepted::Queued { message_id, stored })
-            }
-            Err(reason) => {
-                if let Err(e) = self.idempotency.release(&key, &token).await {
-                    tracing::warn!(key, error = %e, "could not release the claim; it lapses on its own");
-                }
-                Err(IntakeError::Unavailable(reason))
-            }
+        match self.idempotency.run_once(&key, work).await {
+            Ok(Once::Ran((message_id, stored))) => Ok(Accepted::Queued { message_id, stored }),
+            Ok(Once::AlreadyCompleted) => Ok(Accepted::Duplicate),
+            Ok(Once::InProgress) => Err(IntakeError::Busy),
+            Err(OnceError::Store(e)) => Err(IntakeError::Unavailable(e.to_string())),
+            Err(OnceError::Work(reason)) => Err(IntakeError::Unavailable(reason)),
         }
     }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::domain::Priority;
 use crate::domain::answers::Answer;
+use crate::post_call::store::QuestionSpec;
 use crate::sendgrid::Email;
 
 pub struct CallNotice<'a> {
@@ -125,15 +126,15 @@ fn escape(s: &str) -> String {
 
 /// Orders a lead's answers by the business's questions; answers to since-removed questions last.
 pub fn ordered_answers<'a>(
-    questions: &'a [(String, String)],
+    questions: &'a [QuestionSpec],
     answers: &'a BTreeMap<String, Answer>,
 ) -> Vec<(&'a str, &'a Answer)> {
     let mut out: Vec<(&str, &Answer)> = questions
         .iter()
-        .filter_map(|(key, question)| answers.get(key).map(|a| (question.as_str(), a)))
+        .filter_map(|q| answers.get(&q.field_key).map(|a| (q.question.as_str(), a)))
         .collect();
     for (key, answer) in answers {
-        if !questions.iter().any(|(k, _)| k == key) {
+        if !questions.iter().any(|q| &q.field_key == key) {
             out.push((key.as_str(), answer));
         }
     }

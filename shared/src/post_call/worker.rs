@@ -21,7 +21,7 @@ use crate::domain::summary::extractive_summary;
 use crate::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
 use crate::domain::{ExpectedFormat, Priority};
 use crate::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
-use crate::idempotency::{Claim, IdempotencyStore};
+use crate::idempotency::{IdempotencyStore, Once, OnceError};
 use crate::jobs::Delivery;
 use crate::openai::OpenAi;
 use crate::phone::E164;
@@ -257,23 +257,15 @@ impl Worker {
                 .as_ref()
                 .map(|l| l.urgency.reasons.as_slice())
                 .unwrap_or(&[]),
-            answers: Vec::new(),
+            answers: lead_view
+                .as_ref()
+                .map(|l| ordered_answers(&questions, &l.answers))
+                .unwrap_or_default(),
             call_url: format!(
                 "{}/calls/{call_log_id}",
                 self.dashboard_url.trim_end_matches('/')
             ),
             call_id: call_log_id.to_string(),
-        };
-        let question_texts: Vec<(String, String)> = questions
-            .iter()
-            .map(|q| (q.field_key.clone(), q.question.clone()))
-            .collect();
-        let notice = CallNotice {
-            answers: lead_view
-                .as_ref()
-                .map(|l| ordered_answers(&question_texts, &l.answers))
-                .unwrap_or_default(),
-            ..notice
         };
         let notified = self.notify_once(&conv.conversation_id, &notice).await?;
         Ok(Outcome::Recorded {
@@ -432,30 +424,18 @@ impl Worker {
             return Ok(false);
         }
         let key = notification_key(conversation_id);
-        let token = match self.idempotency.claim(&key).await? {
-            Claim::Acquired(token) => token,
-            Claim::AlreadyCompleted { .. } => return Ok(false),
-            Claim::InProgress => {
+        let send = || async {
+            let message_id = self.sendgrid.send(&call_email(notice)).await?;
+            Ok::<_, crate::http_client::HttpError>(((), Some(message_id)))
+        };
+        match self.idempotency.run_once(&key, send).await {
+            Ok(Once::Ran(())) => Ok(true),
+            Ok(Once::AlreadyCompleted) => Ok(false),
+            Ok(Once::InProgress) => {
                 anyhow::bail!("another worker is sending this call's notification")
             }
-        };
-        match self.sendgrid.send(&call_email(notice)).await {
-            Ok(message_id) => {
-                // The email is out: failing the message now would send it again once the claim
-                // lapses, so a record that cannot be completed is only logged.
-                if let Err(e) = self
-                    .idempotency
-                    .complete(&key, &token, Some(&message_id))
-                    .await
-                {
-                    tracing::warn!(key, error = %e, "notification sent but its idempotency record was not completed");
-                }
-                Ok(true)
-            }
-            Err(e) => {
-                if let Err(release) = self.idempotency.release(&key, &token).await {
-                    tracing::warn!(error = %release, "could not release the notification claim; it lapses on its own");
-                }
+            Err(OnceError::Store(e)) => Err(e.into()),
+            Err(OnceError::Work(e)) => {
                 Err(anyhow::Error::new(e).context("sending the call notification"))
             }
         }
