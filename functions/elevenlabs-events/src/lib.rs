@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
-use shared::elevenlabs::webhook::{Envelope, EventType, SIGNATURE_HEADER, verify_signature};
+use shared::elevenlabs::webhook::{EventType, SIGNATURE_HEADER, event_head, verify_signature};
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::post_call::intake::{Accepted, Intake, IntakeError};
-use shared::web::{body_bytes, json_response, respond};
+use shared::web::{body_bytes, json_response, parse_json, respond};
 
 pub struct State {
     pub intake: Intake,
@@ -54,31 +54,24 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
         ApiError::unauthorized(e.to_string())
     })?;
 
-    let event: Value = serde_json::from_slice(raw)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
-    let envelope = Envelope::deserialize_from(&event).map_err(|e| {
+    let event: Value = parse_json(req)?;
+    let (event_type, conversation_id) = event_head(&event).map_err(|reason| {
         ApiError::bad_request(
             "invalid_event",
-            format!("not an ElevenLabs webhook event: {e}"),
+            format!("not an ElevenLabs webhook event: {reason}"),
         )
     })?;
-    let Some(kind) = EventType::parse(&envelope.event_type) else {
-        tracing::info!(
-            event_type = envelope.event_type,
-            "unknown post-call event type; ignored"
-        );
+    let Some(kind) = EventType::parse(event_type) else {
+        tracing::info!(event_type, "unknown post-call event type; ignored");
         return Ok(ack("ignored"));
     };
     if kind == EventType::PostCallAudio {
         // Audio is not kept (the transcript is); acknowledge so ElevenLabs counts it delivered.
         return Ok(ack("acknowledged"));
     }
-    let conversation_id = envelope
-        .conversation_id()
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::bad_request("invalid_event", "data.conversation_id is required")
-        })?;
+    let conversation_id = conversation_id.map(str::to_owned).ok_or_else(|| {
+        ApiError::bad_request("invalid_event", "data.conversation_id is required")
+    })?;
     match state
         .intake
         .accept(kind.as_str(), &conversation_id, raw, event)

@@ -84,19 +84,22 @@ impl ElevenLabsApi {
 
     /// The full conversation: the same model as `post_call_transcription.data`.
     pub async fn conversation(&self, conversation_id: &str) -> Result<Value, HttpError> {
-        let path = format!("/v1/convai/conversations/{}", urlencode(conversation_id));
-        self.http.send_json(self.get(&path)).await
+        let mut url = reqwest::Url::parse(&format!("{}/v1/convai/conversations", self.base_url))
+            .map_err(|e| HttpError::Build {
+                service: self.http.service(),
+                reason: e.to_string(),
+            })?;
+        // Pushed as a path segment: percent-encoded, so an id cannot change the path.
+        url.path_segments_mut()
+            .map_err(|_| HttpError::Build {
+                service: self.http.service(),
+                reason: "base URL cannot have a path".into(),
+            })?
+            .push(conversation_id);
+        let request = self
+            .http
+            .request(reqwest::Method::GET, url)
+            .header("xi-api-key", self.api_key.expose_secret());
+        self.http.send_json(request).await
     }
-}
-
-fn urlencode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -51,10 +51,7 @@ pub fn verify_signature(
         Some(age) if age <= MAX_SIGNATURE_AGE_SECS => {}
         _ => return Err(SignatureError::Stale),
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(timestamp.as_bytes());
-    mac.update(b".");
-    mac.update(raw_body);
+    let mac = mac(secret, timestamp, raw_body);
     // `verify_slice` compares in constant time; several v0 entries allow secret rotation.
     let matched = signatures
         .iter()
@@ -68,11 +65,17 @@ pub fn verify_signature(
 
 /// Builds a valid header for `body` at `t`: used by tests, fixtures and the benchmark.
 pub fn sign(body: &[u8], secret: &[u8], t: i64) -> String {
+    let mac = mac(secret, &t.to_string(), body);
+    format!("t={t},v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// HMAC-SHA256 over `"<t>.<body>"`, keyed with the webhook secret.
+fn mac(secret: &[u8], t: &str, body: &[u8]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(t.to_string().as_bytes());
+    mac.update(t.as_bytes());
     mac.update(b".");
     mac.update(body);
-    format!("t={t},v0={}", hex::encode(mac.finalize().into_bytes()))
+    mac
 }
 
 /// The event types we act on; anything else is acknowledged and ignored.
@@ -113,18 +116,18 @@ pub struct Envelope {
     pub data: Value,
 }
 
-impl Envelope {
-    /// From an already parsed body (the webhook keeps the `Value` to queue it).
-    pub fn deserialize_from(value: &Value) -> Result<Self, serde_json::Error> {
-        Self::deserialize(value)
-    }
-
-    pub fn conversation_id(&self) -> Option<&str> {
-        self.data
-            .get("conversation_id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    }
+/// The envelope's `type` and `data.conversation_id`, read in place from a parsed body (the webhook
+/// queues the body itself, so it is not copied into an `Envelope`).
+pub fn event_head(event: &Value) -> Result<(&str, Option<&str>), &'static str> {
+    let event_type = event
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or("the event has no string `type`")?;
+    let conversation_id = event
+        .pointer("/data/conversation_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    Ok((event_type, conversation_id))
 }
 
 /// `post_call_transcription.data`, which is also what `GET /v1/convai/conversations/{id}` returns.
@@ -136,8 +139,6 @@ pub struct Conversation {
     pub agent_id: Option<String>,
     #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
-    pub user_id: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub transcript: Vec<TranscriptTurn>,
     #[serde(default, deserialize_with = "null_as_default")]

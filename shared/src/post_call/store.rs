@@ -47,8 +47,6 @@ pub struct CallOwner {
     pub business_name: String,
     pub default_region: String,
     pub notification_emails: Vec<String>,
-    /// How the business was found: `agent_number`, `agent_id` or `call_start`.
-    pub matched_by: String,
     pub start_client_id: Option<Uuid>,
     pub start_direction: Option<String>,
     pub start_person_phone: Option<String>,
@@ -66,15 +64,15 @@ pub async fn find_call_owner(
     let owner = sqlx::query_as::<_, CallOwner>(
         r#"
         WITH candidate AS (
-            SELECT business_id, 'agent_number' AS matched_by, 1 AS rank FROM business_phone_numbers WHERE phone_e164 = $1::text
+            SELECT business_id, 1 AS rank FROM business_phone_numbers WHERE phone_e164 = $1::text
             UNION ALL
-            SELECT business_id, 'agent_id', 2 FROM agent_configs WHERE elevenlabs_agent_id = $2::text
+            SELECT business_id, 2 FROM agent_configs WHERE elevenlabs_agent_id = $2::text
             UNION ALL
-            SELECT business_id, 'call_start', 3 FROM call_starts WHERE conversation_id = $3::text
+            SELECT business_id, 3 FROM call_starts WHERE conversation_id = $3::text
             ORDER BY rank LIMIT 1
         )
         SELECT b.id AS business_id, b.name AS business_name, b.default_region, b.notification_emails,
-               c.matched_by, s.client_id AS start_client_id, s.direction AS start_direction,
+               s.client_id AS start_client_id, s.direction AS start_direction,
                s.person_phone AS start_person_phone, s.business_phone AS start_business_phone,
                s.call_sid AS start_call_sid
         FROM candidate c

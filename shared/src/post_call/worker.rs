@@ -65,7 +65,7 @@ pub enum Outcome {
 impl Worker {
     pub async fn process(&self, job: CallEventJob, delivery: Delivery) -> anyhow::Result<Outcome> {
         let pool = self.db.pool().await?;
-        let event = load_event(pool, &job.payload).await?;
+        let event = load_event(pool, job.payload).await?;
         let envelope: Envelope = serde_json::from_value(event)
             .context("the event is not an ElevenLabs webhook envelope")?;
         match EventType::parse(&envelope.event_type) {
@@ -131,8 +131,14 @@ impl Worker {
         let messages = structured_messages(&conv);
         let analysis = serde_json::to_value(AnalysisView::from(&conv)).unwrap_or(Value::Null);
 
-        let questions = store::questions(pool, owner.business_id).await?;
-        let keywords = store::urgency_keywords(pool, owner.business_id).await?;
+        // Only a new caller's lead needs the questions and keywords.
+        let (questions, keywords) = match client {
+            Some(_) => Default::default(),
+            None => (
+                store::questions(pool, owner.business_id).await?,
+                store::urgency_keywords(pool, owner.business_id).await?,
+            ),
+        };
 
         let mut tx = pool.begin().await?;
         let conversation_id = store::upsert_conversation(
@@ -197,14 +203,14 @@ impl Worker {
         let fiat = conv.metadata.fiat_cost();
         let call_sid = phone_call
             .call_sid
-            .clone()
-            .or_else(|| owner.start_call_sid.clone())
+            .as_deref()
+            .or(owner.start_call_sid.as_deref())
             .filter(|s| !s.is_empty());
         let call_log_id = store::upsert_call_log(
             &mut tx,
             &CallLogRow {
                 business_id: owner.business_id,
-                call_sid: call_sid.as_deref(),
+                call_sid,
                 elevenlabs_conversation_id: &conv.conversation_id,
                 conversation_id: Some(conversation_id),
                 direction: Some(&direction),
@@ -660,11 +666,11 @@ async fn find_client(
     }
 }
 
-async fn load_event(pool: &PgPool, payload: &Payload) -> anyhow::Result<Value> {
+async fn load_event(pool: &PgPool, payload: Payload) -> anyhow::Result<Value> {
     match payload {
-        Payload::Inline { event } => Ok(event.clone()),
+        Payload::Inline { event } => Ok(event),
         Payload::Stored { payload_id } => {
-            let raw = store::load_payload(pool, *payload_id).await?;
+            let raw = store::load_payload(pool, payload_id).await?;
             serde_json::from_slice(&raw).context("the stored event is not JSON")
         }
     }
