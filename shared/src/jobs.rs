@@ -153,16 +153,24 @@ pub fn encode<J: Job>(job: &J) -> Result<String, JobError> {
 }
 
 pub fn decode<J: Job>(message: &SqsMessage) -> Result<J, JobError> {
-    let message_id = message.message_id.clone().unwrap_or_default();
+    let message_id = message.message_id.as_deref().unwrap_or_default();
+    match message.body.as_deref() {
+        Some(body) => decode_body(message_id, body),
+        None => Err(JobError::Malformed {
+            message_id: message_id.to_owned(),
+            expected: J::KIND,
+            reason: "empty body".into(),
+        }),
+    }
+}
+
+/// `decode` for a message body alone (as received from the SQS API rather than a Lambda event).
+pub fn decode_body<J: Job>(message_id: &str, body: &str) -> Result<J, JobError> {
     let malformed = |reason: String| JobError::Malformed {
-        message_id: message_id.clone(),
+        message_id: message_id.to_owned(),
         expected: J::KIND,
         reason,
     };
-    let body = message
-        .body
-        .as_deref()
-        .ok_or_else(|| malformed("empty body".into()))?;
     let envelope: Envelope<serde_json::Value> =
         serde_json::from_str(body).map_err(|e| malformed(e.to_string()))?;
     if envelope.kind != J::KIND {

@@ -4,8 +4,17 @@
 
 use std::time::Duration;
 
+use sqlx::PgPool;
+
 use crate::aws::{AwsClients, sdk_config};
+use crate::db::Database;
+use crate::http_client::{HttpClient, HttpPolicy};
 use crate::idempotency::IdempotencyStore;
+use crate::jobs::{Job, JobQueue};
+use crate::openai::OpenAi;
+use crate::post_call::intake::Intake;
+use crate::post_call::worker::Worker;
+use crate::sendgrid::{Address, SendGrid};
 
 pub async fn aws() -> AwsClients {
     AwsClients::new(&sdk_config().await)
@@ -82,4 +91,68 @@ pub fn fixture(name: &str) -> String {
 /// `fixture` parsed as JSON.
 pub fn json_fixture(name: &str) -> serde_json::Value {
     serde_json::from_str(&fixture(name)).expect("fixture is JSON")
+}
+
+/// Every job on the queue (received and deleted), decoded.
+pub async fn drain_jobs<J: Job>(aws: &AwsClients, queue_url: &str) -> Vec<J> {
+    drain(aws, queue_url)
+        .await
+        .iter()
+        .map(|body| crate::jobs::decode_body("test", body).expect("a job of the expected kind"))
+        .collect()
+}
+
+/// The post-call test tenant (shared/fixtures/elevenlabs/tenant.sql): business, number, agent,
+/// questions, urgency keywords and a known client.
+pub async fn seed_tenant(pool: &PgPool) {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(fixture("elevenlabs/tenant.sql")))
+        .execute(pool)
+        .await
+        .expect("seeding the test tenant");
+}
+
+/// ElevenLabs' documented transcription event with a conversation id and call SID of its own (the
+/// idempotency table is shared by every test of a run); returns the event and the conversation id.
+pub fn transcription() -> (serde_json::Value, String) {
+    let mut event = json_fixture("elevenlabs/post_call_transcription.json");
+    let id = format!("conv_{}", uuid::Uuid::new_v4().simple());
+    event["data"]["conversation_id"] = serde_json::json!(id);
+    event["data"]["metadata"]["phone_call"]["call_sid"] =
+        serde_json::json!(format!("CA{}", uuid::Uuid::new_v4().simple()));
+    (event, id)
+}
+
+/// The post-call intake on the provisioned idempotency table and the given queue.
+pub fn intake(aws: &AwsClients, queue_url: &str, pool: PgPool) -> Intake {
+    Intake {
+        idempotency: idempotency(aws, Duration::from_secs(3600), Duration::from_secs(60)),
+        queue: JobQueue::new(aws.sqs.clone(), queue_url),
+        db: Database::from_pool(pool),
+    }
+}
+
+/// The call-summary worker with OpenAI and SendGrid at `vendors_url` (a fake), keys `sk-test` and
+/// `SG.test`, sender calls@studioconnect.example, three summary attempts.
+pub fn worker(aws: &AwsClients, pool: PgPool, vendors_url: &str, policy: HttpPolicy) -> Worker {
+    Worker {
+        db: Database::from_pool(pool),
+        openai: OpenAi::new(
+            HttpClient::new("openai", policy.clone()).expect("HTTP client"),
+            vendors_url,
+            "sk-test".to_owned().into(),
+            "gpt-4o-mini",
+        ),
+        sendgrid: SendGrid::new(
+            HttpClient::new("sendgrid", policy).expect("HTTP client"),
+            vendors_url,
+            "SG.test".to_owned().into(),
+            Address {
+                email: "calls@studioconnect.example".into(),
+                name: Some("StudioConnect AI".into()),
+            },
+        ),
+        idempotency: idempotency(aws, Duration::from_secs(3600), Duration::from_secs(60)),
+        summary_attempts: 3,
+        dashboard_url: "https://app.studioconnect.example".into(),
+    }
 }

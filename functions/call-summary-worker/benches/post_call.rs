@@ -11,14 +11,8 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::Utc;
 use lambda_http::{Body, Request};
 use serde_json::json;
-use shared::db::Database;
 use shared::elevenlabs::webhook::sign;
-use shared::http_client::{HttpClient, HttpPolicy};
-use shared::jobs::JobQueue;
-use shared::openai::OpenAi;
-use shared::post_call::intake::Intake;
-use shared::post_call::worker::Worker;
-use shared::sendgrid::{Address, SendGrid};
+use shared::http_client::HttpPolicy;
 use shared::testing::{self, fresh_queue, json_fixture};
 use sqlx::postgres::PgPoolOptions;
 use wiremock::matchers::{method, path};
@@ -70,23 +64,12 @@ async fn main() {
         .await
         .unwrap();
     shared::db::MIGRATOR.run(&pool).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
-        "elevenlabs/tenant.sql",
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
+    testing::seed_tenant(&pool).await;
 
     let aws = testing::aws().await;
     let queue_url = fresh_queue(&aws, "post-call-bench").await;
-    let idempotency =
-        testing::idempotency(&aws, Duration::from_secs(3600), Duration::from_secs(60));
     let webhook = elevenlabs_events::State {
-        intake: Intake {
-            idempotency: idempotency.clone(),
-            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
-            db: Database::from_pool(pool.clone()),
-        },
+        intake: testing::intake(&aws, &queue_url, pool.clone()),
         secret: SECRET.to_owned().into(),
         now: Utc::now,
     };
@@ -127,27 +110,7 @@ async fn main() {
         .await;
     let state: &'static call_summary_worker::State =
         Box::leak(Box::new(call_summary_worker::State {
-            worker: Worker {
-                db: Database::from_pool(pool.clone()),
-                openai: OpenAi::new(
-                    HttpClient::new("openai", HttpPolicy::default()).unwrap(),
-                    &vendors.uri(),
-                    "sk".to_owned().into(),
-                    "gpt-4o-mini",
-                ),
-                sendgrid: SendGrid::new(
-                    HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
-                    &vendors.uri(),
-                    "SG".to_owned().into(),
-                    Address {
-                        email: "calls@studioconnect.example".into(),
-                        name: None,
-                    },
-                ),
-                idempotency,
-                summary_attempts: 3,
-                dashboard_url: "https://app.studioconnect.example".into(),
-            },
+            worker: testing::worker(&aws, pool.clone(), &vendors.uri(), HttpPolicy::default()),
             concurrency: 4,
         }));
     let started = Instant::now();

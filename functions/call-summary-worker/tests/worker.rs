@@ -7,12 +7,9 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use call_summary_worker::{State, handle};
 use serde_json::{Value, json};
 use shared::db::Database;
-use shared::http_client::{HttpClient, HttpPolicy};
+use shared::http_client::HttpPolicy;
 use shared::jobs::encode;
-use shared::openai::OpenAi;
-use shared::post_call::worker::Worker;
 use shared::post_call::{CallEventJob, Payload};
-use shared::sendgrid::{Address, SendGrid};
 use shared::testing::{self, json_fixture};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -28,14 +25,8 @@ struct Harness {
 }
 
 async fn harness(pool: PgPool) -> Harness {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
-        "elevenlabs/tenant.sql",
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
+    testing::seed_tenant(&pool).await;
     let vendors = MockServer::start().await;
-    let aws = testing::aws().await;
     let quick = HttpPolicy {
         request_timeout: Duration::from_secs(5),
         max_retries: 1,
@@ -43,27 +34,7 @@ async fn harness(pool: PgPool) -> Harness {
         max_backoff: Duration::from_millis(20),
         ..HttpPolicy::default()
     };
-    let worker = Worker {
-        db: Database::from_pool(pool.clone()),
-        openai: OpenAi::new(
-            HttpClient::new("openai", quick.clone()).unwrap(),
-            &vendors.uri(),
-            "sk-test".to_owned().into(),
-            "gpt-4o-mini",
-        ),
-        sendgrid: SendGrid::new(
-            HttpClient::new("sendgrid", quick).unwrap(),
-            &vendors.uri(),
-            "SG.test".to_owned().into(),
-            Address {
-                email: "calls@studioconnect.example".into(),
-                name: Some("StudioConnect AI".into()),
-            },
-        ),
-        idempotency: testing::idempotency(&aws, Duration::from_secs(3600), Duration::from_secs(60)),
-        summary_attempts: 3,
-        dashboard_url: "https://app.studioconnect.example".into(),
-    };
+    let worker = testing::worker(&testing::aws().await, pool.clone(), &vendors.uri(), quick);
     Harness {
         state: State {
             worker,
@@ -88,11 +59,7 @@ async fn sendgrid_accepts(h: &Harness) {
 
 /// The documented transcription event for a new conversation id (and, optionally, another caller).
 fn transcription(caller: Option<&str>) -> (Value, String) {
-    let mut event = json_fixture("elevenlabs/post_call_transcription.json");
-    let id = format!("conv_{}", Uuid::new_v4().simple());
-    event["data"]["conversation_id"] = json!(id);
-    event["data"]["metadata"]["phone_call"]["call_sid"] =
-        json!(format!("CA{}", Uuid::new_v4().simple()));
+    let (mut event, id) = testing::transcription();
     if let Some(caller) = caller {
         event["data"]["metadata"]["phone_call"]["external_number"] = json!(caller);
     }

@@ -2,18 +2,13 @@
 //! durable on a real (emulated) SQS queue and DynamoDB idempotency table, oversized bodies kept in
 //! Postgres.
 
-use std::time::Duration;
-
 use chrono::{DateTime, TimeZone, Utc};
 use elevenlabs_events::{State, handle};
 use lambda_http::{Body, Request};
 use serde_json::Value;
-use shared::db::Database;
 use shared::elevenlabs::webhook::sign;
-use shared::jobs::JobQueue;
-use shared::post_call::intake::Intake;
 use shared::post_call::{CallEventJob, Payload};
-use shared::testing::{self, aws, drain, fresh_queue, json_fixture};
+use shared::testing::{self, aws, drain, drain_jobs, fresh_queue, json_fixture};
 use sqlx::PgPool;
 
 const SECRET: &str = "wsec_test_post_call";
@@ -37,15 +32,7 @@ async fn harness(pool: PgPool) -> Harness {
 
 fn harness_with_queue(pool: PgPool, aws: shared::aws::AwsClients, queue_url: String) -> Harness {
     let state = State {
-        intake: Intake {
-            idempotency: testing::idempotency(
-                &aws,
-                Duration::from_secs(3600),
-                Duration::from_secs(60),
-            ),
-            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
-            db: Database::from_pool(pool),
-        },
+        intake: testing::intake(&aws, &queue_url, pool),
         secret: SECRET.to_owned().into(),
         now,
     };
@@ -59,9 +46,7 @@ fn harness_with_queue(pool: PgPool, aws: shared::aws::AwsClients, queue_url: Str
 /// The documented transcription event with a conversation id of its own (the idempotency table is
 /// shared by every test of the run).
 fn transcription() -> (String, String) {
-    let mut event = json_fixture("elevenlabs/post_call_transcription.json");
-    let id = format!("conv_{}", uuid::Uuid::new_v4().simple());
-    event["data"]["conversation_id"] = Value::String(id.clone());
+    let (event, id) = testing::transcription();
     (serde_json::to_string_pretty(&event).unwrap(), id)
 }
 
@@ -93,15 +78,8 @@ async fn call(h: &Harness, req: Request) -> (u16, Value) {
     )
 }
 
-fn jobs(bodies: &[String]) -> Vec<CallEventJob> {
-    bodies
-        .iter()
-        .map(|b| {
-            let mut m = aws_lambda_events::sqs::SqsMessage::default();
-            m.body = Some(b.clone());
-            shared::jobs::decode::<CallEventJob>(&m).unwrap()
-        })
-        .collect()
+async fn jobs(h: &Harness) -> Vec<CallEventJob> {
+    drain_jobs(&h.aws, &h.queue_url).await
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
@@ -118,7 +96,7 @@ async fn a_valid_event_is_queued_once_however_often_it_is_delivered(pool: PgPool
         statuses,
         ["queued", "duplicate", "duplicate", "duplicate", "duplicate"]
     );
-    let queued = jobs(&drain(&h.aws, &h.queue_url).await);
+    let queued = jobs(&h).await;
     assert_eq!(queued.len(), 1, "five deliveries, one job");
     assert_eq!(queued[0].conversation_id, id);
     assert_eq!(queued[0].event_type, "post_call_transcription");
@@ -223,7 +201,7 @@ async fn call_initiation_failures_are_queued(pool: PgPool) {
     );
     let (status, _) = call(&h, signed(&body)).await;
     assert_eq!(status, 200);
-    let queued = jobs(&drain(&h.aws, &h.queue_url).await);
+    let queued = jobs(&h).await;
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].event_type, "call_initiation_failure");
 }
@@ -244,7 +222,7 @@ async fn a_body_too_large_for_a_queue_message_is_stored_and_referenced(pool: PgP
     assert!(body.len() > 500_000, "{} bytes", body.len());
     let (status, resp) = call(&h, signed(&body)).await;
     assert_eq!((status, resp["status"].as_str()), (200, Some("queued")));
-    let queued = jobs(&drain(&h.aws, &h.queue_url).await);
+    let queued = jobs(&h).await;
     let Payload::Stored { payload_id } = queued[0].payload else {
         panic!("expected a stored payload, got {:?}", queued[0].payload)
     };

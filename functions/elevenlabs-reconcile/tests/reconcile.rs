@@ -3,20 +3,31 @@
 
 use std::time::Duration;
 
-use aws_lambda_events::sqs::SqsMessage;
 use chrono::{TimeZone, Utc};
 use elevenlabs_reconcile::{State, reconcile};
 use serde_json::json;
 use shared::db::Database;
 use shared::elevenlabs::api::ElevenLabsApi;
 use shared::http_client::{HttpClient, HttpPolicy};
-use shared::jobs::{JobQueue, decode};
-use shared::post_call::intake::Intake;
 use shared::post_call::{CallEventJob, Payload};
-use shared::testing::{self, drain, fresh_queue, json_fixture};
+use shared::testing::{self, drain, drain_jobs, fresh_queue, json_fixture};
 use sqlx::PgPool;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn state(pool: PgPool, aws: &shared::aws::AwsClients, queue_url: &str, elevenlabs: &str) -> State {
+    State {
+        db: Database::from_pool(pool.clone()),
+        api: ElevenLabsApi::new(
+            HttpClient::new("elevenlabs", HttpPolicy::default()).unwrap(),
+            elevenlabs,
+            "xi-test".to_owned().into(),
+        ),
+        intake: testing::intake(aws, queue_url, pool),
+        lookback: Duration::from_secs(24 * 3600),
+        now,
+    }
+}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.timestamp_opt(1_764_000_000, 0).unwrap()
@@ -24,12 +35,7 @@ fn now() -> chrono::DateTime<Utc> {
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn only_finished_conversations_of_our_agents_without_a_call_log_are_queued(pool: PgPool) {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
-        "elevenlabs/tenant.sql",
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
+    testing::seed_tenant(&pool).await;
     // conv_recorded_0001 arrived by webhook and has its call log.
     sqlx::query(
         "INSERT INTO call_logs (business_id, call_key, elevenlabs_conversation_id, status)
@@ -67,34 +73,14 @@ async fn only_finished_conversations_of_our_agents_without_a_call_log_are_queued
 
     let aws = testing::aws().await;
     let queue_url = fresh_queue(&aws, "reconcile-test").await;
-    let state = State {
-        db: Database::from_pool(pool.clone()),
-        api: ElevenLabsApi::new(
-            HttpClient::new("elevenlabs", HttpPolicy::default()).unwrap(),
-            &elevenlabs.uri(),
-            "xi-test".to_owned().into(),
-        ),
-        intake: Intake {
-            idempotency: testing::idempotency(
-                &aws,
-                Duration::from_secs(3600),
-                Duration::from_secs(60),
-            ),
-            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
-            db: Database::from_pool(pool),
-        },
-        lookback: Duration::from_secs(24 * 3600),
-        now,
-    };
+    let state = state(pool, &aws, &queue_url, &elevenlabs.uri());
 
     let report = reconcile(&state).await.unwrap();
     assert_eq!((report.listed, report.ours, report.missing), (4, 2, 1));
     assert_eq!(report.enqueued, vec![missing_id.clone()]);
-    let bodies = drain(&aws, &queue_url).await;
-    assert_eq!(bodies.len(), 1);
-    let mut message = SqsMessage::default();
-    message.body = Some(bodies[0].clone());
-    let job: CallEventJob = decode(&message).unwrap();
+    let mut jobs: Vec<CallEventJob> = drain_jobs(&aws, &queue_url).await;
+    assert_eq!(jobs.len(), 1);
+    let job = jobs.remove(0);
     assert_eq!(job.conversation_id, missing_id);
     let Payload::Inline { event } = job.payload else {
         panic!("inline expected")
@@ -117,12 +103,7 @@ async fn only_finished_conversations_of_our_agents_without_a_call_log_are_queued
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_conversation_that_cannot_be_fetched_is_retried_on_the_next_run(pool: PgPool) {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(testing::fixture(
-        "elevenlabs/tenant.sql",
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
+    testing::seed_tenant(&pool).await;
     let id = format!("conv_flaky_{}", uuid::Uuid::new_v4().simple());
     let elevenlabs = MockServer::start().await;
     Mock::given(method("GET"))
@@ -151,25 +132,7 @@ async fn a_conversation_that_cannot_be_fetched_is_retried_on_the_next_run(pool: 
         .await;
     let aws = testing::aws().await;
     let queue_url = fresh_queue(&aws, "reconcile-retry").await;
-    let state = State {
-        db: Database::from_pool(pool.clone()),
-        api: ElevenLabsApi::new(
-            HttpClient::new("elevenlabs", HttpPolicy::default()).unwrap(),
-            &elevenlabs.uri(),
-            "xi-test".to_owned().into(),
-        ),
-        intake: Intake {
-            idempotency: testing::idempotency(
-                &aws,
-                Duration::from_secs(3600),
-                Duration::from_secs(60),
-            ),
-            queue: JobQueue::new(aws.sqs.clone(), &queue_url),
-            db: Database::from_pool(pool),
-        },
-        lookback: Duration::from_secs(24 * 3600),
-        now,
-    };
+    let state = state(pool, &aws, &queue_url, &elevenlabs.uri());
     let first = reconcile(&state).await.unwrap();
     assert_eq!((first.failed, first.enqueued.len()), (1, 0));
     assert!(drain(&aws, &queue_url).await.is_empty());

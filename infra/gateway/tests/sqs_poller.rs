@@ -218,42 +218,17 @@ async fn a_handler_error_retries_the_whole_batch_and_attributes_arrive_as_in_lam
 /// lands in the DLQ, and the redrive command puts it back on the queue.
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: sqlx::PgPool) {
-    use shared::http_client::{HttpClient, HttpPolicy};
-    use shared::post_call::worker::Worker;
+    use shared::http_client::HttpPolicy;
     use shared::post_call::{CallEventJob, Payload};
 
-    let aws = shared::aws::AwsClients::new(&shared::aws::sdk_config().await);
+    let aws = shared::testing::aws().await;
     let sqs = aws.sqs.clone();
     let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
-    let unused = "http://127.0.0.1:9"; // no vendor is reached for an event nobody owns
+    // No vendor is reached for an event nobody owns.
+    let worker = shared::testing::worker(&aws, pool, "http://127.0.0.1:9", HttpPolicy::default());
     let state: &'static call_summary_worker::State =
         Box::leak(Box::new(call_summary_worker::State {
-            worker: Worker {
-                db: shared::db::Database::from_pool(pool),
-                openai: shared::openai::OpenAi::new(
-                    HttpClient::new("openai", HttpPolicy::default()).unwrap(),
-                    unused,
-                    "sk".to_owned().into(),
-                    "gpt-4o-mini",
-                ),
-                sendgrid: shared::sendgrid::SendGrid::new(
-                    HttpClient::new("sendgrid", HttpPolicy::default()).unwrap(),
-                    unused,
-                    "SG".to_owned().into(),
-                    shared::sendgrid::Address {
-                        email: "calls@studioconnect.example".into(),
-                        name: None,
-                    },
-                ),
-                idempotency: shared::idempotency::IdempotencyStore::new(
-                    aws.dynamodb.clone(),
-                    std::env::var("IDEMPOTENCY_TABLE").unwrap(),
-                    Duration::from_secs(3600),
-                    Duration::from_secs(60),
-                ),
-                summary_attempts: 3,
-                dashboard_url: "https://app.studioconnect.example".into(),
-            },
+            worker,
             concurrency: 4,
         }));
     let handler: SqsHandler = Arc::new(move |event| {
