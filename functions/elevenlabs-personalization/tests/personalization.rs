@@ -121,6 +121,31 @@ async fn known_client_golden(pool: PgPool) {
     assert!(!prompt.contains("Old logo"), "done projects are not active");
 }
 
+/// Blank values stored by hand are no values: a blank custom voice does not hide the client voice,
+/// and a blank company is not spoken of.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn blank_custom_voice_and_company_are_ignored(pool: PgPool) {
+    setup(&pool).await;
+    sqlx::raw_sql(
+        "UPDATE agent_configs SET voice_id = '  ' WHERE elevenlabs_agent_id = 'agent_aurora';
+         UPDATE clients SET company = ' ' WHERE name = 'Dana Whitfield';",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (status, resp) = call(&state(pool, monday_morning), REQUEST).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        resp["conversation_config_override"]["tts"]["voice_id"],
+        "CLIENTVOICEbbbbbbbbb"
+    );
+    let prompt = resp["conversation_config_override"]["agent"]["prompt"]["prompt"]
+        .as_str()
+        .unwrap();
+    assert!(prompt.contains("an existing client. Greet them by name."), "{prompt}");
+    assert_eq!(resp["dynamic_variables"]["client_company"], "unknown");
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn new_caller_golden(pool: PgPool) {
     setup(&pool).await;

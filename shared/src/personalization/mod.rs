@@ -47,7 +47,8 @@ pub struct KnownClient {
     pub projects: Vec<ProjectLine>,
 }
 
-#[derive(Debug, Clone)]
+/// Also the row shape of the call-context query's project list (JSON).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ProjectLine {
     pub name: String,
     pub status: ProjectStatus,
@@ -55,7 +56,8 @@ pub struct ProjectLine {
     pub due_date: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone)]
+/// Also the row shape of the call-context query's question list (JSON).
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Question {
     pub question: String,
     pub field_key: String,
@@ -186,7 +188,8 @@ the best number to call back, what it is about and a good time to call, and say 
             v.set("caller_type", "known_client");
             v.set("is_known_client", true);
             v.set("caller_name", template::sanitize(&client.name));
-            if let Some(company) = client.company.as_deref().filter(|c| !c.trim().is_empty()) {
+            let company = client.company.as_deref().filter(|c| !c.trim().is_empty());
+            if let Some(company) = company {
                 v.set("client_company", template::sanitize(company));
             }
             let active: Vec<String> = client
@@ -203,7 +206,7 @@ the best number to call back, what it is about and a good time to call, and say 
                 "\n\n## The caller\nYou are speaking with {}, an existing client",
                 v.text("caller_name")
             ));
-            if client.company.is_some() {
+            if company.is_some() {
                 prompt.push_str(&format!(" from {}", v.text("client_company")));
             }
             prompt.push_str(". Greet them by name.");
@@ -265,11 +268,14 @@ the best number to call back, what it is about and a good time to call, and say 
     let lookup = |name: &str| v.get(name).map(VarValue::to_text);
     let first_message = template::render(greeting_template, lookup);
     let prompt = format!("{}{prompt}", template::render(persona.trim(), lookup));
+    // A blank custom voice is no override: it must not hide the caller-specific voice.
+    let nonblank = |id: &&String| !id.trim().is_empty();
     let voice_id = agent
         .voice_id
-        .clone()
-        .or(voice_for_caller)
-        .filter(|id| !id.trim().is_empty());
+        .as_ref()
+        .filter(nonblank)
+        .or(voice_for_caller.as_ref().filter(nonblank))
+        .cloned();
     let voice = Some(Voice {
         voice_id,
         stability: agent.stability,

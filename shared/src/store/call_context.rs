@@ -4,12 +4,10 @@
 //! lookups use `business_phone_numbers_phone_e164_key`, `agent_configs_elevenlabs_agent_id_key`,
 //! `client_phone_numbers_pkey` and `projects_client_active_idx` (see the README for the plans).
 
-use chrono::NaiveDate;
-use serde::Deserialize;
 use sqlx::PgPool;
 use sqlx::types::Json;
 
-use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, Timezone};
+use crate::domain::{BusinessHours, Timezone};
 use crate::personalization::{AgentSettings, CallContext, KnownClient, ProjectLine, Question};
 use crate::phone::E164;
 
@@ -110,25 +108,8 @@ struct Row {
     after_hours_message: String,
     client_name: Option<String>,
     client_company: Option<String>,
-    projects: Option<Json<Vec<ProjectJson>>>,
-    questions: Option<Json<Vec<QuestionJson>>>,
-}
-
-#[derive(Deserialize)]
-struct ProjectJson {
-    name: String,
-    status: ProjectStatus,
-    provider_status: String,
-    due_date: Option<NaiveDate>,
-}
-
-#[derive(Deserialize)]
-struct QuestionJson {
-    question: String,
-    field_key: String,
-    format: ExpectedFormat,
-    choices: Vec<String>,
-    required: bool,
+    projects: Option<Json<Vec<ProjectLine>>>,
+    questions: Option<Json<Vec<Question>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,32 +144,9 @@ pub async fn load_call_context(
     let client = row.client_name.map(|name| KnownClient {
         name,
         company: row.client_company,
-        projects: row
-            .projects
-            .map(|p| p.0)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|p| ProjectLine {
-                name: p.name,
-                status: p.status,
-                provider_status: p.provider_status,
-                due_date: p.due_date,
-            })
-            .collect(),
+        projects: row.projects.map(|p| p.0).unwrap_or_default(),
     });
-    let questions = row
-        .questions
-        .map(|q| q.0)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|q| Question {
-            question: q.question,
-            field_key: q.field_key,
-            format: q.format,
-            choices: q.choices,
-            required: q.required,
-        })
-        .collect();
+    let questions = row.questions.map(|q| q.0).unwrap_or_default();
     Ok(Some(CallContext {
         business_name: row.business_name,
         timezone: timezone.0,
