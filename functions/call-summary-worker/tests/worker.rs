@@ -393,6 +393,42 @@ async fn without_an_elevenlabs_summary_openai_writes_one(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_redelivery_after_a_failed_email_reuses_the_models_summary(pool: PgPool) {
+    let h = harness(pool).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "chatcmpl-1", "object": "chat.completion", "created": 1764000000, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Sam needs a website."}, "finish_reason": "stop"}]
+        })))
+        .expect(1)
+        .mount(&h.vendors)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v3/mail/send"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&h.vendors)
+        .await;
+    sendgrid_accepts(&h).await;
+    let (mut event, _) = transcription(None);
+    event["data"]["analysis"]["transcript_summary"] = Value::Null;
+    let job = job(&event);
+    assert_eq!(deliver(&h, &[&job], 1).await, ["m0"], "the email failed");
+    // The last allowed delivery would fall back to the extractive summary if it asked again.
+    assert!(deliver(&h, &[&job], 3).await.is_empty());
+    let (summary, source): (String, String) =
+        sqlx::query_as("SELECT summary, summary_source FROM call_logs")
+            .fetch_one(&h.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (summary.as_str(), source.as_str()),
+        ("Sam needs a website.", "openai")
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn when_openai_fails_the_message_is_retried_then_summarised_extractively(pool: PgPool) {
     let h = harness(pool).await;
     sendgrid_accepts(&h).await;

@@ -142,7 +142,10 @@ async fn blank_custom_voice_and_company_are_ignored(pool: PgPool) {
     let prompt = resp["conversation_config_override"]["agent"]["prompt"]["prompt"]
         .as_str()
         .unwrap();
-    assert!(prompt.contains("an existing client. Greet them by name."), "{prompt}");
+    assert!(
+        prompt.contains("an existing client. Greet them by name."),
+        "{prompt}"
+    );
     assert_eq!(resp["dynamic_variables"]["client_company"], "unknown");
 }
 

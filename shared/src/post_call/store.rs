@@ -454,6 +454,18 @@ pub async fn upsert_call_log(tx: &mut PgConnection, c: &CallLogRow<'_>) -> anyho
     id.ok_or_else(|| anyhow::anyhow!("call {} already belongs to another business", c.call_key()))
 }
 
+/// A language-model summary already stored for this conversation (a redelivery after the email
+/// failed must not pay for it again, nor replace it with a worse one).
+pub async fn model_summary(pool: &PgPool, conversation_id: &str) -> anyhow::Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT summary FROM call_logs \
+         WHERE elevenlabs_conversation_id = $1 AND summary_source = 'openai' AND summary IS NOT NULL",
+    )
+    .bind(conversation_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Which of `ids` (ElevenLabs conversation ids) have no call log yet.
 pub async fn missing_conversations(
     pool: &PgPool,

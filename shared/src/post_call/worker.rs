@@ -126,7 +126,7 @@ impl Worker {
         });
         let client = find_client(pool, &owner, caller.as_ref()).await?;
 
-        let summary = self.summary(&conv, delivery).await?;
+        let summary = self.summary(pool, &conv, delivery).await?;
         let (started_at, ended_at, duration) = times(&conv);
         let messages = structured_messages(&conv);
         let analysis = serde_json::to_value(AnalysisView::from(&conv)).unwrap_or(Value::Null);
@@ -346,7 +346,12 @@ impl Worker {
         })
     }
 
-    async fn summary(&self, conv: &Conversation, delivery: &Delivery) -> anyhow::Result<Summary> {
+    async fn summary(
+        &self,
+        pool: &PgPool,
+        conv: &Conversation,
+        delivery: &Delivery,
+    ) -> anyhow::Result<Summary> {
         if let Some(text) = conv
             .analysis
             .transcript_summary
@@ -356,6 +361,12 @@ impl Worker {
             return Ok(Summary {
                 text: text.trim().to_owned(),
                 source: "elevenlabs",
+            });
+        }
+        if let Some(text) = store::model_summary(pool, &conv.conversation_id).await? {
+            return Ok(Summary {
+                text,
+                source: "openai",
             });
         }
         let turns = || {
