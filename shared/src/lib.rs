@@ -4,6 +4,8 @@
 //! database pool, AWS clients, the HTTP error shape, phone-number normalisation, the outbound HTTP
 //! client, the idempotency store, typed job queues and the core domain types.
 
+pub mod admin;
+pub mod agent_manager;
 pub mod aws;
 pub mod config;
 pub mod db;

@@ -19,8 +19,7 @@ use shared::store::call_context::{CallKeys, load_call_context};
 use shared::web::{json_response, parse_json, respond};
 use subtle::ConstantTimeEq;
 
-/// Header carrying the shared secret, unless `ELEVENLABS_SECRET_HEADER` names another.
-pub const DEFAULT_SECRET_HEADER: &str = "x-studioconnect-secret";
+pub use shared::elevenlabs::initiation::DEFAULT_SECRET_HEADER;
 /// The whole lookup must finish within this, unless `PERSONALIZATION_BUDGET_MS` says otherwise.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(800);
 
@@ -39,9 +38,7 @@ impl State {
         // than inside the first call's answer.
         let _ = E164::parse_international("+14155552671");
         let env = Env::process();
-        let header = env
-            .optional("ELEVENLABS_SECRET_HEADER")
-            .unwrap_or_else(|| DEFAULT_SECRET_HEADER.into());
+        let header = shared::elevenlabs::initiation::secret_header_name(&env);
         let budget_ms = env.parsed(
             "PERSONALIZATION_BUDGET_MS",
             DEFAULT_BUDGET.as_millis() as u64,

@@ -5,6 +5,9 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
+use std::sync::LazyLock;
+
+use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
 
 /// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
@@ -14,6 +17,8 @@ pub enum HttpFunction {
     Health,
     ElevenLabsPersonalization,
     ElevenLabsEvents,
+    /// The admin API's functions (their routes are `shared::admin::ENDPOINTS`).
+    Admin(AdminFunction),
 }
 
 impl HttpFunction {
@@ -23,6 +28,7 @@ impl HttpFunction {
             HttpFunction::Health => "HealthFunction",
             HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
             HttpFunction::ElevenLabsEvents => "ElevenLabsEventsFunction",
+            HttpFunction::Admin(f) => f.logical_id(),
         }
     }
 
@@ -38,6 +44,11 @@ impl HttpFunction {
                 elevenlabs_events::State::from_platform(platform),
                 elevenlabs_events::handle,
             ),
+            HttpFunction::Admin(f) => {
+                let state: &'static AdminState =
+                    Box::leak(Box::new(AdminState::from_platform(platform, f)?));
+                Arc::new(move |req| Box::pin(f.handle(state, req)))
+            }
         })
     }
 }
@@ -50,7 +61,20 @@ pub struct Route {
     pub function: HttpFunction,
 }
 
-pub const ROUTES: &[Route] = &[
+/// Every route: the fixed ones below, then the admin API's.
+pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
+    BASE_ROUTES
+        .iter()
+        .copied()
+        .chain(ENDPOINTS.iter().map(|e| Route {
+            method: e.method,
+            path: e.path,
+            function: HttpFunction::Admin(e.function),
+        }))
+        .collect()
+});
+
+const BASE_ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/api/health",
@@ -95,7 +119,7 @@ pub struct Matched<'a> {
 impl RouteTable {
     pub fn new(platform: &Platform) -> anyhow::Result<Self> {
         let mut handlers = HashMap::new();
-        for route in ROUTES {
+        for route in ROUTES.iter() {
             if !handlers.contains_key(&route.function) {
                 handlers.insert(route.function, route.function.handler(platform)?);
             }

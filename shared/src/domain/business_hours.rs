@@ -9,11 +9,12 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveTime, TimeZone, Ut
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessHours {
     /// Keys: mon, tue, wed, thu, fri, sat, sun. A missing day is closed all day.
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, Vec<Interval>>)]
     pub weekly: BTreeMap<DayKey, Vec<Interval>>,
     #[serde(default)]
     pub holidays: Vec<Holiday>,
@@ -46,12 +47,14 @@ impl DayKey {
 }
 
 /// `open`-`close` in local time, "HH:MM". `close` <= `open` means the interval ends the next day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Interval {
     #[serde(with = "hhmm")]
+    #[schema(value_type = String, example = "09:00")]
     pub open: NaiveTime,
     #[serde(with = "hhmm")]
+    #[schema(value_type = String, example = "17:30")]
     pub close: NaiveTime,
 }
 
@@ -61,7 +64,7 @@ impl Interval {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Holiday {
     pub date: NaiveDate,

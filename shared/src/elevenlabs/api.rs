@@ -49,6 +49,35 @@ impl ElevenLabsApi {
         }
     }
 
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// `{base}/{segments...}`, each segment percent-encoded so an id cannot change the path.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<reqwest::Url, HttpError> {
+        let build = |reason: String| HttpError::Build {
+            service: self.http.service(),
+            reason,
+        };
+        let mut url = reqwest::Url::parse(&self.base_url).map_err(|e| build(e.to_string()))?;
+        url.path_segments_mut()
+            .map_err(|_| build("base URL cannot have a path".into()))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    /// A request with the API key.
+    pub(crate) fn request(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
+            .header("xi-api-key", self.api_key.expose_secret())
+    }
+
     fn get(&self, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(reqwest::Method::GET, format!("{}{path}", self.base_url))

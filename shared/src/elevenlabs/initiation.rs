@@ -39,6 +39,16 @@ impl InitiationRequest {
     }
 }
 
+/// Header carrying the shared secret on the initiation webhook and the webhook tools, unless
+/// `ELEVENLABS_SECRET_HEADER` names another. The agent manager configures the same name.
+pub const DEFAULT_SECRET_HEADER: &str = "x-studioconnect-secret";
+
+/// The secret header's name from the environment (or the default).
+pub fn secret_header_name<F: Fn(&str) -> Option<String>>(env: &crate::config::Env<F>) -> String {
+    env.optional("ELEVENLABS_SECRET_HEADER")
+        .unwrap_or_else(|| DEFAULT_SECRET_HEADER.into())
+}
+
 pub const RESPONSE_TYPE: &str = "conversation_initiation_client_data";
 
 /// The response. Fields we do not override are omitted, never null or empty.
@@ -79,6 +89,19 @@ pub struct TtsOverride {
     pub speed: f32,
 }
 
+/// Every `conversation_config_override` field this webhook may send, as dotted paths. ElevenLabs
+/// honours an override only if the agent enables it, so the agent manager enables exactly these; a
+/// test holds the list to the response type above.
+pub const OVERRIDDEN_FIELDS: &[&str] = &[
+    "agent.prompt.prompt",
+    "agent.first_message",
+    "agent.language",
+    "tts.voice_id",
+    "tts.stability",
+    "tts.similarity_boost",
+    "tts.speed",
+];
+
 /// ElevenLabs' ranges for agent TTS settings.
 pub const STABILITY_RANGE: (f32, f32) = (0.0, 1.0);
 pub const SIMILARITY_BOOST_RANGE: (f32, f32) = (0.0, 1.0);
@@ -115,6 +138,50 @@ impl From<Personalization> for InitiationResponse {
 mod tests {
     use super::*;
     use crate::personalization::platform_default;
+
+    fn leaf_paths(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    leaf_paths(&path, child, out);
+                }
+            }
+            _ => out.push(prefix.to_owned()),
+        }
+    }
+
+    #[test]
+    fn the_override_list_is_every_field_a_full_response_sends() {
+        let full = InitiationResponse {
+            kind: RESPONSE_TYPE,
+            dynamic_variables: DynamicVariables::defaults(),
+            conversation_config_override: ConversationConfigOverride {
+                agent: AgentOverride {
+                    prompt: PromptOverride { prompt: "p".into() },
+                    first_message: "hi".into(),
+                    language: Some("en".into()),
+                },
+                tts: Some(TtsOverride {
+                    voice_id: Some("21m00Tcm4TlvDq8ikWAM".into()),
+                    stability: 0.5,
+                    similarity_boost: 0.8,
+                    speed: 1.0,
+                }),
+            },
+        };
+        let json = serde_json::to_value(&full).unwrap();
+        let mut paths = Vec::new();
+        leaf_paths("", &json["conversation_config_override"], &mut paths);
+        paths.sort();
+        let mut expected: Vec<String> = OVERRIDDEN_FIELDS.iter().map(|s| s.to_string()).collect();
+        expected.sort();
+        assert_eq!(paths, expected);
+    }
 
     #[test]
     fn reads_fields_leniently_and_ignores_unknown_ones() {

@@ -35,6 +35,23 @@ pub fn sanitize(value: &str) -> String {
     out
 }
 
+/// The placeholder names a template uses, in order (for validating what a business writes).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        match after.find("}}") {
+            Some(end) => {
+                names.push(after[..end].trim());
+                rest = &after[end + 2..];
+            }
+            None => break,
+        }
+    }
+    names
+}
+
 /// Replaces every `{{ name }}` with `lookup(name)`, sanitised. A placeholder with no value renders
 /// empty: left in place, ElevenLabs would fail the call for a variable it was not sent. ElevenLabs'
 /// own `{{system__*}}` variables are kept for it to fill.
@@ -77,6 +94,14 @@ pub fn render(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_are_listed_in_order() {
+        assert_eq!(
+            placeholders("Hi {{ caller_name }}, {{business_name}} here {{system__time}} {{open"),
+            vec!["caller_name", "business_name", "system__time"]
+        );
+    }
 
     fn vars(name: &str) -> Option<String> {
         match name {

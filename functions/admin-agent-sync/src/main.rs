@@ -1,0 +1,14 @@
+//! POST /api/businesses/{id}/agent/sync: creates or updates the business's ElevenLabs agent.
+//! The handler is `shared::admin::Function::AgentSync` (tested in shared/tests/admin_*.rs).
+
+use shared::admin::{AdminState, Function};
+
+const FUNCTION: Function = Function::AgentSync;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let platform = shared::platform::Platform::load().await?;
+    let state = AdminState::from_platform(&platform, FUNCTION)?;
+    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+}

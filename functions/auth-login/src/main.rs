@@ -1,0 +1,14 @@
+//! POST /api/auth/login: email + password -> a short-lived JWT access token.
+//! The handler is `shared::admin::Function::Login` (tested in shared/tests/admin_*.rs).
+
+use shared::admin::{AdminState, Function};
+
+const FUNCTION: Function = Function::Login;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let platform = shared::platform::Platform::load().await?;
+    let state = AdminState::from_platform(&platform, FUNCTION)?;
+    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+}

@@ -1,0 +1,14 @@
+//! GET /api/openapi.json: the admin API's OpenAPI 3.1 document, generated from the code.
+//! The handler is `shared::admin::Function::OpenApi` (tested in shared/tests/admin_*.rs).
+
+use shared::admin::{AdminState, Function};
+
+const FUNCTION: Function = Function::OpenApi;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::telemetry::init();
+    let platform = shared::platform::Platform::load().await?;
+    let state = AdminState::from_platform(&platform, FUNCTION)?;
+    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+}

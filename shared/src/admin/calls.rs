@@ -1,0 +1,208 @@
+//! `GET /api/businesses/{id}/calls` (filters, cursor pages) and `GET .../calls/{callId}` (the call
+//! with its transcript, summary, cost and lead).
+
+use chrono::{DateTime, Utc};
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::Access;
+use super::request::{Cursor, Page, Query, path_id};
+use super::{AdminState, method_not_allowed, ok};
+use crate::error::ApiError;
+
+pub const STATUSES: &[&str] = &["completed", "failed", "busy", "no-answer", "in-progress"];
+pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct CallSummary {
+    pub id: Uuid,
+    pub call_sid: Option<String>,
+    /// inbound or outbound.
+    pub direction: Option<String>,
+    pub from_phone: Option<String>,
+    pub to_phone: Option<String>,
+    /// completed, failed, busy, no-answer or in-progress.
+    pub status: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub duration_secs: Option<i32>,
+    pub summary_title: Option<String>,
+    /// success, failure or unknown (ElevenLabs' judgement).
+    pub call_successful: Option<String>,
+    pub client_id: Option<Uuid>,
+    pub lead_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CallDetail {
+    #[serde(flatten)]
+    pub call: CallSummary,
+    pub elevenlabs_conversation_id: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub termination_reason: Option<String>,
+    pub summary: Option<String>,
+    /// elevenlabs, openai or extractive.
+    pub summary_source: Option<String>,
+    pub cost: Cost,
+    pub failure_reason: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub failure_details: Option<serde_json::Value>,
+    /// The conversation's turns: [{role, text, time_in_call_secs, interrupted, tool_calls, tool_results}].
+    #[schema(value_type = Vec<Object>)]
+    pub transcript: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Cost {
+    /// ElevenLabs credits.
+    pub credits: Option<i64>,
+    /// Decimal amount as a string, e.g. "0.084000".
+    pub amount: Option<String>,
+    /// ISO 4217, e.g. USD.
+    pub currency: Option<String>,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "cl.id, cl.call_sid, cl.direction, cl.from_phone, cl.to_phone, cl.status,
+    cl.started_at, cl.duration_secs, cl.summary_title, cl.call_successful, cl.client_id, cl.lead_id,
+    cl.created_at";
+
+#[utoipa::path(get, path = "/api/businesses/{id}/calls", tag = "calls",
+    params(("id" = Uuid, Path, description = "business id"),
+        ("status" = Option<String>, Query, description = "completed, failed, busy, no-answer or in-progress"),
+        ("direction" = Option<String>, Query, description = "inbound or outbound"),
+        ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
+        ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
+        ("limit" = Option<i64>, Query, description = "page size, 1 to 100 (default 25)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = Page<CallSummary>),
+        (status = 400, body = crate::admin::openapi::ErrorBody), (status = 401, body = crate::admin::openapi::ErrorBody),
+        (status = 403, body = crate::admin::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let mut q = Query::of(req)?;
+    let page = q.page()?;
+    let status = q.one_of("status", STATUSES)?;
+    let direction = q.one_of("direction", DIRECTIONS)?;
+    let from = q.instant("created_from")?;
+    let to = q.instant("created_to")?;
+    q.finish()?;
+    let (t, id) = page.bounds();
+    let pool = state.db.pool().await?;
+    let rows = sqlx::query_as::<_, CallSummary>(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM call_logs cl
+         WHERE cl.business_id = $1 AND (cl.created_at, cl.id) < ($2, $3)
+           AND ($5::text IS NULL OR cl.status = $5) AND ($6::text IS NULL OR cl.direction = $6)
+           AND ($7::timestamptz IS NULL OR cl.created_at >= $7)
+           AND ($8::timestamptz IS NULL OR cl.created_at < $8)
+         ORDER BY cl.created_at DESC, cl.id DESC LIMIT $4"
+    )))
+    .bind(business_id)
+    .bind(t)
+    .bind(id)
+    .bind(page.fetch())
+    .bind(status)
+    .bind(direction)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    ok(
+        StatusCode::OK,
+        &page.finish(rows, |c| Cursor {
+            created_at: c.created_at,
+            id: c.id,
+        }),
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    call: CallSummary,
+    elevenlabs_conversation_id: Option<String>,
+    ended_at: Option<DateTime<Utc>>,
+    termination_reason: Option<String>,
+    summary: Option<String>,
+    summary_source: Option<String>,
+    cost_credits: Option<i64>,
+    cost_amount: Option<String>,
+    cost_currency: Option<String>,
+    failure_reason: Option<String>,
+    failure_details: Option<sqlx::types::Json<serde_json::Value>>,
+    messages: Option<sqlx::types::Json<Vec<serde_json::Value>>>,
+}
+
+#[utoipa::path(get, path = "/api/businesses/{id}/calls/{callId}", tag = "calls",
+    params(("id" = Uuid, Path, description = "business id"), ("callId" = Uuid, Path)),
+    responses((status = 200, body = CallDetail), (status = 401, body = crate::admin::openapi::ErrorBody),
+        (status = 403, body = crate::admin::openapi::ErrorBody), (status = 404, body = crate::admin::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get(
+    state: &AdminState,
+    business_id: Uuid,
+    call_id: Uuid,
+) -> Result<Response<Body>, ApiError> {
+    let pool = state.db.pool().await?;
+    let row = sqlx::query_as::<_, DetailRow>(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS}, cl.elevenlabs_conversation_id, cl.ended_at, cl.termination_reason,
+                cl.summary, cl.summary_source, cl.cost_credits, cl.cost_amount::text AS cost_amount,
+                cl.cost_currency, cl.failure_reason, cl.failure_details, c.messages
+         FROM call_logs cl
+         LEFT JOIN conversations c ON c.id = cl.conversation_id AND c.business_id = cl.business_id
+         WHERE cl.business_id = $1 AND cl.id = $2"
+    )))
+    .bind(business_id)
+    .bind(call_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("no such call"))?;
+    ok(
+        StatusCode::OK,
+        &CallDetail {
+            call: row.call,
+            elevenlabs_conversation_id: row.elevenlabs_conversation_id,
+            ended_at: row.ended_at,
+            termination_reason: row.termination_reason,
+            summary: row.summary,
+            summary_source: row.summary_source,
+            cost: Cost {
+                credits: row.cost_credits,
+                amount: row.cost_amount,
+                currency: row.cost_currency,
+            },
+            failure_reason: row.failure_reason,
+            failure_details: row.failure_details.map(|j| j.0),
+            transcript: row.messages.map(|j| j.0).unwrap_or_default(),
+        },
+    )
+}
+
+pub async fn handle_collection(
+    state: &AdminState,
+    req: Request,
+) -> Result<Response<Body>, ApiError> {
+    match *req.method() {
+        Method::GET => {
+            let (_, business_id) = state.authorize(&req, Access::Read)?;
+            list(state, business_id, &req).await
+        }
+        _ => Err(method_not_allowed(&req)),
+    }
+}
+
+pub async fn handle_item(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
+    let (_, business_id) = state.authorize(&req, Access::Read)?;
+    let call_id = path_id(&req, "callId")?;
+    match *req.method() {
+        Method::GET => get(state, business_id, call_id).await,
+        _ => Err(method_not_allowed(&req)),
+    }
+}

@@ -1,0 +1,258 @@
+//! The admin API: JWT-authenticated, strictly per tenant. One Lambda per path (`ENDPOINTS` names
+//! each route's function); every handler authenticates, applies the tenant rule, and only then
+//! reads the body or touches data.
+
+pub mod agent_config;
+pub mod agent_sync;
+pub mod auth;
+pub mod business;
+pub mod calls;
+pub mod clients;
+pub mod leads;
+pub mod login;
+pub mod openapi;
+pub mod operator;
+pub mod questions;
+pub mod request;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use uuid::Uuid;
+
+use crate::agent_manager::AgentManager;
+use crate::config::Env;
+use crate::db::Database;
+use crate::error::ApiError;
+use crate::platform::Platform;
+use auth::{Access, Principal, TokenKeys};
+
+/// What every admin function needs, built once per cold start.
+pub struct AdminState {
+    pub db: Database,
+    pub tokens: TokenKeys,
+    /// Only the agent-sync function has one (it needs ElevenLabs and the public URLs).
+    pub agents: Option<AgentManager>,
+    pub now: fn() -> DateTime<Utc>,
+}
+
+impl AdminState {
+    pub fn from_platform(platform: &Platform, function: Function) -> anyhow::Result<Self> {
+        let env = Env::process();
+        let ttl = Duration::from_secs(
+            env.parsed("ACCESS_TOKEN_TTL_SECS", auth::DEFAULT_TOKEN_TTL.as_secs())?,
+        );
+        let agents = match function {
+            Function::AgentSync => Some(AgentManager::from_platform(platform, &env)?),
+            _ => None,
+        };
+        Ok(Self {
+            db: platform.db.clone(),
+            tokens: TokenKeys::new(&platform.secrets.jwt_signing_key, ttl),
+            agents,
+            now: Utc::now,
+        })
+    }
+
+    /// Authenticates the request and applies the tenant rule to the business in its path.
+    pub fn authorize(&self, req: &Request, access: Access) -> Result<(Principal, Uuid), ApiError> {
+        let principal = self.tokens.authenticate(req)?;
+        let business_id = request::path_id(req, "id").map_err(|_| {
+            // A malformed business id in the path cannot be the caller's own business.
+            ApiError::forbidden("this token does not give access to that business")
+        })?;
+        principal.authorize(business_id, access)?;
+        Ok((principal, business_id))
+    }
+}
+
+/// The admin functions, one per path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Login,
+    Business,
+    AgentConfig,
+    Clients,
+    Client,
+    QualificationQuestions,
+    Leads,
+    Lead,
+    Calls,
+    Call,
+    AgentSync,
+    OpenApi,
+}
+
+impl Function {
+    pub const ALL: &'static [Function] = &[
+        Function::Login,
+        Function::Business,
+        Function::AgentConfig,
+        Function::Clients,
+        Function::Client,
+        Function::QualificationQuestions,
+        Function::Leads,
+        Function::Lead,
+        Function::Calls,
+        Function::Call,
+        Function::AgentSync,
+        Function::OpenApi,
+    ];
+
+    /// The function's logical id in template.yaml.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            Function::Login => "AuthLoginFunction",
+            Function::Business => "AdminBusinessFunction",
+            Function::AgentConfig => "AdminAgentConfigFunction",
+            Function::Clients => "AdminClientsFunction",
+            Function::Client => "AdminClientFunction",
+            Function::QualificationQuestions => "AdminQualificationQuestionsFunction",
+            Function::Leads => "AdminLeadsFunction",
+            Function::Lead => "AdminLeadFunction",
+            Function::Calls => "AdminCallsFunction",
+            Function::Call => "AdminCallFunction",
+            Function::AgentSync => "AdminAgentSyncFunction",
+            Function::OpenApi => "OpenApiFunction",
+        }
+    }
+
+    pub async fn handle(self, state: &AdminState, req: Request) -> Response<Body> {
+        let result = match self {
+            Function::Login => login::handle(state, req).await,
+            Function::Business => business::handle(state, req).await,
+            Function::AgentConfig => agent_config::handle(state, req).await,
+            Function::Clients => clients::handle_collection(state, req).await,
+            Function::Client => clients::handle_item(state, req).await,
+            Function::QualificationQuestions => questions::handle(state, req).await,
+            Function::Leads => leads::handle_collection(state, req).await,
+            Function::Lead => leads::handle_item(state, req).await,
+            Function::Calls => calls::handle_collection(state, req).await,
+            Function::Call => calls::handle_item(state, req).await,
+            Function::AgentSync => agent_sync::handle(state, req).await,
+            Function::OpenApi => openapi::handle(req),
+        };
+        crate::web::respond(result)
+    }
+}
+
+/// One admin route.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub method: &'static str,
+    /// API Gateway path template.
+    pub path: &'static str,
+    pub function: Function,
+    /// Needs a bearer token (every route but login and the OpenAPI document).
+    pub authenticated: bool,
+}
+
+const fn route(method: &'static str, path: &'static str, function: Function) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        function,
+        authenticated: true,
+    }
+}
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        method: "POST",
+        path: "/api/auth/login",
+        function: Function::Login,
+        authenticated: false,
+    },
+    Endpoint {
+        method: "GET",
+        path: "/api/openapi.json",
+        function: Function::OpenApi,
+        authenticated: false,
+    },
+    route("GET", "/api/businesses/{id}", Function::Business),
+    route("PUT", "/api/businesses/{id}", Function::Business),
+    route(
+        "GET",
+        "/api/businesses/{id}/agent-config",
+        Function::AgentConfig,
+    ),
+    route(
+        "PUT",
+        "/api/businesses/{id}/agent-config",
+        Function::AgentConfig,
+    ),
+    route("GET", "/api/businesses/{id}/clients", Function::Clients),
+    route("POST", "/api/businesses/{id}/clients", Function::Clients),
+    route(
+        "GET",
+        "/api/businesses/{id}/clients/{clientId}",
+        Function::Client,
+    ),
+    route(
+        "PUT",
+        "/api/businesses/{id}/clients/{clientId}",
+        Function::Client,
+    ),
+    route(
+        "DELETE",
+        "/api/businesses/{id}/clients/{clientId}",
+        Function::Client,
+    ),
+    route(
+        "GET",
+        "/api/businesses/{id}/qualification-questions",
+        Function::QualificationQuestions,
+    ),
+    route(
+        "PUT",
+        "/api/businesses/{id}/qualification-questions",
+        Function::QualificationQuestions,
+    ),
+    route("GET", "/api/businesses/{id}/leads", Function::Leads),
+    route("GET", "/api/businesses/{id}/leads/{leadId}", Function::Lead),
+    route(
+        "PATCH",
+        "/api/businesses/{id}/leads/{leadId}",
+        Function::Lead,
+    ),
+    route("GET", "/api/businesses/{id}/calls", Function::Calls),
+    route("GET", "/api/businesses/{id}/calls/{callId}", Function::Call),
+    route(
+        "POST",
+        "/api/businesses/{id}/agent/sync",
+        Function::AgentSync,
+    ),
+];
+
+pub(crate) fn method_not_allowed(req: &Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} is not allowed here", req.method()),
+    )
+}
+
+/// A JSON 200 (or other) response from a serialisable value.
+pub(crate) fn ok<T: serde::Serialize>(
+    status: StatusCode,
+    body: &T,
+) -> Result<Response<Body>, ApiError> {
+    Ok(crate::web::json_response(status, body))
+}
+
+/// Maps a unique violation on `constraint` to a 409 with `code`; anything else stays a DB error.
+pub(crate) fn conflict_on(
+    e: sqlx::Error,
+    constraint: &str,
+    code: &'static str,
+    message: impl Into<String>,
+) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => {
+            ApiError::conflict(code, message)
+        }
+        _ => e.into(),
+    }
+}

@@ -1,0 +1,170 @@
+//! What the operator CLI (`infra/operator`) does to bootstrap a deployment without SQL: create a
+//! business with its first owner, and create users. Validated like the admin API.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::auth::{check_new_password, hash_password};
+use crate::db::Database;
+use crate::domain::business_hours::Timezone;
+use crate::domain::catalog::Role;
+use crate::phone::E164;
+
+#[derive(Debug, Clone)]
+pub struct NewBusiness {
+    pub name: String,
+    pub timezone: String,
+    pub region: String,
+    pub phone_numbers: Vec<String>,
+    pub owner_email: String,
+    pub owner_password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedBusiness {
+    pub business_id: Uuid,
+    pub owner_user_id: Uuid,
+    pub phone_numbers: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+fn email(raw: &str) -> Result<String, OperatorError> {
+    let e = raw.trim().to_lowercase();
+    if !email_address::EmailAddress::is_valid(&e) {
+        return Err(OperatorError::Invalid(format!(
+            "{raw:?} is not an email address"
+        )));
+    }
+    Ok(e)
+}
+
+fn conflict(e: sqlx::Error) -> OperatorError {
+    match &e {
+        sqlx::Error::Database(d) if d.constraint() == Some("users_email_key") => {
+            OperatorError::Conflict("a user with that email already exists".into())
+        }
+        sqlx::Error::Database(d)
+            if d.constraint() == Some("business_phone_numbers_phone_e164_key") =>
+        {
+            OperatorError::Conflict("a phone number already belongs to another business".into())
+        }
+        _ => OperatorError::Database(e),
+    }
+}
+
+/// A business, its agent config row, its numbers and its first owner, in one transaction.
+pub async fn create_business(
+    db: &Database,
+    b: NewBusiness,
+) -> Result<CreatedBusiness, OperatorError> {
+    let name = b.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(OperatorError::Invalid(
+            "name must be 1 to 200 characters".into(),
+        ));
+    }
+    let tz = Timezone::try_from(b.timezone).map_err(OperatorError::Invalid)?;
+    let region = b.region.trim().to_uppercase();
+    let mut phones = Vec::new();
+    for p in &b.phone_numbers {
+        let e = E164::parse(p, &region).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+        phones.push(e.as_str().to_owned());
+    }
+    let owner_email = email(&b.owner_email)?;
+    check_new_password(&b.owner_password).map_err(OperatorError::Invalid)?;
+    let hash = hash_password(&b.owner_password)?;
+    let pool = db
+        .pool()
+        .await
+        .map_err(|e| OperatorError::Other(e.into()))?;
+    let mut tx = pool.begin().await?;
+    let business_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO businesses (name, timezone, default_region) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(&name)
+    .bind(tz.to_string())
+    .bind(&region)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO agent_configs (business_id) VALUES ($1)")
+        .bind(business_id)
+        .execute(&mut *tx)
+        .await?;
+    for p in &phones {
+        sqlx::query("INSERT INTO business_phone_numbers (business_id, phone_e164) VALUES ($1, $2)")
+            .bind(business_id)
+            .bind(p)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict)?;
+    }
+    let owner_user_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&owner_email)
+    .bind(&hash)
+    .bind(Role::BusinessOwner.as_str())
+    .bind(business_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(conflict)?;
+    tx.commit().await?;
+    Ok(CreatedBusiness {
+        business_id,
+        owner_user_id,
+        phone_numbers: phones,
+    })
+}
+
+/// A user: a platform admin (no business) or an owner/member of `business_id`.
+pub async fn create_user(
+    db: &Database,
+    email_raw: &str,
+    password: &str,
+    role: Role,
+    business_id: Option<Uuid>,
+) -> Result<Uuid, OperatorError> {
+    let email = email(email_raw)?;
+    if (role == Role::PlatformAdmin) != business_id.is_none() {
+        return Err(OperatorError::Invalid(
+            "a platform admin has no business; every other user needs --business".into(),
+        ));
+    }
+    check_new_password(password).map_err(OperatorError::Invalid)?;
+    let hash = hash_password(password)?;
+    let pool = db
+        .pool()
+        .await
+        .map_err(|e| OperatorError::Other(e.into()))?;
+    if let Some(b) = business_id {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
+                .bind(b)
+                .fetch_one(pool)
+                .await?;
+        if !exists {
+            return Err(OperatorError::Invalid(format!("no business {b}")));
+        }
+    }
+    sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&email)
+    .bind(&hash)
+    .bind(role.as_str())
+    .bind(business_id)
+    .fetch_one(pool)
+    .await
+    .map_err(conflict)
+}

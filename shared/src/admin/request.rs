@@ -1,0 +1,306 @@
+//! Reading an admin request: path ids, the JSON body (unknown fields and wrong types name the
+//! field), query filters, and opaque keyset cursors with bounded page sizes.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+use lambda_http::{Request, RequestExt};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 25;
+pub const MAX_PAGE_SIZE: i64 = 100;
+
+/// A uuid path parameter; a malformed one is a 404 (no such resource), like an unknown one.
+pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
+    let params = req.path_parameters();
+    let raw = params
+        .first(name)
+        .ok_or_else(|| ApiError::not_found(format!("missing path parameter {name}")))?;
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
+}
+
+/// Parses the JSON body into `T`. The message names the field at fault, e.g.
+/// `stability: invalid type: string "high", expected f32` or `unknown field \`colour\``.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = req.body().as_ref();
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the request body is empty; a JSON object is required",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = strip_position(&e.into_inner().to_string());
+        let message = if path == "." || path.is_empty() {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        };
+        ApiError::bad_request("invalid_body", message)
+    })
+}
+
+fn strip_position(s: &str) -> String {
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}
+
+/// A field-level validation failure, named.
+pub fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {
+    ApiError::bad_request("invalid_field", format!("{field}: {message}"))
+}
+
+/// Query-string filters. Every parameter must be taken by the handler; `finish` refuses any left
+/// over, so a misspelt filter is a 400 and not silently ignored.
+pub struct Query {
+    params: BTreeMap<String, String>,
+}
+
+impl Query {
+    pub fn of(req: &Request) -> Result<Self, ApiError> {
+        let mut params = BTreeMap::new();
+        for (k, v) in req.query_string_parameters().iter() {
+            if params.insert(k.to_owned(), v.to_owned()).is_some() {
+                return Err(invalid(k, "given more than once"));
+            }
+        }
+        Ok(Self { params })
+    }
+
+    pub fn text(&mut self, name: &str) -> Option<String> {
+        self.params.remove(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn parsed<T: std::str::FromStr>(&mut self, name: &str) -> Result<Option<T>, ApiError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        self.text(name)
+            .map(|v| v.parse::<T>().map_err(|e| invalid(name, e)))
+            .transpose()
+    }
+
+    /// A value that must be one of `allowed`.
+    pub fn one_of(&mut self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
+        match self.text(name) {
+            Some(v) if !allowed.contains(&v.as_str()) => Err(invalid(
+                name,
+                format!("must be one of {}", allowed.join(", ")),
+            )),
+            other => Ok(other),
+        }
+    }
+
+    /// An instant given as RFC 3339 or as a date (its start, UTC).
+    pub fn instant(&mut self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let Some(v) = self.text(name) else {
+            return Ok(None);
+        };
+        if let Ok(t) = DateTime::parse_from_rfc3339(&v) {
+            return Ok(Some(t.with_timezone(&Utc)));
+        }
+        NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map(|d| Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
+            .map_err(|_| invalid(name, "expected an RFC 3339 time or a YYYY-MM-DD date"))
+    }
+
+    pub fn page(&mut self) -> Result<PageRequest, ApiError> {
+        let limit = self.parsed::<i64>("limit")?.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let after = self
+            .text("cursor")
+            .map(|c| Cursor::decode(&c))
+            .transpose()?;
+        Ok(PageRequest { limit, after })
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.params.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(invalid(k, "is not a known query parameter")),
+        }
+    }
+}
+
+/// A position in a list ordered by (created_at DESC, id DESC). Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "t")]
+    pub created_at: DateTime<Utc>,
+    #[serde(rename = "i")]
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    pub fn decode(s: &str) -> Result<Self, ApiError> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| invalid("cursor", "is not a cursor this API returned"))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The keyset bounds for SQL: rows strictly after the cursor. Without a cursor, a bound past
+    /// every row.
+    pub fn bounds(&self) -> (DateTime<Utc>, Uuid) {
+        match self.after {
+            Some(c) => (c.created_at, c.id),
+            None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
+        }
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// Cuts the fetched rows to the page and makes the next cursor from its last row.
+    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> Cursor) -> Page<T> {
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| key(r).encode())
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::Body;
+    use std::collections::HashMap;
+
+    fn with_query(pairs: &[(&str, &str)]) -> Request {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Request::new(Body::Empty).with_query_string_parameters(map)
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            created_at: Utc::now(),
+            id: Uuid::new_v4(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        let err = Cursor::decode("bm90IGEgY3Vyc29y").unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.message().starts_with("cursor:"));
+    }
+
+    #[test]
+    fn page_sizes_are_bounded_and_unknown_filters_refused() {
+        let mut q = Query::of(&with_query(&[("limit", "500")])).unwrap();
+        assert!(q.page().unwrap_err().message().starts_with("limit:"));
+        let mut q = Query::of(&with_query(&[("limit", "ten")])).unwrap();
+        assert!(q.page().unwrap_err().message().starts_with("limit:"));
+        let mut q = Query::of(&with_query(&[("statuss", "new")])).unwrap();
+        assert_eq!(q.page().unwrap().limit, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            q.finish().unwrap_err().message(),
+            "statuss: is not a known query parameter"
+        );
+    }
+
+    #[test]
+    fn pages_cut_one_extra_row_into_a_cursor() {
+        let page = PageRequest {
+            limit: 2,
+            after: None,
+        };
+        let now = Utc::now();
+        let rows: Vec<(DateTime<Utc>, Uuid)> = (0..3).map(|_| (now, Uuid::new_v4())).collect();
+        let p = page.finish(rows.clone(), |r| Cursor {
+            created_at: r.0,
+            id: r.1,
+        });
+        assert_eq!(p.items.len(), 2);
+        assert_eq!(
+            Cursor::decode(p.next_cursor.as_deref().unwrap())
+                .unwrap()
+                .id,
+            rows[1].1
+        );
+        let last = page.finish(rows[..2].to_vec(), |r| Cursor {
+            created_at: r.0,
+            id: r.1,
+        });
+        assert!(last.next_cursor.is_none());
+    }
+
+    #[test]
+    fn body_errors_name_the_field() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Voice {
+            stability: f32,
+        }
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Body1 {
+            voice: Voice,
+        }
+        let req = Request::new(Body::Text(r#"{"voice":{"stability":"high"}}"#.into()));
+        let err = json_body::<Body1>(&req).unwrap_err();
+        assert!(
+            err.message().starts_with("voice.stability: invalid type"),
+            "{}",
+            err.message()
+        );
+        let req = Request::new(Body::Text(
+            r#"{"voice":{"stability":0.5},"colour":1}"#.into(),
+        ));
+        let err = json_body::<Body1>(&req).unwrap_err();
+        assert!(
+            err.message().contains("unknown field `colour`"),
+            "{}",
+            err.message()
+        );
+    }
+}

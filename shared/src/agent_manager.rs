@@ -1,0 +1,701 @@
+//! Creates or updates a business's ElevenLabs agent so that it calls our initiation webhook (with
+//! the secret header), lets that webhook override everything it sends, has a placeholder for every
+//! dynamic variable, posts its transcripts to our post-call webhook, can transfer to the business's
+//! team, and answers the business's Twilio numbers. Re-running converges; it never duplicates.
+//! Reference: ../shared/reference/elevenlabs.md §1-4.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::config::Env;
+use crate::db::Database;
+use crate::domain::urgency::URGENT_CRITERION_ID;
+use crate::elevenlabs::agents::{DEFAULT_VOICE_ID, TwilioImport, tts_model_for, vendor_message};
+use crate::elevenlabs::api::ElevenLabsApi;
+use crate::elevenlabs::initiation::{OVERRIDDEN_FIELDS, secret_header_name};
+use crate::http_client::{HttpClient, HttpError, HttpPolicy};
+use crate::personalization::DYNAMIC_VARIABLES;
+use crate::personalization::variables::DefaultValue;
+use crate::platform::Platform;
+
+/// The events our post-call webhook handles (reference §2); audio is never subscribed.
+pub const POST_CALL_EVENTS: &[&str] = &["transcript", "call_initiation_failure"];
+/// The workspace secret holding the initiation webhook's header value.
+pub const INITIATION_SECRET_NAME: &str = "studioconnect-initiation-secret";
+pub const INITIATION_PATH: &str = "/api/voice/elevenlabs-personalization";
+
+/// The agent's own first message; the initiation webhook replaces it on every call, so this only
+/// speaks if the webhook cannot be reached.
+pub const DEFAULT_FIRST_MESSAGE: &str =
+    "Hello {{caller_name}}, thank you for calling {{business_name}}. How can I help you today?";
+
+#[derive(Debug, Clone)]
+pub struct ManagerSettings {
+    /// Where ElevenLabs reaches this deployment, e.g. `https://api.studioconnect.example`.
+    /// Without it a sync is refused (the agent would call nowhere).
+    pub public_base_url: Option<String>,
+    pub secret_header: String,
+    /// The workspace post-call webhook (HMAC; its secret is `elevenlabs_webhook_secret`). Without
+    /// it a sync is refused: an agent that never reports its calls would lose every call record.
+    pub post_call_webhook_id: Option<String>,
+    /// Needed to import Twilio numbers; without it a business with numbers cannot be synced.
+    pub twilio_account_sid: Option<String>,
+    pub default_voice_id: String,
+}
+
+impl ManagerSettings {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> anyhow::Result<Self> {
+        let public_base_url = env.optional("PUBLIC_API_BASE_URL");
+        if let Some(url) = &public_base_url {
+            reqwest::Url::parse(url).context("PUBLIC_API_BASE_URL is not a URL")?;
+        }
+        Ok(Self {
+            public_base_url: public_base_url.map(|u| u.trim_end_matches('/').to_owned()),
+            secret_header: secret_header_name(env),
+            post_call_webhook_id: env.optional("ELEVENLABS_POST_CALL_WEBHOOK_ID"),
+            twilio_account_sid: env.optional("TWILIO_ACCOUNT_SID"),
+            default_voice_id: env
+                .optional("ELEVENLABS_DEFAULT_VOICE_ID")
+                .unwrap_or_else(|| DEFAULT_VOICE_ID.into()),
+        })
+    }
+}
+
+/// A webhook tool the agent may call mid-call, defined once for the whole platform and registered
+/// in the ElevenLabs workspace by name (reference §3). The mid-call tools fill this list.
+#[derive(Debug, Clone)]
+pub struct WebhookTool {
+    pub name: String,
+    /// `tool_config` as `POST /v1/convai/tools` takes it.
+    pub tool_config: Value,
+}
+
+pub struct AgentManager {
+    pub db: Database,
+    pub api: ElevenLabsApi,
+    pub settings: ManagerSettings,
+    /// The initiation webhook's (and tools') header value.
+    pub tool_secret: SecretString,
+    pub twilio_auth_token: SecretString,
+    pub tools: Vec<WebhookTool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("no such business")]
+    NoSuchBusiness,
+    #[error("an agent sync for this business is already running")]
+    Busy,
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    ElevenLabs(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<HttpError> for SyncError {
+    fn from(e: HttpError) -> Self {
+        SyncError::ElevenLabs(vendor_message(&e))
+    }
+}
+
+impl From<crate::db::DbError> for SyncError {
+    fn from(e: crate::db::DbError) -> Self {
+        SyncError::Other(e.into())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SyncReport {
+    pub agent_id: String,
+    /// created or updated.
+    pub agent: String,
+    pub phone_numbers: Vec<PhoneSync>,
+    pub tool_ids: Vec<String>,
+    pub synced_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PhoneSync {
+    pub phone: String,
+    pub phone_number_id: String,
+    /// imported (new to ElevenLabs), found (already there, now linked) or assigned.
+    pub action: String,
+}
+
+/// What the agent is built from.
+#[derive(Debug, Clone)]
+pub struct AgentInputs {
+    pub business_id: Uuid,
+    pub business_name: String,
+    pub language: String,
+    pub voice_id: Option<String>,
+    pub stability: f32,
+    pub similarity_boost: f32,
+    pub speed: f32,
+    pub agent_id: Option<String>,
+    /// (phone, condition)
+    pub transfers: Vec<(String, String)>,
+    /// (field_key, question, expected format)
+    pub questions: Vec<(String, String, String)>,
+    /// (phone, label, elevenlabs_phone_number_id)
+    pub phone_numbers: Vec<(String, Option<String>, Option<String>)>,
+}
+
+/// The agent's name in ElevenLabs. It carries the business id so a re-run after a lost create
+/// response finds the agent instead of creating a second one.
+pub fn agent_name(inputs: &AgentInputs) -> String {
+    let name: String = inputs.business_name.chars().take(80).collect();
+    format!("{name} receptionist [{}]", inputs.business_id)
+}
+
+/// The default system prompt: every dynamic variable, so the agent knows each call's facts even
+/// if the initiation webhook's prompt override were refused.
+pub fn default_prompt() -> String {
+    let mut prompt = String::from(
+        "You are the friendly phone receptionist of {{business_name}}. Be brief and warm; never \
+         make up facts. Use the call facts below.\n\nCall facts:\n",
+    );
+    for v in DYNAMIC_VARIABLES {
+        prompt.push_str(&format!("- {} {{{{{}}}}}\n", v.description, v.name));
+    }
+    prompt.push_str(
+        "\nIf the office is closed, say so and take a message. If the caller asks for a person \
+         or the matter is urgent and a transfer is available, transfer the call.",
+    );
+    prompt
+}
+
+fn placeholder_value(d: DefaultValue) -> Value {
+    match d {
+        DefaultValue::Text(s) => json!(s),
+        DefaultValue::Number(n) => json!(n),
+        DefaultValue::Flag(b) => json!(b),
+    }
+}
+
+/// `{"agent": {"prompt": {"prompt": true}, ...}, "tts": {...}}` from the dotted override list.
+pub fn override_flags() -> Value {
+    let mut root = Map::new();
+    for path in OVERRIDDEN_FIELDS {
+        let parts: Vec<&str> = path.split('.').collect();
+        let mut node = &mut root;
+        for (i, part) in parts.iter().enumerate() {
+            if i + 1 == parts.len() {
+                node.insert((*part).to_owned(), Value::Bool(true));
+            } else {
+                node = node
+                    .entry((*part).to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()))
+                    .as_object_mut()
+                    .expect("override paths never end inside one another");
+            }
+        }
+    }
+    Value::Object(root)
+}
+
+/// The whole agent as `POST /v1/convai/agents/create` and `PATCH /v1/convai/agents/{id}` take it.
+pub fn agent_definition(
+    inputs: &AgentInputs,
+    settings: &ManagerSettings,
+    secret_id: &str,
+    tool_ids: &[String],
+) -> Value {
+    let placeholders: BTreeMap<&str, Value> = DYNAMIC_VARIABLES
+        .iter()
+        .map(|v| (v.name, placeholder_value(v.default)))
+        .collect();
+    let transfer = if inputs.transfers.is_empty() {
+        // null removes a transfer tool configured earlier (PATCH merges).
+        Value::Null
+    } else {
+        json!({
+            "type": "system",
+            "name": "transfer_to_number",
+            "description": "Transfer the caller to a person at the business when one of the conditions applies.",
+            "params": {
+                "system_tool_type": "transfer_to_number",
+                "enable_client_message": true,
+                "transfers": inputs.transfers.iter().map(|(phone, condition)| json!({
+                    "transfer_destination": {"type": "phone", "phone_number": phone},
+                    "condition": condition,
+                    "transfer_type": "conference",
+                })).collect::<Vec<_>>(),
+            }
+        })
+    };
+    let data_collection: Map<String, Value> = inputs
+        .questions
+        .iter()
+        .map(|(key, question, format)| {
+            (
+                key.clone(),
+                json!({
+                    "type": "string",
+                    "description": format!(
+                        "The caller's answer to: \"{question}\" (expected format: {format}). Leave empty if not answered."
+                    ),
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "name": agent_name(inputs),
+        "tags": ["studioconnect", format!("business:{}", inputs.business_id)],
+        "conversation_config": {
+            "agent": {
+                "first_message": DEFAULT_FIRST_MESSAGE,
+                "language": inputs.language,
+                "dynamic_variables": {"dynamic_variable_placeholders": placeholders},
+                "prompt": {
+                    "prompt": default_prompt(),
+                    "tool_ids": tool_ids,
+                    "built_in_tools": {"transfer_to_number": transfer},
+                },
+            },
+            "tts": {
+                "voice_id": inputs.voice_id.clone().unwrap_or_else(|| settings.default_voice_id.clone()),
+                "model_id": tts_model_for(&inputs.language),
+                "stability": inputs.stability,
+                "similarity_boost": inputs.similarity_boost,
+                "speed": inputs.speed,
+            },
+        },
+        "platform_settings": {
+            "workspace_overrides": {
+                "conversation_initiation_client_data_webhook": {
+                    "url": format!("{}{INITIATION_PATH}", settings.public_base_url.as_deref().unwrap_or_default()),
+                    "request_headers": {settings.secret_header.clone(): {"secret_id": secret_id}},
+                },
+                "webhooks": {
+                    "post_call_webhook_id": settings.post_call_webhook_id.as_deref().unwrap_or_default(),
+                    "events": POST_CALL_EVENTS,
+                },
+            },
+            "overrides": {
+                "enable_conversation_initiation_client_data_from_webhook": true,
+                "conversation_config_override": override_flags(),
+            },
+            "data_collection": data_collection,
+            "evaluation": {
+                "criteria": [{
+                    "id": URGENT_CRITERION_ID,
+                    "name": "Urgent matter",
+                    "type": "prompt",
+                    "conversation_goal_prompt": "Success if the caller described an urgent matter that needs the team's attention today (an emergency, an outage, a hard deadline within a day); failure otherwise.",
+                }],
+            },
+        },
+    })
+}
+
+fn fingerprint(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl AgentManager {
+    pub fn from_platform<F: Fn(&str) -> Option<String>>(
+        platform: &Platform,
+        env: &Env<F>,
+    ) -> anyhow::Result<Self> {
+        let api = ElevenLabsApi::new(
+            HttpClient::new("elevenlabs", HttpPolicy::default())?,
+            &env.optional("ELEVENLABS_BASE_URL")
+                .unwrap_or_else(|| crate::elevenlabs::api::DEFAULT_BASE_URL.into()),
+            platform.secrets.elevenlabs_api_key.clone(),
+        );
+        Ok(Self {
+            db: platform.db.clone(),
+            api,
+            settings: ManagerSettings::from_env(env)?,
+            tool_secret: platform.secrets.elevenlabs_tool_secret.clone(),
+            twilio_auth_token: platform.secrets.twilio_auth_token.clone(),
+            tools: Vec::new(),
+        })
+    }
+
+    /// Brings the business's agent, tools and numbers in ElevenLabs to what our data says.
+    pub async fn sync(&self, business_id: Uuid) -> Result<SyncReport, SyncError> {
+        let pool = self.db.pool().await?;
+        // One sync per business at a time (a session lock, freed even if this process dies).
+        let mut lock = pool.acquire().await?;
+        let key = format!("agent-sync:{business_id}");
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
+            .bind(&key)
+            .fetch_one(&mut *lock)
+            .await?;
+        if !locked {
+            return Err(SyncError::Busy);
+        }
+        let result = self.sync_locked(business_id).await;
+        let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+            .bind(&key)
+            .execute(&mut *lock)
+            .await;
+        result
+    }
+
+    async fn sync_locked(&self, business_id: Uuid) -> Result<SyncReport, SyncError> {
+        let inputs = self.inputs(business_id).await?;
+        if self.settings.public_base_url.is_none() {
+            return Err(SyncError::Config(
+                "PUBLIC_API_BASE_URL is not set, so the agent would not know where to call".into(),
+            ));
+        }
+        if self.settings.post_call_webhook_id.is_none() {
+            return Err(SyncError::Config(
+                "ELEVENLABS_POST_CALL_WEBHOOK_ID is not set, so the agent could not report its calls".into(),
+            ));
+        }
+        if !inputs.phone_numbers.is_empty() && self.settings.twilio_account_sid.is_none() {
+            return Err(SyncError::Config(
+                "TWILIO_ACCOUNT_SID is not set, so the business's numbers cannot be imported"
+                    .into(),
+            ));
+        }
+        let secret_id = self.ensure_initiation_secret().await?;
+        let tool_ids = self.ensure_tools().await?;
+        let body = agent_definition(&inputs, &self.settings, &secret_id, &tool_ids);
+        let (agent_id, action) = self.ensure_agent(&inputs, &body).await?;
+        let synced_at: DateTime<Utc> = sqlx::query_scalar(
+            "INSERT INTO agent_configs (business_id, elevenlabs_agent_id, agent_synced_at)
+             VALUES ($1, $2, now())
+             ON CONFLICT (business_id) DO UPDATE SET elevenlabs_agent_id = EXCLUDED.elevenlabs_agent_id,
+                 agent_synced_at = EXCLUDED.agent_synced_at
+             RETURNING agent_synced_at",
+        )
+        .bind(business_id)
+        .bind(&agent_id)
+        .fetch_one(self.db.pool().await?)
+        .await?;
+        let phone_numbers = self.ensure_numbers(&inputs, &agent_id).await?;
+        tracing::info!(%business_id, agent_id, action, numbers = phone_numbers.len(), "agent synced");
+        Ok(SyncReport {
+            agent_id,
+            agent: action.into(),
+            phone_numbers,
+            tool_ids,
+            synced_at,
+        })
+    }
+
+    pub async fn inputs(&self, business_id: Uuid) -> Result<AgentInputs, SyncError> {
+        let pool = self.db.pool().await?;
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<f32>,
+            Option<f32>,
+            Option<f32>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT b.name, ac.language, COALESCE(ac.voice_id, ac.new_caller_voice_id),
+                    ac.stability, ac.similarity_boost, ac.speed, ac.elevenlabs_agent_id, NULL::text
+             FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
+             WHERE b.id = $1",
+        )
+        .bind(business_id)
+        .fetch_optional(pool)
+        .await?;
+        let Some((name, language, voice_id, stability, similarity, speed, agent_id, _)) = row
+        else {
+            return Err(SyncError::NoSuchBusiness);
+        };
+        let transfers = sqlx::query_as::<_, (String, String)>(
+            "SELECT phone_e164, condition FROM business_transfer_numbers
+             WHERE business_id = $1 ORDER BY position",
+        )
+        .bind(business_id)
+        .fetch_all(pool)
+        .await?;
+        let questions = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT field_key, question, expected_format FROM qualification_questions
+             WHERE business_id = $1 ORDER BY position",
+        )
+        .bind(business_id)
+        .fetch_all(pool)
+        .await?;
+        let phone_numbers = sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+            "SELECT phone_e164, label, elevenlabs_phone_number_id FROM business_phone_numbers
+             WHERE business_id = $1 ORDER BY created_at, phone_e164",
+        )
+        .bind(business_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(AgentInputs {
+            business_id,
+            business_name: name,
+            language: language
+                .filter(|l| !l.is_empty())
+                .unwrap_or_else(|| "en".into()),
+            voice_id: voice_id.filter(|v| !v.is_empty()),
+            stability: stability.unwrap_or(0.5),
+            similarity_boost: similarity.unwrap_or(0.8),
+            speed: speed.unwrap_or(1.0),
+            agent_id,
+            transfers,
+            questions,
+            phone_numbers,
+        })
+    }
+
+    async fn stored_resource(
+        &self,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<(String, String)>, SyncError> {
+        Ok(sqlx::query_as(
+            "SELECT resource_id, fingerprint FROM elevenlabs_resources WHERE kind = $1 AND name = $2",
+        )
+        .bind(kind)
+        .bind(name)
+        .fetch_optional(self.db.pool().await?)
+        .await?)
+    }
+
+    async fn store_resource(
+        &self,
+        kind: &str,
+        name: &str,
+        id: &str,
+        fp: &str,
+    ) -> Result<(), SyncError> {
+        sqlx::query(
+            "INSERT INTO elevenlabs_resources (kind, name, resource_id, fingerprint) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kind, name) DO UPDATE SET resource_id = EXCLUDED.resource_id,
+                 fingerprint = EXCLUDED.fingerprint, updated_at = now()",
+        )
+        .bind(kind)
+        .bind(name)
+        .bind(id)
+        .bind(fp)
+        .execute(self.db.pool().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// The workspace secret ElevenLabs sends as our header's value. Its id is kept; a rotated
+    /// value (a new fingerprint) updates the same secret, so agents keep referencing it.
+    async fn ensure_initiation_secret(&self) -> Result<String, SyncError> {
+        let fp = fingerprint(self.tool_secret.expose_secret().as_bytes());
+        let name = INITIATION_SECRET_NAME;
+        let id = match self.stored_resource("secret", name).await? {
+            Some((id, stored_fp)) if stored_fp == fp => return Ok(id),
+            Some((id, _)) => {
+                self.api.update_secret(&id, name, &self.tool_secret).await?;
+                id
+            }
+            None => match self.api.find_secret_named(name).await? {
+                Some(id) => {
+                    // Found but not recorded (a lost response): its value is unknown, so set it.
+                    self.api.update_secret(&id, name, &self.tool_secret).await?;
+                    id
+                }
+                None => self.api.create_secret(name, &self.tool_secret).await?,
+            },
+        };
+        self.store_resource("secret", name, &id, &fp).await?;
+        Ok(id)
+    }
+
+    /// Registers each webhook tool once and patches it when its definition changes.
+    async fn ensure_tools(&self) -> Result<Vec<String>, SyncError> {
+        let mut ids = Vec::with_capacity(self.tools.len());
+        for tool in &self.tools {
+            let fp = fingerprint(tool.tool_config.to_string().as_bytes());
+            let id = match self.stored_resource("tool", &tool.name).await? {
+                Some((id, stored_fp)) if stored_fp == fp => id,
+                Some((id, _)) if self.api.update_tool(&id, &tool.tool_config).await? => id,
+                // Never registered, or deleted in the dashboard since.
+                _ => self.api.create_tool(&tool.tool_config).await?,
+            };
+            self.store_resource("tool", &tool.name, &id, &fp).await?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn ensure_agent(
+        &self,
+        inputs: &AgentInputs,
+        body: &Value,
+    ) -> Result<(String, &'static str), SyncError> {
+        if let Some(id) = &inputs.agent_id
+            && self.api.update_agent(id, body).await?
+        {
+            return Ok((id.clone(), "updated"));
+        }
+        if let Some(id) = self.api.find_agent_named(&agent_name(inputs)).await?
+            && self.api.update_agent(&id, body).await?
+        {
+            return Ok((id, "updated"));
+        }
+        Ok((self.api.create_agent(body).await?, "created"))
+    }
+
+    async fn ensure_numbers(
+        &self,
+        inputs: &AgentInputs,
+        agent_id: &str,
+    ) -> Result<Vec<PhoneSync>, SyncError> {
+        let mut report = Vec::new();
+        let mut listed: Option<Vec<crate::elevenlabs::agents::PhoneNumberRecord>> = None;
+        for (phone, label, known_id) in &inputs.phone_numbers {
+            if let Some(id) = known_id
+                && self.api.assign_phone_number(id, agent_id).await?
+            {
+                report.push(PhoneSync {
+                    phone: phone.clone(),
+                    phone_number_id: id.clone(),
+                    action: "assigned".into(),
+                });
+                continue;
+            }
+            if listed.is_none() {
+                listed = Some(self.api.list_phone_numbers().await?);
+            }
+            let existing = listed
+                .as_ref()
+                .and_then(|l| l.iter().find(|n| &n.phone_number == phone))
+                .map(|n| n.phone_number_id.clone());
+            let (id, action) = match existing {
+                Some(id) => {
+                    self.api.assign_phone_number(&id, agent_id).await?;
+                    (id, "found")
+                }
+                None => {
+                    let label = label
+                        .clone()
+                        .unwrap_or_else(|| inputs.business_name.clone());
+                    let sid = self
+                        .settings
+                        .twilio_account_sid
+                        .as_deref()
+                        .unwrap_or_default();
+                    let id = self
+                        .api
+                        .import_twilio_number(&TwilioImport {
+                            phone_number: phone,
+                            label: &label,
+                            account_sid: sid,
+                            auth_token: &self.twilio_auth_token,
+                            agent_id,
+                        })
+                        .await?;
+                    (id, "imported")
+                }
+            };
+            sqlx::query(
+                "UPDATE business_phone_numbers SET elevenlabs_phone_number_id = $3
+                 WHERE business_id = $1 AND phone_e164 = $2",
+            )
+            .bind(inputs.business_id)
+            .bind(phone)
+            .bind(&id)
+            .execute(self.db.pool().await?)
+            .await?;
+            report.push(PhoneSync {
+                phone: phone.clone(),
+                phone_number_id: id,
+                action: action.into(),
+            });
+        }
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> ManagerSettings {
+        ManagerSettings {
+            public_base_url: Some("https://api.studioconnect.example".into()),
+            secret_header: "x-studioconnect-secret".into(),
+            post_call_webhook_id: Some("wh_123".into()),
+            twilio_account_sid: Some("AC123".into()),
+            default_voice_id: DEFAULT_VOICE_ID.into(),
+        }
+    }
+
+    fn inputs(language: &str) -> AgentInputs {
+        AgentInputs {
+            business_id: Uuid::nil(),
+            business_name: "Aurora Branding".into(),
+            language: language.into(),
+            voice_id: None,
+            stability: 0.5,
+            similarity_boost: 0.8,
+            speed: 1.0,
+            agent_id: None,
+            transfers: vec![("+14155550100".into(), "the caller asks for a person".into())],
+            questions: vec![("email".into(), "What is your email?".into(), "email".into())],
+            phone_numbers: vec![],
+        }
+    }
+
+    #[test]
+    fn the_prompt_and_placeholders_cover_every_dynamic_variable() {
+        let body = agent_definition(&inputs("en"), &settings(), "sec_1", &[]);
+        let placeholders = &body["conversation_config"]["agent"]["dynamic_variables"]["dynamic_variable_placeholders"];
+        let prompt = body["conversation_config"]["agent"]["prompt"]["prompt"]
+            .as_str()
+            .unwrap();
+        for v in DYNAMIC_VARIABLES {
+            assert!(placeholders.get(v.name).is_some(), "{}", v.name);
+            assert!(
+                prompt.contains(&format!("{{{{{}}}}}", v.name)),
+                "{}",
+                v.name
+            );
+        }
+        assert_eq!(
+            placeholders.as_object().unwrap().len(),
+            DYNAMIC_VARIABLES.len()
+        );
+    }
+
+    #[test]
+    fn every_field_the_webhook_overrides_is_enabled() {
+        let flags = override_flags();
+        for path in OVERRIDDEN_FIELDS {
+            let pointer = format!("/{}", path.replace('.', "/"));
+            assert_eq!(flags.pointer(&pointer), Some(&Value::Bool(true)), "{path}");
+        }
+        assert_eq!(
+            flags,
+            json!({"agent": {"prompt": {"prompt": true}, "first_message": true, "language": true},
+                   "tts": {"voice_id": true, "stability": true, "similarity_boost": true, "speed": true}})
+        );
+    }
+
+    #[test]
+    fn a_non_english_agent_gets_a_multilingual_model() {
+        let es = agent_definition(&inputs("es"), &settings(), "sec_1", &[]);
+        assert_eq!(
+            es["conversation_config"]["tts"]["model_id"],
+            "eleven_flash_v2_5"
+        );
+        let mut none = inputs("en");
+        none.transfers.clear();
+        let body = agent_definition(&none, &settings(), "sec_1", &[]);
+        assert_eq!(
+            body["conversation_config"]["agent"]["prompt"]["built_in_tools"]["transfer_to_number"],
+            Value::Null
+        );
+    }
+}
