@@ -5,6 +5,8 @@
 //! - SendGrid `POST /v3/mail/send`: 202 + `X-Message-Id`; `GET /_fake/sendgrid/messages` lists them;
 //! - ElevenLabs `GET /v1/convai/conversations[/{id}]`: conversations added with
 //!   `POST /_fake/elevenlabs/conversations` (a conversation body), for the reconciliation.
+//! - ElevenLabs' agents, secrets, tools and phone-numbers API (what the agent manager calls): kept
+//!   in memory, `GET /_fake/elevenlabs/agents` shows the agents as configured.
 //! Address: FAKE_VENDORS_ADDR (127.0.0.1:54322).
 
 use std::sync::{Arc, Mutex};
@@ -20,6 +22,8 @@ use serde_json::{Value, json};
 struct Recorded {
     emails: Vec<Value>,
     conversations: Vec<Value>,
+    /// Workspace objects by kind ("agents", "secrets", "tools", "phone-numbers"): (id, body).
+    workspace: std::collections::BTreeMap<String, Vec<(String, Value)>>,
 }
 
 type Shared = Arc<Mutex<Recorded>>;
@@ -35,6 +39,17 @@ async fn main() -> anyhow::Result<()> {
         .route("/v1/convai/conversations", get(list_conversations))
         .route("/v1/convai/conversations/{id}", get(get_conversation))
         .route("/_fake/elevenlabs/conversations", post(add_conversation))
+        .route("/_fake/elevenlabs/agents", get(fake_agents))
+        .route("/v1/convai/agents/create", post(create_agent))
+        .route("/v1/convai/agents", get(list_agents))
+        .route(
+            "/v1/convai/{kind}",
+            get(list_workspace).post(create_in_workspace),
+        )
+        .route(
+            "/v1/convai/{kind}/{id}",
+            axum::routing::patch(patch_in_workspace),
+        )
         .with_state(Shared::default());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!(%addr, "fake vendors listening");
@@ -140,4 +155,100 @@ async fn get_conversation(
         )
             .into_response(),
     }
+}
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn create_agent(State(state): State<Shared>, Json(body): Json<Value>) -> Json<Value> {
+    let id = new_id("agent");
+    let mut s = state.lock().unwrap();
+    s.workspace
+        .entry("agents".into())
+        .or_default()
+        .push((id.clone(), body));
+    Json(json!({"agent_id": id}))
+}
+
+async fn list_agents(State(state): State<Shared>) -> Json<Value> {
+    let s = state.lock().unwrap();
+    let agents: Vec<Value> = s
+        .workspace
+        .get("agents")
+        .map(|a| {
+            a.iter()
+                .map(|(id, b)| json!({"agent_id": id, "name": b["name"], "tags": b["tags"]}))
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({"agents": agents, "has_more": false}))
+}
+
+async fn fake_agents(State(state): State<Shared>) -> Json<Value> {
+    let s = state.lock().unwrap();
+    let agents: Vec<Value> = s
+        .workspace
+        .get("agents")
+        .map(|a| {
+            a.iter()
+                .map(|(id, b)| json!({"agent_id": id, "config": b}))
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!(agents))
+}
+
+async fn list_workspace(
+    State(state): State<Shared>,
+    Path(kind): Path<String>,
+) -> axum::response::Response {
+    let s = state.lock().unwrap();
+    let items = s.workspace.get(&kind).cloned().unwrap_or_default();
+    match kind.as_str() {
+        "secrets" => Json(json!({"secrets": items.iter().map(|(id, b)| json!({"type": "stored", "secret_id": id, "name": b["name"]})).collect::<Vec<_>>()})).into_response(),
+        "phone-numbers" => Json(json!(items.iter().map(|(id, b)| json!({"phone_number_id": id, "phone_number": b["phone_number"], "provider": "twilio", "label": b["label"], "assigned_agent": b.get("agent_id").map(|a| json!({"agent_id": a}))})).collect::<Vec<_>>())).into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn create_in_workspace(
+    State(state): State<Shared>,
+    Path(kind): Path<String>,
+    Json(body): Json<Value>,
+) -> axum::response::Response {
+    let (prefix, id_field) = match kind.as_str() {
+        "secrets" => ("secret", "secret_id"),
+        "phone-numbers" => ("phnum", "phone_number_id"),
+        "tools" => ("tool", "id"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let id = new_id(prefix);
+    let mut s = state.lock().unwrap();
+    s.workspace
+        .entry(kind)
+        .or_default()
+        .push((id.clone(), body));
+    Json(json!({id_field: id})).into_response()
+}
+
+async fn patch_in_workspace(
+    State(state): State<Shared>,
+    Path((kind, id)): Path<(String, String)>,
+    Json(patch): Json<Value>,
+) -> axum::response::Response {
+    let mut s = state.lock().unwrap();
+    let Some(item) = s
+        .workspace
+        .get_mut(&kind)
+        .and_then(|items| items.iter_mut().find(|(i, _)| *i == id))
+    else {
+        return (StatusCode::NOT_FOUND, Json(json!({"detail": {"status": "not_found", "message": format!("{kind} {id} not found")}}))).into_response();
+    };
+    if let (Some(target), Some(changes)) = (item.1.as_object_mut(), patch.as_object()) {
+        for (k, v) in changes {
+            target.insert(k.clone(), v.clone());
+        }
+    }
+    Json(json!({"id": id})).into_response()
 }

@@ -1,0 +1,148 @@
+//! `studioconnect`: the operator's command line. It runs with the same environment as the
+//! functions (database, secret, ElevenLabs settings) and prints JSON results.
+//!
+//!   studioconnect business create --name "Aurora Branding" --timezone America/Los_Angeles \
+//!       --phone +14155552600 --owner-email owner@aurora.example      # password on stdin
+//!   studioconnect user create --email admin@studioconnect.example --role platform_admin
+//!   studioconnect agent sync <business-id>
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use shared::admin::operator::{NewBusiness, create_business, create_user};
+use shared::agent_manager::AgentManager;
+use shared::config::Env;
+use shared::domain::catalog::Role;
+use shared::platform::Platform;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "studioconnect", about = "StudioConnect AI operator commands")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Businesses.
+    Business {
+        #[command(subcommand)]
+        command: BusinessCommand,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The business's ElevenLabs agent.
+    Agent {
+        #[command(subcommand)]
+        command: AgentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BusinessCommand {
+    /// Creates a business and its first owner. The owner's password is read from
+    /// STUDIOCONNECT_PASSWORD or, if unset, from the first line of standard input.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. America/Los_Angeles.
+        #[arg(long)]
+        timezone: String,
+        #[arg(long, default_value = "US")]
+        region: String,
+        /// A number that rings the business (repeatable).
+        #[arg(long = "phone")]
+        phones: Vec<String>,
+        #[arg(long)]
+        owner_email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Creates a user; the password as for `business create`.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// platform_admin, business_owner or business_member.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        business: Option<Uuid>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Creates or updates the business's agent, tools and numbers in ElevenLabs.
+    Sync { business_id: Uuid },
+}
+
+fn password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("STUDIOCONNECT_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    shared::telemetry::init();
+    let cli = Cli::parse();
+    let platform = Platform::load().await?;
+    let out = match cli.command {
+        Command::Business {
+            command:
+                BusinessCommand::Create {
+                    name,
+                    timezone,
+                    region,
+                    phones,
+                    owner_email,
+                },
+        } => serde_json::to_value(
+            create_business(
+                &platform.db,
+                NewBusiness {
+                    name,
+                    timezone,
+                    region,
+                    phone_numbers: phones,
+                    owner_email,
+                    owner_password: password()?,
+                },
+            )
+            .await?,
+        )?,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    business,
+                },
+        } => {
+            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
+            let id = create_user(&platform.db, &email, &password()?, role, business).await?;
+            serde_json::json!({"user_id": id})
+        }
+        Command::Agent {
+            command: AgentCommand::Sync { business_id },
+        } => {
+            let manager = AgentManager::from_platform(&platform, &Env::process())?;
+            serde_json::to_value(manager.sync(business_id).await?)?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
