@@ -47,8 +47,8 @@ impl Secrets {
             reason,
         };
         // serde's message names the missing key ("missing field `jwt_signing_key`") but never echoes values.
-        let secrets: Secrets =
-            serde_json::from_str(json).map_err(|e| invalid(strip_position(&e)))?;
+        let secrets: Secrets = serde_json::from_str(json)
+            .map_err(|e| invalid(crate::web::without_position(&e.to_string()).to_owned()))?;
         let key = base64::engine::general_purpose::STANDARD
             .decode(secrets.token_encryption_key.expose_secret())
             .map_err(|_| invalid("token_encryption_key is not base64".into()))?;
@@ -97,15 +97,6 @@ impl Secrets {
         base64::engine::general_purpose::STANDARD
             .decode(self.token_encryption_key.expose_secret())
             .unwrap_or_default()
-    }
-}
-
-/// serde_json errors end with "at line 1 column 57"; the key name is what an operator needs.
-fn strip_position(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s,
     }
 }
 

@@ -9,14 +9,14 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Access;
-use super::request::{invalid, json_body};
+use super::request::invalid;
 use super::{AdminState, method_not_allowed, ok};
 use crate::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
 use crate::elevenlabs::initiation::{SIMILARITY_BOOST_RANGE, SPEED_RANGE, STABILITY_RANGE};
 use crate::error::ApiError;
 use crate::personalization::DYNAMIC_VARIABLES;
 use crate::personalization::template::placeholders;
+use crate::web::parse_json;
 
 pub const MAX_PROMPT_CHARS: usize = 20_000;
 pub const MAX_MESSAGE_CHARS: usize = 1_000;
@@ -111,7 +111,7 @@ pub(crate) async fn put(
     business_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let input: AgentConfigInput = json_body(req)?;
+    let input: AgentConfigInput = parse_json(req)?;
     let c = validate(input)?;
     let pool = state.db.pool().await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
@@ -152,17 +152,15 @@ pub(crate) async fn put(
     ok(StatusCode::OK, &load(pool, business_id).await?)
 }
 
-pub async fn handle(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
     match *req.method() {
-        Method::GET => {
-            let (_, business_id) = state.authorize(&req, Access::Read)?;
-            get(state, business_id).await
-        }
-        Method::PUT => {
-            let (_, business_id) = state.authorize(&req, Access::Write)?;
-            put(state, business_id, &req).await
-        }
-        _ => Err(method_not_allowed(&req)),
+        Method::GET => get(state, business_id).await,
+        Method::PUT => put(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 

@@ -5,7 +5,6 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
 
-use super::auth::Access;
 use super::{AdminState, method_not_allowed, ok};
 use crate::agent_manager::{SyncError, SyncReport};
 use crate::error::ApiError;
@@ -47,10 +46,13 @@ pub fn sync_error(e: SyncError) -> ApiError {
     }
 }
 
-pub async fn handle(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
-    if req.method() != Method::POST {
-        return Err(method_not_allowed(&req));
+pub async fn handle(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    match *req.method() {
+        Method::POST => sync(state, business_id).await,
+        _ => Err(method_not_allowed(req)),
     }
-    let (_, business_id) = state.authorize(&req, Access::Write)?;
-    sync(state, business_id).await
 }

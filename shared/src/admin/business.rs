@@ -9,12 +9,12 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Access;
-use super::request::{invalid, json_body};
+use super::request::invalid;
 use super::{AdminState, method_not_allowed, ok};
 use crate::domain::business_hours::{BusinessHours, Timezone};
 use crate::error::ApiError;
 use crate::phone::E164;
+use crate::web::parse_json;
 
 pub const MAX_NOTIFICATION_EMAILS: usize = 10;
 pub const MAX_PHONE_NUMBERS: usize = 20;
@@ -120,7 +120,7 @@ pub(crate) async fn put(
     business_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let input: BusinessInput = json_body(req)?;
+    let input: BusinessInput = parse_json(req)?;
     let valid = validate(input)?;
     let pool = state.db.pool().await?;
     let mut tx = pool.begin().await?;
@@ -205,17 +205,15 @@ pub(crate) async fn put(
     ok(StatusCode::OK, &load(pool, business_id).await?)
 }
 
-pub async fn handle(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
     match *req.method() {
-        Method::GET => {
-            let (_, business_id) = state.authorize(&req, Access::Read)?;
-            get(state, business_id).await
-        }
-        Method::PUT => {
-            let (_, business_id) = state.authorize(&req, Access::Write)?;
-            put(state, business_id, &req).await
-        }
-        _ => Err(method_not_allowed(&req)),
+        Method::GET => get(state, business_id).await,
+        Method::PUT => put(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Access;
 use super::request::{Cursor, Page, Query, path_id};
 use super::{AdminState, method_not_allowed, ok};
 use crate::error::ApiError;
@@ -187,22 +186,23 @@ pub(crate) async fn get(
 
 pub async fn handle_collection(
     state: &AdminState,
-    req: Request,
+    business_id: Uuid,
+    req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     match *req.method() {
-        Method::GET => {
-            let (_, business_id) = state.authorize(&req, Access::Read)?;
-            list(state, business_id, &req).await
-        }
-        _ => Err(method_not_allowed(&req)),
+        Method::GET => list(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 
-pub async fn handle_item(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
-    let (_, business_id) = state.authorize(&req, Access::Read)?;
-    let call_id = path_id(&req, "callId")?;
+pub async fn handle_item(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let call_id = path_id(req, "callId")?;
     match *req.method() {
         Method::GET => get(state, business_id, call_id).await,
-        _ => Err(method_not_allowed(&req)),
+        _ => Err(method_not_allowed(req)),
     }
 }

@@ -9,11 +9,11 @@ use sqlx::{PgPool, Postgres, Transaction};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Access;
-use super::request::{Cursor, Page, Query, invalid, json_body, path_id};
+use super::request::{Cursor, Page, Query, invalid, path_id};
 use super::{AdminState, conflict_on, method_not_allowed, ok};
 use crate::error::ApiError;
 use crate::phone::E164;
+use crate::web::parse_json;
 
 pub const MAX_CLIENT_PHONES: usize = 10;
 
@@ -107,7 +107,7 @@ pub(crate) async fn create(
     business_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let input: ClientInput = json_body(req)?;
+    let input: ClientInput = parse_json(req)?;
     let pool = state.db.pool().await?;
     let region = region_of(pool, business_id).await?;
     let valid = validate(input, &region)?;
@@ -159,7 +159,7 @@ pub(crate) async fn put(
     client_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let input: ClientInput = json_body(req)?;
+    let input: ClientInput = parse_json(req)?;
     let pool = state.db.pool().await?;
     let region = region_of(pool, business_id).await?;
     let valid = validate(input, &region)?;
@@ -211,34 +211,27 @@ pub(crate) async fn delete(
 
 pub async fn handle_collection(
     state: &AdminState,
-    req: Request,
+    business_id: Uuid,
+    req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     match *req.method() {
-        Method::GET => {
-            let (_, business_id) = state.authorize(&req, Access::Read)?;
-            list(state, business_id, &req).await
-        }
-        Method::POST => {
-            let (_, business_id) = state.authorize(&req, Access::Write)?;
-            create(state, business_id, &req).await
-        }
-        _ => Err(method_not_allowed(&req)),
+        Method::GET => list(state, business_id, req).await,
+        Method::POST => create(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 
-pub async fn handle_item(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
-    let access = if req.method() == Method::GET {
-        Access::Read
-    } else {
-        Access::Write
-    };
-    let (_, business_id) = state.authorize(&req, access)?;
-    let client_id = path_id(&req, "clientId")?;
+pub async fn handle_item(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let client_id = path_id(req, "clientId")?;
     match *req.method() {
         Method::GET => get(state, business_id, client_id).await,
-        Method::PUT => put(state, business_id, client_id, &req).await,
+        Method::PUT => put(state, business_id, client_id, req).await,
         Method::DELETE => delete(state, business_id, client_id).await,
-        _ => Err(method_not_allowed(&req)),
+        _ => Err(method_not_allowed(req)),
     }
 }
 

@@ -9,11 +9,11 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::Access;
-use super::request::{Cursor, Page, Query, invalid, json_body, path_id};
+use super::request::{Cursor, Page, Query, invalid, path_id};
 use super::{AdminState, conflict_on, method_not_allowed, ok};
 use crate::domain::catalog::Priority;
 use crate::error::ApiError;
+use crate::web::parse_json;
 
 pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "closed"];
 
@@ -150,7 +150,7 @@ pub(crate) async fn patch(
     lead_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let patch: LeadPatch = json_body(req)?;
+    let patch: LeadPatch = parse_json(req)?;
     if let Some(s) = &patch.status
         && !STATUSES.contains(&s.as_str())
     {
@@ -212,29 +212,25 @@ pub(crate) async fn patch(
 
 pub async fn handle_collection(
     state: &AdminState,
-    req: Request,
+    business_id: Uuid,
+    req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     match *req.method() {
-        Method::GET => {
-            let (_, business_id) = state.authorize(&req, Access::Read)?;
-            list(state, business_id, &req).await
-        }
-        _ => Err(method_not_allowed(&req)),
+        Method::GET => list(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 
-pub async fn handle_item(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
-    let access = if req.method() == Method::GET {
-        Access::Read
-    } else {
-        Access::WorkLeads
-    };
-    let (_, business_id) = state.authorize(&req, access)?;
-    let lead_id = path_id(&req, "leadId")?;
+pub async fn handle_item(
+    state: &AdminState,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let lead_id = path_id(req, "leadId")?;
     match *req.method() {
         Method::GET => get(state, business_id, lead_id).await,
-        Method::PATCH => patch(state, business_id, lead_id, &req).await,
-        _ => Err(method_not_allowed(&req)),
+        Method::PATCH => patch(state, business_id, lead_id, req).await,
+        _ => Err(method_not_allowed(req)),
     }
 }
 

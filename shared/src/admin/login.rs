@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{Principal, verify_password};
-use super::request::json_body;
 use super::{AdminState, method_not_allowed, ok};
 use crate::domain::catalog::Role;
 use crate::error::ApiError;
+use crate::web::parse_json;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,11 +41,11 @@ pub struct LoginResponse {
         (status = 400, body = crate::admin::openapi::ErrorBody, description = "malformed body"),
         (status = 401, body = crate::admin::openapi::ErrorBody, description = "wrong email or password (the same answer for both)"),
     ))]
-pub async fn handle(state: &AdminState, req: Request) -> Result<Response<Body>, ApiError> {
+pub async fn handle(state: &AdminState, req: &Request) -> Result<Response<Body>, ApiError> {
     if req.method() != Method::POST {
-        return Err(method_not_allowed(&req));
+        return Err(method_not_allowed(req));
     }
-    let body: LoginRequest = json_body(&req)?;
+    let body: LoginRequest = parse_json(req)?;
     let email = body.email.trim().to_lowercase();
     let pool = state.db.pool().await?;
     let user = sqlx::query_as::<_, (Uuid, String, String, Option<Uuid>)>(

@@ -1,6 +1,6 @@
 //! The admin API: JWT-authenticated, strictly per tenant. One Lambda per path (`ENDPOINTS` names
-//! each route's function); every handler authenticates, applies the tenant rule, and only then
-//! reads the body or touches data.
+//! each route's function). `Function::handle` authenticates and applies the tenant rule for every
+//! route before its handler reads the body or touches data; handlers receive the checked business.
 
 pub mod agent_config;
 pub mod agent_sync;
@@ -18,7 +18,7 @@ pub mod request;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use http::StatusCode;
+use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use uuid::Uuid;
 
@@ -119,22 +119,40 @@ impl Function {
         }
     }
 
+    /// What a request to this function does to a business's data, for the tenant rule.
+    pub fn access(self, method: &Method) -> Access {
+        match self {
+            _ if method == Method::GET => Access::Read,
+            Function::Lead if method == Method::PATCH => Access::WorkLeads,
+            _ => Access::Write,
+        }
+    }
+
     pub async fn handle(self, state: &AdminState, req: Request) -> Response<Body> {
-        let result = match self {
-            Function::Login => login::handle(state, req).await,
-            Function::Business => business::handle(state, req).await,
-            Function::AgentConfig => agent_config::handle(state, req).await,
-            Function::Clients => clients::handle_collection(state, req).await,
-            Function::Client => clients::handle_item(state, req).await,
-            Function::QualificationQuestions => questions::handle(state, req).await,
-            Function::Leads => leads::handle_collection(state, req).await,
-            Function::Lead => leads::handle_item(state, req).await,
-            Function::Calls => calls::handle_collection(state, req).await,
-            Function::Call => calls::handle_item(state, req).await,
-            Function::AgentSync => agent_sync::handle(state, req).await,
-            Function::OpenApi => openapi::handle(req),
+        crate::web::respond(self.answer(state, &req).await)
+    }
+
+    async fn answer(self, state: &AdminState, req: &Request) -> Result<Response<Body>, ApiError> {
+        let business = match self {
+            Function::Login => return login::handle(state, req).await,
+            Function::OpenApi => return openapi::handle(req),
+            // The tenant rule, in this one place for every other route, before a body is read
+            // or a row touched.
+            _ => state.authorize(req, self.access(req.method()))?.1,
         };
-        crate::web::respond(result)
+        match self {
+            Function::Business => business::handle(state, business, req).await,
+            Function::AgentConfig => agent_config::handle(state, business, req).await,
+            Function::Clients => clients::handle_collection(state, business, req).await,
+            Function::Client => clients::handle_item(state, business, req).await,
+            Function::QualificationQuestions => questions::handle(state, business, req).await,
+            Function::Leads => leads::handle_collection(state, business, req).await,
+            Function::Lead => leads::handle_item(state, business, req).await,
+            Function::Calls => calls::handle_collection(state, business, req).await,
+            Function::Call => calls::handle_item(state, business, req).await,
+            Function::AgentSync => agent_sync::handle(state, business, req).await,
+            Function::Login | Function::OpenApi => Err(method_not_allowed(req)),
+        }
     }
 }
 

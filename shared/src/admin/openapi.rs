@@ -65,9 +65,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
     AdminApi::openapi()
 }
 
-pub fn handle(req: Request) -> Result<Response<Body>, ApiError> {
+pub fn handle(req: &Request) -> Result<Response<Body>, ApiError> {
     if req.method() != Method::GET {
-        return Err(super::method_not_allowed(&req));
+        return Err(super::method_not_allowed(req));
     }
     Ok(crate::web::json_response(StatusCode::OK, &document()))
 }

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
 use lambda_http::{Request, RequestExt};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -22,36 +21,6 @@ pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
         .first(name)
         .ok_or_else(|| ApiError::not_found(format!("missing path parameter {name}")))?;
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
-}
-
-/// Parses the JSON body into `T`. The message names the field at fault, e.g.
-/// `stability: invalid type: string "high", expected f32` or `unknown field \`colour\``.
-pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
-    let bytes = req.body().as_ref();
-    if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            "the request body is empty; a JSON object is required",
-        ));
-    }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = strip_position(&e.into_inner().to_string());
-        let message = if path == "." || path.is_empty() {
-            inner
-        } else {
-            format!("{path}: {inner}")
-        };
-        ApiError::bad_request("invalid_body", message)
-    })
-}
-
-fn strip_position(s: &str) -> String {
-    match s.find(" at line ") {
-        Some(i) => s[..i].to_owned(),
-        None => s.to_owned(),
-    }
 }
 
 /// A field-level validation failure, named.
@@ -270,37 +239,5 @@ mod tests {
             id: r.1,
         });
         assert!(last.next_cursor.is_none());
-    }
-
-    #[test]
-    fn body_errors_name_the_field() {
-        #[derive(Debug, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Voice {
-            stability: f32,
-        }
-        #[derive(Debug, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        #[allow(dead_code)]
-        struct Body1 {
-            voice: Voice,
-        }
-        let req = Request::new(Body::Text(r#"{"voice":{"stability":"high"}}"#.into()));
-        let err = json_body::<Body1>(&req).unwrap_err();
-        assert!(
-            err.message().starts_with("voice.stability: invalid type"),
-            "{}",
-            err.message()
-        );
-        let req = Request::new(Body::Text(
-            r#"{"voice":{"stability":0.5},"colour":1}"#.into(),
-        ));
-        let err = json_body::<Body1>(&req).unwrap_err();
-        assert!(
-            err.message().contains("unknown field `colour`"),
-            "{}",
-            err.message()
-        );
     }
 }
