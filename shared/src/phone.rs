@@ -19,6 +19,11 @@ pub enum PhoneError {
     UnknownRegion(String),
 }
 
+/// Whether `code` is an ISO 3166 alpha-2 region libphonenumber knows (a business's default region).
+pub fn is_region(code: &str) -> bool {
+    code.len() == 2 && Region::from_str(code).is_ok()
+}
+
 /// A valid phone number in E.164 form (`+14155552671`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -73,6 +78,12 @@ impl From<E164> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regions_are_known_two_letter_codes() {
+        assert!(is_region("US") && is_region("GB"));
+        assert!(!is_region("XX") && !is_region("USA") && !is_region(""));
+    }
 
     #[test]
     fn common_formats_normalise_to_the_same_number() {

@@ -462,6 +462,8 @@ async fn business_validation_names_the_field(pool: PgPool) {
     let state = setup(&pool).await;
     for (change, field) in [
         (json!({"timezone": "Mars/Olympus"}), "timezone:"),
+        (json!({"default_region": "XX"}), "default_region:"),
+        (json!({"notification_emails": ["ops@localhost"]}), "notification_emails[0]:"),
         (
             json!({"notification_emails": ["not-an-email"]}),
             "notification_emails[0]:",

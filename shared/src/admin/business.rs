@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::request::invalid;
 use super::{AdminState, method_not_allowed, ok};
+use crate::domain::answers::email;
 use crate::domain::business_hours::{BusinessHours, Timezone};
 use crate::error::ApiError;
 use crate::phone::E164;
@@ -235,8 +236,7 @@ fn validate(input: BusinessInput) -> Result<Valid, ApiError> {
     }
     let timezone = Timezone::try_from(input.timezone).map_err(|e| invalid("timezone", e))?;
     let region = input.default_region.trim().to_uppercase();
-    // Parsing a known number proves the region is one libphonenumber knows.
-    if region.len() != 2 || E164::parse("+14155552671", &region).is_err() {
+    if !crate::phone::is_region(&region) {
         return Err(invalid(
             "default_region",
             "must be an ISO 3166 two-letter region",
@@ -253,14 +253,13 @@ fn validate(input: BusinessInput) -> Result<Valid, ApiError> {
         ));
     }
     let mut emails = Vec::new();
-    for (i, e) in input.notification_emails.iter().enumerate() {
-        let e = e.trim().to_lowercase();
-        if !email_address::EmailAddress::is_valid(&e) {
-            return Err(invalid(
+    for (i, raw) in input.notification_emails.iter().enumerate() {
+        let e = email(raw).ok_or_else(|| {
+            invalid(
                 &format!("notification_emails[{i}]"),
-                format!("{e:?} is not an email address"),
-            ));
-        }
+                format!("{raw:?} is not an email address"),
+            )
+        })?;
         if !emails.contains(&e) {
             emails.push(e);
         }

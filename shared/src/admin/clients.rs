@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::request::{Cursor, Page, Query, invalid, path_id};
 use super::{AdminState, conflict_on, method_not_allowed, ok};
+use crate::domain::answers::email;
 use crate::error::ApiError;
 use crate::phone::E164;
 use crate::web::parse_json;
@@ -255,15 +256,18 @@ fn validate(input: ClientInput, region: &str) -> Result<Valid, ApiError> {
     if company.as_ref().is_some_and(|c| c.chars().count() > 200) {
         return Err(invalid("company", "must be at most 200 characters"));
     }
-    let email = input
+    let email = match input
         .email
-        .map(|e| e.trim().to_lowercase())
-        .filter(|e| !e.is_empty());
-    if let Some(e) = &email
-        && !email_address::EmailAddress::is_valid(e)
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
     {
-        return Err(invalid("email", format!("{e:?} is not an email address")));
-    }
+        None => None,
+        Some(raw) => Some(
+            email(raw)
+                .ok_or_else(|| invalid("email", format!("{raw:?} is not an email address")))?,
+        ),
+    };
     if input.notes.chars().count() > 5_000 {
         return Err(invalid("notes", "must be at most 5000 characters"));
     }

@@ -40,13 +40,8 @@ pub enum OperatorError {
 }
 
 fn email(raw: &str) -> Result<String, OperatorError> {
-    let e = raw.trim().to_lowercase();
-    if !email_address::EmailAddress::is_valid(&e) {
-        return Err(OperatorError::Invalid(format!(
-            "{raw:?} is not an email address"
-        )));
-    }
-    Ok(e)
+    crate::domain::answers::email(raw)
+        .ok_or_else(|| OperatorError::Invalid(format!("{raw:?} is not an email address")))
 }
 
 fn conflict(e: sqlx::Error) -> OperatorError {
@@ -76,6 +71,11 @@ pub async fn create_business(
     }
     let tz = Timezone::try_from(b.timezone).map_err(OperatorError::Invalid)?;
     let region = b.region.trim().to_uppercase();
+    if !crate::phone::is_region(&region) {
+        return Err(OperatorError::Invalid(format!(
+            "{region:?} is not an ISO 3166 two-letter region"
+        )));
+    }
     let mut phones = Vec::new();
     for p in &b.phone_numbers {
         let e = E164::parse(p, &region).map_err(|e| OperatorError::Invalid(e.to_string()))?;
