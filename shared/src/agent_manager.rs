@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::admin;
 use crate::config::Env;
 use crate::db::Database;
 use crate::domain::urgency::URGENT_CRITERION_ID;
@@ -21,8 +22,8 @@ use crate::elevenlabs::agents::{DEFAULT_VOICE_ID, TwilioImport, tts_model_for, v
 use crate::elevenlabs::api::ElevenLabsApi;
 use crate::elevenlabs::initiation::{OVERRIDDEN_FIELDS, secret_header_name};
 use crate::http_client::{HttpClient, HttpError, HttpPolicy};
-use crate::personalization::DYNAMIC_VARIABLES;
 use crate::personalization::variables::DefaultValue;
+use crate::personalization::{DYNAMIC_VARIABLES, chosen_voice};
 use crate::platform::Platform;
 
 /// The events our post-call webhook handles (reference §2); audio is never subscribed.
@@ -106,6 +107,16 @@ pub enum SyncError {
 impl From<HttpError> for SyncError {
     fn from(e: HttpError) -> Self {
         SyncError::ElevenLabs(vendor_message(&e))
+    }
+}
+
+impl From<crate::error::ApiError> for SyncError {
+    fn from(e: crate::error::ApiError) -> Self {
+        if e.status() == http::StatusCode::NOT_FOUND {
+            SyncError::NoSuchBusiness
+        } else {
+            SyncError::Other(anyhow::Error::new(e))
+        }
     }
 }
 
@@ -390,66 +401,45 @@ impl AgentManager {
         })
     }
 
+    /// The business as the admin API shows it: the same reads, so the agent is built from exactly
+    /// what the owner sees.
     pub async fn inputs(&self, business_id: Uuid) -> Result<AgentInputs, SyncError> {
         let pool = self.db.pool().await?;
-        type Row = (
-            String,
-            Option<String>,
-            Option<String>,
-            Option<f32>,
-            Option<f32>,
-            Option<f32>,
-            Option<String>,
-            Option<String>,
-        );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT b.name, ac.language, COALESCE(ac.voice_id, ac.new_caller_voice_id),
-                    ac.stability, ac.similarity_boost, ac.speed, ac.elevenlabs_agent_id, NULL::text
-             FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
-             WHERE b.id = $1",
-        )
-        .bind(business_id)
-        .fetch_optional(pool)
-        .await?;
-        let Some((name, language, voice_id, stability, similarity, speed, agent_id, _)) = row
-        else {
-            return Err(SyncError::NoSuchBusiness);
-        };
-        let transfers = sqlx::query_as::<_, (String, String)>(
-            "SELECT phone_e164, condition FROM business_transfer_numbers
-             WHERE business_id = $1 ORDER BY position",
-        )
-        .bind(business_id)
-        .fetch_all(pool)
-        .await?;
-        let questions = sqlx::query_as::<_, (String, String, String)>(
-            "SELECT field_key, question, expected_format FROM qualification_questions
-             WHERE business_id = $1 ORDER BY position",
-        )
-        .bind(business_id)
-        .fetch_all(pool)
-        .await?;
-        let phone_numbers = sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
-            "SELECT phone_e164, label, elevenlabs_phone_number_id FROM business_phone_numbers
-             WHERE business_id = $1 ORDER BY created_at, phone_e164",
-        )
-        .bind(business_id)
-        .fetch_all(pool)
-        .await?;
+        let business = admin::business::load(pool, business_id).await?;
+        let config = admin::agent_config::load(pool, business_id).await?;
+        let questions = admin::questions::load(pool, business_id).await?.questions;
         Ok(AgentInputs {
             business_id,
-            business_name: name,
-            language: language
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| "en".into()),
-            voice_id: voice_id.filter(|v| !v.is_empty()),
-            stability: stability.unwrap_or(0.5),
-            similarity_boost: similarity.unwrap_or(0.8),
-            speed: speed.unwrap_or(1.0),
-            agent_id,
-            transfers,
-            questions,
-            phone_numbers,
+            business_name: business.name,
+            voice_id: chosen_voice(
+                config.voice_id.as_deref(),
+                config.new_caller_voice_id.as_deref(),
+            ),
+            language: config.language,
+            stability: config.stability,
+            similarity_boost: config.similarity_boost,
+            speed: config.speed,
+            agent_id: config.elevenlabs_agent_id,
+            transfers: business
+                .transfer_numbers
+                .into_iter()
+                .map(|t| (t.phone, t.condition))
+                .collect(),
+            questions: questions
+                .into_iter()
+                .map(|q| {
+                    (
+                        q.field_key,
+                        q.question,
+                        q.expected_format.as_str().to_owned(),
+                    )
+                })
+                .collect(),
+            phone_numbers: business
+                .phone_numbers
+                .into_iter()
+                .map(|p| (p.phone, p.label, p.elevenlabs_phone_number_id))
+                .collect(),
         })
     }
 

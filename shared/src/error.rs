@@ -118,6 +118,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// Keeps the cause chain when an `ApiError` travels on inside another error (e.g. `anyhow`).
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|s| s.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match e {

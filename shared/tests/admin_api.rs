@@ -463,7 +463,10 @@ async fn business_validation_names_the_field(pool: PgPool) {
     for (change, field) in [
         (json!({"timezone": "Mars/Olympus"}), "timezone:"),
         (json!({"default_region": "XX"}), "default_region:"),
-        (json!({"notification_emails": ["ops@localhost"]}), "notification_emails[0]:"),
+        (
+            json!({"notification_emails": ["ops@localhost"]}),
+            "notification_emails[0]:",
+        ),
         (
             json!({"notification_emails": ["not-an-email"]}),
             "notification_emails[0]:",

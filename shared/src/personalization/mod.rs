@@ -105,6 +105,16 @@ pub fn platform_default(caller: Option<&E164>) -> Personalization {
     }
 }
 
+/// The voice of a call: the business's custom voice wins over the one for this kind of caller. A
+/// blank custom voice is no override: it must not hide the caller-specific voice.
+pub fn chosen_voice(custom: Option<&str>, for_caller: Option<&str>) -> Option<String> {
+    let nonblank = |id: &&str| !id.trim().is_empty();
+    custom
+        .filter(nonblank)
+        .or(for_caller.filter(nonblank))
+        .map(str::to_owned)
+}
+
 /// Composes the call's start. The clock is computed here so the language model never reasons about it.
 pub fn personalize(
     ctx: &CallContext,
@@ -268,14 +278,7 @@ the best number to call back, what it is about and a good time to call, and say 
     let lookup = |name: &str| v.get(name).map(VarValue::to_text);
     let first_message = template::render(greeting_template, lookup);
     let prompt = format!("{}{prompt}", template::render(persona.trim(), lookup));
-    // A blank custom voice is no override: it must not hide the caller-specific voice.
-    let nonblank = |id: &&String| !id.trim().is_empty();
-    let voice_id = agent
-        .voice_id
-        .as_ref()
-        .filter(nonblank)
-        .or(voice_for_caller.as_ref().filter(nonblank))
-        .cloned();
+    let voice_id = chosen_voice(agent.voice_id.as_deref(), voice_for_caller.as_deref());
     let voice = Some(Voice {
         voice_id,
         stability: agent.stability,
