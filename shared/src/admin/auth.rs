@@ -183,6 +183,12 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     ok && real
 }
 
+/// Builds the fixed hash now (at cold start) so the first unknown-email login is not slower than
+/// a wrong password, which would tell the two apart.
+pub fn prepare_login() {
+    let _ = dummy_hash();
+}
+
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| hash_password("not a password anyone has").unwrap_or_default())

@@ -48,6 +48,9 @@ impl AdminState {
             Function::AgentSync => Some(AgentManager::from_platform(platform, &env)?),
             _ => None,
         };
+        if function == Function::Login {
+            auth::prepare_login();
+        }
         Ok(Self {
             db: platform.db.clone(),
             tokens: TokenKeys::new(&platform.secrets.jwt_signing_key, ttl),
