@@ -65,7 +65,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Uuid>>, D::E
 const SELECT: &str =
     "SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
         l.answers, l.status, l.priority, l.urgency_reasons, l.client_id, l.assignee_user_id,
-        (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id ORDER BY cl.created_at DESC LIMIT 1)
+        (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id AND cl.business_id = l.business_id
+          ORDER BY cl.created_at DESC LIMIT 1)
             AS last_call_id,
         l.created_at, l.updated_at
     FROM leads l";
