@@ -276,6 +276,30 @@ async fn the_same_event_five_times_is_one_call_log_one_lead_one_email(pool: PgPo
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_blank_call_sid_in_the_event_falls_back_to_the_one_recorded_at_initiation(pool: PgPool) {
+    let h = harness(pool).await;
+    sendgrid_accepts(&h).await;
+    let (mut event, id) = transcription(None);
+    event["data"]["metadata"]["phone_call"]["call_sid"] = json!("");
+    sqlx::query(
+        "INSERT INTO call_starts (conversation_id, call_sid, business_id, direction)
+         VALUES ($1, 'CAfromInitiation', 'a0000000-0000-4000-8000-000000000001', 'inbound')",
+    )
+    .bind(&id)
+    .execute(&h.pool)
+    .await
+    .unwrap();
+    assert!(deliver(&h, &[&job(&event)], 1).await.is_empty());
+    let (sid, key): (Option<String>, String) =
+        sqlx::query_as("SELECT call_sid, call_key FROM call_logs")
+            .fetch_one(&h.pool)
+            .await
+            .unwrap();
+    assert_eq!(sid.as_deref(), Some("CAfromInitiation"));
+    assert_eq!(key, "CAfromInitiation");
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_second_call_from_the_same_caller_updates_their_open_lead(pool: PgPool) {
     let h = harness(pool).await;
     sendgrid_accepts(&h).await;

@@ -201,11 +201,7 @@ impl Worker {
             _ => (caller.as_ref(), business_phone.as_ref()),
         };
         let fiat = conv.metadata.fiat_cost();
-        let call_sid = phone_call
-            .call_sid
-            .as_deref()
-            .or(owner.start_call_sid.as_deref())
-            .filter(|s| !s.is_empty());
+        let call_sid = call_sid(phone_call.call_sid.as_deref(), &owner);
         let call_log_id = store::upsert_call_log(
             &mut tx,
             &CallLogRow {
@@ -325,7 +321,7 @@ impl Worker {
             &mut conn,
             &CallLogRow {
                 business_id: owner.business_id,
-                call_sid: field("CallSid").or(owner.start_call_sid.as_deref()),
+                call_sid: call_sid(field("CallSid"), &owner),
                 elevenlabs_conversation_id: &f.conversation_id,
                 direction: Some(if outbound { "outbound" } else { "inbound" }),
                 from_phone: from.map(E164::as_str),
@@ -470,6 +466,15 @@ struct LeadView {
     contact_name: Option<String>,
     answers: BTreeMap<String, Answer>,
     urgency: Urgency,
+}
+
+/// The call's Twilio SID: the event's, else the one the initiation webhook recorded. A blank SID
+/// counts as none, so it cannot hide the recorded one (the call log is keyed by it).
+fn call_sid<'a>(from_event: Option<&'a str>, owner: &'a CallOwner) -> Option<&'a str> {
+    let nonblank = |s: &&str| !s.trim().is_empty();
+    from_event
+        .filter(nonblank)
+        .or(owner.start_call_sid.as_deref().filter(nonblank))
 }
 
 async fn record_lead(
