@@ -78,12 +78,6 @@ impl ElevenLabsApi {
             .header("xi-api-key", self.api_key.expose_secret())
     }
 
-    fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(reqwest::Method::GET, format!("{}{path}", self.base_url))
-            .header("xi-api-key", self.api_key.expose_secret())
-    }
-
     /// Every conversation that started at or after `since_unix`, following the cursor to the end
     /// (bounded by `max_pages` so a runaway listing cannot exhaust the function's time).
     pub async fn list_conversations(
@@ -91,10 +85,11 @@ impl ElevenLabsApi {
         since_unix: i64,
         max_pages: usize,
     ) -> Result<Vec<ConversationSummary>, HttpError> {
+        let url = self.url(&["v1", "convai", "conversations"])?;
         let mut all = Vec::new();
         let mut cursor: Option<String> = None;
         for _ in 0..max_pages {
-            let mut request = self.get("/v1/convai/conversations").query(&[
+            let mut request = self.request(reqwest::Method::GET, url.clone()).query(&[
                 ("page_size", "100".to_owned()),
                 ("call_start_after_unix", since_unix.to_string()),
             ]);
@@ -113,22 +108,9 @@ impl ElevenLabsApi {
 
     /// The full conversation: the same model as `post_call_transcription.data`.
     pub async fn conversation(&self, conversation_id: &str) -> Result<Value, HttpError> {
-        let mut url = reqwest::Url::parse(&format!("{}/v1/convai/conversations", self.base_url))
-            .map_err(|e| HttpError::Build {
-                service: self.http.service(),
-                reason: e.to_string(),
-            })?;
-        // Pushed as a path segment: percent-encoded, so an id cannot change the path.
-        url.path_segments_mut()
-            .map_err(|_| HttpError::Build {
-                service: self.http.service(),
-                reason: "base URL cannot have a path".into(),
-            })?
-            .push(conversation_id);
-        let request = self
-            .http
-            .request(reqwest::Method::GET, url)
-            .header("xi-api-key", self.api_key.expose_secret());
+        // A path segment is percent-encoded: an id cannot change the path.
+        let url = self.url(&["v1", "convai", "conversations", conversation_id])?;
+        let request = self.request(reqwest::Method::GET, url);
         self.http.send_json(request).await
     }
 }
