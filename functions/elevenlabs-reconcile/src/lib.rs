@@ -123,7 +123,7 @@ async fn requeue(state: &State, conversation_id: &str) -> anyhow::Result<Accepte
             "event_timestamp": (state.now)().timestamp(),
             "data": data,
         });
-        Ok((serde_json::to_vec(&event)?, event))
+        Ok(event)
     };
     Ok(state
         .intake

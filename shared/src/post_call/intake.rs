@@ -60,7 +60,8 @@ impl Intake {
         }
     }
 
-    /// `raw` are the verified bytes; `event` the same, parsed.
+    /// `raw` are the verified bytes (kept as they are if the event is too large for a message);
+    /// `event` the same, parsed.
     pub async fn accept(
         &self,
         event_type: &str,
@@ -68,8 +69,8 @@ impl Intake {
         raw: &[u8],
         event: Value,
     ) -> Result<Accepted, IntakeError> {
-        self.accept_with(event_type, conversation_id, || async {
-            Ok((raw.to_vec(), event))
+        self.claim_and_queue(event_type, conversation_id, Some(raw), || async {
+            Ok(event)
         })
         .await
     }
@@ -84,15 +85,30 @@ impl Intake {
     ) -> Result<Accepted, IntakeError>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = anyhow::Result<(Vec<u8>, Value)>>,
+        Fut: std::future::Future<Output = anyhow::Result<Value>>,
+    {
+        self.claim_and_queue(event_type, conversation_id, None, obtain)
+            .await
+    }
+
+    async fn claim_and_queue<F, Fut>(
+        &self,
+        event_type: &str,
+        conversation_id: &str,
+        raw: Option<&[u8]>,
+        obtain: F,
+    ) -> Result<Accepted, IntakeError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<Value>>,
     {
         let key = event_key(event_type, conversation_id);
         let work = || async {
-            let (raw, event) = obtain()
+            let event = obtain()
                 .await
                 .map_err(|e| format!("obtaining the event: {e:#}"))?;
             let (message_id, stored) = self
-                .make_durable(event_type, conversation_id, &raw, event)
+                .make_durable(event_type, conversation_id, raw, event)
                 .await?;
             Ok(((message_id.clone(), stored), Some(message_id)))
         };
@@ -109,7 +125,7 @@ impl Intake {
         &self,
         event_type: &str,
         conversation_id: &str,
-        raw: &[u8],
+        raw: Option<&[u8]>,
         event: Value,
     ) -> Result<(String, bool), String> {
         let inline = CallEventJob {
@@ -128,7 +144,17 @@ impl Intake {
             }
             Err(e) => return Err(e.to_string()),
         }
-        let payload_id = super::store::save_payload(&self.db, event_type, conversation_id, raw)
+        // Only an oversized event needs its bytes: the verified ones, else (fetched) serialised.
+        let serialised;
+        let bytes = match (raw, &inline.payload) {
+            (Some(raw), _) => raw,
+            (None, Payload::Inline { event }) => {
+                serialised = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+                &serialised
+            }
+            (None, Payload::Stored { .. }) => return Err("an event without its body".into()),
+        };
+        let payload_id = super::store::save_payload(&self.db, event_type, conversation_id, bytes)
             .await
             .map_err(|e| format!("storing the oversized event: {e}"))?;
         let reference = CallEventJob {
