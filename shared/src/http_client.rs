@@ -136,10 +136,6 @@ impl HttpClient {
     /// Sends with retries. Returns the final response whatever its status (callers decide what a 404
     /// means to them); errors only when no response could be had or the circuit is open.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response, HttpError> {
-        let request = request.build().map_err(|e| HttpError::Build {
-            service: self.service,
-            reason: e.to_string(),
-        })?;
         self.send_request(request, false).await
     }
 
@@ -149,10 +145,6 @@ impl HttpClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<Response, HttpError> {
-        let request = request.build().map_err(|e| HttpError::Build {
-            service: self.service,
-            reason: e.to_string(),
-        })?;
         self.send_request(request, true).await
     }
 
@@ -175,25 +167,34 @@ impl HttpClient {
         self.json_body(response).await
     }
 
+    /// The response if it is a 2xx; otherwise an `HttpError::Status` carrying the vendor's own
+    /// error text (truncated), so it can be surfaced to an operator.
+    pub async fn require_success(&self, response: Response) -> Result<Response, HttpError> {
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(HttpError::Status {
+            service: self.service,
+            status,
+            body: truncate(&body, 500),
+        })
+    }
+
     async fn json_body<T: serde::de::DeserializeOwned>(
         &self,
         response: Response,
     ) -> Result<T, HttpError> {
-        let status = response.status();
-        let bytes = response
+        let bytes = self
+            .require_success(response)
+            .await?
             .bytes()
             .await
             .map_err(|source| HttpError::Transport {
                 service: self.service,
                 source,
             })?;
-        if !status.is_success() {
-            return Err(HttpError::Status {
-                service: self.service,
-                status,
-                body: truncate(&String::from_utf8_lossy(&bytes), 500),
-            });
-        }
         serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
             service: self.service,
             reason: e.to_string(),
@@ -202,9 +203,13 @@ impl HttpClient {
 
     async fn send_request(
         &self,
-        request: Request,
+        request: reqwest::RequestBuilder,
         repeatable: bool,
     ) -> Result<Response, HttpError> {
+        let request = request.build().map_err(|e| HttpError::Build {
+            service: self.service,
+            reason: e.to_string(),
+        })?;
         let mut delays = ExponentialBuilder::default()
             .with_min_delay(self.policy.min_backoff)
             .with_max_delay(self.policy.max_backoff)

@@ -97,22 +97,15 @@ impl SendGrid {
             )
             .bearer_auth(self.api_key.expose_secret())
             .json(&body);
-        let response = self.http.send(request).await?;
-        let status = response.status();
-        let message_id = response
+        let response = self
+            .http
+            .require_success(self.http.send(request).await?)
+            .await?;
+        Ok(response
             .headers()
             .get("x-message-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
-            .to_owned();
-        if !status.is_success() {
-            let body = response.text().await.unwrap_or_default();
-            return Err(HttpError::Status {
-                service: self.http.service(),
-                status,
-                body: body.chars().take(500).collect(),
-            });
-        }
-        Ok(message_id)
+            .to_owned())
     }
 }
