@@ -156,3 +156,11 @@ pub fn worker(aws: &AwsClients, pool: PgPool, vendors_url: &str, policy: HttpPol
         dashboard_url: "https://app.studioconnect.example".into(),
     }
 }
+
+/// The nearest-rank percentile (`p` in 0..=1) of sorted samples: the one definition every bench
+/// reports with.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize)
+        .saturating_sub(1)
+        .min(sorted.len() - 1)]
+}

@@ -29,7 +29,7 @@ fn env_or(name: &str, default: usize) -> usize {
 
 fn percentiles(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    let at = |q: f64| shared::testing::percentile(&samples, q);
     println!(
         "{label}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
         samples.len(),

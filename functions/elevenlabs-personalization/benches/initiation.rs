@@ -142,12 +142,6 @@ fn request(caller: &str, called: &str, conversation: &str) -> Request {
     req
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 * p).ceil() as usize)
-        .saturating_sub(1)
-        .min(sorted.len() - 1)]
-}
-
 async fn scenario(
     state: &State,
     name: &str,
@@ -174,9 +168,9 @@ async fn scenario(
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
         "{name:<14} n={SAMPLES}  p50 {:>7.0} us  p90 {:>7.0} us  p99 {:>7.0} us  max {:>7.0} us",
-        us(percentile(&samples, 0.50)),
-        us(percentile(&samples, 0.90)),
-        us(percentile(&samples, 0.99)),
+        us(shared::testing::percentile(&samples, 0.50)),
+        us(shared::testing::percentile(&samples, 0.90)),
+        us(shared::testing::percentile(&samples, 0.99)),
         us(*samples.last().unwrap())
     );
 }
