@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        /// Ordered as declared (for `Priority`, low to urgent).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name { $( #[serde(rename = $text)] $variant ),+ }
 
         impl $name {
@@ -42,7 +43,7 @@ string_enum!(
 );
 
 string_enum!(
-    /// Lead priority; urgency keywords carry the priority they raise a lead to.
+    /// Lead priority, lowest first; urgency keywords carry the priority they raise a lead to.
     Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" }
 );
 
@@ -59,6 +60,18 @@ string_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn priorities_order_from_low_to_urgent() {
+        let mut shuffled = vec![
+            Priority::Urgent,
+            Priority::Low,
+            Priority::High,
+            Priority::Normal,
+        ];
+        shuffled.sort();
+        assert_eq!(shuffled, Priority::ALL);
+    }
 
     #[test]
     fn string_forms_round_trip() {

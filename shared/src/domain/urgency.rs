@@ -32,21 +32,12 @@ impl Default for Urgency {
 impl Urgency {
     /// Raises the priority (never lowers it) and records why.
     pub fn raise(&mut self, to: Priority, reason: String) {
-        if rank(to) > rank(self.priority) {
+        if to > self.priority {
             self.priority = to;
         }
         if !self.reasons.contains(&reason) {
             self.reasons.push(reason);
         }
-    }
-}
-
-pub fn rank(p: Priority) -> u8 {
-    match p {
-        Priority::Low => 0,
-        Priority::Normal => 1,
-        Priority::High => 2,
-        Priority::Urgent => 3,
     }
 }
 
