@@ -122,10 +122,12 @@ pub fn transcription() -> (serde_json::Value, String) {
     (event, id)
 }
 
-/// The post-call intake on the provisioned idempotency table and the given queue.
+/// The post-call intake on the provisioned idempotency table and the given queue, with the
+/// deployed record and claim lifetimes.
 pub fn intake(aws: &AwsClients, queue_url: &str, pool: PgPool) -> Intake {
+    use crate::post_call::intake::{EVENT_CLAIM_TTL, EVENT_RECORD_TTL};
     Intake {
-        idempotency: idempotency(aws, Duration::from_secs(3600), Duration::from_secs(60)),
+        idempotency: idempotency(aws, EVENT_RECORD_TTL, EVENT_CLAIM_TTL),
         queue: JobQueue::new(aws.sqs.clone(), queue_url),
         db: Database::from_pool(pool),
     }
@@ -151,7 +153,11 @@ pub fn worker(aws: &AwsClients, pool: PgPool, vendors_url: &str, policy: HttpPol
                 name: Some("StudioConnect AI".into()),
             },
         ),
-        idempotency: idempotency(aws, Duration::from_secs(3600), Duration::from_secs(60)),
+        idempotency: idempotency(
+            aws,
+            crate::post_call::worker::NOTIFICATION_RECORD_TTL,
+            crate::post_call::worker::NOTIFICATION_CLAIM_TTL,
+        ),
         summary_attempts: 3,
         dashboard_url: "https://app.studioconnect.example".into(),
     }

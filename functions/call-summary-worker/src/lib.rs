@@ -12,13 +12,10 @@ use shared::jobs::process_batch;
 use shared::openai::OpenAi;
 use shared::platform::Platform;
 use shared::post_call::CallEventJob;
-use shared::post_call::worker::{DEFAULT_SUMMARY_ATTEMPTS, Outcome, Worker};
+use shared::post_call::worker::{
+    DEFAULT_SUMMARY_ATTEMPTS, NOTIFICATION_CLAIM_TTL, NOTIFICATION_RECORD_TTL, Outcome, Worker,
+};
 use shared::sendgrid::{Address, SendGrid};
-
-/// A notification, once sent, is never sent again for this long.
-pub const NOTIFICATION_RECORD_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-/// A worker that crashed while sending releases its claim after this.
-pub const NOTIFICATION_CLAIM_TTL: Duration = Duration::from_secs(120);
 
 pub struct State {
     pub worker: Worker,
