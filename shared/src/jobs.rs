@@ -183,7 +183,6 @@ pub fn decode_body<J: Job>(message_id: &str, body: &str) -> Result<J, JobError> 
 /// (give up on an optional enrichment rather than send the message to the DLQ).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
-    pub message_id: String,
     /// SQS's ApproximateReceiveCount: 1 on the first delivery.
     pub receive_count: u32,
 }
@@ -214,7 +213,7 @@ where
                     tracing::error!(message_id = %id, receives, error = %e, "poison message; it will reach the DLQ");
                     false
                 }
-                Ok(job) => match work(job, Delivery { message_id: id.clone(), receive_count: receives }).await {
+                Ok(job) => match work(job, Delivery { receive_count: receives }).await {
                     Ok(()) => true,
                     Err(e) => {
                         tracing::warn!(message_id = %id, receives, kind = J::KIND, error = format!("{e:#}"), "job failed; SQS will retry it");

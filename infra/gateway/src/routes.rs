@@ -44,11 +44,10 @@ impl HttpFunction {
                 elevenlabs_events::State::from_platform(platform),
                 elevenlabs_events::handle,
             ),
-            HttpFunction::Admin(f) => {
-                let state: &'static AdminState =
-                    Box::leak(Box::new(AdminState::from_platform(platform, f)?));
-                Arc::new(move |req| Box::pin(f.handle(state, req)))
-            }
+            HttpFunction::Admin(f) => wrap(
+                AdminState::from_platform(platform, f)?,
+                move |state: &'static AdminState, req| f.handle(state, req),
+            ),
         })
     }
 }
@@ -95,9 +94,10 @@ const BASE_ROUTES: &[Route] = &[
 pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
 /// Wraps a function's state and handler the way `shared::web::run_http` does in Lambda.
-fn wrap<S, Fut>(state: S, handle: fn(&'static S, Request) -> Fut) -> Handler
+fn wrap<S, F, Fut>(state: S, handle: F) -> Handler
 where
     S: Send + Sync + 'static,
+    F: Fn(&'static S, Request) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
 {
     let state: &'static S = Box::leak(Box::new(state));

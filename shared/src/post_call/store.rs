@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::Database;
@@ -490,5 +490,3 @@ pub async fn known_agent_ids(pool: &PgPool) -> anyhow::Result<HashSet<String>> {
     .await?;
     Ok(rows.into_iter().collect())
 }
-
-pub type Tx = Transaction<'static, Postgres>;

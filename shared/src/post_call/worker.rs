@@ -30,7 +30,8 @@ use crate::sendgrid::SendGrid;
 
 /// How many deliveries may wait for the language model before the extractive summary is used.
 /// A notification, once sent, is never sent again for this long.
-pub const NOTIFICATION_RECORD_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+pub const NOTIFICATION_RECORD_TTL: std::time::Duration =
+    std::time::Duration::from_secs(30 * 24 * 3600);
 /// A worker that crashed while sending releases its claim after this.
 pub const NOTIFICATION_CLAIM_TTL: std::time::Duration = std::time::Duration::from_secs(120);
 pub const DEFAULT_SUMMARY_ATTEMPTS: u32 = 3;
