@@ -10,10 +10,8 @@ use uuid::Uuid;
 
 use super::request::{Cursor, Page, Query, path_id};
 use super::{AdminState, method_not_allowed, ok};
+use crate::domain::catalog::{CallDirection, CallStatus};
 use crate::error::ApiError;
-
-pub const STATUSES: &[&str] = &["completed", "failed", "busy", "no-answer", "in-progress"];
-pub const DIRECTIONS: &[&str] = &["inbound", "outbound"];
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct CallSummary {
@@ -88,8 +86,10 @@ pub(crate) async fn list(
 ) -> Result<Response<Body>, ApiError> {
     let mut q = Query::of(req)?;
     let page = q.page()?;
-    let status = q.one_of("status", STATUSES)?;
-    let direction = q.one_of("direction", DIRECTIONS)?;
+    let status = q.parsed::<CallStatus>("status")?.map(CallStatus::as_str);
+    let direction = q
+        .parsed::<CallDirection>("direction")?
+        .map(CallDirection::as_str);
     let from = q.instant("created_from")?;
     let to = q.instant("created_to")?;
     q.finish()?;

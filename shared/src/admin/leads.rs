@@ -11,11 +11,9 @@ use uuid::Uuid;
 
 use super::request::{Cursor, Page, Query, invalid, path_id};
 use super::{AdminState, conflict_on, method_not_allowed, ok};
-use crate::domain::catalog::Priority;
+use crate::domain::catalog::{LeadStatus, Priority};
 use crate::error::ApiError;
 use crate::web::parse_json;
-
-pub const STATUSES: &[&str] = &["new", "contacted", "qualified", "closed"];
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
 pub struct Lead {
@@ -46,9 +44,9 @@ pub struct Lead {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
-    /// new, contacted, qualified or closed.
     #[serde(default)]
-    pub status: Option<String>,
+    #[schema(value_type = Option<String>, example = "contacted")]
+    pub status: Option<LeadStatus>,
     /// A user of this business; `null` unassigns.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
@@ -90,7 +88,7 @@ pub(crate) async fn list(
 ) -> Result<Response<Body>, ApiError> {
     let mut q = Query::of(req)?;
     let page = q.page()?;
-    let status = q.one_of("status", STATUSES)?;
+    let status = q.parsed::<LeadStatus>("status")?.map(LeadStatus::as_str);
     let priority = q.parsed::<Priority>("priority")?.map(Priority::as_str);
     let from = q.instant("created_from")?;
     let to = q.instant("created_to")?;
@@ -152,14 +150,6 @@ pub(crate) async fn patch(
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let patch: LeadPatch = parse_json(req)?;
-    if let Some(s) = &patch.status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(invalid(
-            "status",
-            format!("must be one of {}", STATUSES.join(", ")),
-        ));
-    }
     if patch
         .notes
         .as_ref()
@@ -191,7 +181,7 @@ pub(crate) async fn patch(
     )
     .bind(business_id)
     .bind(lead_id)
-    .bind(&patch.status)
+    .bind(patch.status.map(LeadStatus::as_str))
     .bind(patch.assignee_user_id.is_some())
     .bind(patch.assignee_user_id.flatten())
     .bind(&patch.notes)

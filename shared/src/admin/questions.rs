@@ -10,14 +10,12 @@ use uuid::Uuid;
 
 use super::request::invalid;
 use super::{AdminState, method_not_allowed, ok};
-use crate::domain::catalog::ExpectedFormat;
+use crate::domain::catalog::{ExpectedFormat, LeadField};
 use crate::error::ApiError;
 use crate::web::parse_json;
 
 pub const MAX_QUESTIONS: usize = 30;
 pub const MAX_CHOICES: usize = 20;
-/// Lead columns an answer may fill.
-pub const LEAD_FIELDS: &[&str] = &["contact_name", "email", "phone", "company", "notes"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +33,8 @@ pub struct QuestionInput {
     pub required: bool,
     /// Lead column the answer fills: contact_name, email, phone, company or notes.
     #[serde(default)]
-    pub maps_to_lead_field: Option<String>,
+    #[schema(value_type = Option<String>, example = "email")]
+    pub maps_to_lead_field: Option<LeadField>,
     /// Asked even when the caller reports an emergency.
     #[serde(default)]
     pub essential_for_emergency: bool,
@@ -103,7 +102,7 @@ pub(crate) async fn put(
         .bind(q.expected_format.as_str())
         .bind(&q.choices)
         .bind(q.required)
-        .bind(&q.maps_to_lead_field)
+        .bind(q.maps_to_lead_field.map(LeadField::as_str))
         .bind(q.essential_for_emergency)
         .execute(&mut *tx)
         .await?;
@@ -177,14 +176,6 @@ fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiErro
             }
             _ => {}
         }
-        if let Some(target) = &q.maps_to_lead_field
-            && !LEAD_FIELDS.contains(&target.as_str())
-        {
-            return Err(invalid(
-                &field("maps_to_lead_field"),
-                format!("must be one of {}", LEAD_FIELDS.join(", ")),
-            ));
-        }
         out.push(q);
     }
     Ok(out)
@@ -227,7 +218,10 @@ pub async fn load(pool: &PgPool, business_id: Uuid) -> Result<QuestionList, ApiE
                 .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?,
             choices,
             required,
-            maps_to_lead_field,
+            maps_to_lead_field: maps_to_lead_field
+                .map(|f| f.parse())
+                .transpose()
+                .map_err(|e: String| ApiError::internal(anyhow::anyhow!(e)))?,
             essential_for_emergency: essential,
         });
     }

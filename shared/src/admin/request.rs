@@ -58,17 +58,6 @@ impl Query {
             .transpose()
     }
 
-    /// A value that must be one of `allowed`.
-    pub fn one_of(&mut self, name: &str, allowed: &[&str]) -> Result<Option<String>, ApiError> {
-        match self.text(name) {
-            Some(v) if !allowed.contains(&v.as_str()) => Err(invalid(
-                name,
-                format!("must be one of {}", allowed.join(", ")),
-            )),
-            other => Ok(other),
-        }
-    }
-
     /// An instant given as RFC 3339 or as a date (its start, UTC).
     pub fn instant(&mut self, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
         let Some(v) = self.text(name) else {

@@ -48,6 +48,29 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where a lead stands with the business.
+    LeadStatus { New => "new", Contacted => "contacted", Qualified => "qualified", Closed => "closed" }
+);
+
+string_enum!(
+    /// The lead column a qualification answer fills.
+    LeadField { ContactName => "contact_name", Email => "email", Phone => "phone", Company => "company", Notes => "notes" }
+);
+
+string_enum!(
+    /// How a call ended up, as the call log records it.
+    CallStatus {
+        Completed => "completed", Failed => "failed", Busy => "busy", NoAnswer => "no-answer",
+        InProgress => "in-progress",
+    }
+);
+
+string_enum!(
+    /// Who placed the call.
+    CallDirection { Inbound => "inbound", Outbound => "outbound" }
+);
+
+string_enum!(
     /// A project's or task's status, normalised across PM tools (their own label is kept beside it).
     ProjectStatus { Todo => "todo", InProgress => "in_progress", Done => "done" }
 );
