@@ -51,6 +51,27 @@ impl E164 {
         Self::parse(input, "US")
     }
 
+    /// A number as a carrier hands it over on a live call (`caller_id`, `called_number`,
+    /// `system__caller_id`). Twilio sends canonical E.164 (`+` then 7 to 15 digits, no leading
+    /// zero), which is taken as is; anything else goes through `parse_international`. Why: the
+    /// first libphonenumber parse builds its metadata (~70 ms, most of a Lambda cold start), and a
+    /// canonical number needs no rewriting. It is only ever compared with numbers that were fully
+    /// validated when stored, so an impossible number in canonical form simply matches nothing.
+    pub fn from_carrier(input: &str) -> Result<Self, PhoneError> {
+        match Self::canonical(input) {
+            Some(number) => Ok(number),
+            None => Self::parse_international(input),
+        }
+    }
+
+    fn canonical(input: &str) -> Option<Self> {
+        let digits = input.strip_prefix('+')?;
+        let well_formed = (7..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        well_formed.then(|| E164(input.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -147,6 +168,44 @@ mod tests {
             E164::parse_international(" +14155552671").unwrap().as_str(),
             "+14155552671"
         );
+    }
+
+    #[test]
+    fn carrier_numbers_in_canonical_form_agree_with_the_full_parse() {
+        for input in [
+            "+14155552671",
+            "+442079460018",
+            "+4930123456789",
+            "+6421234567",
+        ] {
+            assert_eq!(
+                E164::from_carrier(input).unwrap(),
+                E164::parse_international(input).unwrap(),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn carrier_numbers_in_other_forms_take_the_full_parse() {
+        for (input, expected) in [
+            ("+1 (415) 555-2671", "+14155552671"),
+            (" +14155552671", "+14155552671"),
+            ("+44 20 7946 0018", "+442079460018"),
+        ] {
+            assert_eq!(E164::from_carrier(input).unwrap().as_str(), expected);
+        }
+        for refused in [
+            "4155552671",
+            "+",
+            "+0123456789",
+            "+1234",
+            "+1234567890123456",
+            "anonymous",
+            "",
+        ] {
+            assert!(E164::from_carrier(refused).is_err(), "{refused:?}");
+        }
     }
 
     #[test]

@@ -34,9 +34,6 @@ pub struct State {
 
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        // libphonenumber's metadata is built on first use (~70 ms): pay it at cold start rather
-        // than inside the first call's answer.
-        let _ = E164::parse_international("+14155552671");
         let env = Env::process();
         let header = shared::elevenlabs::initiation::secret_header_name(&env);
         let budget_ms = env.parsed(
@@ -140,7 +137,7 @@ async fn personalization_for(state: &State, call: &InitiationRequest) -> Persona
 
 fn normalise(field: &str, value: Option<&str>) -> Option<E164> {
     let value = value?;
-    match E164::parse_international(value) {
+    match E164::from_carrier(value) {
         Ok(n) => Some(n),
         Err(e) => {
             tracing::warn!(field, error = %e, "not an E.164 number; ignored");
