@@ -47,6 +47,12 @@ string_enum!(
     Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" }
 );
 
+impl Default for Priority {
+    fn default() -> Self {
+        Priority::Normal
+    }
+}
+
 string_enum!(
     /// Where a lead stands with the business.
     LeadStatus { New => "new", Contacted => "contacted", Qualified => "qualified", Closed => "closed" }
