@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::admin;
+use crate::call_tools::definitions::ToolEndpoint;
 use crate::config::Env;
 use crate::db::Database;
 use crate::domain::urgency::URGENT_CRITERION_ID;
@@ -70,7 +71,7 @@ impl ManagerSettings {
 }
 
 /// A webhook tool the agent may call mid-call, defined once for the whole platform and registered
-/// in the ElevenLabs workspace by name (reference §3). The mid-call tools fill this list.
+/// in the ElevenLabs workspace by name (reference §3); `call_tools::definitions` defines them.
 #[derive(Debug, Clone)]
 pub struct WebhookTool {
     pub name: String,
@@ -85,8 +86,12 @@ pub struct AgentManager {
     /// The initiation webhook's (and tools') header value.
     pub tool_secret: SecretString,
     pub twilio_auth_token: SecretString,
-    pub tools: Vec<WebhookTool>,
+    /// The webhook tools for an endpoint (their URL and secret are known only during a sync).
+    pub tools: ToolCatalog,
 }
+
+/// Builds the webhook tools' definitions for where and how they are called.
+pub type ToolCatalog = Box<dyn Fn(&ToolEndpoint<'_>) -> Vec<WebhookTool> + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -332,7 +337,7 @@ impl AgentManager {
             settings: ManagerSettings::from_env(env)?,
             tool_secret: platform.secrets.elevenlabs_tool_secret.clone(),
             twilio_auth_token: platform.secrets.twilio_auth_token.clone(),
-            tools: Vec::new(),
+            tools: Box::new(crate::call_tools::definitions::webhook_tools),
         })
     }
 
@@ -376,7 +381,7 @@ impl AgentManager {
             ));
         }
         let secret_id = self.ensure_initiation_secret().await?;
-        let tool_ids = self.ensure_tools().await?;
+        let tool_ids = self.ensure_tools(&secret_id).await?;
         let body = agent_definition(&inputs, &self.settings, &secret_id, &tool_ids);
         let (agent_id, action) = self.ensure_agent(&inputs, &body).await?;
         let synced_at: DateTime<Utc> = sqlx::query_scalar(
@@ -503,9 +508,14 @@ impl AgentManager {
     }
 
     /// Registers each webhook tool once and patches it when its definition changes.
-    async fn ensure_tools(&self) -> Result<Vec<String>, SyncError> {
-        let mut ids = Vec::with_capacity(self.tools.len());
-        for tool in &self.tools {
+    async fn ensure_tools(&self, secret_id: &str) -> Result<Vec<String>, SyncError> {
+        let tools = (self.tools)(&ToolEndpoint {
+            base_url: self.settings.public_base_url.as_deref().unwrap_or_default(),
+            secret_header: &self.settings.secret_header,
+            secret_id,
+        });
+        let mut ids = Vec::with_capacity(tools.len());
+        for tool in &tools {
             let fp = fingerprint(tool.tool_config.to_string().as_bytes());
             let id = match self.stored_resource("tool", &tool.name).await? {
                 Some((id, stored_fp)) if stored_fp == fp => id,

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod agent_manager;
 pub mod aws;
+pub mod call_tools;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -27,4 +28,5 @@ pub mod store;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod twilio;
 pub mod web;

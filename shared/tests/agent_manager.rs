@@ -67,7 +67,7 @@ fn manager(pool: &PgPool, server: &MockServer, tools: Vec<WebhookTool>) -> Agent
         },
         tool_secret: SecretString::from("initiation-secret-value"),
         twilio_auth_token: SecretString::from("twilio-token"),
-        tools,
+        tools: Box::new(move |_| tools.clone()),
     }
 }
 
@@ -390,6 +390,69 @@ async fn webhook_tools_are_registered_once_attached_by_id_and_patched_when_chang
         1
     );
     assert_eq!(requests(&server, "POST", "/v1/convai/tools").await.len(), 1);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_mid_call_tools_are_registered_at_the_deployment_url_with_the_workspace_secret(
+    pool: PgPool,
+) {
+    setup(&pool).await;
+    let server = MockServer::start().await;
+    empty_workspace(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/v1/convai/tools"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"id": "tool_x", "tool_config": {}})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/convai/phone-numbers/pn_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let mut m = manager(&pool, &server, vec![]);
+    m.tools = Box::new(shared::call_tools::definitions::webhook_tools);
+    m.sync(A.parse().unwrap()).await.unwrap();
+    let created = requests(&server, "POST", "/v1/convai/tools").await;
+    let names: Vec<&str> = created
+        .iter()
+        .map(|t| t["tool_config"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "qualification_next",
+            "get_project_status",
+            "escalate_to_team",
+            "take_message",
+            "check_business_hours"
+        ]
+    );
+    let secret_id = requests(&server, "POST", "/v1/convai/secrets").await.len();
+    assert_eq!(secret_id, 1);
+    for tool in &created {
+        let api = &tool["tool_config"]["api_schema"];
+        assert!(
+            api["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://api.studioconnect.example/api/voice/tools/")
+        );
+        assert!(
+            api["request_headers"]["x-studioconnect-secret"]["secret_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty())
+        );
+    }
+    let agent = &requests(&server, "POST", "/v1/convai/agents/create").await[0];
+    assert_eq!(
+        agent["conversation_config"]["agent"]["prompt"]["tool_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]

@@ -189,8 +189,10 @@ async fn main() {
     print_plan(&pool).await;
     let state = State {
         db: Database::from_pool(pool),
-        secret_header: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
-        secret: SECRET.to_owned().into(),
+        secret: shared::elevenlabs::initiation::SecretHeader {
+            name: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
+            value: SECRET.to_owned().into(),
+        },
         budget: Duration::from_millis(800),
         now: Utc::now,
     };

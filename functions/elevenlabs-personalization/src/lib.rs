@@ -7,17 +7,15 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
-use secrecy::{ExposeSecret, SecretString};
 use shared::config::Env;
 use shared::db::Database;
-use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse};
+use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse, SecretHeader};
 use shared::error::ApiError;
 use shared::personalization::{Personalization, personalize, platform_default};
 use shared::phone::E164;
 use shared::platform::Platform;
 use shared::store::call_context::{CallKeys, load_call_context};
 use shared::web::{json_response, parse_json, respond};
-use subtle::ConstantTimeEq;
 
 pub use shared::elevenlabs::initiation::DEFAULT_SECRET_HEADER;
 /// The whole lookup must finish within this, unless `PERSONALIZATION_BUDGET_MS` says otherwise.
@@ -25,8 +23,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_millis(800);
 
 pub struct State {
     pub db: Database,
-    pub secret_header: http::HeaderName,
-    pub secret: SecretString,
+    pub secret: SecretHeader,
     pub budget: Duration,
     /// The clock; tests pin it to exercise business hours.
     pub now: fn() -> DateTime<Utc>,
@@ -35,17 +32,13 @@ pub struct State {
 impl State {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
         let env = Env::process();
-        let header = shared::elevenlabs::initiation::secret_header_name(&env);
         let budget_ms = env.parsed(
             "PERSONALIZATION_BUDGET_MS",
             DEFAULT_BUDGET.as_millis() as u64,
         )?;
         Ok(Self {
             db: platform.db.clone(),
-            secret_header: http::HeaderName::try_from(header.to_ascii_lowercase()).map_err(
-                |_| anyhow::anyhow!("ELEVENLABS_SECRET_HEADER is not a valid header name"),
-            )?,
-            secret: platform.secrets.elevenlabs_tool_secret.clone(),
+            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret.clone())?,
             budget: Duration::from_millis(budget_ms),
             now: Utc::now,
         })
@@ -57,7 +50,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    authenticate(state, req)?;
+    state.secret.verify(req)?;
     let body: serde_json::Value = parse_json(req)?;
     let call = InitiationRequest::from_json(&body);
     let personalization = personalization_for(state, &call).await;
@@ -65,19 +58,6 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
         http::StatusCode::OK,
         &InitiationResponse::from(personalization),
     ))
-}
-
-fn authenticate(state: &State, req: &Request) -> Result<(), ApiError> {
-    let presented = req
-        .headers()
-        .get(&state.secret_header)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    let expected = state.secret.expose_secret().as_bytes();
-    if presented.is_empty() || !bool::from(presented.ct_eq(expected)) {
-        return Err(ApiError::unauthorized("missing or wrong webhook secret"));
-    }
-    Ok(())
 }
 
 /// Never fails: any fault or slowness yields the platform defaults, with a warning in the log.

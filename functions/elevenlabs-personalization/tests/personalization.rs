@@ -10,6 +10,7 @@ use lambda_http::{Body, Request};
 use serde_json::{Value, json};
 use shared::config::DatabaseSettings;
 use shared::db::Database;
+use shared::elevenlabs::initiation::SecretHeader;
 use shared::personalization::DYNAMIC_VARIABLES;
 use sqlx::PgPool;
 
@@ -37,10 +38,16 @@ async fn setup(pool: &PgPool) {
 fn state(pool: PgPool, now: fn() -> DateTime<Utc>) -> State {
     State {
         db: Database::from_pool(pool),
-        secret_header: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
-        secret: SECRET.to_owned().into(),
+        secret: secret_header(),
         budget: Duration::from_millis(800),
         now,
+    }
+}
+
+fn secret_header() -> SecretHeader {
+    SecretHeader {
+        name: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
+        value: SECRET.to_owned().into(),
     }
 }
 
@@ -469,8 +476,7 @@ async fn a_database_that_is_down_or_hangs_gets_defaults_within_the_budget() {
             .unwrap();
         let st = State {
             db,
-            secret_header: http::HeaderName::from_static(DEFAULT_SECRET_HEADER),
-            secret: SECRET.to_owned().into(),
+            secret: secret_header(),
             budget: Duration::from_millis(300),
             now: monday_morning,
         };

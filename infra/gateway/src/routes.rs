@@ -17,6 +17,7 @@ pub enum HttpFunction {
     Health,
     ElevenLabsPersonalization,
     ElevenLabsEvents,
+    ElevenLabsTools,
     /// The admin API's functions (their routes are `shared::admin::ENDPOINTS`).
     Admin(AdminFunction),
 }
@@ -28,6 +29,7 @@ impl HttpFunction {
             HttpFunction::Health => "HealthFunction",
             HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
             HttpFunction::ElevenLabsEvents => "ElevenLabsEventsFunction",
+            HttpFunction::ElevenLabsTools => "ElevenLabsToolsFunction",
             HttpFunction::Admin(f) => f.logical_id(),
         }
     }
@@ -43,6 +45,10 @@ impl HttpFunction {
             HttpFunction::ElevenLabsEvents => wrap(
                 elevenlabs_events::State::from_platform(platform),
                 elevenlabs_events::handle,
+            ),
+            HttpFunction::ElevenLabsTools => wrap(
+                shared::call_tools::ToolState::from_platform(platform)?,
+                shared::call_tools::handle,
             ),
             HttpFunction::Admin(f) => wrap(
                 AdminState::from_platform(platform, f)?,
@@ -89,12 +95,17 @@ const BASE_ROUTES: &[Route] = &[
         path: "/api/voice/elevenlabs-events",
         function: HttpFunction::ElevenLabsEvents,
     },
+    Route {
+        method: "POST",
+        path: shared::call_tools::TOOLS_PATH,
+        function: HttpFunction::ElevenLabsTools,
+    },
 ];
 
 pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
 /// Wraps a function's state and handler the way `shared::web::run_http` does in Lambda.
-fn wrap<S, F, Fut>(state: S, handle: F) -> Handler
+pub fn wrap<S, F, Fut>(state: S, handle: F) -> Handler
 where
     S: Send + Sync + 'static,
     F: Fn(&'static S, Request) -> Fut + Send + Sync + 'static,
@@ -125,6 +136,19 @@ impl RouteTable {
             }
         }
         Self::with_handlers(handlers)
+    }
+
+    /// `new`, with some functions' handlers replaced (tests pointing one at HTTP fakes).
+    pub fn with_overrides(
+        platform: &Platform,
+        mut overrides: HashMap<HttpFunction, Handler>,
+    ) -> anyhow::Result<Self> {
+        for route in ROUTES.iter() {
+            if !overrides.contains_key(&route.function) {
+                overrides.insert(route.function, route.function.handler(platform)?);
+            }
+        }
+        Self::with_handlers(overrides)
     }
 
     pub fn with_handlers(handlers: HashMap<HttpFunction, Handler>) -> anyhow::Result<Self> {

@@ -49,6 +49,44 @@ pub fn secret_header_name<F: Fn(&str) -> Option<String>>(env: &crate::config::En
         .unwrap_or_else(|| DEFAULT_SECRET_HEADER.into())
 }
 
+/// The shared secret ElevenLabs presents in a header on the initiation webhook and on every
+/// webhook tool (it can sign neither), compared in constant time.
+#[derive(Debug, Clone)]
+pub struct SecretHeader {
+    pub name: http::HeaderName,
+    pub value: secrecy::SecretString,
+}
+
+impl SecretHeader {
+    /// The header named by `ELEVENLABS_SECRET_HEADER` (or the default) carrying `value`.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(
+        env: &crate::config::Env<F>,
+        value: secrecy::SecretString,
+    ) -> anyhow::Result<Self> {
+        let name = http::HeaderName::try_from(secret_header_name(env).to_ascii_lowercase())
+            .map_err(|_| anyhow::anyhow!("ELEVENLABS_SECRET_HEADER is not a valid header name"))?;
+        Ok(Self { name, value })
+    }
+
+    /// Missing or wrong: a 401 with the JSON error body.
+    pub fn verify(&self, req: &lambda_http::Request) -> Result<(), crate::error::ApiError> {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        let presented = req
+            .headers()
+            .get(&self.name)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        let expected = self.value.expose_secret().as_bytes();
+        if presented.is_empty() || !bool::from(presented.ct_eq(expected)) {
+            return Err(crate::error::ApiError::unauthorized(
+                "missing or wrong webhook secret",
+            ));
+        }
+        Ok(())
+    }
+}
+
 pub const RESPONSE_TYPE: &str = "conversation_initiation_client_data";
 
 /// The response. Fields we do not override are omitted, never null or empty.

@@ -57,14 +57,7 @@ pub struct ProjectLine {
 }
 
 /// Also the row shape of the call-context query's question list (JSON).
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct Question {
-    pub question: String,
-    pub field_key: String,
-    pub format: ExpectedFormat,
-    pub choices: Vec<String>,
-    pub required: bool,
-}
+pub use crate::domain::qualification::Question;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Voice {
@@ -230,6 +223,9 @@ the best number to call back, what it is about and a good time to call, and say 
                 }
                 prompt.push_str("\nShare only these projects' status, and only with this caller.");
             }
+            prompt.push_str(
+                " For the latest status and open tasks, use the get_project_status tool.",
+            );
             voice_for_caller = agent.existing_client_voice_id.clone();
             greeting_template = greeting(
                 hours.open,
@@ -240,7 +236,7 @@ the best number to call back, what it is about and a good time to call, and say 
         }
         None => {
             if !ctx.questions.is_empty() {
-                prompt.push_str("\n\n## New caller\nThis caller is not a known client. Once you know why they are calling, ask these questions one at a time, in this order, and confirm each answer back briefly:");
+                prompt.push_str("\n\n## New caller\nThis caller is not a known client. Once you know why they are calling, go through the questions with the qualification_next tool: call it with no answer to get the first one, then with each answer the caller gives, and say what it returns. If the tool fails, ask these questions yourself, one at a time, in this order, and confirm each answer back briefly:");
                 for (i, q) in ctx.questions.iter().enumerate() {
                     prompt.push_str(&format!(
                         "\n{}. {} ({}{})",
@@ -267,7 +263,7 @@ the best number to call back, what it is about and a good time to call, and say 
             );
         }
     }
-    prompt.push_str("\n\nNever reveal information about other clients. Keep answers short: this is a phone call.");
+    prompt.push_str("\n\nIf the matter is urgent, call the escalate_to_team tool: it alerts the team and says whether to transfer the call or take a message. Record messages with the take_message tool. Never reveal information about other clients. Keep answers short: this is a phone call.");
 
     // We placed this call: the business's "thanks for calling" greetings do not fit.
     let greeting_template = match (ctx.outbound, ctx.client.is_some()) {
@@ -345,7 +341,7 @@ fn format_hint(q: &Question) -> String {
 }
 
 /// "today at 1:00 PM", "tomorrow at 9:00 AM", "Monday at 9:00 AM", or a date further out.
-fn describe_instant(t: DateTime<Tz>, now: DateTime<Tz>) -> String {
+pub fn describe_instant(t: DateTime<Tz>, now: DateTime<Tz>) -> String {
     let days = (t.date_naive() - now.date_naive()).num_days();
     let time = t.format("%-I:%M %p");
     match days {

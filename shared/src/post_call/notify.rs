@@ -20,6 +20,8 @@ pub struct CallNotice<'a> {
     pub urgency_reasons: &'a [String],
     /// (question, answer) in question order.
     pub answers: Vec<(&'a str, &'a Answer)>,
+    /// Questions with no valid answer after the call, in order.
+    pub unanswered: Vec<&'a str>,
     pub call_url: String,
     pub call_id: String,
 }
@@ -61,6 +63,12 @@ pub fn call_email(n: &CallNotice<'_>) -> Email {
             text.push_str(&format!("- {question}: {}\n", shown(answer)));
         }
     }
+    if !n.unanswered.is_empty() {
+        text.push_str("\nNot answered:\n");
+        for question in &n.unanswered {
+            text.push_str(&format!("- {question}\n"));
+        }
+    }
     text.push_str(&format!("\nCall {}: {}\n", n.call_id, n.call_url));
 
     let mut html = format!(
@@ -87,6 +95,13 @@ pub fn call_email(n: &CallNotice<'_>) -> Email {
         }
         html.push_str("</ul>");
     }
+    if !n.unanswered.is_empty() {
+        html.push_str("<h3>Not answered</h3><ul>");
+        for question in &n.unanswered {
+            html.push_str(&format!("<li>{}</li>", escape(question)));
+        }
+        html.push_str("</ul>");
+    }
     html.push_str(&format!(
         "<p><a href=\"{}\">Open call {}</a></p>",
         escape(&n.call_url),
@@ -109,7 +124,7 @@ fn shown(answer: &Answer) -> String {
 }
 
 /// Caller speech and vendor text go into HTML: escape the five significant characters.
-fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -166,6 +181,7 @@ mod tests {
             priority: Priority::Urgent,
             urgency_reasons: &reasons,
             answers: vec![("Your email?", &bad)],
+            unanswered: vec!["Your email?", "Your <budget>?"],
             call_url: "https://app.example/calls/1".into(),
             call_id: "1".into(),
         });
@@ -182,5 +198,11 @@ mod tests {
         assert!(email.html.contains("&lt;Dana&gt;"));
         assert!(email.html.contains("Site down &amp; needs help."));
         assert!(!email.html.contains("<Dana>"));
+        assert!(
+            email
+                .text
+                .contains("Not answered:\n- Your email?\n- Your <budget>?\n")
+        );
+        assert!(email.html.contains("<li>Your &lt;budget&gt;?</li>"));
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::db::Database;
 use crate::domain::answers::Answer;
+use crate::domain::qualification::Question;
 use crate::domain::urgency::UrgencyKeyword;
 use crate::domain::{ExpectedFormat, Priority};
 
@@ -130,12 +131,26 @@ pub struct QuestionSpec {
     pub question: String,
     pub expected_format: ExpectedFormat,
     pub choices: Vec<String>,
+    pub required: bool,
     pub maps_to_lead_field: Option<String>,
 }
 
+impl QuestionSpec {
+    /// The question as the live qualification asks it.
+    pub fn to_question(&self) -> Question {
+        Question {
+            question: self.question.clone(),
+            field_key: self.field_key.clone(),
+            format: self.expected_format,
+            choices: self.choices.clone(),
+            required: self.required,
+        }
+    }
+}
+
 pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<QuestionSpec>> {
-    let rows: Vec<(String, String, String, Vec<String>, Option<String>)> = sqlx::query_as(
-        "SELECT field_key, question, expected_format, choices, maps_to_lead_field \
+    let rows: Vec<(String, String, String, Vec<String>, bool, Option<String>)> = sqlx::query_as(
+        "SELECT field_key, question, expected_format, choices, required, maps_to_lead_field \
          FROM qualification_questions WHERE business_id = $1 ORDER BY position",
     )
     .bind(business_id)
@@ -143,12 +158,13 @@ pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<Q
     .await?;
     rows.into_iter()
         .map(
-            |(field_key, question, format, choices, maps_to_lead_field)| {
+            |(field_key, question, format, choices, required, maps_to_lead_field)| {
                 Ok(QuestionSpec {
                     field_key,
                     question,
                     expected_format: format.parse().map_err(anyhow::Error::msg)?,
                     choices,
+                    required,
                     maps_to_lead_field,
                 })
             },

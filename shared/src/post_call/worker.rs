@@ -268,6 +268,10 @@ impl Worker {
                 .as_ref()
                 .map(|l| ordered_answers(&questions, &l.answers))
                 .unwrap_or_default(),
+            unanswered: lead_view
+                .as_ref()
+                .map(|l| unanswered(&questions, &l.answers))
+                .unwrap_or_default(),
             call_url: format!(
                 "{}/calls/{call_log_id}",
                 self.dashboard_url.trim_end_matches('/')
@@ -616,8 +620,20 @@ fn merge_answers(
     previous
 }
 
+/// The questions with no valid answer, live or extracted, in the business's order.
+fn unanswered<'a>(
+    questions: &'a [QuestionSpec],
+    answers: &BTreeMap<String, Answer>,
+) -> Vec<&'a str> {
+    questions
+        .iter()
+        .filter(|q| !answers.get(&q.field_key).is_some_and(|a| a.valid))
+        .map(|q| q.question.as_str())
+        .collect()
+}
+
 /// The valid answer to the question mapped onto a lead column.
-fn lead_field(
+pub(crate) fn lead_field(
     questions: &[QuestionSpec],
     answers: &BTreeMap<String, Answer>,
     column: &str,

@@ -7,6 +7,8 @@
 //!   `POST /_fake/elevenlabs/conversations` (a conversation body), for the reconciliation.
 //! - ElevenLabs' agents, secrets, tools and phone-numbers API (what the agent manager calls): kept
 //!   in memory, `GET /_fake/elevenlabs/agents` shows the agents as configured.
+//! - Twilio `POST /2010-04-01/Accounts/{sid}/Messages.json` (form body): 201 + a message resource;
+//!   `GET /_fake/twilio/messages` lists the texts "sent".
 //! Address: FAKE_VENDORS_ADDR (127.0.0.1:54322).
 
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,7 @@ use serde_json::{Value, json};
 #[derive(Default)]
 struct Recorded {
     emails: Vec<Value>,
+    texts: Vec<Value>,
     conversations: Vec<Value>,
     /// Workspace objects by kind ("agents", "secrets", "tools", "phone-numbers"): (id, body).
     workspace: std::collections::BTreeMap<String, Vec<(String, Value)>>,
@@ -36,6 +39,11 @@ async fn main() -> anyhow::Result<()> {
         .route("/v1/chat/completions", post(chat_completion))
         .route("/v3/mail/send", post(mail_send))
         .route("/_fake/sendgrid/messages", get(sent_emails))
+        .route(
+            "/2010-04-01/Accounts/{account}/Messages.json",
+            post(send_text),
+        )
+        .route("/_fake/twilio/messages", get(sent_texts))
         .route("/v1/convai/conversations", get(list_conversations))
         .route("/v1/convai/conversations/{id}", get(get_conversation))
         .route("/_fake/elevenlabs/conversations", post(add_conversation))
@@ -105,6 +113,28 @@ async fn mail_send(State(state): State<Shared>, Json(email): Json<Value>) -> imp
 
 async fn sent_emails(State(state): State<Shared>) -> Json<Value> {
     Json(Value::Array(state.lock().unwrap().emails.clone()))
+}
+
+/// Twilio's message resource as `POST .../Messages.json` answers it (201).
+async fn send_text(
+    State(state): State<Shared>,
+    Path(account): Path<String>,
+    axum::extract::Form(form): axum::extract::Form<std::collections::HashMap<String, String>>,
+) -> impl IntoResponse {
+    let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+    let message = json!({
+        "sid": sid, "account_sid": account, "to": form.get("To"), "from": form.get("From"),
+        "body": form.get("Body"), "status": "queued", "num_segments": "1", "direction": "outbound-api",
+        "api_version": "2010-04-01", "price": null, "error_code": null, "error_message": null,
+        "uri": format!("/2010-04-01/Accounts/{account}/Messages/{sid}.json"),
+    });
+    tracing::info!(to = ?form.get("To"), "text accepted (not delivered: local fake)");
+    state.lock().unwrap().texts.push(message.clone());
+    (StatusCode::CREATED, Json(message))
+}
+
+async fn sent_texts(State(state): State<Shared>) -> Json<Value> {
+    Json(Value::Array(state.lock().unwrap().texts.clone()))
 }
 
 async fn add_conversation(

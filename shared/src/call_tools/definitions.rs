@@ -1,0 +1,196 @@
+//! Each tool's ElevenLabs `tool_config` (reference §3), defined once. The agent manager registers
+//! them in the workspace (`POST/PATCH /v1/convai/tools`) and attaches their ids to every agent.
+//! The call's identity comes from `system__*` dynamic variables, never from the language model;
+//! only the fields the caller actually provides are described for it to fill.
+
+use serde_json::{Map, Value, json};
+
+use super::Tool;
+use crate::agent_manager::WebhookTool;
+
+/// Where and how the tools are called.
+pub struct ToolEndpoint<'a> {
+    /// The deployment's public base URL, e.g. `https://api.studioconnect.example`.
+    pub base_url: &'a str,
+    pub secret_header: &'a str,
+    /// The workspace secret holding the header's value.
+    pub secret_id: &'a str,
+}
+
+/// How long ElevenLabs waits for a tool (its default is 20 s; ours answer in milliseconds, and
+/// a hung tool should not leave the caller in silence that long).
+pub const RESPONSE_TIMEOUT_SECS: u64 = 10;
+
+/// The body fields every tool gets from the call itself.
+const SYSTEM_FIELDS: &[(&str, &str)] = &[
+    ("conversation_id", "system__conversation_id"),
+    ("caller_id", "system__caller_id"),
+    ("called_number", "system__called_number"),
+];
+
+/// A field the language model fills: (name, description, required).
+type Described = (&'static str, &'static str, bool);
+
+fn spec(tool: Tool) -> (&'static str, &'static [Described]) {
+    match tool {
+        Tool::QualificationNext => (
+            "Runs the new-caller questions one at a time. Call it with no answer to get the first \
+question; after the caller answers, call it again with their answer. Say the returned `say` text. \
+If `status` is `ask` with a `reason`, the answer did not fit: ask again as told. When `status` is \
+`complete`, stop asking questions. If `escalate` is true, call escalate_to_team with the reason.",
+            &[(
+                "answer",
+                "The caller's answer to the question you asked last, in their own words. Leave it out on the first call.",
+                false,
+            )],
+        ),
+        Tool::GetProjectStatus => (
+            "Looks up the status of the caller's own projects and their open tasks. Use it when a \
+known client asks how their work is going. Say the returned `say` text; details are in `projects`. \
+It never reveals anything to callers who are not known clients.",
+            &[],
+        ),
+        Tool::EscalateToTeam => (
+            "Flags the call as urgent and alerts the team immediately. Use it when the caller has an \
+emergency or an urgent matter (an outage, a hard deadline today) or when qualification_next says \
+escalate. It returns whether a live transfer is available: if `next_step` is `transfer`, use \
+transfer_to_number; otherwise take a message with take_message.",
+            &[
+                (
+                    "reason",
+                    "Why the matter is urgent, in one short sentence.",
+                    true,
+                ),
+                ("caller_name", "The caller's name if they gave it.", false),
+            ],
+        ),
+        Tool::TakeMessage => (
+            "Records a message for the team (for example after hours or when no one can take a \
+transfer) and emails it to them. Confirm the details with the caller first.",
+            &[
+                (
+                    "message",
+                    "What the caller wants the team to know, in a sentence or two.",
+                    true,
+                ),
+                ("caller_name", "The caller's name.", false),
+                (
+                    "callback_number",
+                    "The best number to call back, if different from the number they are calling from.",
+                    false,
+                ),
+                (
+                    "preferred_time",
+                    "When the caller prefers to be called back, as they said it.",
+                    false,
+                ),
+            ],
+        ),
+        Tool::CheckBusinessHours => (
+            "Tells whether the office is open right now and when it next opens or closes. Use it \
+whenever the caller asks about opening hours or when someone can call them back.",
+            &[],
+        ),
+    }
+}
+
+/// One tool's `tool_config`.
+pub fn tool_config(tool: Tool, endpoint: &ToolEndpoint<'_>) -> Value {
+    let (description, described) = spec(tool);
+    let mut properties = Map::new();
+    let mut required: Vec<&str> = Vec::new();
+    for (name, variable) in SYSTEM_FIELDS {
+        properties.insert(
+            (*name).into(),
+            json!({"type": "string", "dynamic_variable": variable}),
+        );
+    }
+    required.push("conversation_id");
+    for (name, text, needed) in described {
+        properties.insert(
+            (*name).into(),
+            json!({"type": "string", "description": text}),
+        );
+        if *needed {
+            required.push(name);
+        }
+    }
+    json!({
+        "type": "webhook",
+        "name": tool.name(),
+        "description": description,
+        "response_timeout_secs": RESPONSE_TIMEOUT_SECS,
+        "api_schema": {
+            "url": format!("{}/api/voice/tools/{}", endpoint.base_url.trim_end_matches('/'), tool.name()),
+            "method": "POST",
+            "request_headers": {endpoint.secret_header: {"secret_id": endpoint.secret_id}},
+            "request_body_schema": {
+                "type": "object",
+                "description": format!("The {} request.", tool.name()),
+                "properties": properties,
+                "required": required,
+            },
+        },
+    })
+}
+
+/// Every tool, as the agent manager registers them.
+pub fn webhook_tools(endpoint: &ToolEndpoint<'_>) -> Vec<WebhookTool> {
+    Tool::ALL
+        .iter()
+        .map(|&tool| WebhookTool {
+            name: tool.name().to_owned(),
+            tool_config: tool_config(tool, endpoint),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> ToolEndpoint<'static> {
+        ToolEndpoint {
+            base_url: "https://api.example/",
+            secret_header: "x-studioconnect-secret",
+            secret_id: "sec_1",
+        }
+    }
+
+    #[test]
+    fn every_tool_is_a_secret_headed_post_identified_by_system_variables() {
+        let tools = webhook_tools(&endpoint());
+        assert_eq!(tools.len(), Tool::ALL.len());
+        for t in &tools {
+            let c = &t.tool_config;
+            assert_eq!(c["type"], "webhook");
+            assert_eq!(c["name"], t.name.as_str());
+            let api = &c["api_schema"];
+            assert_eq!(api["method"], "POST");
+            assert_eq!(
+                api["url"],
+                format!("https://api.example/api/voice/tools/{}", t.name)
+            );
+            assert_eq!(
+                api["request_headers"]["x-studioconnect-secret"]["secret_id"],
+                "sec_1"
+            );
+            let props = api["request_body_schema"]["properties"]
+                .as_object()
+                .unwrap();
+            for (field, variable) in SYSTEM_FIELDS {
+                assert_eq!(props[*field]["dynamic_variable"], *variable);
+                assert!(props[*field].get("description").is_none());
+            }
+            // Every other field is described for the model, and only described (one source each).
+            for (name, p) in props {
+                if !SYSTEM_FIELDS.iter().any(|(f, _)| f == name) {
+                    assert!(p["description"].as_str().is_some_and(|d| !d.is_empty()));
+                    assert!(p.get("dynamic_variable").is_none());
+                }
+            }
+        }
+        let escalate = &tools[2].tool_config["api_schema"]["request_body_schema"];
+        assert_eq!(escalate["required"], json!(["conversation_id", "reason"]));
+    }
+}

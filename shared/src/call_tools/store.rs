@@ -1,0 +1,303 @@
+//! The mid-call tools' queries. A call is identified only by what ElevenLabs itself passes
+//! (`system__conversation_id`, `system__called_number`, `system__caller_id`): first the call start
+//! the initiation webhook recorded, else the numbers. The caller is a client only within that
+//! business, so one tenant's caller can never reach another tenant's records.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::domain::answers::Answer;
+use crate::domain::business_hours::HoursStatus;
+use crate::domain::urgency::Urgency;
+use crate::domain::{BusinessHours, Priority, ProjectStatus, Timezone};
+use crate::phone::E164;
+use crate::post_call::store::{self as post_call_store, LeadWrite, QuestionSpec};
+use crate::post_call::worker::lead_field;
+
+/// Who is on the call, as far as our records say.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallIdentity {
+    pub business_id: Uuid,
+    pub business_name: String,
+    pub timezone: String,
+    pub default_region: String,
+    pub business_hours: Json<serde_json::Value>,
+    pub notification_emails: Vec<String>,
+    pub notification_phone: Option<String>,
+    pub transfer_numbers: i64,
+    pub client_id: Option<Uuid>,
+    pub client_name: Option<String>,
+    /// The caller (or, on an outbound call, the person called).
+    pub person_phone: Option<String>,
+    /// The business's number on this call.
+    pub business_phone: Option<String>,
+    pub outbound: bool,
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+impl CallIdentity {
+    /// Open or closed now, in the business's time zone. Hours or a zone that no longer parse
+    /// count as closed with no known opening (the agent then takes a message), never an error.
+    pub fn hours_at(&self, now: DateTime<Utc>) -> (HoursStatus, chrono_tz::Tz) {
+        let tz = Timezone::try_from(self.timezone.clone())
+            .map(|t| t.0)
+            .unwrap_or(chrono_tz::UTC);
+        let hours: BusinessHours =
+            serde_json::from_value(self.business_hours.0.clone()).unwrap_or_default();
+        (hours.status_at(now, tz), tz)
+    }
+
+    /// A person can take a live transfer now.
+    pub fn transfer_available(&self, now: DateTime<Utc>) -> bool {
+        self.transfer_numbers > 0 && self.hours_at(now).0.open
+    }
+}
+
+const IDENTIFY_SQL: &str = r#"
+WITH chosen AS (
+    SELECT * FROM (
+        SELECT business_id, client_id, person_phone, business_phone, direction = 'outbound' AS outbound,
+               started_at, 0 AS rank
+        FROM call_starts WHERE conversation_id = $1::text
+        UNION ALL
+        SELECT business_id, NULL::uuid, $3::text, phone_e164, false, NULL::timestamptz, 1
+        FROM business_phone_numbers WHERE phone_e164 = $2::text
+        UNION ALL
+        SELECT business_id, NULL::uuid, $2::text, phone_e164, true, NULL::timestamptz, 2
+        FROM business_phone_numbers WHERE phone_e164 = $3::text
+    ) candidates
+    ORDER BY rank
+    LIMIT 1
+)
+SELECT c.business_id, b.name AS business_name, b.timezone, b.default_region, b.business_hours,
+       b.notification_emails, b.notification_phone,
+       (SELECT count(*) FROM business_transfer_numbers t WHERE t.business_id = c.business_id) AS transfer_numbers,
+       cl.id AS client_id, cl.name AS client_name, c.person_phone, c.business_phone, c.outbound, c.started_at
+FROM chosen c
+JOIN businesses b ON b.id = c.business_id
+LEFT JOIN client_phone_numbers cp ON cp.business_id = c.business_id AND cp.phone_e164 = c.person_phone
+LEFT JOIN clients cl ON cl.business_id = c.business_id AND cl.id = COALESCE(c.client_id, cp.client_id)
+"#;
+
+pub async fn identify(
+    pool: &PgPool,
+    conversation_id: &str,
+    called: Option<&E164>,
+    caller: Option<&E164>,
+) -> anyhow::Result<Option<CallIdentity>> {
+    Ok(sqlx::query_as::<_, CallIdentity>(IDENTIFY_SQL)
+        .bind(conversation_id)
+        .bind(called.map(E164::as_str))
+        .bind(caller.map(E164::as_str))
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// A project as told to its client, with its open tasks.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClientProject {
+    pub name: String,
+    pub status: String,
+    pub provider_status: String,
+    pub due_date: Option<NaiveDate>,
+    pub open_tasks: Json<Vec<OpenTask>>,
+    pub open_task_count: i64,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct OpenTask {
+    pub name: String,
+    pub status: ProjectStatus,
+    pub due_date: Option<NaiveDate>,
+}
+
+/// Projects told per call, and open tasks per project.
+pub const MAX_SPOKEN_PROJECTS: i64 = 5;
+pub const MAX_SPOKEN_TASKS: i64 = 3;
+
+/// The client's projects, most relevant first: active before done, overdue and soonest due first,
+/// then the most recently updated; each with its soonest open tasks.
+pub async fn client_projects(
+    pool: &PgPool,
+    business_id: Uuid,
+    client_id: Uuid,
+) -> anyhow::Result<Vec<ClientProject>> {
+    Ok(sqlx::query_as::<_, ClientProject>(
+        r#"
+        SELECT p.name, p.status, p.provider_status, p.due_date,
+               COALESCE((
+                   SELECT json_agg(json_build_object('name', t.name, 'status', t.status, 'due_date', t.due_date)
+                                   ORDER BY t.due_date NULLS LAST, t.name)
+                   FROM (SELECT name, status, due_date FROM tasks
+                         WHERE project_id = p.id AND business_id = p.business_id AND status <> 'done'
+                         ORDER BY due_date NULLS LAST, name LIMIT $3) t
+               ), '[]'::json) AS open_tasks,
+               (SELECT count(*) FROM tasks t
+                WHERE t.project_id = p.id AND t.business_id = p.business_id AND t.status <> 'done') AS open_task_count
+        FROM projects p
+        WHERE p.business_id = $1 AND p.client_id = $2
+        ORDER BY p.status = 'done', p.due_date NULLS LAST, p.provider_updated_at DESC NULLS LAST, p.name
+        LIMIT $4
+        "#,
+    )
+    .bind(business_id)
+    .bind(client_id)
+    .bind(MAX_SPOKEN_TASKS)
+    .bind(MAX_SPOKEN_PROJECTS)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The conversation row a live call's records link to, created before the post-call webhook
+/// fills it (which then overwrites every field).
+async fn ensure_conversation(
+    tx: &mut PgConnection,
+    call: &CallIdentity,
+    conversation_id: &str,
+) -> anyhow::Result<Uuid> {
+    let id: Option<Uuid> = sqlx::query_scalar(
+        r#"
+        INSERT INTO conversations (business_id, elevenlabs_conversation_id, status, direction,
+                                   caller_phone, business_phone, client_id, started_at)
+        VALUES ($1, $2, 'in-progress', $3, $4, $5, $6, COALESCE($7, now()))
+        ON CONFLICT (elevenlabs_conversation_id) DO UPDATE SET updated_at = conversations.updated_at
+        WHERE conversations.business_id = EXCLUDED.business_id
+        RETURNING id
+        "#,
+    )
+    .bind(call.business_id)
+    .bind(conversation_id)
+    .bind(if call.outbound { "outbound" } else { "inbound" })
+    .bind(&call.person_phone)
+    .bind(&call.business_phone)
+    .bind(call.client_id)
+    .bind(call.started_at)
+    .fetch_optional(&mut *tx)
+    .await?;
+    id.ok_or_else(|| anyhow::anyhow!("conversation {conversation_id} belongs to another business"))
+}
+
+/// What a live call adds to its caller's open lead.
+pub struct LiveLead<'a> {
+    /// Answers recorded live; each replaces the lead's answer to the same question.
+    pub answers: &'a BTreeMap<String, Answer>,
+    pub priority: Priority,
+    pub reasons: &'a [String],
+}
+
+/// Creates or updates the caller's open lead with what the call has said so far, so an abandoned
+/// call still leaves a lead. Priority only ever rises. Returns the lead's id.
+pub async fn record_live_lead(
+    pool: &PgPool,
+    call: &CallIdentity,
+    conversation_id: &str,
+    questions: &[QuestionSpec],
+    live: &LiveLead<'_>,
+) -> anyhow::Result<Uuid> {
+    let mut tx = pool.begin().await?;
+    let conversation = ensure_conversation(&mut tx, call, conversation_id).await?;
+    let caller_phone = call.person_phone.as_deref();
+    for _ in 0..2 {
+        let existing =
+            post_call_store::lock_open_lead(&mut tx, call.business_id, caller_phone, conversation)
+                .await?;
+        let mut answers = existing
+            .as_ref()
+            .map(|l| l.answers.0.clone())
+            .unwrap_or_default();
+        answers.extend(live.answers.iter().map(|(k, a)| (k.clone(), a.clone())));
+        let mut urgency = Urgency::default();
+        if let Some(lead) = &existing {
+            urgency.priority = lead.priority.parse().unwrap_or_default();
+            urgency.reasons = lead.urgency_reasons.clone();
+        }
+        for reason in live.reasons {
+            urgency.raise(live.priority, reason.clone());
+        }
+        if live.reasons.is_empty() && live.priority > urgency.priority {
+            urgency.priority = live.priority;
+        }
+        let field = |name: &str| lead_field(questions, &answers, name);
+        let (name, email, phone, company) = (
+            field("contact_name"),
+            field("email"),
+            field("phone"),
+            field("company"),
+        );
+        let write = LeadWrite {
+            business_id: call.business_id,
+            caller_phone,
+            contact_name: name.as_deref(),
+            email: email.as_deref(),
+            phone: phone.as_deref().or(caller_phone),
+            company: company.as_deref(),
+            answers: &answers,
+            priority: urgency.priority,
+            urgency_reasons: &urgency.reasons,
+            conversation_id: conversation,
+        };
+        let written = match &existing {
+            Some(lead) => {
+                post_call_store::update_lead(&mut tx, lead.id, &write).await?;
+                Some(lead.id)
+            }
+            None => post_call_store::insert_lead(&mut tx, &write).await?,
+        };
+        if let Some(id) = written {
+            if let Some(client_id) = call.client_id {
+                sqlx::query("UPDATE leads SET client_id = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(client_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            return Ok(id);
+        }
+        // Another writer created the open lead meanwhile: lock and update that one.
+    }
+    anyhow::bail!("could not create or find the open lead for conversation {conversation_id}")
+}
+
+/// A message taken for the team.
+pub struct NewMessage<'a> {
+    pub conversation_id: &'a str,
+    pub caller_name: Option<&'a str>,
+    pub callback_phone: Option<&'a str>,
+    pub callback_raw: Option<&'a str>,
+    pub message: &'a str,
+    pub preferred_time: Option<&'a str>,
+}
+
+/// Stores a message once (a repeated tool call with the same text is the same message). Returns
+/// its id either way.
+pub async fn record_message(
+    pool: &PgPool,
+    call: &CallIdentity,
+    m: &NewMessage<'_>,
+) -> anyhow::Result<Uuid> {
+    Ok(sqlx::query_scalar(
+        r#"
+        INSERT INTO call_messages (business_id, elevenlabs_conversation_id, client_id, caller_phone,
+                                   caller_name, callback_phone, callback_raw, message, preferred_time)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (elevenlabs_conversation_id, md5(message)) DO UPDATE SET updated_at = now()
+        RETURNING id
+        "#,
+    )
+    .bind(call.business_id)
+    .bind(m.conversation_id)
+    .bind(call.client_id)
+    .bind(&call.person_phone)
+    .bind(m.caller_name)
+    .bind(m.callback_phone)
+    .bind(m.callback_raw)
+    .bind(m.message)
+    .bind(m.preferred_time)
+    .fetch_one(pool)
+    .await?)
+}
