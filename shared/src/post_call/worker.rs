@@ -503,8 +503,10 @@ async fn record_lead(
     for _ in 0..2 {
         // A call processed late (a retry, the reconciliation, a DLQ redrive) that is older than the
         // one that last updated the lead only fills gaps and leaves the lead pointing at the newer call.
+        // The live tools may have linked the lead to this very call already: that is not older.
         let older = existing.as_ref().is_some_and(|l| {
-            matches!((started_at, l.last_call_started_at), (Some(this), Some(last)) if this < last)
+            l.conversation_id != Some(conversation_id)
+                && matches!((started_at, l.last_call_started_at), (Some(this), Some(last)) if this < last)
         });
         let lead_conversation = match &existing {
             Some(l) if older => l.conversation_id.unwrap_or(conversation_id),
