@@ -494,9 +494,12 @@ async fn escalate(
     .map_err(|e| internal("recording the lead", e))?;
 
     let transfer_available = call.transfer_available((state.now)());
-    let answered_name =
-        crate::post_call::worker::lead_field(&specs, &session.progress.answers, "contact_name");
-    let caller_name = body.caller_name.as_deref().or(answered_name.as_deref());
+    let answered =
+        crate::post_call::worker::LeadColumns::from_answers(&specs, &session.progress.answers);
+    let caller_name = body
+        .caller_name
+        .as_deref()
+        .or(answered.contact_name.as_deref());
     let urgent = notify::Urgent {
         call,
         caller_name,

@@ -15,8 +15,8 @@ use crate::domain::business_hours::HoursStatus;
 use crate::domain::urgency::Urgency;
 use crate::domain::{BusinessHours, Priority, ProjectStatus, Timezone};
 use crate::phone::E164;
-use crate::post_call::store::{self as post_call_store, LeadWrite, QuestionSpec};
-use crate::post_call::worker::lead_field;
+use crate::post_call::store::{self as post_call_store, QuestionSpec};
+use crate::post_call::worker::LeadColumns;
 
 /// Who is on the call, as far as our records say.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -221,32 +221,16 @@ pub async fn record_live_lead(
         if live.reasons.is_empty() && live.priority > urgency.priority {
             urgency.priority = live.priority;
         }
-        let field = |name: &str| lead_field(questions, &answers, name);
-        let (name, email, phone, company) = (
-            field("contact_name"),
-            field("email"),
-            field("phone"),
-            field("company"),
-        );
-        let write = LeadWrite {
-            business_id: call.business_id,
+        let columns = LeadColumns::from_answers(questions, &answers);
+        let write = columns.write(
+            call.business_id,
             caller_phone,
-            contact_name: name.as_deref(),
-            email: email.as_deref(),
-            phone: phone.as_deref().or(caller_phone),
-            company: company.as_deref(),
-            answers: &answers,
-            priority: urgency.priority,
-            urgency_reasons: &urgency.reasons,
-            conversation_id: conversation,
-        };
-        let written = match &existing {
-            Some(lead) => {
-                post_call_store::update_lead(&mut tx, lead.id, &write).await?;
-                Some(lead.id)
-            }
-            None => post_call_store::insert_lead(&mut tx, &write).await?,
-        };
+            &answers,
+            &urgency,
+            conversation,
+        );
+        let written =
+            post_call_store::write_lead(&mut tx, existing.as_ref().map(|l| l.id), &write).await?;
         if let Some(id) = written {
             if let Some(client_id) = call.client_id {
                 sqlx::query("UPDATE leads SET client_id = $2 WHERE id = $1")

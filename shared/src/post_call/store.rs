@@ -352,6 +352,22 @@ pub async fn insert_lead(tx: &mut PgConnection, l: &LeadWrite<'_>) -> anyhow::Re
     .await?)
 }
 
+/// Updates the locked lead `existing`, or inserts one; None when a concurrent writer created the
+/// caller's open lead first (lock it and try again).
+pub async fn write_lead(
+    tx: &mut PgConnection,
+    existing: Option<Uuid>,
+    l: &LeadWrite<'_>,
+) -> anyhow::Result<Option<Uuid>> {
+    match existing {
+        Some(id) => {
+            update_lead(tx, id, l).await?;
+            Ok(Some(id))
+        }
+        None => insert_lead(tx, l).await,
+    }
+}
+
 /// Updates a locked lead; a field this call did not learn keeps its value.
 pub async fn update_lead(tx: &mut PgConnection, id: Uuid, l: &LeadWrite<'_>) -> anyhow::Result<()> {
     sqlx::query(

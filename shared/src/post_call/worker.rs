@@ -530,36 +530,19 @@ async fn record_lead(
             }
             (answers, urgency)
         };
-        let field = |name: &str| lead_field(questions, &answers, name);
-        let (name, email, phone, company) = (
-            field("contact_name"),
-            field("email"),
-            field("phone"),
-            field("company"),
-        );
-        let write = LeadWrite {
-            business_id: owner.business_id,
+        let columns = LeadColumns::from_answers(questions, &answers);
+        let write = columns.write(
+            owner.business_id,
             caller_phone,
-            contact_name: name.as_deref(),
-            email: email.as_deref(),
-            phone: phone.as_deref().or(caller_phone),
-            company: company.as_deref(),
-            answers: &answers,
-            priority: urgency.priority,
-            urgency_reasons: &urgency.reasons,
-            conversation_id: lead_conversation,
-        };
-        let written = match &existing {
-            Some(lead) => {
-                store::update_lead(tx, lead.id, &write).await?;
-                Some(lead.id)
-            }
-            None => store::insert_lead(tx, &write).await?,
-        };
+            &answers,
+            &urgency,
+            lead_conversation,
+        );
+        let written = store::write_lead(tx, existing.as_ref().map(|l| l.id), &write).await?;
         if let Some(id) = written {
             return Ok(LeadView {
                 id,
-                contact_name: name,
+                contact_name: columns.contact_name,
                 answers,
                 urgency,
             });
@@ -634,8 +617,54 @@ fn unanswered<'a>(
         .collect()
 }
 
+/// The lead columns a caller's answers fill.
+pub(crate) struct LeadColumns {
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+}
+
+impl LeadColumns {
+    pub(crate) fn from_answers(
+        questions: &[QuestionSpec],
+        answers: &BTreeMap<String, Answer>,
+    ) -> Self {
+        let field = |name: &str| lead_field(questions, answers, name);
+        Self {
+            contact_name: field("contact_name"),
+            email: field("email"),
+            phone: field("phone"),
+            company: field("company"),
+        }
+    }
+
+    /// The lead row; without an answered phone number the caller's own is the one to call back.
+    pub(crate) fn write<'a>(
+        &'a self,
+        business_id: Uuid,
+        caller_phone: Option<&'a str>,
+        answers: &'a BTreeMap<String, Answer>,
+        urgency: &'a Urgency,
+        conversation_id: Uuid,
+    ) -> LeadWrite<'a> {
+        LeadWrite {
+            business_id,
+            caller_phone,
+            contact_name: self.contact_name.as_deref(),
+            email: self.email.as_deref(),
+            phone: self.phone.as_deref().or(caller_phone),
+            company: self.company.as_deref(),
+            answers,
+            priority: urgency.priority,
+            urgency_reasons: &urgency.reasons,
+            conversation_id,
+        }
+    }
+}
+
 /// The valid answer to the question mapped onto a lead column.
-pub(crate) fn lead_field(
+fn lead_field(
     questions: &[QuestionSpec],
     answers: &BTreeMap<String, Answer>,
     column: &str,
