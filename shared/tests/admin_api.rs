@@ -695,6 +695,68 @@ async fn a_number_already_naming_a_client_is_a_409_and_bad_input_names_the_field
     }
 }
 
+// ------------------------------------------------------------------------------- urgency keywords
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn urgency_keywords_are_replaced_as_a_list_and_bad_ones_refused(pool: PgPool) {
+    let state = setup(&pool).await;
+    let list = json!({"keywords": [
+        {"phrase": "  site   is down ", "severity": "urgent"},
+        {"phrase": "Deadline", "severity": "high"}
+    ]});
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(list)
+        .send(&state, Function::UrgencyKeywords)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"keywords": [
+            {"phrase": "Deadline", "severity": "high"},
+            {"phrase": "site is down", "severity": "urgent"}
+        ]})
+    );
+    for (list, field) in [
+        (
+            json!({"keywords": [{"phrase": "late", "severity": "normal"}]}),
+            "keywords[0].severity: must be high or urgent",
+        ),
+        (
+            json!({"keywords": [{"phrase": "late", "severity": "extreme"}]}),
+            "keywords[0].severity: unknown variant",
+        ),
+        (
+            json!({"keywords": [{"phrase": "Fire", "severity": "urgent"}, {"phrase": "fire", "severity": "high"}]}),
+            "keywords[1].phrase:",
+        ),
+        (
+            json!({"keywords": [{"phrase": "   ", "severity": "urgent"}]}),
+            "keywords[0].phrase:",
+        ),
+    ] {
+        let (status, resp) = call(Method::PUT)
+            .business(A)
+            .token(&owner_a())
+            .body(list.clone())
+            .send(&state, Function::UrgencyKeywords)
+            .await;
+        assert_eq!(status, 400, "{list}: {resp}");
+        assert!(message(&resp).starts_with(field), "{list}: {resp}");
+    }
+    let (_, after) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .send(&state, Function::UrgencyKeywords)
+        .await;
+    assert_eq!(
+        after["keywords"].as_array().unwrap().len(),
+        2,
+        "refused lists change nothing"
+    );
+}
+
 // -------------------------------------------------------------------------------------- questions
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]

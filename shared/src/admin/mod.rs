@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod operator;
 pub mod questions;
 pub mod request;
+pub mod urgency;
 
 use std::time::Duration;
 
@@ -80,6 +81,7 @@ pub enum Function {
     Clients,
     Client,
     QualificationQuestions,
+    UrgencyKeywords,
     Leads,
     Lead,
     Calls,
@@ -96,6 +98,7 @@ impl Function {
         Function::Clients,
         Function::Client,
         Function::QualificationQuestions,
+        Function::UrgencyKeywords,
         Function::Leads,
         Function::Lead,
         Function::Calls,
@@ -113,6 +116,7 @@ impl Function {
             Function::Clients => "AdminClientsFunction",
             Function::Client => "AdminClientFunction",
             Function::QualificationQuestions => "AdminQualificationQuestionsFunction",
+            Function::UrgencyKeywords => "AdminUrgencyKeywordsFunction",
             Function::Leads => "AdminLeadsFunction",
             Function::Lead => "AdminLeadFunction",
             Function::Calls => "AdminCallsFunction",
@@ -149,6 +153,7 @@ impl Function {
             Function::Clients => clients::handle_collection(state, business, req).await,
             Function::Client => clients::handle_item(state, business, req).await,
             Function::QualificationQuestions => questions::handle(state, business, req).await,
+            Function::UrgencyKeywords => urgency::handle(state, business, req).await,
             Function::Leads => leads::handle_collection(state, business, req).await,
             Function::Lead => leads::handle_item(state, business, req).await,
             Function::Calls => calls::handle_collection(state, business, req).await,
@@ -231,6 +236,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "/api/businesses/{id}/qualification-questions",
         Function::QualificationQuestions,
     ),
+    route(
+        "GET",
+        "/api/businesses/{id}/urgency-keywords",
+        Function::UrgencyKeywords,
+    ),
+    route(
+        "PUT",
+        "/api/businesses/{id}/urgency-keywords",
+        Function::UrgencyKeywords,
+    ),
     route("GET", "/api/businesses/{id}/leads", Function::Leads),
     route("GET", "/api/businesses/{id}/leads/{leadId}", Function::Lead),
     route(
@@ -246,6 +261,37 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Function::AgentSync,
     ),
 ];
+
+/// Locks the business row for a whole-list replacement (two concurrent ones apply one after the
+/// other); 404 when there is no such business.
+pub(crate) async fn lock_business(
+    tx: &mut sqlx::PgConnection,
+    business_id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    let exists = sqlx::query("SELECT 1 FROM businesses WHERE id = $1 FOR UPDATE")
+        .bind(business_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    exists
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("no such business"))
+}
+
+/// 404 when there is no such business.
+pub(crate) async fn require_business(
+    pool: &sqlx::PgPool,
+    business_id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
+        .bind(business_id)
+        .fetch_one(pool)
+        .await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such business"))
+    }
+}
 
 pub(crate) fn method_not_allowed(req: &Request) -> ApiError {
     ApiError::new(

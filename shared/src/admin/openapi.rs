@@ -40,7 +40,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "StudioConnect AI admin API", version = "1.0.0",
-        description = "Per-tenant administration: agent configuration, clients, qualification questions, leads, calls and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
+        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
     paths(
         super::login::handle,
         super::business::get, super::business::put,
@@ -48,6 +48,7 @@ impl Modify for BearerAuth {
         super::clients::list, super::clients::create,
         super::clients::get, super::clients::put, super::clients::delete,
         super::questions::get, super::questions::put,
+        super::urgency::get, super::urgency::put,
         super::leads::list, super::leads::get, super::leads::patch,
         super::calls::list, super::calls::get,
         super::agent_sync::sync,
@@ -55,7 +56,7 @@ impl Modify for BearerAuth {
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
-        (name = "questions"), (name = "leads"), (name = "calls"), (name = "meta")),
+        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "meta")),
 )]
 pub struct AdminApi;
 

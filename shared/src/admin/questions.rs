@@ -77,14 +77,7 @@ pub(crate) async fn put(
     let questions = validate(list.questions)?;
     let pool = state.db.pool().await?;
     let mut tx = pool.begin().await?;
-    // Locks the business row: two concurrent replacements apply one after the other.
-    let exists = sqlx::query("SELECT 1 FROM businesses WHERE id = $1 FOR UPDATE")
-        .bind(business_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(ApiError::not_found("no such business"));
-    }
+    super::lock_business(&mut tx, business_id).await?;
     sqlx::query("DELETE FROM qualification_questions WHERE business_id = $1")
         .bind(business_id)
         .execute(&mut *tx)
@@ -182,13 +175,7 @@ fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiErro
 }
 
 pub async fn load(pool: &PgPool, business_id: Uuid) -> Result<QuestionList, ApiError> {
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
-        .bind(business_id)
-        .fetch_one(pool)
-        .await?;
-    if !exists {
-        return Err(ApiError::not_found("no such business"));
-    }
+    super::require_business(pool, business_id).await?;
     let rows = sqlx::query_as::<
         _,
         (
