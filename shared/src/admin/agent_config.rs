@@ -114,13 +114,7 @@ pub(crate) async fn put(
     let input: AgentConfigInput = parse_json(req)?;
     let c = validate(input)?;
     let pool = state.db.pool().await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
-        .bind(business_id)
-        .fetch_one(pool)
-        .await?;
-    if !exists {
-        return Err(ApiError::not_found("no such business"));
-    }
+    super::require_business(pool, business_id).await?;
     sqlx::query(
         "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
              stability, similarity_boost, speed, language, persona_prompt, welcome_message,
