@@ -61,6 +61,25 @@ impl SendGrid {
         }
     }
 
+    /// The deployment's sender: `SENDGRID_BASE_URL` (the vendor's own when unset),
+    /// `NOTIFICATION_FROM_EMAIL` (required) and `NOTIFICATION_FROM_NAME`.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(
+        env: &crate::config::Env<F>,
+        http: HttpClient,
+        api_key: SecretString,
+    ) -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::new(
+            http,
+            &env.optional("SENDGRID_BASE_URL")
+                .unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+            api_key,
+            Address {
+                email: env.required("NOTIFICATION_FROM_EMAIL")?,
+                name: env.optional("NOTIFICATION_FROM_NAME"),
+            },
+        ))
+    }
+
     /// Sends one email; SendGrid answers 202 with an `X-Message-Id`, which is returned.
     pub async fn send(&self, email: &Email) -> Result<String, HttpError> {
         let body = MailSend {

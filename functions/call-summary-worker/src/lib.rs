@@ -15,7 +15,7 @@ use shared::post_call::CallEventJob;
 use shared::post_call::worker::{
     DEFAULT_SUMMARY_ATTEMPTS, NOTIFICATION_CLAIM_TTL, NOTIFICATION_RECORD_TTL, Outcome, Worker,
 };
-use shared::sendgrid::{Address, SendGrid};
+use shared::sendgrid::SendGrid;
 
 pub struct State {
     pub worker: Worker,
@@ -41,7 +41,8 @@ impl State {
             &env.optional("OPENAI_MODEL")
                 .unwrap_or_else(|| shared::openai::DEFAULT_MODEL.into()),
         );
-        let sendgrid = SendGrid::new(
+        let sendgrid = SendGrid::from_env(
+            &env,
             HttpClient::new(
                 "sendgrid",
                 HttpPolicy {
@@ -49,14 +50,8 @@ impl State {
                     ..HttpPolicy::default()
                 },
             )?,
-            &env.optional("SENDGRID_BASE_URL")
-                .unwrap_or_else(|| shared::sendgrid::DEFAULT_BASE_URL.into()),
             platform.secrets.sendgrid_api_key.clone(),
-            Address {
-                email: env.required("NOTIFICATION_FROM_EMAIL")?,
-                name: env.optional("NOTIFICATION_FROM_NAME"),
-            },
-        );
+        )?;
         Ok(Self {
             worker: Worker {
                 db: platform.db.clone(),

@@ -28,7 +28,7 @@ use crate::personalization::describe_instant;
 use crate::phone::E164;
 use crate::platform::Platform;
 use crate::post_call::store as post_call_store;
-use crate::sendgrid::{Address, Email, SendGrid};
+use crate::sendgrid::{Email, SendGrid};
 use crate::twilio::Twilio;
 use crate::web::{json_response, parse_json, respond};
 
@@ -107,16 +107,11 @@ impl ToolState {
             max_retries: 1,
             ..HttpPolicy::default()
         };
-        let sendgrid = SendGrid::new(
+        let sendgrid = SendGrid::from_env(
+            &env,
             HttpClient::new("sendgrid", quick.clone())?,
-            &env.optional("SENDGRID_BASE_URL")
-                .unwrap_or_else(|| crate::sendgrid::DEFAULT_BASE_URL.into()),
             platform.secrets.sendgrid_api_key.clone(),
-            Address {
-                email: env.required("NOTIFICATION_FROM_EMAIL")?,
-                name: env.optional("NOTIFICATION_FROM_NAME"),
-            },
-        );
+        )?;
         let twilio = match env.optional("TWILIO_ACCOUNT_SID") {
             Some(sid) => Some(Twilio::new(
                 HttpClient::new("twilio", quick)?,
