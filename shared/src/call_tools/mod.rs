@@ -332,8 +332,6 @@ async fn qualification_next(
 fn qualification_reply(reply: &Reply, escalate: Option<&str>, progress: &Progress) -> Value {
     let mut body = serde_json::to_value(reply).unwrap_or_else(|_| json!({}));
     if let Some(map) = body.as_object_mut() {
-        // The field key is configuration, not something to say.
-        map.remove("field_key");
         map.insert("escalate".into(), json!(escalate.is_some()));
         if let Some(why) = escalate {
             map.insert("escalation_reason".into(), json!(why));

@@ -1,20 +1,17 @@
 //! What the team is told while the call is still going on: an urgent matter (email, and a text
 //! message to the business's notification phone) or a message taken for them (email).
 
-use crate::post_call::notify::escape;
+use crate::post_call::notify::{caller_label, escape};
 use crate::sendgrid::Email;
 
 use super::store::CallIdentity;
 
-/// Who called, as the team would want to read it.
+/// The caller's label: a known client's name first, else the name they gave.
 fn who(call: &CallIdentity, name: Option<&str>) -> String {
-    let name = call.client_name.as_deref().or(name);
-    match (name, call.person_phone.as_deref()) {
-        (Some(n), Some(p)) => format!("{n} ({p})"),
-        (Some(n), None) => n.to_owned(),
-        (None, Some(p)) => p.to_owned(),
-        (None, None) => "a caller without caller id".to_owned(),
-    }
+    caller_label(
+        call.client_name.as_deref().or(name),
+        call.person_phone.as_deref(),
+    )
 }
 
 pub struct Urgent<'a> {

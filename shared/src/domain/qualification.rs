@@ -52,6 +52,8 @@ pub struct Progress {
 pub enum Reply {
     /// Ask this question (`reason` set when it is a re-ask).
     Ask {
+        /// Configuration, not something to say: never in the tool's answer.
+        #[serde(skip_serializing)]
         field_key: String,
         question: String,
         /// "3 of 5", when there are many questions.

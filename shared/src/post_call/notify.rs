@@ -26,13 +26,18 @@ pub struct CallNotice<'a> {
     pub call_id: String,
 }
 
-pub fn call_email(n: &CallNotice<'_>) -> Email {
-    let who = match (n.caller_name, n.caller_phone) {
+/// Who called, as the team reads it in every notice: "Sam (+1415...)", a name, a number.
+pub fn caller_label(name: Option<&str>, phone: Option<&str>) -> String {
+    match (name, phone) {
         (Some(name), Some(phone)) => format!("{name} ({phone})"),
         (Some(name), None) => name.to_owned(),
         (None, Some(phone)) => phone.to_owned(),
         (None, None) => "an unknown caller".to_owned(),
-    };
+    }
+}
+
+pub fn call_email(n: &CallNotice<'_>) -> Email {
+    let who = caller_label(n.caller_name, n.caller_phone);
     let what = if n.known_client {
         "Call from client"
     } else {
