@@ -466,19 +466,15 @@ async fn escalate(
     let specs = post_call_store::questions(pool, call.business_id)
         .await
         .map_err(|e| internal("loading the questions", e))?;
-    let session = state
-        .sessions
-        .load(conversation_id, call.business_id)
-        .await
-        .map_err(|e| internal("reading the call session", e))?;
     let reasons = [format!("escalated during the call: {reason}")];
-    store::record_live_lead(
+    // The lead already holds every answer recorded live: nothing to add from the session.
+    let lead = store::record_live_lead(
         pool,
         call,
         conversation_id,
         &specs,
         &LiveLead {
-            answers: &session.progress.answers,
+            answers: &Default::default(),
             priority: Priority::Urgent,
             reasons: &reasons,
         },
@@ -487,12 +483,7 @@ async fn escalate(
     .map_err(|e| internal("recording the lead", e))?;
 
     let transfer_available = call.transfer_available((state.now)());
-    let answered =
-        crate::post_call::worker::LeadColumns::from_answers(&specs, &session.progress.answers);
-    let caller_name = body
-        .caller_name
-        .as_deref()
-        .or(answered.contact_name.as_deref());
+    let caller_name = body.caller_name.as_deref().or(lead.contact_name.as_deref());
     let urgent = notify::Urgent {
         call,
         caller_name,
@@ -590,14 +581,15 @@ async fn take_message(
         None,
     )
     .await;
-    let (status, _) = call.hours_at((state.now)());
+    let now = (state.now)();
+    let (status, tz) = call.hours_at(now);
     let when = if status.open {
         "shortly".to_owned()
     } else {
         match status.next_open {
             Some(t) => format!(
                 "when the office opens {}",
-                describe_instant(t, (state.now)().with_timezone(&t.timezone()))
+                describe_instant(t, now.with_timezone(&tz))
             ),
             None => "as soon as they can".to_owned(),
         }

@@ -40,14 +40,13 @@ pub struct CallIdentity {
 }
 
 impl CallIdentity {
-    /// Open or closed now, in the business's time zone. Hours or a zone that no longer parse
-    /// count as closed with no known opening (the agent then takes a message), never an error.
+    /// Open or closed now, in the business's time zone. Hours that no longer parse count as
+    /// closed (`BusinessHours::from_stored`); a zone that no longer parses reads them in UTC.
     pub fn hours_at(&self, now: DateTime<Utc>) -> (HoursStatus, chrono_tz::Tz) {
         let tz = Timezone::try_from(self.timezone.clone())
             .map(|t| t.0)
             .unwrap_or(chrono_tz::UTC);
-        let hours: BusinessHours =
-            serde_json::from_value(self.business_hours.0.clone()).unwrap_or_default();
+        let hours = BusinessHours::from_stored(self.business_hours.0.clone());
         (hours.status_at(now, tz), tz)
     }
 
@@ -189,15 +188,21 @@ pub struct LiveLead<'a> {
     pub reasons: &'a [String],
 }
 
+/// The caller's open lead after a live write.
+pub struct RecordedLead {
+    pub id: Uuid,
+    pub contact_name: Option<String>,
+}
+
 /// Creates or updates the caller's open lead with what the call has said so far, so an abandoned
-/// call still leaves a lead. Priority only ever rises. Returns the lead's id.
+/// call still leaves a lead. Priority only ever rises.
 pub async fn record_live_lead(
     pool: &PgPool,
     call: &CallIdentity,
     conversation_id: &str,
     questions: &[QuestionSpec],
     live: &LiveLead<'_>,
-) -> anyhow::Result<Uuid> {
+) -> anyhow::Result<RecordedLead> {
     let mut tx = pool.begin().await?;
     let conversation = ensure_conversation(&mut tx, call, conversation_id).await?;
     let caller_phone = call.person_phone.as_deref();
@@ -240,7 +245,10 @@ pub async fn record_live_lead(
                     .await?;
             }
             tx.commit().await?;
-            return Ok(id);
+            return Ok(RecordedLead {
+                id,
+                contact_name: columns.contact_name,
+            });
         }
         // Another writer created the open lead meanwhile: lock and update that one.
     }

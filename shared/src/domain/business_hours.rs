@@ -83,6 +83,15 @@ pub enum HoursError {
 }
 
 impl BusinessHours {
+    /// Hours as stored. Hours that no longer parse must not cost a call: they count as unknown
+    /// (closed, no known opening, so the agent takes a message), with a warning.
+    pub fn from_stored(value: serde_json::Value) -> Self {
+        serde_json::from_value(value).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "business hours are invalid; treating as closed");
+            BusinessHours::default()
+        })
+    }
+
     /// Checks what the type cannot: no empty intervals, no overlaps within a day, no repeated holidays.
     pub fn validate(&self) -> Result<(), HoursError> {
         for (day, intervals) in &self.weekly {

@@ -136,11 +136,7 @@ pub async fn load_call_context(
         .await?;
     let Some(row) = row else { return Ok(None) };
     let timezone = Timezone::try_from(row.timezone).map_err(LookupError::Invalid)?;
-    // Hours that no longer parse must not cost the call: treat them as unknown (closed, no opening).
-    let hours: BusinessHours = serde_json::from_value(row.business_hours.0).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "business hours are invalid; treating as closed");
-        BusinessHours::default()
-    });
+    let hours = BusinessHours::from_stored(row.business_hours.0);
     let client = row.client_name.map(|name| KnownClient {
         name,
         company: row.client_company,
