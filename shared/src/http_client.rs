@@ -7,8 +7,9 @@
 //! - a circuit breaker per client (`failsafe`): after consecutive failures, calls fail fast for a
 //!   while instead of piling up behind a dead vendor, then lets calls through again (half-open) and
 //!   closes on success.
-//! Vendor-specific signals (monday's `retry_in_seconds` inside a 200) are read by that vendor's module,
-//! which passes them back through `send_with_hint`.
+//! Redirects are never followed: no vendor API answers with one, and following one would carry a
+//! request (an OAuth code exchange included) somewhere it was not addressed. Vendor-specific signals
+//! (monday's `retry_in_seconds` inside a 200) are read by that vendor's module.
 
 use std::time::{Duration, SystemTime};
 
@@ -101,23 +102,34 @@ impl HttpClient {
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
             .user_agent(concat!("studioconnect-ai/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| HttpError::Build {
                 service,
                 reason: e.to_string(),
             })?;
+        Ok(Self::new_with(service, client, policy))
+    }
+
+    fn new_with(service: &'static str, client: reqwest::Client, policy: HttpPolicy) -> Self {
         let breaker = failsafe::Config::new()
             .failure_policy(failure_policy::consecutive_failures(
                 policy.breaker_failures,
                 backoff::constant(policy.breaker_open_for),
             ))
             .build();
-        Ok(Self {
+        Self {
             service,
             client,
             policy,
             breaker,
-        })
+        }
+    }
+
+    /// The same connection pool and policy with a circuit breaker of its own: one tenant's failing
+    /// site (a PM integration) cannot open the circuit for every other tenant of that vendor.
+    pub fn with_own_breaker(&self) -> Self {
+        Self::new_with(self.service, self.client.clone(), self.policy.clone())
     }
 
     pub fn service(&self) -> &'static str {

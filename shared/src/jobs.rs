@@ -33,16 +33,6 @@ struct Envelope<T> {
     job: T,
 }
 
-/// Enqueued on the `pm-sync` queue by the EventBridge schedule (template.yaml `PmResyncSchedule`):
-/// the PM sync worker answers it with one sync job per active integration, refreshing webhooks that
-/// are about to expire on the way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct PmResyncAll {}
-
-impl Job for PmResyncAll {
-    const KIND: &'static str = "pm_resync_all";
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     #[error("job message is {size} bytes, over the {MAX_MESSAGE_BYTES}-byte limit")]

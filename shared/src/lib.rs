@@ -20,6 +20,7 @@ pub mod openai;
 pub mod personalization;
 pub mod phone;
 pub mod platform;
+pub mod pm;
 pub mod post_call;
 pub mod runtime;
 pub mod secrets;

@@ -34,6 +34,10 @@ pub struct Secrets {
     pub token_encryption_key: SecretString,
     /// Stored beside each ciphertext so keys can be rotated.
     pub token_encryption_key_id: String,
+    /// Retired keys by id (base64 of 32 bytes each), kept after a rotation until every row has
+    /// been re-sealed with the current key (a token refresh re-seals).
+    #[serde(default)]
+    pub token_encryption_previous_keys: std::collections::HashMap<String, SecretString>,
     pub jira_client_secret: SecretString,
     pub asana_client_secret: SecretString,
     pub monday_client_secret: SecretString,
@@ -90,6 +94,22 @@ impl Secrets {
             secret_id: secret_id.to_owned(),
         })?;
         Self::from_json(secret_id, json)
+    }
+
+    /// The retired token keys that decode (a malformed one is skipped with a warning).
+    pub fn previous_token_keys(&self) -> Vec<(String, Vec<u8>)> {
+        self.token_encryption_previous_keys
+            .iter()
+            .filter_map(|(id, key)| {
+                match base64::engine::general_purpose::STANDARD.decode(key.expose_secret()) {
+                    Ok(bytes) => Some((id.clone(), bytes)),
+                    Err(_) => {
+                        tracing::warn!(key_id = %id, "retired token key is not base64; skipped");
+                        None
+                    }
+                }
+            })
+            .collect()
     }
 
     /// The 32-byte token encryption key (validated at load).

@@ -479,6 +479,7 @@ async fn elevenlabs_errors_surface_with_their_message_through_the_route(pool: Pg
         db: Database::from_pool(pool.clone()),
         tokens: TokenKeys::new(&key, DEFAULT_TOKEN_TTL),
         agents: Some(m),
+        pm: None,
         now: Utc::now,
     };
     let token = state

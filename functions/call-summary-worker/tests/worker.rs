@@ -651,7 +651,7 @@ async fn poison_messages_and_unowned_calls_fail_so_they_reach_the_dlq(pool: PgPo
         message("not-json", "{]".into(), 1),
         message(
             "wrong-kind",
-            r#"{"kind":"pm_resync_all","id":"1","enqueued_at":"2026-11-24T00:00:00Z","job":{}}"#
+            r#"{"kind":"pm_sync","id":"1","enqueued_at":"2026-11-24T00:00:00Z","job":{"type":"resync_all"}}"#
                 .into(),
             1,
         ),

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
+use shared::pm::webhooks::PmWebState;
 
 /// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
 /// in `handler`, and its rows in `ROUTES` (the compiler and the template test catch omissions).
@@ -18,6 +19,10 @@ pub enum HttpFunction {
     ElevenLabsPersonalization,
     ElevenLabsEvents,
     ElevenLabsTools,
+    PmOAuthCallback,
+    PmJiraWebhook,
+    PmAsanaWebhook,
+    PmMondayWebhook,
     /// The admin API's functions (their routes are `shared::admin::ENDPOINTS`).
     Admin(AdminFunction),
 }
@@ -30,6 +35,10 @@ impl HttpFunction {
             HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
             HttpFunction::ElevenLabsEvents => "ElevenLabsEventsFunction",
             HttpFunction::ElevenLabsTools => "ElevenLabsToolsFunction",
+            HttpFunction::PmOAuthCallback => "PmOAuthCallbackFunction",
+            HttpFunction::PmJiraWebhook => "PmJiraWebhookFunction",
+            HttpFunction::PmAsanaWebhook => "PmAsanaWebhookFunction",
+            HttpFunction::PmMondayWebhook => "PmMondayWebhookFunction",
             HttpFunction::Admin(f) => f.logical_id(),
         }
     }
@@ -49,6 +58,22 @@ impl HttpFunction {
             HttpFunction::ElevenLabsTools => wrap(
                 shared::call_tools::ToolState::from_platform(platform)?,
                 shared::call_tools::handle,
+            ),
+            HttpFunction::PmOAuthCallback => wrap(
+                PmWebState::from_platform(platform)?,
+                shared::pm::webhooks::callback,
+            ),
+            HttpFunction::PmJiraWebhook => wrap(
+                PmWebState::from_platform(platform)?,
+                shared::pm::webhooks::jira_webhook,
+            ),
+            HttpFunction::PmAsanaWebhook => wrap(
+                PmWebState::from_platform(platform)?,
+                shared::pm::webhooks::asana_webhook,
+            ),
+            HttpFunction::PmMondayWebhook => wrap(
+                PmWebState::from_platform(platform)?,
+                shared::pm::webhooks::monday_webhook,
             ),
             HttpFunction::Admin(f) => wrap(
                 AdminState::from_platform(platform, f)?,
@@ -99,6 +124,26 @@ const BASE_ROUTES: &[Route] = &[
         method: "POST",
         path: shared::call_tools::TOOLS_PATH,
         function: HttpFunction::ElevenLabsTools,
+    },
+    Route {
+        method: "GET",
+        path: "/api/integrations/{provider}/callback",
+        function: HttpFunction::PmOAuthCallback,
+    },
+    Route {
+        method: "POST",
+        path: "/api/webhooks/jira",
+        function: HttpFunction::PmJiraWebhook,
+    },
+    Route {
+        method: "POST",
+        path: "/api/webhooks/asana/{integrationId}",
+        function: HttpFunction::PmAsanaWebhook,
+    },
+    Route {
+        method: "POST",
+        path: "/api/webhooks/monday/{integrationId}",
+        function: HttpFunction::PmMondayWebhook,
     },
 ];
 

@@ -11,12 +11,20 @@ use crate::schedule::{ScheduledHandler, Schedules};
 use crate::sqs::{SqsHandler, SqsPoller};
 
 /// Logical ids of the SQS-triggered functions, with the queue each consumes.
-pub const SQS_FUNCTIONS: &[(&str, &str)] = &[("CallSummaryWorkerFunction", "CallSummaryQueue")];
+pub const SQS_FUNCTIONS: &[(&str, &str)] = &[
+    ("CallSummaryWorkerFunction", "CallSummaryQueue"),
+    ("PmSyncWorkerFunction", "PmSyncQueue"),
+];
 /// Logical ids of the functions run by a schedule.
 pub const SCHEDULED_FUNCTIONS: &[&str] = &["ElevenLabsReconcileFunction"];
 
 /// Batch size of the call-summary event source mapping in template.yaml.
 const CALL_SUMMARY_BATCH: i32 = 10;
+/// Batch size of the pm-sync event source mapping in template.yaml.
+const PM_SYNC_BATCH: i32 = 1;
+/// Schedules whose target is a queue, not a function (template.yaml `PmResyncSchedule`): firing
+/// one under /_local/schedules enqueues the job the schedule's Input carries.
+pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];
 
 pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
     let state: &'static call_summary_worker::State = Box::leak(Box::new(
@@ -33,7 +41,20 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         handler,
     )
     .await?;
-    Ok(vec![call_summary])
+    let pm: &'static shared::pm::sync::PmWorker = Box::leak(Box::new(
+        shared::pm::sync::PmWorker::from_platform(platform).await?,
+    ));
+    let handler: SqsHandler =
+        Arc::new(move |event| async move { Ok(pm.handle(event).await) }.boxed());
+    let pm_sync = SqsPoller::new(
+        platform.aws.sqs.clone(),
+        &platform.settings.queues.pm_sync,
+        PM_SYNC_BATCH,
+        2,
+        handler,
+    )
+    .await?;
+    Ok(vec![call_summary, pm_sync])
 }
 
 pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {
@@ -48,8 +69,21 @@ pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {
         }
         .boxed()
     });
-    Ok(Schedules::from([(
-        "ElevenLabsReconcileFunction".to_owned(),
-        handler,
-    )]))
+    let queue: shared::jobs::JobQueue<shared::pm::sync::PmJob> =
+        shared::jobs::JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync);
+    let resync: ScheduledHandler = Arc::new(move |_event| {
+        let queue = queue.clone();
+        async move {
+            queue
+                .send(&shared::pm::sync::PmJob::ResyncAll)
+                .await
+                .map(|_| serde_json::Value::Null)
+                .map_err(|e| lambda_runtime::Error::from(e.to_string()))
+        }
+        .boxed()
+    });
+    Ok(Schedules::from([
+        ("ElevenLabsReconcileFunction".to_owned(), handler),
+        (QUEUE_SCHEDULES[0].to_owned(), resync),
+    ]))
 }

@@ -183,8 +183,9 @@ fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
     let mut message = aws_lambda_events::sqs::SqsMessage::default();
     message.message_id = Some("m1".into());
     message.body = Some(input);
-    shared::jobs::decode::<shared::jobs::PmResyncAll>(&message)
-        .expect("the schedule's message is a pm_resync_all job");
+    let job = shared::jobs::decode::<shared::pm::sync::PmJob>(&message)
+        .expect("the schedule's message is a pm_sync job");
+    assert_eq!(job, shared::pm::sync::PmJob::ResyncAll);
 }
 
 /// The gateway drives the same SQS-triggered and scheduled functions the template deploys, each

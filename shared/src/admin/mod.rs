@@ -8,6 +8,7 @@ pub mod auth;
 pub mod business;
 pub mod calls;
 pub mod clients;
+pub mod integrations;
 pub mod leads;
 pub mod login;
 pub mod openapi;
@@ -36,6 +37,8 @@ pub struct AdminState {
     pub tokens: TokenKeys,
     /// Only the agent-sync function has one (it needs ElevenLabs and the public URLs).
     pub agents: Option<AgentManager>,
+    /// Only the integration functions have one (providers, token cipher, OAuth state store).
+    pub pm: Option<integrations::PmAdmin>,
     pub now: fn() -> DateTime<Utc>,
 }
 
@@ -52,10 +55,24 @@ impl AdminState {
         if function == Function::Login {
             auth::prepare_login();
         }
+        let pm = match function {
+            Function::IntegrationConnect | Function::Integrations | Function::Integration => {
+                Some(integrations::PmAdmin {
+                    providers: crate::pm::PmProviders::from_env(&env, &platform.secrets)?,
+                    cipher: crate::pm::crypto::TokenCipher::from_secrets(&platform.secrets)?,
+                    states: crate::pm::oauth::StateStore::new(
+                        platform.aws.dynamodb.clone(),
+                        &platform.settings.tables.oauth_state,
+                    ),
+                })
+            }
+            _ => None,
+        };
         Ok(Self {
             db: platform.db.clone(),
             tokens: TokenKeys::new(&platform.secrets.jwt_signing_key, ttl),
             agents,
+            pm,
             now: Utc::now,
         })
     }
@@ -87,6 +104,11 @@ pub enum Function {
     Calls,
     Call,
     AgentSync,
+    IntegrationConnect,
+    Integrations,
+    Integration,
+    Projects,
+    ClientProjects,
     OpenApi,
 }
 
@@ -104,6 +126,11 @@ impl Function {
         Function::Calls,
         Function::Call,
         Function::AgentSync,
+        Function::IntegrationConnect,
+        Function::Integrations,
+        Function::Integration,
+        Function::Projects,
+        Function::ClientProjects,
         Function::OpenApi,
     ];
 
@@ -122,6 +149,11 @@ impl Function {
             Function::Calls => "AdminCallsFunction",
             Function::Call => "AdminCallFunction",
             Function::AgentSync => "AdminAgentSyncFunction",
+            Function::IntegrationConnect => "AdminIntegrationConnectFunction",
+            Function::Integrations => "AdminIntegrationsFunction",
+            Function::Integration => "AdminIntegrationFunction",
+            Function::Projects => "AdminProjectsFunction",
+            Function::ClientProjects => "AdminClientProjectsFunction",
             Function::OpenApi => "OpenApiFunction",
         }
     }
@@ -143,6 +175,11 @@ impl Function {
         let business = match self {
             Function::Login => return login::handle(state, req).await,
             Function::OpenApi => return openapi::handle(req),
+            // Its business is in the query, not the path; the same rule applies.
+            Function::IntegrationConnect => {
+                let business = integrations::authorize_connect(state, req)?;
+                return integrations::connect(state, business, req).await;
+            }
             // The tenant rule, in this one place for every other route, before a body is read
             // or a row touched.
             _ => state.authorize(req, self.access(req.method()))?.1,
@@ -159,7 +196,15 @@ impl Function {
             Function::Calls => calls::handle_collection(state, business, req).await,
             Function::Call => calls::handle_item(state, business, req).await,
             Function::AgentSync => agent_sync::handle(state, business, req).await,
-            Function::Login | Function::OpenApi => Err(method_not_allowed(req)),
+            Function::Integrations => integrations::handle_collection(state, business, req).await,
+            Function::Integration => integrations::handle_item(state, business, req).await,
+            Function::Projects => integrations::projects(state, business, req).await,
+            Function::ClientProjects => {
+                integrations::handle_client_projects(state, business, req).await
+            }
+            Function::Login | Function::OpenApi | Function::IntegrationConnect => {
+                Err(method_not_allowed(req))
+            }
         }
     }
 }
@@ -259,6 +304,32 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "POST",
         "/api/businesses/{id}/agent/sync",
         Function::AgentSync,
+    ),
+    route(
+        "GET",
+        "/api/integrations/{provider}/connect",
+        Function::IntegrationConnect,
+    ),
+    route(
+        "GET",
+        "/api/businesses/{id}/integrations",
+        Function::Integrations,
+    ),
+    route(
+        "DELETE",
+        "/api/businesses/{id}/integrations/{integrationId}",
+        Function::Integration,
+    ),
+    route("GET", "/api/businesses/{id}/projects", Function::Projects),
+    route(
+        "GET",
+        "/api/businesses/{id}/clients/{clientId}/projects",
+        Function::ClientProjects,
+    ),
+    route(
+        "PUT",
+        "/api/businesses/{id}/clients/{clientId}/projects",
+        Function::ClientProjects,
     ),
 ];
 

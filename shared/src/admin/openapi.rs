@@ -40,7 +40,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "StudioConnect AI admin API", version = "1.0.0",
-        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
+        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
     paths(
         super::login::handle,
         super::business::get, super::business::put,
@@ -52,11 +52,14 @@ impl Modify for BearerAuth {
         super::leads::list, super::leads::get, super::leads::patch,
         super::calls::list, super::calls::get,
         super::agent_sync::sync,
+        super::integrations::connect, super::integrations::list, super::integrations::delete,
+        super::integrations::projects, super::integrations::get_client_projects,
+        super::integrations::put_client_projects,
         document,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
-        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "meta")),
+        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "meta")),
 )]
 pub struct AdminApi;
 

@@ -133,12 +133,14 @@ pub async fn client_projects(
                                    ORDER BY t.due_date NULLS LAST, t.name)
                    FROM (SELECT name, status, due_date FROM tasks
                          WHERE project_id = p.id AND business_id = p.business_id AND status <> 'done'
+                           AND deleted_at IS NULL AND stale_since IS NULL
                          ORDER BY due_date NULLS LAST, name LIMIT $3) t
                ), '[]'::json) AS open_tasks,
                (SELECT count(*) FROM tasks t
-                WHERE t.project_id = p.id AND t.business_id = p.business_id AND t.status <> 'done') AS open_task_count
+                WHERE t.project_id = p.id AND t.business_id = p.business_id AND t.status <> 'done'
+                  AND t.deleted_at IS NULL AND t.stale_since IS NULL) AS open_task_count
         FROM projects p
-        WHERE p.business_id = $1 AND p.client_id = $2
+        WHERE p.business_id = $1 AND p.client_id = $2 AND p.deleted_at IS NULL AND p.stale_since IS NULL
         ORDER BY p.status = 'done', p.due_date NULLS LAST, p.provider_updated_at DESC NULLS LAST, p.name
         LIMIT $4
         "#,

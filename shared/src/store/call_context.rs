@@ -66,6 +66,7 @@ SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
                            ORDER BY pr.due_date NULLS LAST, pr.name)
            FROM (SELECT name, status, provider_status, due_date FROM projects
                  WHERE client_id = c.id AND business_id = b.id AND status <> 'done'
+                   AND deleted_at IS NULL AND stale_since IS NULL
                  ORDER BY due_date NULLS LAST, name LIMIT $6) pr), '[]') END AS projects,
        CASE WHEN c.id IS NOT NULL THEN NULL ELSE COALESCE((
            SELECT json_agg(json_build_object('question', q.question, 'field_key', q.field_key,

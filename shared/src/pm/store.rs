@@ -1,0 +1,653 @@
+//! Integrations in Postgres: the encrypted token pair and its single-flight refresh, the sync
+//! lease and outcome, webhook registrations, and the bulk upserts of normalised projects and tasks.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::crypto::TokenCipher;
+use super::oauth::{GrantError, TokenGrant};
+use super::{
+    Connection, NormalizedProject, NormalizedTask, PmError, PmProviders, Provider, Tenant,
+    WebhookLedger, WebhookRow,
+};
+
+/// A token is refreshed when it has less than this left, so no request starts with a token that
+/// expires on the way.
+const REFRESH_MARGIN: chrono::Duration = chrono::Duration::seconds(120);
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IntegrationRow {
+    pub id: Uuid,
+    pub business_id: Uuid,
+    pub provider: String,
+    pub status: String,
+    pub external_tenant_id: String,
+    pub external_tenant_name: Option<String>,
+    pub site_url: Option<String>,
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub token_key_id: String,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub sync_watermark: Option<DateTime<Utc>>,
+    pub last_full_sync_at: Option<DateTime<Utc>>,
+}
+
+impl IntegrationRow {
+    pub fn provider(&self) -> Result<Provider, PmError> {
+        Provider::parse(&self.provider)
+            .ok_or_else(|| PmError::Other(format!("unknown provider {}", self.provider)))
+    }
+
+    pub fn tenant(&self) -> Tenant {
+        Tenant {
+            external_id: self.external_tenant_id.clone(),
+            name: self.external_tenant_name.clone(),
+            site_url: self.site_url.clone(),
+        }
+    }
+
+    fn expiring(&self, now: DateTime<Utc>) -> bool {
+        self.token_expires_at
+            .is_some_and(|at| at - now < REFRESH_MARGIN)
+    }
+}
+
+/// What a sealed value is bound to (see `crypto`).
+fn token_context(business_id: Uuid, provider: &str, which: &str) -> String {
+    format!("{business_id}:{provider}:{which}")
+}
+
+pub fn webhook_secret_context(row: Uuid) -> String {
+    format!("webhook:{row}")
+}
+
+/// The columns of `IntegrationRow` (a macro, so queries stay static strings).
+macro_rules! row_columns {
+    () => {
+        "id, business_id, provider, status, external_tenant_id, external_tenant_name, site_url, access_token, refresh_token, token_key_id, token_expires_at, sync_watermark, last_full_sync_at"
+    };
+}
+
+pub async fn load(pool: &PgPool, id: Uuid) -> Result<Option<IntegrationRow>, PmError> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        row_columns!(),
+        " FROM integrations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Stores a new connection (or a re-consent) with its tokens sealed; returns the integration id.
+/// A reconnect to another tenant keeps the row: the next full sync marks the old tenant's
+/// projects deleted.
+pub async fn save_connection(
+    pool: &PgPool,
+    cipher: &TokenCipher,
+    business_id: Uuid,
+    provider: Provider,
+    tenant: &Tenant,
+    grant: &TokenGrant,
+) -> Result<Uuid, PmError> {
+    let p = provider.as_str();
+    let access = cipher.seal(
+        &grant.access_token,
+        &token_context(business_id, p, "access"),
+    );
+    let refresh = grant
+        .refresh_token
+        .as_ref()
+        .map(|r| cipher.seal(r, &token_context(business_id, p, "refresh")));
+    Ok(sqlx::query_scalar(
+        r#"
+        INSERT INTO integrations (business_id, provider, status, external_tenant_id,
+                                  external_tenant_name, site_url, access_token, refresh_token,
+                                  token_key_id, token_expires_at, scopes)
+        VALUES ($1, $2, 'connected', $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (business_id, provider) DO UPDATE SET
+            status = 'connected', external_tenant_id = EXCLUDED.external_tenant_id,
+            external_tenant_name = EXCLUDED.external_tenant_name, site_url = EXCLUDED.site_url,
+            access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
+            token_key_id = EXCLUDED.token_key_id, token_expires_at = EXCLUDED.token_expires_at,
+            scopes = EXCLUDED.scopes, last_error = NULL, sync_lease_until = NULL,
+            -- another tenant: its history is not this one's watermark
+            sync_watermark = CASE WHEN integrations.external_tenant_id = EXCLUDED.external_tenant_id
+                                  THEN integrations.sync_watermark END,
+            connected_at = now(), updated_at = now()
+        RETURNING id
+        "#,
+    )
+    .bind(business_id)
+    .bind(p)
+    .bind(&tenant.external_id)
+    .bind(&tenant.name)
+    .bind(&tenant.site_url)
+    .bind(access)
+    .bind(refresh)
+    .bind(cipher.current_key_id())
+    .bind(grant.expires_at)
+    .bind(&grant.scopes)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Turns a stored integration into a usable connection, refreshing its token first when needed.
+#[derive(Clone)]
+pub struct Tokens {
+    pub pool: PgPool,
+    pub cipher: TokenCipher,
+    pub providers: PmProviders,
+}
+
+impl Tokens {
+    pub async fn connection(
+        &self,
+        row: &IntegrationRow,
+        force_refresh: bool,
+    ) -> Result<Connection, PmError> {
+        let provider = self
+            .providers
+            .get(row.provider()?)
+            .ok_or_else(|| PmError::Other(format!("{} is not configured here", row.provider)))?;
+        let access_token = self.access_token(row, force_refresh).await?;
+        Ok(Connection {
+            integration_id: row.id,
+            business_id: row.business_id,
+            tenant: row.tenant(),
+            access_token,
+            http: provider.http().with_own_breaker(),
+        })
+    }
+
+    fn open(
+        &self,
+        row: &IntegrationRow,
+        which: &str,
+        sealed: &[u8],
+    ) -> Result<SecretString, PmError> {
+        self.cipher
+            .open(
+                &row.token_key_id,
+                sealed,
+                &token_context(row.business_id, &row.provider, which),
+            )
+            .map_err(|e| PmError::Other(e.to_string()))
+    }
+
+    /// The access token, refreshed single-flight when it is about to expire (or `force`, after a
+    /// 401): the row is locked, re-read (another worker may have refreshed meanwhile), refreshed,
+    /// and the rotated pair committed before the new token is used. `invalid_grant` is checked
+    /// against storage once more before the integration is marked as needing re-consent.
+    pub async fn access_token(
+        &self,
+        row: &IntegrationRow,
+        force: bool,
+    ) -> Result<SecretString, PmError> {
+        let now = Utc::now();
+        if !force && !row.expiring(now) {
+            return self.open(row, "access", &row.access_token);
+        }
+        let provider = row.provider()?;
+        let app = self
+            .providers
+            .get(provider)
+            .ok_or_else(|| PmError::Other(format!("{provider} is not configured here")))?;
+        let mut tx = self.pool.begin().await?;
+        let locked: IntegrationRow = sqlx::query_as(concat!(
+            "SELECT ",
+            row_columns!(),
+            " FROM integrations WHERE id = $1 FOR UPDATE"
+        ))
+        .bind(row.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| PmError::Other("the integration was removed".into()))?;
+        if locked.access_token != row.access_token && !locked.expiring(Utc::now()) {
+            // Someone refreshed while we waited for the lock: theirs is good.
+            tx.commit().await?;
+            return self.open(&locked, "access", &locked.access_token);
+        }
+        let Some(sealed_refresh) = locked.refresh_token.clone() else {
+            tx.commit().await?;
+            self.needs_reconsent(row.id, "the grant has no refresh token")
+                .await?;
+            return Err(PmError::Unauthorized {
+                provider,
+                detail: "token expired and no refresh token".into(),
+            });
+        };
+        let refresh = self.open(&locked, "refresh", &sealed_refresh)?;
+        match app.oauth().refresh(app.http(), &refresh).await {
+            Ok(grant) => {
+                let p = provider.as_str();
+                let access = self.cipher.seal(
+                    &grant.access_token,
+                    &token_context(row.business_id, p, "access"),
+                );
+                // Asana does not rotate: the old refresh token stays (re-sealed under the
+                // current key).
+                let new_refresh = grant.refresh_token.as_ref().unwrap_or(&refresh);
+                let sealed = self
+                    .cipher
+                    .seal(new_refresh, &token_context(row.business_id, p, "refresh"));
+                sqlx::query(
+                    "UPDATE integrations SET access_token = $2, refresh_token = $3, token_key_id = $4,
+                            token_expires_at = $5, updated_at = now() WHERE id = $1",
+                )
+                .bind(row.id)
+                .bind(access)
+                .bind(sealed)
+                .bind(self.cipher.current_key_id())
+                .bind(grant.expires_at)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                tracing::info!(integration_id = %row.id, provider = p, "token refreshed");
+                Ok(grant.access_token)
+            }
+            Err(GrantError::InvalidGrant(reason)) => {
+                tx.rollback().await?;
+                // A rotation stored by someone outside this lock (a reconnect) beats ours.
+                if let Some(current) = load(&self.pool, row.id).await?
+                    && current.refresh_token != locked.refresh_token
+                {
+                    return self.open(&current, "access", &current.access_token);
+                }
+                self.needs_reconsent(row.id, &format!("refresh refused: {reason}"))
+                    .await?;
+                Err(PmError::Unauthorized {
+                    provider,
+                    detail: format!("refresh refused: {reason}"),
+                })
+            }
+            Err(GrantError::Failed(reason)) => {
+                tx.rollback().await?;
+                Err(PmError::Other(format!(
+                    "{provider} token refresh failed: {reason}"
+                )))
+            }
+        }
+    }
+
+    async fn needs_reconsent(&self, id: Uuid, why: &str) -> Result<(), PmError> {
+        sqlx::query(
+            "UPDATE integrations SET status = 'needs_reconsent', last_error = $2,
+                    sync_lease_until = NULL, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(why)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+// -------------------------------------------------------------------------------- sync state
+
+/// Takes the integration's sync lease: one sync per integration at a time. None when another
+/// sync holds it, or the integration is gone or waits for re-consent.
+pub async fn take_lease(
+    pool: &PgPool,
+    id: Uuid,
+    ttl: Duration,
+) -> Result<Option<IntegrationRow>, PmError> {
+    Ok(sqlx::query_as(concat!(
+        "UPDATE integrations SET sync_lease_until = now() + make_interval(secs => $2),
+                status = 'syncing', updated_at = now()
+         WHERE id = $1 AND status <> 'needs_reconsent'
+           AND (sync_lease_until IS NULL OR sync_lease_until < now())
+         RETURNING ",
+        row_columns!()
+    ))
+    .bind(id)
+    .bind(ttl.as_secs_f64())
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn finish_sync(
+    pool: &PgPool,
+    id: Uuid,
+    started_at: DateTime<Utc>,
+    full: bool,
+    warning: Option<&str>,
+) -> Result<(), PmError> {
+    sqlx::query(
+        "UPDATE integrations SET status = 'connected', last_synced_at = now(), sync_watermark = $2,
+                last_full_sync_at = CASE WHEN $3 THEN $2 ELSE last_full_sync_at END,
+                sync_lease_until = NULL, last_error = $4, updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(started_at)
+    .bind(full)
+    .bind(warning)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), PmError> {
+    let status = if error.is_unauthorized() {
+        "needs_reconsent"
+    } else {
+        "error"
+    };
+    let message: String = error.to_string().chars().take(1000).collect();
+    sqlx::query(
+        "UPDATE integrations SET status = $2, last_error = $3, sync_lease_until = NULL,
+                updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(message)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+// --------------------------------------------------------------------------- bulk upserts
+
+/// Upserts a page of projects (one statement); returns how many rows were written.
+pub async fn upsert_projects(
+    pool: &PgPool,
+    conn: &Connection,
+    provider: Provider,
+    projects: &[NormalizedProject],
+    seen_at: DateTime<Utc>,
+) -> Result<u64, PmError> {
+    let projects = dedupe(projects, |p| &p.external_id);
+    let col = |f: fn(&NormalizedProject) -> Option<String>| -> Vec<Option<String>> {
+        projects.iter().map(|p| f(p)).collect()
+    };
+    let result = sqlx::query(
+        r#"
+        INSERT INTO projects (business_id, integration_id, provider, external_id, name, status,
+                              provider_status, due_date, assignee, url, provider_updated_at, raw,
+                              seen_at, deleted_at, stale_since, updated_at)
+        SELECT $1, $2, $3, u.external_id, u.name, u.status, u.provider_status, u.due_date,
+               u.assignee, u.url, u.updated, u.raw::jsonb, $4, NULL, NULL, now()
+        FROM UNNEST($5::text[], $6::text[], $7::text[], $8::text[], $9::date[], $10::text[],
+                    $11::text[], $12::timestamptz[], $13::text[])
+             AS u(external_id, name, status, provider_status, due_date, assignee, url, updated, raw)
+        ON CONFLICT (business_id, provider, external_id) DO UPDATE SET
+            integration_id = EXCLUDED.integration_id, name = EXCLUDED.name,
+            status = EXCLUDED.status, provider_status = EXCLUDED.provider_status,
+            due_date = EXCLUDED.due_date, assignee = EXCLUDED.assignee, url = EXCLUDED.url,
+            provider_updated_at = EXCLUDED.provider_updated_at, raw = EXCLUDED.raw,
+            seen_at = EXCLUDED.seen_at, deleted_at = NULL, stale_since = NULL, updated_at = now()
+        "#,
+    )
+    .bind(conn.business_id)
+    .bind(conn.integration_id)
+    .bind(provider.as_str())
+    .bind(seen_at)
+    .bind(col(|p| Some(p.external_id.clone())))
+    .bind(col(|p| Some(p.name.clone())))
+    .bind(col(|p| Some(p.status.as_str().to_owned())))
+    .bind(col(|p| Some(p.provider_status.clone())))
+    .bind(
+        projects
+            .iter()
+            .map(|p| p.due_date)
+            .collect::<Vec<Option<NaiveDate>>>(),
+    )
+    .bind(col(|p| p.assignee.clone()))
+    .bind(col(|p| p.url.clone()))
+    .bind(projects.iter().map(|p| p.updated_at).collect::<Vec<_>>())
+    .bind(col(|p| Some(p.raw.to_string())))
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Upserts a page of tasks (one statement) under their projects; a task whose project is not
+/// known yet is skipped (the next full sync brings both). An older version never overwrites a
+/// newer one (deliveries and refetches arrive out of order).
+pub async fn upsert_tasks(
+    pool: &PgPool,
+    conn: &Connection,
+    provider: Provider,
+    tasks: &[NormalizedTask],
+    seen_at: DateTime<Utc>,
+) -> Result<u64, PmError> {
+    let tasks = dedupe(tasks, |t| &t.external_id);
+    let col = |f: fn(&NormalizedTask) -> Option<String>| -> Vec<Option<String>> {
+        tasks.iter().map(|t| f(t)).collect()
+    };
+    let result = sqlx::query(
+        r#"
+        INSERT INTO tasks (business_id, project_id, integration_id, provider, external_id, name,
+                           status, provider_status, due_date, assignee, url, provider_updated_at,
+                           raw, seen_at, deleted_at, stale_since, updated_at)
+        SELECT $1, p.id, $2, $3, u.external_id, u.name, u.status, u.provider_status, u.due_date,
+               u.assignee, u.url, u.updated, u.raw::jsonb, $4, NULL, NULL, now()
+        FROM UNNEST($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::date[],
+                    $11::text[], $12::text[], $13::timestamptz[], $14::text[])
+             AS u(project_external_id, external_id, name, status, provider_status, due_date,
+                  assignee, url, updated, raw)
+        JOIN projects p ON p.business_id = $1 AND p.provider = $3
+                       AND p.external_id = u.project_external_id
+        ON CONFLICT (business_id, provider, external_id) DO UPDATE SET
+            project_id = EXCLUDED.project_id, integration_id = EXCLUDED.integration_id,
+            name = EXCLUDED.name, status = EXCLUDED.status,
+            provider_status = EXCLUDED.provider_status, due_date = EXCLUDED.due_date,
+            assignee = EXCLUDED.assignee, url = EXCLUDED.url,
+            provider_updated_at = EXCLUDED.provider_updated_at, raw = EXCLUDED.raw,
+            seen_at = EXCLUDED.seen_at, deleted_at = NULL, stale_since = NULL, updated_at = now()
+        WHERE tasks.provider_updated_at IS NULL OR EXCLUDED.provider_updated_at IS NULL
+           OR EXCLUDED.provider_updated_at >= tasks.provider_updated_at
+        "#,
+    )
+    .bind(conn.business_id)
+    .bind(conn.integration_id)
+    .bind(provider.as_str())
+    .bind(seen_at)
+    .bind(col(|t| Some(t.project_external_id.clone())))
+    .bind(col(|t| Some(t.external_id.clone())))
+    .bind(col(|t| Some(t.name.clone())))
+    .bind(col(|t| Some(t.status.as_str().to_owned())))
+    .bind(col(|t| Some(t.provider_status.clone())))
+    .bind(
+        tasks
+            .iter()
+            .map(|t| t.due_date)
+            .collect::<Vec<Option<NaiveDate>>>(),
+    )
+    .bind(col(|t| t.assignee.clone()))
+    .bind(col(|t| t.url.clone()))
+    .bind(tasks.iter().map(|t| t.updated_at).collect::<Vec<_>>())
+    .bind(col(|t| Some(t.raw.to_string())))
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// One row per id (the last one wins): a statement may not upsert the same row twice.
+fn dedupe<'a, T>(items: &'a [T], id: impl Fn(&T) -> &String) -> Vec<&'a T> {
+    let mut last: HashMap<&String, usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        last.insert(id(item), i);
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| last[id(item)] == *i)
+        .map(|(_, item)| item)
+        .collect()
+}
+
+/// After a complete full sync: what the provider no longer lists is marked deleted (kept as
+/// history, never spoken to a caller). Returns (projects, tasks) marked.
+pub async fn mark_unseen_deleted(
+    pool: &PgPool,
+    integration_id: Uuid,
+    started_at: DateTime<Utc>,
+) -> Result<(u64, u64), PmError> {
+    let tasks = sqlx::query(
+        "UPDATE tasks SET deleted_at = now(), updated_at = now()
+         WHERE integration_id = $1 AND deleted_at IS NULL AND (seen_at IS NULL OR seen_at < $2)",
+    )
+    .bind(integration_id)
+    .bind(started_at)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    let projects = sqlx::query(
+        "UPDATE projects SET deleted_at = now(), updated_at = now()
+         WHERE integration_id = $1 AND deleted_at IS NULL AND (seen_at IS NULL OR seen_at < $2)",
+    )
+    .bind(integration_id)
+    .bind(started_at)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok((projects, tasks))
+}
+
+/// A task a refetch found gone.
+pub async fn mark_task_deleted(
+    pool: &PgPool,
+    integration_id: Uuid,
+    external_id: &str,
+) -> Result<bool, PmError> {
+    Ok(sqlx::query(
+        "UPDATE tasks SET deleted_at = now(), updated_at = now()
+         WHERE integration_id = $1 AND external_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(integration_id)
+    .bind(external_id)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        > 0)
+}
+
+/// The matching rule: a project nobody linked is linked to the one client whose company name
+/// (three characters or more) its name contains. An admin's link or unlink always stands.
+pub async fn link_clients_by_rule(pool: &PgPool, integration_id: Uuid) -> Result<u64, PmError> {
+    Ok(sqlx::query(
+        r#"
+        UPDATE projects p SET client_id = m.client_id, client_link = 'rule', updated_at = now()
+        FROM (
+            SELECT p2.id AS project_id, (array_agg(c.id))[1] AS client_id
+            FROM projects p2
+            JOIN clients c ON c.business_id = p2.business_id AND c.company IS NOT NULL
+                          AND length(btrim(c.company)) >= 3
+                          AND position(lower(btrim(c.company)) IN lower(p2.name)) > 0
+            WHERE p2.integration_id = $1 AND p2.client_id IS NULL AND p2.client_link IS NULL
+            GROUP BY p2.id
+            HAVING count(*) = 1
+        ) m
+        WHERE p.id = m.project_id
+        "#,
+    )
+    .bind(integration_id)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
+/// The ids of the integration's current projects (what webhooks must cover).
+pub async fn project_ids(pool: &PgPool, integration_id: Uuid) -> Result<Vec<String>, PmError> {
+    Ok(sqlx::query_scalar(
+        "SELECT external_id FROM projects
+         WHERE integration_id = $1 AND deleted_at IS NULL AND stale_since IS NULL
+         ORDER BY external_id",
+    )
+    .bind(integration_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+// ------------------------------------------------------------------------------- webhooks
+
+pub async fn webhooks(pool: &PgPool, integration_id: Uuid) -> Result<Vec<WebhookRow>, PmError> {
+    Ok(sqlx::query_as(
+        "SELECT id, resource_id, external_webhook_id, expires_at FROM integration_webhooks
+         WHERE integration_id = $1 ORDER BY created_at",
+    )
+    .bind(integration_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// `WebhookLedger` over `integration_webhooks`.
+pub struct StoreLedger<'a> {
+    pub pool: &'a PgPool,
+    pub cipher: &'a TokenCipher,
+    pub integration_id: Uuid,
+}
+
+#[async_trait::async_trait]
+impl WebhookLedger for StoreLedger<'_> {
+    async fn begin(&self, resource_id: &str, handshake_window: Duration) -> Result<Uuid, PmError> {
+        let window = (!handshake_window.is_zero()).then(|| handshake_window.as_secs_f64());
+        Ok(sqlx::query_scalar(
+            "INSERT INTO integration_webhooks (integration_id, resource_id, handshake_until)
+             VALUES ($1, $2, now() + make_interval(secs => $3))
+             ON CONFLICT (integration_id, resource_id) DO UPDATE SET
+                 external_webhook_id = NULL, secret = NULL, secret_key_id = NULL, expires_at = NULL,
+                 handshake_until = EXCLUDED.handshake_until
+             RETURNING id",
+        )
+        .bind(self.integration_id)
+        .bind(resource_id)
+        .bind(window)
+        .fetch_one(self.pool)
+        .await?)
+    }
+
+    async fn created(
+        &self,
+        row: Uuid,
+        external_webhook_id: &str,
+        expires_at: Option<DateTime<Utc>>,
+        secret: Option<&str>,
+    ) -> Result<(), PmError> {
+        let sealed = secret.map(|s| {
+            self.cipher.seal(
+                &SecretString::from(s.to_owned()),
+                &webhook_secret_context(row),
+            )
+        });
+        sqlx::query(
+            "UPDATE integration_webhooks SET external_webhook_id = $2, expires_at = $3,
+                    secret = COALESCE($4, secret),
+                    secret_key_id = CASE WHEN $4 IS NULL THEN secret_key_id ELSE $5 END,
+                    handshake_until = NULL
+             WHERE id = $1",
+        )
+        .bind(row)
+        .bind(external_webhook_id)
+        .bind(expires_at)
+        .bind(sealed)
+        .bind(self.cipher.current_key_id())
+        .execute(self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn extended(&self, row: Uuid, expires_at: DateTime<Utc>) -> Result<(), PmError> {
+        sqlx::query("UPDATE integration_webhooks SET expires_at = $2 WHERE id = $1")
+            .bind(row)
+            .bind(expires_at)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn forget(&self, row: Uuid) -> Result<(), PmError> {
+        sqlx::query("DELETE FROM integration_webhooks WHERE id = $1")
+            .bind(row)
+            .execute(self.pool)
+            .await?;
+        Ok(())
+    }
+}
