@@ -363,7 +363,10 @@ impl ProjectManagementProvider for Asana {
             return Ok(None);
         }
         let one: One = read_json(P, response).await?;
-        Ok(normalize_task(one.data, None))
+        // Only a 404 means gone; a task we cannot place is an error, never a deletion.
+        normalize_task(one.data, None)
+            .map(Some)
+            .ok_or_else(|| PmError::api(P, "task without a gid or project"))
     }
 
     async fn reconcile_webhooks(

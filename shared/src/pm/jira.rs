@@ -397,7 +397,10 @@ impl ProjectManagementProvider for Jira {
             return Ok(None);
         }
         let issue: Value = read_json(P, response).await?;
-        Ok(normalize_issue(issue, conn.tenant.site_url.as_deref()))
+        // Only a 404 means gone; an issue we cannot read is an error, never a deletion.
+        normalize_issue(issue, conn.tenant.site_url.as_deref())
+            .map(Some)
+            .ok_or_else(|| PmError::api(P, "issue without an id or project"))
     }
 
     async fn reconcile_webhooks(

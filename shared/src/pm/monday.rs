@@ -397,8 +397,16 @@ impl ProjectManagementProvider for Monday {
         let data = self
             .conn_graphql(conn, &query, json!({ "ids": [task_id] }))
             .await?;
-        let item = data["items"].as_array().and_then(|i| i.first()).cloned();
-        Ok(item.and_then(|i| normalize_item(i, None)))
+        let Some(item) = data["items"].as_array().and_then(|i| i.first()).cloned() else {
+            // monday answers an unknown or deleted id with no item.
+            return Ok(None);
+        };
+        if item["state"] == "deleted" {
+            return Ok(None);
+        }
+        normalize_item(item, None)
+            .map(Some)
+            .ok_or_else(|| PmError::api(P, "item without an id or board"))
     }
 
     async fn reconcile_webhooks(
