@@ -8,6 +8,7 @@
 //! `ROUTES` must equal the routes in template.yaml; a test holds them together.
 
 pub mod apigw;
+pub mod fake_jira;
 pub mod routes;
 pub mod schedule;
 pub mod server;

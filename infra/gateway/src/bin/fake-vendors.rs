@@ -9,6 +9,8 @@
 //!   in memory, `GET /_fake/elevenlabs/agents` shows the agents as configured.
 //! - Twilio `POST /2010-04-01/Accounts/{sid}/Messages.json` (form body): 201 + a message resource;
 //!   `GET /_fake/twilio/messages` lists the texts "sent".
+//! - Jira Cloud under /_fake/jira (`local_gateway::fake_jira`): the OAuth consent (approved at once),
+//!   token and accessible-resources endpoints, and a generated site of 3 projects x 12 issues.
 //! Address: FAKE_VENDORS_ADDR (127.0.0.1:54322).
 
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,11 @@ type Shared = Arc<Mutex<Recorded>>;
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let addr = std::env::var("FAKE_VENDORS_ADDR").unwrap_or_else(|_| "127.0.0.1:54322".into());
+    let jira = local_gateway::fake_jira::router(local_gateway::fake_jira::FakeJira {
+        projects: 3,
+        issues_per_project: 12,
+        page_size: 5,
+    });
     let app = Router::new()
         .route("/v1/chat/completions", post(chat_completion))
         .route("/v3/mail/send", post(mail_send))
@@ -58,7 +65,8 @@ async fn main() -> anyhow::Result<()> {
             "/v1/convai/{kind}/{id}",
             axum::routing::patch(patch_in_workspace),
         )
-        .with_state(Shared::default());
+        .with_state(Shared::default())
+        .nest("/_fake/jira", jira);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!(%addr, "fake vendors listening");
     axum::serve(listener, app)
