@@ -507,7 +507,7 @@ async fn monday_waits_out_its_budget_and_restarts_an_expired_cursor(pool: PgPool
     // Board 1: page 1, an expired cursor, page 1 again, page 2; board 2 empty.
     assert_eq!(report.projects, 2);
     assert_eq!(tasks(&pool).await.len(), 3);
-    assert_eq!(report.webhooks.created, 8, "two boards x four events");
+    assert_eq!(report.webhooks.created, 10, "two boards x five events");
     let requests = server.received_requests().await.unwrap();
     let count = |needle: &str| {
         requests
@@ -715,10 +715,19 @@ async fn the_schedule_fans_out_and_refetches_trust_only_the_provider(pool: PgPoo
         .await
         .unwrap();
     let stale = shared::pm::jira::normalize_issue(old, Some(SITE)).unwrap();
-    store::upsert_tasks(&pool, &conn, Provider::Jira, &[stale], Utc::now())
+    let listed_at = Utc::now();
+    store::upsert_tasks(&pool, &conn, Provider::Jira, &[stale], listed_at)
         .await
         .unwrap();
     assert_eq!(tasks(&pool).await[2].1, "done");
+    // ...but it was listed: a deletion pass of a sync that started before does not remove it.
+    store::mark_unseen_deleted(&pool, id, listed_at)
+        .await
+        .unwrap();
+    assert!(
+        !tasks(&pool).await[2].2,
+        "a listed task is never marked deleted"
+    );
     // One sync at a time: a second one while the lease is held waits.
     assert!(
         store::take_lease(&pool, id, Duration::from_secs(60))
@@ -1050,6 +1059,10 @@ async fn monday_challenges_are_echoed_and_events_verified_and_deduplicated(pool:
                 MONDAY_SIGNING,
                 json!({"accountId": 1, "exp": in_an_hour()}),
             )),
+        ),
+        (
+            "no account",
+            Some(jwt(MONDAY_SIGNING, json!({"exp": in_an_hour()}))),
         ),
         ("missing", None),
     ] {

@@ -298,19 +298,13 @@ pub(crate) async fn delete(
                 }
                 Err(e) => out.warnings.push(format!("webhooks not removed: {e}")),
             }
-            if let Some(sealed) = &row.refresh_token {
-                let refresh = pm.cipher.open(
-                    &row.token_key_id,
-                    sealed,
-                    &format!("{}:{}:refresh", row.business_id, row.provider),
-                );
-                match refresh {
-                    Ok(refresh) => match provider.revoke(&refresh).await {
-                        Ok(revoked) => out.revoked = revoked,
-                        Err(e) => out.warnings.push(format!("grant not revoked: {e}")),
-                    },
+            match tokens.refresh_token(&row) {
+                Ok(Some(refresh)) => match provider.revoke(&refresh).await {
+                    Ok(revoked) => out.revoked = revoked,
                     Err(e) => out.warnings.push(format!("grant not revoked: {e}")),
-                }
+                },
+                Ok(None) => {}
+                Err(e) => out.warnings.push(format!("grant not revoked: {e}")),
             }
         }
     }

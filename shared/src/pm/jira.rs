@@ -261,15 +261,35 @@ pub fn normalize_project(project: Value, site_url: Option<&str>) -> Option<Norma
 
 /// The JQL for one project's issues, bounded as search/jql requires and oldest change first so a
 /// long listing is stable while issues are edited.
-fn issues_jql(project_id: &str, since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+fn issues_jql(project_id: &str, window_minutes: Option<i64>) -> String {
     let project = project_id.replace('"', "");
-    match since {
+    match window_minutes {
         // Relative minutes avoid JQL's user-timezone date parsing.
-        Some(since) => format!(
-            "project = \"{project}\" AND updated >= \"-{}m\" ORDER BY updated ASC",
-            (now - since).num_minutes().max(0) + INCREMENTAL_OVERLAP_MINUTES
-        ),
+        Some(minutes) => {
+            format!("project = \"{project}\" AND updated >= \"-{minutes}m\" ORDER BY updated ASC")
+        }
         None => format!("project = \"{project}\" ORDER BY updated ASC"),
+    }
+}
+
+/// How far back an incremental listing looks, fixed at its first page.
+fn window_minutes(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (now - since).num_minutes().max(0) + INCREMENTAL_OVERLAP_MINUTES
+}
+
+/// Our page token: the window the listing started with (a nextPageToken belongs to its exact
+/// query, which must not drift as minutes pass) and Jira's token.
+fn encode_page(window: Option<i64>, next: &str) -> String {
+    format!(
+        "{}|{next}",
+        window.map(|m| m.to_string()).unwrap_or_default()
+    )
+}
+
+fn decode_page(token: &str) -> (Option<i64>, &str) {
+    match token.split_once('|') {
+        Some((window, next)) => (window.parse().ok(), next),
+        None => (None, token),
     }
 }
 
@@ -357,12 +377,19 @@ impl ProjectManagementProvider for Jira {
         since: Option<DateTime<Utc>>,
         page: Option<String>,
     ) -> Result<Page<NormalizedTask>, PmError> {
+        let (window, next) = match page.as_deref() {
+            Some(token) => {
+                let (window, next) = decode_page(token);
+                (window, Some(next.to_owned()))
+            }
+            None => (since.map(|s| window_minutes(s, Utc::now())), None),
+        };
         let mut query = vec![
-            ("jql", issues_jql(project_id, since, Utc::now())),
+            ("jql", issues_jql(project_id, window)),
             ("fields", ISSUE_FIELDS.to_owned()),
             ("maxResults", "100".to_owned()),
         ];
-        if let Some(token) = page {
+        if let Some(token) = next {
             query.push(("nextPageToken", token));
         }
         let found: IssueSearch = self
@@ -375,7 +402,10 @@ impl ProjectManagementProvider for Jira {
                 .into_iter()
                 .filter_map(|i| normalize_issue(i, site))
                 .collect(),
-            next: found.next_page_token.filter(|t| !t.is_empty()),
+            next: found
+                .next_page_token
+                .filter(|t| !t.is_empty())
+                .map(|t| encode_page(window, &t)),
         })
     }
 
@@ -567,37 +597,19 @@ impl DeliveredIssue {
     }
 }
 
-/// Claims Jira's delivery JWT carries; only `exp` is required (the rest is undocumented).
-#[derive(Debug, Deserialize)]
-struct DeliveryClaims {
-    #[allow(dead_code)]
-    exp: u64,
-}
-
-/// Verifies `Authorization: Bearer <JWT>`: HS256 only (an `alg` of none or RS256 is refused),
-/// signed with the app's client secret, not expired.
+/// Verifies `Authorization: Bearer <JWT>`, signed with the app's client secret (see
+/// `verify_delivery_jwt`; the claims beyond `exp` are undocumented).
 pub fn verify_delivery(
     client_secret: &SecretString,
     authorization: Option<&str>,
 ) -> Result<(), String> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     let token = authorization
         .and_then(|h| {
             h.strip_prefix("Bearer ")
                 .or_else(|| h.strip_prefix("bearer "))
         })
         .ok_or("missing bearer token")?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["exp"]);
-    validation.leeway = 30;
-    jsonwebtoken::decode::<DeliveryClaims>(
-        token.trim(),
-        &DecodingKey::from_secret(client_secret.expose_secret().as_bytes()),
-        &validation,
-    )
-    .map(|_| ())
-    .map_err(|e| format!("invalid delivery token: {e}"))
+    super::verify_delivery_jwt(client_secret, token).map(|_| ())
 }
 
 #[cfg(test)]
@@ -608,13 +620,22 @@ mod tests {
     fn incremental_jql_is_relative_with_overlap_and_bounded() {
         let now = Utc::now();
         assert_eq!(
-            issues_jql("10000", Some(now - chrono::Duration::minutes(60)), now),
+            issues_jql(
+                "10000",
+                Some(window_minutes(now - chrono::Duration::minutes(60), now))
+            ),
             "project = \"10000\" AND updated >= \"-62m\" ORDER BY updated ASC"
         );
         assert_eq!(
-            issues_jql("1\"0", None, now),
+            issues_jql("1\"0", None),
             "project = \"10\" ORDER BY updated ASC"
         );
+        // The window is fixed at the first page; Jira's own token passes through untouched.
+        assert_eq!(
+            decode_page(&encode_page(Some(62), "ab|c")),
+            (Some(62), "ab|c")
+        );
+        assert_eq!(decode_page(&encode_page(None, "tok")), (None, "tok"));
         assert_eq!(
             webhook_jql(&["10001".into(), "10000".into()]),
             "project IN (10000, 10001)"

@@ -218,7 +218,7 @@ pub struct WebhookReport {
 pub enum PmError {
     #[error(transparent)]
     Http(#[from] HttpError),
-    /// 401/403 from the API, or a refused token refresh: the grant is no longer good.
+    /// 401 from the API, or a refused token refresh: the grant is no longer good.
     #[error("{provider}: access refused: {detail}")]
     Unauthorized { provider: Provider, detail: String },
     /// Rate limited for longer than is worth waiting inside this invocation.
@@ -413,6 +413,27 @@ impl PmProviders {
     }
 }
 
+/// The JWT a Jira or monday delivery carries: HS256 only (an `alg` of none, HS512 or RS256 is
+/// refused), signed with the app's secret, `exp` required (30 s leeway). Returns its claims.
+pub fn verify_delivery_jwt(
+    secret: &SecretString,
+    token: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+    use secrecy::ExposeSecret;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.validate_aud = false;
+    validation.set_required_spec_claims(&["exp"]);
+    validation.leeway = 30;
+    jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+        token.trim(),
+        &DecodingKey::from_secret(secret.expose_secret().as_bytes()),
+        &validation,
+    )
+    .map(|data| data.claims)
+    .map_err(|e| format!("invalid delivery token: {e}"))
+}
+
 /// Parses the vendors' timestamps: RFC 3339, and Jira's `2026-01-02T10:00:00.000+0000`.
 pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
@@ -427,7 +448,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
 }
 
-/// A provider response as JSON, or the error its status means: 401/403 is a refused grant, a 429
+/// A provider response as JSON, or the error its status means: 401 is a refused grant, a 429
 /// that outlasted the client's retries is a rate limit to come back after, anything else non-2xx
 /// is an API error carrying the vendor's text.
 pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
@@ -475,7 +496,8 @@ pub(crate) async fn check_status(
         .take(300)
         .collect();
     Err(match status.as_u16() {
-        401 | 403 => PmError::Unauthorized {
+        // A 403 is one resource's permission (a project made private), not a dead grant.
+        401 => PmError::Unauthorized {
             provider,
             detail: format!("HTTP {status}: {body}"),
         },

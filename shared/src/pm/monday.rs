@@ -42,6 +42,7 @@ const EVENTS: &[&str] = &[
     "create_item",
     "change_column_value",
     "change_name",
+    "item_archived",
     "item_deleted",
 ];
 const ITEM_FIELDS: &str = "id name state url updated_at group { title } board { id } column_values(types: [status, date, people]) { id type text value }";
@@ -124,6 +125,18 @@ impl Monday {
                 Some(e) => return Err(e),
             }
         }
+    }
+
+    async fn delete_webhook(&self, conn: &Connection, id: &str) -> Result<(), PmError> {
+        self.graphql(
+            &conn.http,
+            &conn.access_token,
+            "mutation ($id: ID!) { delete_webhook(id: $id) { id } }",
+            json!({ "id": id }),
+            true,
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn conn_graphql(
@@ -374,12 +387,9 @@ impl ProjectManagementProvider for Monday {
         Ok(Page {
             items: items
                 .into_iter()
+                // Not filtered again here: the page guard must see what monday sent, and an
+                // item outside the window is only upserted once more (the version check holds).
                 .filter_map(|i| normalize_item(i, Some(project_id)))
-                // The server filters by updated_at; this keeps the contract if it ignores the rule.
-                .filter(|t| match (since, t.updated_at) {
-                    (Some(since), Some(updated)) => updated >= since,
-                    _ => true,
-                })
                 .collect(),
             next: cursor
                 .as_str()
@@ -442,19 +452,23 @@ impl ProjectManagementProvider for Monday {
                 .external_webhook_id
                 .as_deref()
                 .is_some_and(|id| live.contains(id));
-            if alive && wanted.iter().any(|(r, _)| *r == row.resource_id) {
+            let is_wanted = wanted.iter().any(|(r, _)| *r == row.resource_id);
+            if alive && is_wanted {
                 covered.insert(row.resource_id.clone());
                 continue;
             }
-            if alive && let Some(id) = &row.external_webhook_id {
-                self.graphql(
-                    &conn.http,
-                    &conn.access_token,
-                    "mutation ($id: ID!) { delete_webhook(id: $id) { id } }",
-                    json!({ "id": id }),
-                    true,
-                )
-                .await?;
+            if let Some(id) = &row.external_webhook_id
+                && (alive || !is_wanted)
+            {
+                // A board no longer listed was not looked up: its webhook is deleted blindly,
+                // and one monday no longer has is no failure.
+                match self.delete_webhook(conn, id).await {
+                    Err(e) if alive => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(webhook = %id, error = %e, "monday webhook not deleted")
+                    }
+                    Ok(()) => {}
+                }
             }
             ledger.forget(row.id).await?;
             report.removed += 1;
@@ -503,14 +517,7 @@ impl ProjectManagementProvider for Monday {
             .iter()
             .filter_map(|r| r.external_webhook_id.as_deref())
         {
-            self.graphql(
-                &conn.http,
-                &conn.access_token,
-                "mutation ($id: ID!) { delete_webhook(id: $id) { id } }",
-                json!({ "id": id }),
-                true,
-            )
-            .await?;
+            self.delete_webhook(conn, id).await?;
             removed += 1;
         }
         Ok(removed)
@@ -519,41 +526,23 @@ impl ProjectManagementProvider for Monday {
 
 // ------------------------------------------------------------------------- webhook deliveries
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeliveryClaims {
-    #[allow(dead_code)]
-    exp: u64,
-    account_id: Option<Value>,
-}
-
-/// Verifies the `Authorization` JWT (with or without `Bearer `): HS256 with the app's signing
-/// secret, not expired. Returns the account it names, if it names one.
+/// Verifies the `Authorization` JWT (with or without `Bearer `), signed with the app's signing
+/// secret (see `verify_delivery_jwt`). Returns the account it names, if it names one.
 pub fn verify_delivery(
     signing_secret: &SecretString,
     authorization: Option<&str>,
 ) -> Result<Option<String>, String> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     let header = authorization.ok_or("missing Authorization")?.trim();
     let token = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .unwrap_or(header);
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["exp"]);
-    validation.leeway = 30;
-    let claims = jsonwebtoken::decode::<DeliveryClaims>(
-        token,
-        &DecodingKey::from_secret(signing_secret.expose_secret().as_bytes()),
-        &validation,
-    )
-    .map_err(|e| format!("invalid delivery token: {e}"))?
-    .claims;
-    Ok(claims.account_id.map(|a| match a {
-        Value::String(s) => s,
-        other => other.to_string(),
-    }))
+    let claims = super::verify_delivery_jwt(signing_secret, token)?;
+    Ok(match claims.get("accountId") {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// A delivery's event: the item it concerns and its dedupe key.

@@ -244,12 +244,9 @@ fn grant(
                 .unwrap_or_default()
         ))),
         Err(RequestTokenError::Request(e)) => Err(GrantError::Failed(e.to_string())),
-        Err(RequestTokenError::Parse(e, body)) => Err(GrantError::Failed(format!(
-            "unreadable token response ({e}): {}",
-            String::from_utf8_lossy(&body)
-                .chars()
-                .take(200)
-                .collect::<String>()
+        // The body is never quoted: a half-readable token response still carries tokens.
+        Err(RequestTokenError::Parse(e, _body)) => Err(GrantError::Failed(format!(
+            "unreadable token response: {e}"
         ))),
         Err(RequestTokenError::Other(e)) => Err(GrantError::Failed(e)),
     }

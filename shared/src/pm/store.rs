@@ -115,7 +115,7 @@ pub async fn save_connection(
             external_tenant_name = EXCLUDED.external_tenant_name, site_url = EXCLUDED.site_url,
             access_token = EXCLUDED.access_token, refresh_token = EXCLUDED.refresh_token,
             token_key_id = EXCLUDED.token_key_id, token_expires_at = EXCLUDED.token_expires_at,
-            scopes = EXCLUDED.scopes, last_error = NULL, sync_lease_until = NULL,
+            scopes = EXCLUDED.scopes, last_error = NULL,
             -- another tenant: its history is not this one's watermark
             sync_watermark = CASE WHEN integrations.external_tenant_id = EXCLUDED.external_tenant_id
                                   THEN integrations.sync_watermark END,
@@ -163,6 +163,14 @@ impl Tokens {
             access_token,
             http: provider.http().with_own_breaker(),
         })
+    }
+
+    /// The stored refresh token, opened (revocation on disconnect).
+    pub fn refresh_token(&self, row: &IntegrationRow) -> Result<Option<SecretString>, PmError> {
+        row.refresh_token
+            .as_deref()
+            .map(|sealed| self.open(row, "refresh", sealed))
+            .transpose()
     }
 
     fn open(
@@ -407,9 +415,16 @@ pub async fn upsert_projects(
     Ok(result.rows_affected())
 }
 
+/// The stored task is not newer than the incoming one (`provider_updated_at`, when both have one).
+macro_rules! newer {
+    () => {
+        "(tasks.provider_updated_at IS NULL OR EXCLUDED.provider_updated_at IS NULL OR EXCLUDED.provider_updated_at >= tasks.provider_updated_at)"
+    };
+}
+
 /// Upserts a page of tasks (one statement) under their projects; a task whose project is not
 /// known yet is skipped (the next full sync brings both). An older version never overwrites a
-/// newer one (deliveries and refetches arrive out of order).
+/// newer one's data (deliveries and refetches arrive out of order), but still counts as listed.
 pub async fn upsert_tasks(
     pool: &PgPool,
     conn: &Connection,
@@ -421,7 +436,7 @@ pub async fn upsert_tasks(
     let col = |f: fn(&NormalizedTask) -> Option<String>| -> Vec<Option<String>> {
         tasks.iter().map(|t| f(t)).collect()
     };
-    let result = sqlx::query(
+    let result = sqlx::query(concat!(
         r#"
         INSERT INTO tasks (business_id, project_id, integration_id, provider, external_id, name,
                            status, provider_status, due_date, assignee, url, provider_updated_at,
@@ -435,16 +450,38 @@ pub async fn upsert_tasks(
         JOIN projects p ON p.business_id = $1 AND p.provider = $3
                        AND p.external_id = u.project_external_id
         ON CONFLICT (business_id, provider, external_id) DO UPDATE SET
-            project_id = EXCLUDED.project_id, integration_id = EXCLUDED.integration_id,
-            name = EXCLUDED.name, status = EXCLUDED.status,
-            provider_status = EXCLUDED.provider_status, due_date = EXCLUDED.due_date,
-            assignee = EXCLUDED.assignee, url = EXCLUDED.url,
-            provider_updated_at = EXCLUDED.provider_updated_at, raw = EXCLUDED.raw,
-            seen_at = EXCLUDED.seen_at, deleted_at = NULL, stale_since = NULL, updated_at = now()
-        WHERE tasks.provider_updated_at IS NULL OR EXCLUDED.provider_updated_at IS NULL
-           OR EXCLUDED.provider_updated_at >= tasks.provider_updated_at
-        "#,
-    )
+            project_id = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.project_id ELSE tasks.project_id END,
+            name = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.name ELSE tasks.name END,
+            status = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.status ELSE tasks.status END,
+            provider_status = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.provider_status ELSE tasks.provider_status END,
+            due_date = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.due_date ELSE tasks.due_date END,
+            assignee = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.assignee ELSE tasks.assignee END,
+            url = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.url ELSE tasks.url END,
+            raw = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.raw ELSE tasks.raw END,
+            provider_updated_at = CASE WHEN "#,
+        newer!(),
+        r#" THEN EXCLUDED.provider_updated_at ELSE tasks.provider_updated_at END,
+            -- Listed now, whatever the version: a lagging search index must not make it "deleted".
+            integration_id = EXCLUDED.integration_id, seen_at = EXCLUDED.seen_at,
+            deleted_at = NULL, stale_since = NULL, updated_at = now()
+        "#
+    ))
     .bind(conn.business_id)
     .bind(conn.integration_id)
     .bind(provider.as_str())

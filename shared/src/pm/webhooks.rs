@@ -42,7 +42,7 @@ pub struct PmWebState {
     pub deliveries: IdempotencyStore,
     pub jira_client_secret: SecretString,
     pub monday_signing_secret: SecretString,
-    /// Where the browser lands after the callback (`?integration=…&status=…`).
+    /// The dashboard; the browser lands on `{dashboard_url}/integrations?integration=…&status=…`.
     pub dashboard_url: String,
 }
 
@@ -108,12 +108,11 @@ pub async fn callback(state: &PmWebState, req: Request) -> Response<Body> {
             )
         }
     };
-    let separator = if state.dashboard_url.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    let location = format!("{}{separator}{query}", state.dashboard_url);
+    // Beside the dashboard's other pages (notification emails link to {DASHBOARD_URL}/calls/{id}).
+    let location = format!(
+        "{}/integrations?{query}",
+        state.dashboard_url.trim_end_matches('/')
+    );
     let page = format!(
         "<!doctype html><meta charset=utf-8><title>StudioConnect AI</title><p>{}</p><p><a href=\"{}\">Back to the dashboard</a></p>",
         html_escape(&title),
@@ -414,9 +413,11 @@ async fn monday_delivery(state: &PmWebState, req: &Request) -> Result<Response<B
     let Some(tenant) = tenant else {
         return Err(ApiError::not_found("no such integration"));
     };
-    if account.is_some_and(|a| a != tenant) {
+    // The token must name this integration's account: a token for another account (or none)
+    // cannot queue work here.
+    if account.as_deref() != Some(tenant.as_str()) {
         return Err(ApiError::unauthorized(
-            "the delivery is for another account",
+            "the delivery is not for this account",
         ));
     }
     let event: monday::Event = serde_json::from_value(body["event"].clone()).map_err(|e| {
@@ -428,7 +429,8 @@ async fn monday_delivery(state: &PmWebState, req: &Request) -> Result<Response<B
     let key = event
         .trigger_uuid
         .as_ref()
-        .map(|u| format!("pm:monday:{u}"));
+        // Per integration: two businesses may connect the same monday account.
+        .map(|u| format!("pm:monday:{integration_id}:{u}"));
     accepted(
         enqueue_once(
             state,

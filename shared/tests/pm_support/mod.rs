@@ -225,7 +225,7 @@ pub async fn web_state(pool: &PgPool, server: &MockServer, queue: JobQueue<PmJob
         ),
         jira_client_secret: SecretString::from(JIRA_SECRET),
         monday_signing_secret: SecretString::from(MONDAY_SIGNING),
-        dashboard_url: DASHBOARD.into(),
+        dashboard_url: "https://app.studioconnect.example/".into(),
     }
 }
 
