@@ -13,9 +13,9 @@ use sha2::Sha256;
 
 use super::oauth::OAuthApp;
 use super::{
-    Connection, NormalizedProject, NormalizedTask, Page, PmError, ProjectManagementProvider,
-    Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport, WebhookRow, WorkStatus,
-    check_status, parse_date, parse_instant, read_json,
+    Connection, CreatedWebhook, NormalizedProject, NormalizedTask, Page, PmError,
+    ProjectManagementProvider, Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport,
+    WebhookRow, WorkStatus, check_status, parse_date, parse_instant, read_json, register_webhook,
 };
 use crate::http_client::HttpClient;
 
@@ -398,43 +398,38 @@ impl ProjectManagementProvider for Asana {
             report.removed += 1;
         }
         for project in project_ids.iter().filter(|p| !covered.contains(*p)) {
-            let row = ledger.begin(project, HANDSHAKE_WINDOW).await?;
-            // The handshake arrives at the receiver (another Lambda) while this POST waits; the
-            // row id in the target tells it which registration it completes.
-            let target = format!(
-                "{}?hook={row}",
-                self.urls.webhook_target(P, Some(conn.integration_id))
-            );
-            let request = conn
-                .http
-                .request(reqwest::Method::POST, self.api("/webhooks"))
-                .bearer_auth(conn.access_token.expose_secret())
-                .json(&json!({"data": {
-                    "resource": project,
-                    "target": target,
-                    "filters": [
-                        {"resource_type": "task", "action": "changed"},
-                        {"resource_type": "task", "action": "added"},
-                        {"resource_type": "task", "action": "deleted"},
-                    ],
-                }}));
-            let created: Result<Value, PmError> =
-                async { read_json(P, conn.http.send(request).await?).await }.await;
-            match created {
-                Ok(body) => {
-                    let gid = body["data"]["gid"]
+            register_webhook(ledger, project, HANDSHAKE_WINDOW, |row| async move {
+                // The handshake arrives at the receiver (another Lambda) while this POST waits;
+                // the row id in the target tells it which registration it completes.
+                let target = format!(
+                    "{}?hook={row}",
+                    self.urls.webhook_target(P, Some(conn.integration_id))
+                );
+                let request = conn
+                    .http
+                    .request(reqwest::Method::POST, self.api("/webhooks"))
+                    .bearer_auth(conn.access_token.expose_secret())
+                    .json(&json!({"data": {
+                        "resource": project,
+                        "target": target,
+                        "filters": [
+                            {"resource_type": "task", "action": "changed"},
+                            {"resource_type": "task", "action": "added"},
+                            {"resource_type": "task", "action": "deleted"},
+                        ],
+                    }}));
+                let body: Value = read_json(P, conn.http.send(request).await?).await?;
+                Ok(CreatedWebhook {
+                    id: body["data"]["gid"]
                         .as_str()
-                        .ok_or_else(|| PmError::api(P, "webhook created without a gid"))?;
-                    ledger
-                        .created(row, gid, None, body["X-Hook-Secret"].as_str())
-                        .await?;
-                    report.created += 1;
-                }
-                Err(e) => {
-                    ledger.forget(row).await?;
-                    return Err(e);
-                }
-            }
+                        .ok_or_else(|| PmError::api(P, "webhook created without a gid"))?
+                        .to_owned(),
+                    expires_at: None,
+                    secret: body["X-Hook-Secret"].as_str().map(str::to_owned),
+                })
+            })
+            .await?;
+            report.created += 1;
         }
         Ok(report)
     }

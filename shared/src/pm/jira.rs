@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::oauth::OAuthApp;
 use super::{
-    Connection, NormalizedProject, NormalizedTask, Page, PmError, ProjectManagementProvider,
-    Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport, WebhookRow, WorkStatus,
-    check_status, parse_date, parse_instant, read_json,
+    Connection, CreatedWebhook, NormalizedProject, NormalizedTask, Page, PmError,
+    ProjectManagementProvider, Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport,
+    WebhookRow, WorkStatus, check_status, parse_date, parse_instant, read_json, register_webhook,
 };
 use crate::http_client::HttpClient;
 
@@ -500,7 +500,6 @@ impl ProjectManagementProvider for Jira {
                 }
             }
             (None, Some(jql)) => {
-                let row = ledger.begin(&jql, std::time::Duration::ZERO).await?;
                 let request = conn
                     .http
                     .request(
@@ -512,26 +511,20 @@ impl ProjectManagementProvider for Jira {
                         "url": self.urls.webhook_target(P, None),
                         "webhooks": [{ "events": EVENTS, "jqlFilter": jql }],
                     }));
-                let result = async {
+                register_webhook(ledger, &jql, std::time::Duration::ZERO, |_| async {
                     let body: Value = read_json(P, conn.http.send(request).await?).await?;
                     let first = &body["webhookRegistrationResult"][0];
-                    first["createdWebhookId"].as_i64().ok_or_else(|| {
+                    let id = first["createdWebhookId"].as_i64().ok_or_else(|| {
                         PmError::api(P, format!("webhook not registered: {}", first["errors"]))
+                    })?;
+                    Ok(CreatedWebhook {
+                        id: id.to_string(),
+                        expires_at: Some(Utc::now() + LIFETIME),
+                        secret: None,
                     })
-                }
-                .await;
-                match result {
-                    Ok(id) => {
-                        ledger
-                            .created(row, &id.to_string(), Some(Utc::now() + LIFETIME), None)
-                            .await?;
-                        report.created += 1;
-                    }
-                    Err(e) => {
-                        ledger.forget(row).await?;
-                        return Err(e);
-                    }
-                }
+                })
+                .await?;
+                report.created += 1;
             }
             (_, None) => {}
         }

@@ -84,7 +84,7 @@ impl WorkStatus {
     /// ("Working on it", "Stuck", "In review") is in progress.
     pub fn from_label(label: &str) -> Self {
         let l = label.trim().to_lowercase();
-        const DONE: &[&str] = &[
+        const DONE_LABELS: &[&str] = &[
             "done",
             "complete",
             "completed",
@@ -93,7 +93,7 @@ impl WorkStatus {
             "shipped",
             "delivered",
         ];
-        const TODO: &[&str] = &[
+        const TO_DO_LABELS: &[&str] = &[
             "",
             "to do",
             "todo",
@@ -106,12 +106,12 @@ impl WorkStatus {
             "ideas",
             "upcoming",
         ];
-        if DONE
+        if DONE_LABELS
             .iter()
             .any(|d| l == *d || l.starts_with(&format!("{d} ")))
         {
             WorkStatus::Done
-        } else if TODO.contains(&l.as_str()) {
+        } else if TO_DO_LABELS.contains(&l.as_str()) {
             WorkStatus::Todo
         } else {
             WorkStatus::InProgress
@@ -204,6 +204,39 @@ pub trait WebhookLedger: Send + Sync {
     async fn extended(&self, row: Uuid, expires_at: DateTime<Utc>) -> Result<(), PmError>;
     /// The registration is gone (failed creation, or deleted at the provider).
     async fn forget(&self, row: Uuid) -> Result<(), PmError>;
+}
+
+/// What a provider answered to a webhook creation.
+pub struct CreatedWebhook {
+    pub id: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Asana returns the handshake secret in the creation answer too.
+    pub secret: Option<String>,
+}
+
+/// Records a registration, creates it at the provider with `create` (given the row id, which a
+/// target may carry), and records the answer; a failed creation leaves no row behind.
+pub async fn register_webhook<Fut>(
+    ledger: &dyn WebhookLedger,
+    resource_id: &str,
+    handshake_window: Duration,
+    create: impl FnOnce(Uuid) -> Fut,
+) -> Result<(), PmError>
+where
+    Fut: std::future::Future<Output = Result<CreatedWebhook, PmError>>,
+{
+    let row = ledger.begin(resource_id, handshake_window).await?;
+    match create(row).await {
+        Ok(c) => {
+            ledger
+                .created(row, &c.id, c.expires_at, c.secret.as_deref())
+                .await
+        }
+        Err(e) => {
+            ledger.forget(row).await?;
+            Err(e)
+        }
+    }
 }
 
 /// What reconciling webhooks did.

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 
 use super::oauth::OAuthApp;
 use super::{
-    Connection, NormalizedProject, NormalizedTask, Page, PmError, ProjectManagementProvider,
-    Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport, WebhookRow, WorkStatus, parse_date,
-    parse_instant, read_json,
+    Connection, CreatedWebhook, NormalizedProject, NormalizedTask, Page, PmError,
+    ProjectManagementProvider, Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport,
+    WebhookRow, WorkStatus, parse_date, parse_instant, read_json, register_webhook,
 };
 use crate::http_client::HttpClient;
 
@@ -476,33 +476,28 @@ impl ProjectManagementProvider for Monday {
         let target = self.urls.webhook_target(P, Some(conn.integration_id));
         for (resource, event) in wanted.iter().filter(|(r, _)| !covered.contains(r)) {
             let board = resource.split(':').next().unwrap_or_default();
-            let row = ledger.begin(resource, Duration::ZERO).await?;
             // monday posts a challenge to the target (another Lambda) before answering this.
-            let created = self
-                .graphql(
-                    &conn.http,
-                    &conn.access_token,
-                    "mutation ($board: ID!, $url: String!, $event: WebhookEventType!) { create_webhook(board_id: $board, url: $url, event: $event) { id board_id } }",
-                    json!({ "board": board, "url": target, "event": event }),
-                    true,
-                )
-                .await
-                .and_then(|data| {
-                    data["create_webhook"]["id"]
+            register_webhook(ledger, resource, Duration::ZERO, |_| async {
+                let data = self
+                    .graphql(
+                        &conn.http,
+                        &conn.access_token,
+                        "mutation ($board: ID!, $url: String!, $event: WebhookEventType!) { create_webhook(board_id: $board, url: $url, event: $event) { id board_id } }",
+                        json!({ "board": board, "url": target, "event": event }),
+                        true,
+                    )
+                    .await?;
+                Ok(CreatedWebhook {
+                    id: data["create_webhook"]["id"]
                         .as_str()
-                        .map(str::to_owned)
-                        .ok_or_else(|| PmError::api(P, "create_webhook returned no id"))
-                });
-            match created {
-                Ok(id) => {
-                    ledger.created(row, &id, None, None).await?;
-                    report.created += 1;
-                }
-                Err(e) => {
-                    ledger.forget(row).await?;
-                    return Err(e);
-                }
-            }
+                        .ok_or_else(|| PmError::api(P, "create_webhook returned no id"))?
+                        .to_owned(),
+                    expires_at: None,
+                    secret: None,
+                })
+            })
+            .await?;
+            report.created += 1;
         }
         Ok(report)
     }
