@@ -19,7 +19,7 @@ use oauth2::{
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::{PmError, Provider};
+use super::Provider;
 use crate::aws::describe_error;
 use crate::http_client::HttpClient;
 
@@ -387,12 +387,6 @@ impl StateStore {
 
 fn epoch(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
-}
-
-impl From<GrantError> for PmError {
-    fn from(e: GrantError) -> Self {
-        PmError::Other(e.to_string())
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::crypto::TokenCipher;
 use super::oauth::{GrantError, TokenGrant};
 use super::{
     Connection, NormalizedProject, NormalizedTask, PmError, PmProviders, Provider, Tenant,
-    WebhookLedger, WebhookRow,
+    WebhookLedger, WebhookRow, WorkStatus,
 };
 
 /// A token is refreshed when it has less than this left, so no request starts with a token that
@@ -362,6 +362,116 @@ pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), P
 
 // --------------------------------------------------------------------------- bulk upserts
 
+/// The fields every synced row has, column by column, for one `UNNEST` upsert.
+struct Columns {
+    external_id: Vec<String>,
+    name: Vec<String>,
+    status: Vec<&'static str>,
+    provider_status: Vec<String>,
+    due_date: Vec<Option<NaiveDate>>,
+    assignee: Vec<Option<String>>,
+    url: Vec<Option<String>>,
+    updated_at: Vec<Option<DateTime<Utc>>>,
+    raw: Vec<String>,
+}
+
+/// A normalised project or task, as the upserts read it.
+struct Common<'a> {
+    external_id: &'a str,
+    name: &'a str,
+    status: WorkStatus,
+    provider_status: &'a str,
+    due_date: Option<NaiveDate>,
+    assignee: Option<&'a str>,
+    url: Option<&'a str>,
+    updated_at: Option<DateTime<Utc>>,
+    raw: &'a serde_json::Value,
+}
+
+trait Synced {
+    fn common(&self) -> Common<'_>;
+}
+
+/// Both normalised types carry the same fields (a task adds its project).
+macro_rules! synced {
+    ($t:ty) => {
+        impl Synced for $t {
+            fn common(&self) -> Common<'_> {
+                Common {
+                    external_id: &self.external_id,
+                    name: &self.name,
+                    status: self.status,
+                    provider_status: &self.provider_status,
+                    due_date: self.due_date,
+                    assignee: self.assignee.as_deref(),
+                    url: self.url.as_deref(),
+                    updated_at: self.updated_at,
+                    raw: &self.raw,
+                }
+            }
+        }
+    };
+}
+synced!(NormalizedProject);
+synced!(NormalizedTask);
+
+impl Columns {
+    /// One row per external id (the last one wins): a statement may not upsert a row twice.
+    fn of<T: Synced>(items: &[T]) -> (Self, Vec<&T>) {
+        let mut last: HashMap<&str, usize> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            last.insert(item.common().external_id, i);
+        }
+        let kept: Vec<&T> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, item)| last[item.common().external_id] == *i)
+            .map(|(_, item)| item)
+            .collect();
+        let mut c = Columns {
+            external_id: Vec::with_capacity(kept.len()),
+            name: Vec::with_capacity(kept.len()),
+            status: Vec::with_capacity(kept.len()),
+            provider_status: Vec::with_capacity(kept.len()),
+            due_date: Vec::with_capacity(kept.len()),
+            assignee: Vec::with_capacity(kept.len()),
+            url: Vec::with_capacity(kept.len()),
+            updated_at: Vec::with_capacity(kept.len()),
+            raw: Vec::with_capacity(kept.len()),
+        };
+        for item in &kept {
+            let f = item.common();
+            c.external_id.push(f.external_id.to_owned());
+            c.name.push(f.name.to_owned());
+            c.status.push(f.status.as_str());
+            c.provider_status.push(f.provider_status.to_owned());
+            c.due_date.push(f.due_date);
+            c.assignee.push(f.assignee.map(str::to_owned));
+            c.url.push(f.url.map(str::to_owned));
+            c.updated_at.push(f.updated_at);
+            c.raw.push(f.raw.to_string());
+        }
+        (c, kept)
+    }
+
+    /// Binds the nine columns, in this order, after the statement's first parameters.
+    fn bind<'q>(
+        self,
+        query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        query
+            .bind(self.external_id)
+            .bind(self.name)
+            .bind(self.status)
+            .bind(self.provider_status)
+            .bind(self.due_date)
+            .bind(self.assignee)
+            .bind(self.url)
+            .bind(self.updated_at)
+            .bind(self.raw)
+    }
+}
+
 /// Upserts a page of projects (one statement); returns how many rows were written.
 pub async fn upsert_projects(
     pool: &PgPool,
@@ -370,11 +480,8 @@ pub async fn upsert_projects(
     projects: &[NormalizedProject],
     seen_at: DateTime<Utc>,
 ) -> Result<u64, PmError> {
-    let projects = dedupe(projects, |p| &p.external_id);
-    let col = |f: fn(&NormalizedProject) -> Option<String>| -> Vec<Option<String>> {
-        projects.iter().map(|p| f(p)).collect()
-    };
-    let result = sqlx::query(
+    let (columns, _) = Columns::of(projects);
+    let query = sqlx::query(
         r#"
         INSERT INTO projects (business_id, integration_id, provider, external_id, name, status,
                               provider_status, due_date, assignee, url, provider_updated_at, raw,
@@ -395,24 +502,8 @@ pub async fn upsert_projects(
     .bind(conn.business_id)
     .bind(conn.integration_id)
     .bind(provider.as_str())
-    .bind(seen_at)
-    .bind(col(|p| Some(p.external_id.clone())))
-    .bind(col(|p| Some(p.name.clone())))
-    .bind(col(|p| Some(p.status.as_str().to_owned())))
-    .bind(col(|p| Some(p.provider_status.clone())))
-    .bind(
-        projects
-            .iter()
-            .map(|p| p.due_date)
-            .collect::<Vec<Option<NaiveDate>>>(),
-    )
-    .bind(col(|p| p.assignee.clone()))
-    .bind(col(|p| p.url.clone()))
-    .bind(projects.iter().map(|p| p.updated_at).collect::<Vec<_>>())
-    .bind(col(|p| Some(p.raw.to_string())))
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected())
+    .bind(seen_at);
+    Ok(columns.bind(query).execute(pool).await?.rows_affected())
 }
 
 /// The stored task is not newer than the incoming one (`provider_updated_at`, when both have one).
@@ -432,11 +523,12 @@ pub async fn upsert_tasks(
     tasks: &[NormalizedTask],
     seen_at: DateTime<Utc>,
 ) -> Result<u64, PmError> {
-    let tasks = dedupe(tasks, |t| &t.external_id);
-    let col = |f: fn(&NormalizedTask) -> Option<String>| -> Vec<Option<String>> {
-        tasks.iter().map(|t| f(t)).collect()
-    };
-    let result = sqlx::query(concat!(
+    let (columns, kept) = Columns::of(tasks);
+    let projects: Vec<&str> = kept
+        .iter()
+        .map(|t| t.project_external_id.as_str())
+        .collect();
+    let query = sqlx::query(concat!(
         r#"
         INSERT INTO tasks (business_id, project_id, integration_id, provider, external_id, name,
                            status, provider_status, due_date, assignee, url, provider_updated_at,
@@ -486,38 +578,8 @@ pub async fn upsert_tasks(
     .bind(conn.integration_id)
     .bind(provider.as_str())
     .bind(seen_at)
-    .bind(col(|t| Some(t.project_external_id.clone())))
-    .bind(col(|t| Some(t.external_id.clone())))
-    .bind(col(|t| Some(t.name.clone())))
-    .bind(col(|t| Some(t.status.as_str().to_owned())))
-    .bind(col(|t| Some(t.provider_status.clone())))
-    .bind(
-        tasks
-            .iter()
-            .map(|t| t.due_date)
-            .collect::<Vec<Option<NaiveDate>>>(),
-    )
-    .bind(col(|t| t.assignee.clone()))
-    .bind(col(|t| t.url.clone()))
-    .bind(tasks.iter().map(|t| t.updated_at).collect::<Vec<_>>())
-    .bind(col(|t| Some(t.raw.to_string())))
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected())
-}
-
-/// One row per id (the last one wins): a statement may not upsert the same row twice.
-fn dedupe<'a, T>(items: &'a [T], id: impl Fn(&T) -> &String) -> Vec<&'a T> {
-    let mut last: HashMap<&String, usize> = HashMap::new();
-    for (i, item) in items.iter().enumerate() {
-        last.insert(id(item), i);
-    }
-    items
-        .iter()
-        .enumerate()
-        .filter(|(i, item)| last[id(item)] == *i)
-        .map(|(_, item)| item)
-        .collect()
+    .bind(projects);
+    Ok(columns.bind(query).execute(pool).await?.rows_affected())
 }
 
 /// After a complete full sync: what the provider no longer lists is marked deleted (kept as
@@ -589,18 +651,6 @@ pub async fn link_clients_by_rule(pool: &PgPool, integration_id: Uuid) -> Result
     .execute(pool)
     .await?
     .rows_affected())
-}
-
-/// The ids of the integration's current projects (what webhooks must cover).
-pub async fn project_ids(pool: &PgPool, integration_id: Uuid) -> Result<Vec<String>, PmError> {
-    Ok(sqlx::query_scalar(
-        "SELECT external_id FROM projects
-         WHERE integration_id = $1 AND deleted_at IS NULL AND stale_since IS NULL
-         ORDER BY external_id",
-    )
-    .bind(integration_id)
-    .fetch_all(pool)
-    .await?)
 }
 
 // ------------------------------------------------------------------------------- webhooks

@@ -290,7 +290,10 @@ impl PmWorker {
         }
         report.linked_clients = store::link_clients_by_rule(pool, row.id).await?;
 
-        let current = store::project_ids(pool, row.id).await?;
+        // Webhooks cover what the provider lists now (every sync lists all projects), not rows
+        // an incremental sync has not had the chance to mark deleted.
+        project_ids.sort_unstable();
+        project_ids.dedup();
         let existing = store::webhooks(pool, row.id).await?;
         let ledger = StoreLedger {
             pool,
@@ -298,7 +301,7 @@ impl PmWorker {
             integration_id: row.id,
         };
         match provider
-            .reconcile_webhooks(&conn, &current, &existing, &ledger)
+            .reconcile_webhooks(&conn, &project_ids, &existing, &ledger)
             .await
         {
             Ok(w) => report.webhooks = w,
