@@ -119,7 +119,7 @@ provision() {
   source "$envfile"
   # Locally the database is a plain URL, not RDS Proxy.
   export DB_AUTH=url DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-10}
-  log "provisioned queues, tables and the secret as template.yaml names them (stack $stack)"
+  log "provisioned queues, tables and secrets as template.yaml names them (stack $stack)"
 }
 
 stop_started() {

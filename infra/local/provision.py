@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Create in the local AWS emulator exactly the queues, tables and secret that template.yaml declares,
+"""Create in the local AWS emulator exactly the queues, tables and secrets that template.yaml declares,
 and print the functions' environment (template Globals) with every !Ref resolved to the local resource.
 
-Re-running is safe: existing resources are kept (the secret's value is refreshed).
+Re-running is safe: existing resources are kept (the secrets' values are refreshed).
 """
 import argparse
 import json
@@ -125,12 +125,17 @@ class Stack:
             self.atts[(name, "Arn")] = f"arn:aws:dynamodb:{self.region}:{ACCOUNT}:table/{tname}"
 
     def secrets(self, values):
+        """Each secret of the template, valued from the dev-secrets entry named after its stack prefix."""
+        prefix = f"{self.stack}/"
         for name, props in self.resources("AWS::SecretsManager::Secret"):
             sname = self.resolve(props["Name"])
+            if not sname.startswith(prefix) or sname[len(prefix):] not in values:
+                sys.exit(f"provision: no value for secret {sname} in the dev secrets file")
+            value = json.dumps(values[sname[len(prefix):]])
             try:
-                arn = self.sm.create_secret(Name=sname, SecretString=values)["ARN"]
+                arn = self.sm.create_secret(Name=sname, SecretString=value)["ARN"]
             except self.sm.exceptions.ResourceExistsException:
-                arn = self.sm.put_secret_value(SecretId=sname, SecretString=values)["ARN"]
+                arn = self.sm.put_secret_value(SecretId=sname, SecretString=value)["ARN"]
             self.refs[name] = arn
 
     def environment(self):
@@ -144,16 +149,16 @@ def main():
     p.add_argument("--endpoint", required=True)
     p.add_argument("--stack", default="studioconnect-local")
     p.add_argument("--region", default="us-east-1")
-    p.add_argument("--secrets", required=True, help="JSON file with the secret's value")
+    p.add_argument("--secrets", required=True, help="JSON file with each secret's value, by name after the stack prefix")
     args = p.parse_args()
     with open(args.template) as f:
         template = yaml.load(f, Loader=CfnLoader)
     with open(args.secrets) as f:
-        secret_value = json.dumps(json.load(f))
+        secret_values = json.load(f)
     stack = Stack(template, args.stack, args.region, args.endpoint)
     stack.queues()
     stack.tables()
-    stack.secrets(secret_value)
+    stack.secrets(secret_values)
     for k, v in sorted(stack.environment().items()):
         print(f"export {k}={shlex.quote(v)}")
 

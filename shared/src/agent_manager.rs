@@ -26,6 +26,7 @@ use crate::http_client::{HttpClient, HttpError, HttpPolicy};
 use crate::personalization::variables::DefaultValue;
 use crate::personalization::{DYNAMIC_VARIABLES, chosen_voice};
 use crate::platform::Platform;
+use crate::secrets::SecretName;
 
 /// The events our post-call webhook handles (reference §2); audio is never subscribed.
 pub const POST_CALL_EVENTS: &[&str] = &["transcript", "call_initiation_failure"];
@@ -321,6 +322,13 @@ fn fingerprint(bytes: &[u8]) -> String {
 }
 
 impl AgentManager {
+    /// The secrets the agent manager reads (agent sync, the operator CLI).
+    pub const SECRETS: &'static [SecretName] = &[
+        SecretName::ElevenLabsApi,
+        SecretName::ElevenLabsTool,
+        SecretName::Twilio,
+    ];
+
     pub fn from_platform<F: Fn(&str) -> Option<String>>(
         platform: &Platform,
         env: &Env<F>,
@@ -329,14 +337,14 @@ impl AgentManager {
             HttpClient::new("elevenlabs", HttpPolicy::default())?,
             &env.optional("ELEVENLABS_BASE_URL")
                 .unwrap_or_else(|| crate::elevenlabs::api::DEFAULT_BASE_URL.into()),
-            platform.secrets.elevenlabs_api_key.clone(),
+            platform.secrets.elevenlabs_api_key()?,
         );
         Ok(Self {
             db: platform.db.clone(),
             api,
             settings: ManagerSettings::from_env(env)?,
-            tool_secret: platform.secrets.elevenlabs_tool_secret.clone(),
-            twilio_auth_token: platform.secrets.twilio_auth_token.clone(),
+            tool_secret: platform.secrets.elevenlabs_tool_secret()?,
+            twilio_auth_token: platform.secrets.twilio_auth_token()?,
             tools: Box::new(crate::call_tools::definitions::webhook_tools),
         })
     }

@@ -1,5 +1,5 @@
 //! Non-secret configuration: names, ARNs and URLs from environment variables, read once at cold start.
-//! Secret values never come from here; they come from the one Secrets Manager secret (see `secrets`).
+//! Secret values never come from here; they come from Secrets Manager, one secret per concern (see `secrets`).
 
 use std::time::Duration;
 
@@ -86,8 +86,8 @@ pub struct QueueUrls {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Name or ARN of the JSON secret holding every secret value.
-    pub app_secret_id: String,
+    /// What every secret's name starts with (`{stack}/`); a secret is `{prefix}{SecretName}`.
+    pub secrets_prefix: String,
     pub database: DatabaseSettings,
     pub tables: TableNames,
     pub queues: QueueUrls,
@@ -123,7 +123,7 @@ impl Settings {
             }
         };
         Ok(Settings {
-            app_secret_id: env.required("APP_SECRET_ID")?,
+            secrets_prefix: env.required("SECRETS_PREFIX")?,
             database,
             tables: TableNames {
                 idempotency: env.required("IDEMPOTENCY_TABLE")?,
@@ -148,7 +148,7 @@ mod tests {
 
     fn base() -> HashMap<&'static str, &'static str> {
         HashMap::from([
-            ("APP_SECRET_ID", "studioconnect/app"),
+            ("SECRETS_PREFIX", "studioconnect/"),
             ("DATABASE_URL", "postgres://u:p@localhost/db"),
             ("IDEMPOTENCY_TABLE", "idem"),
             ("OAUTH_STATE_TABLE", "oauth"),
@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn each_missing_variable_is_named() {
         for name in [
-            "APP_SECRET_ID",
+            "SECRETS_PREFIX",
             "DATABASE_URL",
             "IDEMPOTENCY_TABLE",
             "PM_SYNC_QUEUE_URL",

@@ -1,6 +1,6 @@
 //! Everything a function needs from its environment, built once per cold start: settings, the AWS
-//! SDK configuration and clients, the secrets, and a verified database pool. Any missing or broken
-//! piece fails the start with a message that names it.
+//! SDK configuration and clients, the secrets granted to it, and a verified database pool. Any
+//! missing or broken piece fails the start with a message that names it.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use aws_config::SdkConfig;
 use crate::aws::AwsClients;
 use crate::config::Settings;
 use crate::db::Database;
-use crate::secrets::Secrets;
+use crate::secrets::{SecretName, Secrets};
 
 #[derive(Clone)]
 pub struct Platform {
@@ -32,21 +32,31 @@ pub enum DatabaseAtStartup {
 }
 
 impl Platform {
-    pub async fn load() -> anyhow::Result<Self> {
-        Self::load_with(DatabaseAtStartup::Required).await
+    /// The platform of a function that is granted `grants` (its config's `SECRETS`).
+    pub async fn load(grants: &[SecretName]) -> anyhow::Result<Self> {
+        Self::load_with(grants, DatabaseAtStartup::Required).await
     }
 
-    pub async fn load_with(database: DatabaseAtStartup) -> anyhow::Result<Self> {
-        Self::from_settings(Settings::from_env().context("configuration")?, database).await
+    pub async fn load_with(
+        grants: &[SecretName],
+        database: DatabaseAtStartup,
+    ) -> anyhow::Result<Self> {
+        Self::from_settings(
+            Settings::from_env().context("configuration")?,
+            grants,
+            database,
+        )
+        .await
     }
 
     pub async fn from_settings(
         settings: Settings,
+        grants: &[SecretName],
         database: DatabaseAtStartup,
     ) -> anyhow::Result<Self> {
         let sdk = crate::aws::sdk_config().await;
         let aws = AwsClients::new(&sdk);
-        let secrets = Secrets::load(&aws.secrets, &settings.app_secret_id)
+        let secrets = Secrets::load(&aws.secrets, &settings.secrets_prefix, grants)
             .await
             .context("secrets")?;
         let db = Database::connect_lazy(&settings.database, &sdk, settings.db_connect_timeout)
@@ -77,6 +87,15 @@ impl Platform {
             aws,
             secrets: Arc::new(secrets),
             db,
+        })
+    }
+
+    /// The same platform with only `grants` of its secrets, none read yet: what one function gets
+    /// when several run in one process (the local gateway, tests).
+    pub fn granted(&self, grants: &[SecretName]) -> anyhow::Result<Self> {
+        Ok(Self {
+            secrets: Arc::new(self.secrets.restricted_to(grants)?),
+            ..self.clone()
         })
     }
 }

@@ -1,10 +1,103 @@
-//! Every secret value lives in ONE Secrets Manager JSON secret, loaded once per cold start.
+//! Secret values live in one Secrets Manager secret per concern (`SecretName`), each a JSON object,
+//! named `{SECRETS_PREFIX}{name}`. A function is granted only the secrets it uses: template.yaml lets
+//! it read only those, its `config` names them, and it loads only those at cold start. Reading a
+//! secret that was not granted is an error at cold start, and `unread` tells a test which granted
+//! secret a function never read, so grants, policies and use are held equal (gateway's
+//! `template_secrets` test).
+//!
 //! Values are `SecretString`: their Debug output is redacted, so they cannot leak through logs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_secretsmanager::Client as SecretsManagerClient;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+
+/// The secrets of the platform, one per concern, so that a bug in one function exposes only what
+/// that function needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecretName {
+    /// The header value ElevenLabs sends on the initiation webhook and on webhook tools.
+    ElevenLabsTool,
+    /// HMAC secret of the post-call workspace webhook.
+    ElevenLabsWebhook,
+    /// The ElevenLabs REST API key (agent manager, reconciliation).
+    ElevenLabsApi,
+    OpenAi,
+    SendGrid,
+    Twilio,
+    /// HMAC key of the admin API's access tokens.
+    AdminJwt,
+    /// AES-256-GCM keys of PM OAuth tokens at rest (current and retired).
+    TokenEncryption,
+    JiraApp,
+    AsanaApp,
+    MondayApp,
+}
+
+impl SecretName {
+    pub const ALL: &'static [SecretName] = &[
+        SecretName::ElevenLabsTool,
+        SecretName::ElevenLabsWebhook,
+        SecretName::ElevenLabsApi,
+        SecretName::OpenAi,
+        SecretName::SendGrid,
+        SecretName::Twilio,
+        SecretName::AdminJwt,
+        SecretName::TokenEncryption,
+        SecretName::JiraApp,
+        SecretName::AsanaApp,
+        SecretName::MondayApp,
+    ];
+
+    /// The secret's name after the deployment's prefix (template.yaml: `${AWS::StackName}/<this>`;
+    /// the keys of `infra/local/dev-secrets.json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretName::ElevenLabsTool => "elevenlabs-tool",
+            SecretName::ElevenLabsWebhook => "elevenlabs-webhook",
+            SecretName::ElevenLabsApi => "elevenlabs-api",
+            SecretName::OpenAi => "openai",
+            SecretName::SendGrid => "sendgrid",
+            SecretName::Twilio => "twilio",
+            SecretName::AdminJwt => "admin-jwt",
+            SecretName::TokenEncryption => "token-encryption",
+            SecretName::JiraApp => "jira-app",
+            SecretName::AsanaApp => "asana-app",
+            SecretName::MondayApp => "monday-app",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+
+    /// The text keys the secret's JSON object must hold. Every key is required: a deployment
+    /// missing one fails at cold start with the key's name instead of in the middle of a call.
+    fn required_keys(self) -> &'static [&'static str] {
+        match self {
+            SecretName::ElevenLabsTool => &["elevenlabs_tool_secret"],
+            SecretName::ElevenLabsWebhook => &["elevenlabs_webhook_secret"],
+            SecretName::ElevenLabsApi => &["elevenlabs_api_key"],
+            SecretName::OpenAi => &["openai_api_key"],
+            SecretName::SendGrid => &["sendgrid_api_key"],
+            SecretName::Twilio => &["twilio_auth_token"],
+            SecretName::AdminJwt => &["jwt_signing_key"],
+            SecretName::TokenEncryption => &["token_encryption_key", "token_encryption_key_id"],
+            SecretName::JiraApp => &["jira_client_secret"],
+            SecretName::AsanaApp => &["asana_client_secret"],
+            SecretName::MondayApp => &["monday_client_secret", "monday_signing_secret"],
+        }
+    }
+}
+
+impl std::fmt::Display for SecretName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsError {
@@ -14,139 +107,350 @@ pub enum SecretsError {
     NotText { secret_id: String },
     #[error("secret {secret_id} is not valid: {reason}")]
     Invalid { secret_id: String, reason: String },
+    #[error(
+        "secret {0} is not granted to this function (its config's SECRETS and its template.yaml policy)"
+    )]
+    NotGranted(SecretName),
 }
 
-/// The keys of the application secret. Every key is required: a deployment missing one fails at cold
-/// start with the key's name instead of failing later in the middle of a call.
-#[derive(Debug, Deserialize)]
-pub struct Secrets {
-    /// Value of the header ElevenLabs sends on the initiation webhook and on webhook tools.
-    pub elevenlabs_tool_secret: SecretString,
-    /// HMAC secret of the post-call workspace webhook.
-    pub elevenlabs_webhook_secret: SecretString,
-    pub elevenlabs_api_key: SecretString,
-    pub openai_api_key: SecretString,
-    pub sendgrid_api_key: SecretString,
-    pub twilio_auth_token: SecretString,
-    /// HMAC key for admin API access tokens.
-    pub jwt_signing_key: SecretString,
-    /// Base64 of 32 bytes: AES-256-GCM key for PM OAuth tokens at rest.
-    pub token_encryption_key: SecretString,
-    /// Stored beside each ciphertext so keys can be rotated.
-    pub token_encryption_key_id: String,
-    /// Retired keys by id (base64 of 32 bytes each), kept after a rotation until every row has
-    /// been re-sealed with the current key (a token refresh re-seals).
-    #[serde(default)]
-    pub token_encryption_previous_keys: std::collections::HashMap<String, SecretString>,
-    pub jira_client_secret: SecretString,
-    pub asana_client_secret: SecretString,
-    pub monday_client_secret: SecretString,
-    pub monday_signing_secret: SecretString,
+/// One loaded secret: its text keys and its object keys (maps of text, e.g. retired keys by id).
+#[derive(Debug)]
+struct SecretValue {
+    text: HashMap<String, SecretString>,
+    maps: HashMap<String, HashMap<String, SecretString>>,
 }
 
-impl Secrets {
-    pub fn from_json(secret_id: &str, json: &str) -> Result<Self, SecretsError> {
+impl SecretValue {
+    fn parse(name: SecretName, secret_id: &str, json: &str) -> Result<Self, SecretsError> {
         let invalid = |reason: String| SecretsError::Invalid {
             secret_id: secret_id.to_owned(),
             reason,
         };
-        // serde's message names the missing key ("missing field `jwt_signing_key`") but never echoes values.
-        let secrets: Secrets = serde_json::from_str(json)
-            .map_err(|e| invalid(crate::web::without_position(&e.to_string()).to_owned()))?;
-        let key = base64::engine::general_purpose::STANDARD
-            .decode(secrets.token_encryption_key.expose_secret())
-            .map_err(|_| invalid("token_encryption_key is not base64".into()))?;
-        // A short shared secret could be guessed, and an empty HMAC key lets anyone sign.
-        for (name, value) in [
-            (
-                "elevenlabs_webhook_secret",
-                &secrets.elevenlabs_webhook_secret,
-            ),
-            ("elevenlabs_tool_secret", &secrets.elevenlabs_tool_secret),
-        ] {
-            if value.expose_secret().len() < 16 {
-                return Err(invalid(format!("{name} must be at least 16 characters")));
+        // Error messages name keys, never values.
+        let serde_json::Value::Object(object) = serde_json::from_str(json)
+            .map_err(|_| invalid("the value is not a JSON object".into()))?
+        else {
+            return Err(invalid("the value is not a JSON object".into()));
+        };
+        let mut value = SecretValue {
+            text: HashMap::new(),
+            maps: HashMap::new(),
+        };
+        for (key, v) in object {
+            match v {
+                serde_json::Value::String(s) => {
+                    value.text.insert(key, SecretString::from(s));
+                }
+                serde_json::Value::Object(entries) => {
+                    let mut map = HashMap::new();
+                    for (id, entry) in entries {
+                        let serde_json::Value::String(s) = entry else {
+                            return Err(invalid(format!("{key}.{id} must be a string")));
+                        };
+                        map.insert(id, SecretString::from(s));
+                    }
+                    value.maps.insert(key, map);
+                }
+                // Comments and other annotations are allowed and ignored.
+                _ if key.starts_with('_') => {}
+                _ => return Err(invalid(format!("{key} must be a string"))),
             }
         }
-        if key.len() != 32 {
-            return Err(invalid(format!(
-                "token_encryption_key must be 32 bytes, got {}",
-                key.len()
-            )));
+        for key in name.required_keys() {
+            if !value.text.contains_key(*key) {
+                return Err(invalid(format!("missing field `{key}`")));
+            }
+        }
+        value.validate(name).map_err(invalid)?;
+        Ok(value)
+    }
+
+    fn validate(&self, name: SecretName) -> Result<(), String> {
+        match name {
+            // A short shared secret could be guessed, and an empty HMAC key lets anyone sign.
+            SecretName::ElevenLabsTool | SecretName::ElevenLabsWebhook => {
+                let key = name.required_keys()[0];
+                if self.text[key].expose_secret().len() < 16 {
+                    return Err(format!("{key} must be at least 16 characters"));
+                }
+            }
+            SecretName::TokenEncryption => {
+                let key = decode_key(&self.text["token_encryption_key"])
+                    .ok_or_else(|| "token_encryption_key is not base64".to_owned())?;
+                if key.len() != 32 {
+                    return Err(format!(
+                        "token_encryption_key must be 32 bytes, got {}",
+                        key.len()
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn decode_key(key: &SecretString) -> Option<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(key.expose_secret())
+        .ok()
+}
+
+#[derive(Debug)]
+struct Granted {
+    value: Arc<SecretValue>,
+    read: AtomicBool,
+}
+
+/// The token-encryption keys: the current one (its id is stored beside each ciphertext) and the
+/// retired ones still able to open older rows.
+pub struct TokenKeyMaterial {
+    pub current_id: String,
+    pub current: Vec<u8>,
+    pub previous: Vec<(String, Vec<u8>)>,
+}
+
+/// The secrets granted to one function.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    granted: BTreeMap<SecretName, Granted>,
+}
+
+impl Secrets {
+    /// Loads the granted secrets, in parallel, from `{prefix}{name}`.
+    pub async fn load(
+        client: &SecretsManagerClient,
+        prefix: &str,
+        grants: &[SecretName],
+    ) -> Result<Self, SecretsError> {
+        let loads = grants.iter().map(|&name| async move {
+            let secret_id = format!("{prefix}{name}");
+            let json = read(client, &secret_id).await?;
+            Ok::<_, SecretsError>((name, SecretValue::parse(name, &secret_id, &json)?))
+        });
+        let mut secrets = Secrets::default();
+        for loaded in futures::future::join_all(loads).await {
+            let (name, value) = loaded?;
+            secrets.insert(name, Arc::new(value));
         }
         Ok(secrets)
     }
 
-    pub async fn load(
-        client: &SecretsManagerClient,
-        secret_id: &str,
-    ) -> Result<Self, SecretsError> {
-        let out = client
-            .get_secret_value()
-            .secret_id(secret_id)
-            .send()
-            .await
-            .map_err(|e| SecretsError::Unreadable {
-                secret_id: secret_id.to_owned(),
-                reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
-            })?;
-        let json = out.secret_string().ok_or_else(|| SecretsError::NotText {
-            secret_id: secret_id.to_owned(),
-        })?;
-        Self::from_json(secret_id, json)
+    /// Secrets from JSON values by name (tests and tools that hold the values themselves).
+    pub fn from_values(values: &[(SecretName, serde_json::Value)]) -> Result<Self, SecretsError> {
+        let mut secrets = Secrets::default();
+        for (name, json) in values {
+            let value = SecretValue::parse(*name, name.as_str(), &json.to_string())?;
+            secrets.insert(*name, Arc::new(value));
+        }
+        Ok(secrets)
     }
 
-    /// The retired token keys that decode (a malformed one is skipped with a warning).
-    pub fn previous_token_keys(&self) -> Vec<(String, Vec<u8>)> {
-        self.token_encryption_previous_keys
+    fn insert(&mut self, name: SecretName, value: Arc<SecretValue>) {
+        self.granted.insert(
+            name,
+            Granted {
+                value,
+                read: AtomicBool::new(false),
+            },
+        );
+    }
+
+    /// The same values restricted to `grants`, none of them read yet: what one function gets when
+    /// several run in one process (the local gateway). Fails naming a grant that was not loaded.
+    pub fn restricted_to(&self, grants: &[SecretName]) -> Result<Self, SecretsError> {
+        let mut secrets = Secrets::default();
+        for &name in grants {
+            let granted = self
+                .granted
+                .get(&name)
+                .ok_or(SecretsError::NotGranted(name))?;
+            secrets.insert(name, granted.value.clone());
+        }
+        Ok(secrets)
+    }
+
+    /// The granted secrets nothing has read: a grant the function does not need.
+    pub fn unread(&self) -> Vec<SecretName> {
+        self.granted
             .iter()
-            .filter_map(|(id, key)| {
-                match base64::engine::general_purpose::STANDARD.decode(key.expose_secret()) {
-                    Ok(bytes) => Some((id.clone(), bytes)),
-                    Err(_) => {
-                        tracing::warn!(key_id = %id, "retired token key is not base64; skipped");
-                        None
-                    }
-                }
-            })
+            .filter(|(_, g)| !g.read.load(Ordering::Relaxed))
+            .map(|(name, _)| *name)
             .collect()
     }
 
-    /// The 32-byte token encryption key (validated at load).
-    pub fn token_encryption_key_bytes(&self) -> Vec<u8> {
-        base64::engine::general_purpose::STANDARD
-            .decode(self.token_encryption_key.expose_secret())
-            .unwrap_or_default()
+    fn value(&self, name: SecretName) -> Result<&SecretValue, SecretsError> {
+        let granted = self
+            .granted
+            .get(&name)
+            .ok_or(SecretsError::NotGranted(name))?;
+        granted.read.store(true, Ordering::Relaxed);
+        Ok(&granted.value)
     }
+
+    fn text(&self, name: SecretName, key: &str) -> Result<SecretString, SecretsError> {
+        // Required keys were checked at load.
+        Ok(self.value(name)?.text[key].clone())
+    }
+
+    pub fn elevenlabs_tool_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::ElevenLabsTool, "elevenlabs_tool_secret")
+    }
+    pub fn elevenlabs_webhook_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::ElevenLabsWebhook, "elevenlabs_webhook_secret")
+    }
+    pub fn elevenlabs_api_key(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::ElevenLabsApi, "elevenlabs_api_key")
+    }
+    pub fn openai_api_key(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::OpenAi, "openai_api_key")
+    }
+    pub fn sendgrid_api_key(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::SendGrid, "sendgrid_api_key")
+    }
+    pub fn twilio_auth_token(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::Twilio, "twilio_auth_token")
+    }
+    pub fn jwt_signing_key(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::AdminJwt, "jwt_signing_key")
+    }
+    pub fn jira_client_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::JiraApp, "jira_client_secret")
+    }
+    pub fn asana_client_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::AsanaApp, "asana_client_secret")
+    }
+    pub fn monday_client_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::MondayApp, "monday_client_secret")
+    }
+    pub fn monday_signing_secret(&self) -> Result<SecretString, SecretsError> {
+        self.text(SecretName::MondayApp, "monday_signing_secret")
+    }
+
+    /// The current token key (validated at load) and the retired ones that decode (a malformed
+    /// retired key is skipped with a warning).
+    pub fn token_keys(&self) -> Result<TokenKeyMaterial, SecretsError> {
+        let value = self.value(SecretName::TokenEncryption)?;
+        let previous = value
+            .maps
+            .get("token_encryption_previous_keys")
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, key)| match decode_key(key) {
+                Some(bytes) => Some((id.clone(), bytes)),
+                None => {
+                    tracing::warn!(key_id = %id, "retired token key is not base64; skipped");
+                    None
+                }
+            })
+            .collect();
+        Ok(TokenKeyMaterial {
+            current_id: value.text["token_encryption_key_id"]
+                .expose_secret()
+                .to_owned(),
+            current: decode_key(&value.text["token_encryption_key"]).unwrap_or_default(),
+            previous,
+        })
+    }
+}
+
+async fn read(client: &SecretsManagerClient, secret_id: &str) -> Result<String, SecretsError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| SecretsError::Unreadable {
+            secret_id: secret_id.to_owned(),
+            reason: aws_sdk_secretsmanager::error::DisplayErrorContext(&e).to_string(),
+        })?;
+    out.secret_string()
+        .map(str::to_owned)
+        .ok_or_else(|| SecretsError::NotText {
+            secret_id: secret_id.to_owned(),
+        })
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    pub fn sample_json() -> serde_json::Value {
-        serde_json::json!({
-            "elevenlabs_tool_secret": "tool-secret-value",
-            "elevenlabs_webhook_secret": "wsec_value_of_the_webhook",
-            "elevenlabs_api_key": "xi-key",
-            "openai_api_key": "sk-openai",
-            "sendgrid_api_key": "SG.key",
-            "twilio_auth_token": "twilio-token",
-            "jwt_signing_key": "jwt-signing-key-value",
-            "token_encryption_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-            "token_encryption_key_id": "k1",
-            "jira_client_secret": "jira-secret",
-            "asana_client_secret": "asana-secret",
-            "monday_client_secret": "monday-secret",
-            "monday_signing_secret": "monday-signing"
-        })
+    /// A sample value of every secret.
+    pub fn sample_values() -> Vec<(SecretName, serde_json::Value)> {
+        use serde_json::json;
+        vec![
+            (
+                SecretName::ElevenLabsTool,
+                json!({"elevenlabs_tool_secret": "tool-secret-value"}),
+            ),
+            (
+                SecretName::ElevenLabsWebhook,
+                json!({"elevenlabs_webhook_secret": "wsec_value_of_the_webhook"}),
+            ),
+            (
+                SecretName::ElevenLabsApi,
+                json!({"elevenlabs_api_key": "xi-key"}),
+            ),
+            (SecretName::OpenAi, json!({"openai_api_key": "sk-openai"})),
+            (SecretName::SendGrid, json!({"sendgrid_api_key": "SG.key"})),
+            (
+                SecretName::Twilio,
+                json!({"twilio_auth_token": "twilio-token"}),
+            ),
+            (
+                SecretName::AdminJwt,
+                json!({"jwt_signing_key": "jwt-signing-key-value"}),
+            ),
+            (
+                SecretName::TokenEncryption,
+                json!({
+                    "token_encryption_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                    "token_encryption_key_id": "k1",
+                    "token_encryption_previous_keys": {"k0": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "bad": "%%%"}
+                }),
+            ),
+            (
+                SecretName::JiraApp,
+                json!({"jira_client_secret": "jira-secret"}),
+            ),
+            (
+                SecretName::AsanaApp,
+                json!({"asana_client_secret": "asana-secret"}),
+            ),
+            (
+                SecretName::MondayApp,
+                json!({"monday_client_secret": "monday-secret", "monday_signing_secret": "monday-signing"}),
+            ),
+        ]
+    }
+
+    fn with(name: SecretName, value: serde_json::Value) -> Result<Secrets, SecretsError> {
+        Secrets::from_values(&[(name, value)])
+    }
+
+    #[test]
+    fn every_secret_has_a_sample_and_a_unique_name() {
+        let names: Vec<_> = sample_values().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, SecretName::ALL);
+        for name in SecretName::ALL {
+            assert_eq!(SecretName::from_name(name.as_str()), Some(*name));
+        }
     }
 
     #[test]
     fn parses_and_redacts() {
-        let s = Secrets::from_json("app", &sample_json().to_string()).unwrap();
-        assert_eq!(s.jwt_signing_key.expose_secret(), "jwt-signing-key-value");
-        assert_eq!(s.token_encryption_key_bytes().len(), 32);
+        let s = Secrets::from_values(&sample_values()).unwrap();
+        assert_eq!(
+            s.jwt_signing_key().unwrap().expose_secret(),
+            "jwt-signing-key-value"
+        );
+        let keys = s.token_keys().unwrap();
+        assert_eq!((keys.current_id.as_str(), keys.current.len()), ("k1", 32));
+        assert_eq!(
+            keys.previous.len(),
+            1,
+            "the malformed retired key is skipped"
+        );
         let debug = format!("{s:?}");
         for value in [
             "tool-secret-value",
@@ -160,35 +464,66 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_secret_not_granted_cannot_be_read_and_unread_grants_are_listed() {
+        let all = Secrets::from_values(&sample_values()).unwrap();
+        let one = all
+            .restricted_to(&[SecretName::AdminJwt, SecretName::OpenAi])
+            .unwrap();
+        assert_eq!(one.unread(), [SecretName::OpenAi, SecretName::AdminJwt]);
+        one.jwt_signing_key().unwrap();
+        assert_eq!(one.unread(), [SecretName::OpenAi]);
+        let err = one.sendgrid_api_key().unwrap_err().to_string();
+        assert!(err.starts_with("secret sendgrid is not granted"), "{err}");
+        assert!(matches!(
+            one.restricted_to(&[SecretName::Twilio]),
+            Err(SecretsError::NotGranted(SecretName::Twilio))
+        ));
+    }
+
+    #[test]
     fn a_missing_key_is_named() {
-        let mut json = sample_json();
-        json.as_object_mut().unwrap().remove("jwt_signing_key");
-        let err = Secrets::from_json("app", &json.to_string())
-            .unwrap_err()
-            .to_string();
+        let err = with(
+            SecretName::MondayApp,
+            serde_json::json!({"monday_client_secret": "x"}),
+        )
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
-            "secret app is not valid: missing field `jwt_signing_key`"
+            "secret monday-app is not valid: missing field `monday_signing_secret`"
+        );
+    }
+
+    #[test]
+    fn a_value_that_is_not_an_object_is_refused_without_echoing_it() {
+        let err = with(SecretName::OpenAi, serde_json::json!("sk-plain-value"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not a JSON object") && !err.contains("sk-plain"),
+            "{err}"
         );
     }
 
     #[test]
     fn a_short_encryption_key_is_refused() {
-        let mut json = sample_json();
-        json["token_encryption_key"] = "c2hvcnQ=".into();
-        let err = Secrets::from_json("app", &json.to_string())
-            .unwrap_err()
-            .to_string();
+        let err = with(
+            SecretName::TokenEncryption,
+            serde_json::json!({"token_encryption_key": "c2hvcnQ=", "token_encryption_key_id": "k"}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("32 bytes"), "{err}");
     }
 
     #[test]
     fn a_short_webhook_secret_is_refused() {
-        let mut json = sample_json();
-        json["elevenlabs_webhook_secret"] = serde_json::json!("");
-        let err = Secrets::from_json("app", &json.to_string())
-            .unwrap_err()
-            .to_string();
+        let err = with(
+            SecretName::ElevenLabsWebhook,
+            serde_json::json!({"elevenlabs_webhook_secret": ""}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("elevenlabs_webhook_secret must be at least 16"),
             "{err}"

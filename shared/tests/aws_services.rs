@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use shared::aws::{AwsClients, sdk_config};
 use shared::idempotency::{Claim, ClaimToken, IdempotencyStore};
 use shared::jobs::{Job, JobQueue};
-use shared::secrets::Secrets;
+use shared::secrets::{SecretName, Secrets, SecretsError};
 
 async fn clients() -> AwsClients {
     AwsClients::new(&sdk_config().await)
@@ -113,39 +113,55 @@ async fn idempotency_expiry_is_enforced_in_code() {
 }
 
 #[tokio::test]
-async fn secrets_load_from_secrets_manager() {
+async fn secrets_load_from_secrets_manager_one_per_concern() {
     let aws = clients().await;
-    let secrets = Secrets::load(&aws.secrets, &env("APP_SECRET_ID"))
+    let prefix = env("SECRETS_PREFIX");
+    let secrets = Secrets::load(&aws.secrets, &prefix, SecretName::ALL)
         .await
         .unwrap();
-    assert_eq!(secrets.token_encryption_key_id, "local-1");
-    assert_eq!(secrets.token_encryption_key_bytes().len(), 32);
+    let keys = secrets.token_keys().unwrap();
+    assert_eq!(
+        (keys.current_id.as_str(), keys.current.len()),
+        ("local-1", 32)
+    );
+    // Only what was asked for is loaded: the rest cannot be read.
+    let one = Secrets::load(&aws.secrets, &prefix, &[SecretName::OpenAi])
+        .await
+        .unwrap();
+    assert!(one.openai_api_key().is_ok());
+    assert!(matches!(
+        one.jwt_signing_key(),
+        Err(SecretsError::NotGranted(SecretName::AdminJwt))
+    ));
 }
 
 #[tokio::test]
 async fn a_secret_missing_a_key_fails_naming_it() {
     let aws = clients().await;
-    let name = unique("broken-secret");
+    let prefix = format!("{}/", unique("broken"));
     aws.secrets
         .create_secret()
-        .name(&name)
-        .secret_string(r#"{"elevenlabs_tool_secret":"x"}"#)
+        .name(format!("{prefix}monday-app"))
+        .secret_string(r#"{"monday_client_secret":"x"}"#)
         .send()
         .await
         .unwrap();
-    let err = Secrets::load(&aws.secrets, &name)
+    let err = Secrets::load(&aws.secrets, &prefix, &[SecretName::MondayApp])
         .await
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("missing field `elevenlabs_webhook_secret`"),
+        err.contains("missing field `monday_signing_secret`"),
         "{err}"
     );
-    let err = Secrets::load(&aws.secrets, &unique("absent"))
+    let err = Secrets::load(&aws.secrets, &prefix, &[SecretName::OpenAi])
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("could not read secret absent-"), "{err}");
+    assert!(
+        err.starts_with(&format!("could not read secret {prefix}openai")),
+        "{err}"
+    );
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -221,7 +237,7 @@ async fn an_unreachable_database_fails_a_required_start_and_not_an_optional_one(
         max_connections: 1,
     };
     settings.db_connect_timeout = Duration::from_millis(500);
-    let err = Platform::from_settings(settings.clone(), DatabaseAtStartup::Required)
+    let err = Platform::from_settings(settings.clone(), &[], DatabaseAtStartup::Required)
         .await
         .err()
         .expect("required");
@@ -230,7 +246,7 @@ async fn an_unreachable_database_fails_a_required_start_and_not_an_optional_one(
         msg.contains("database unreachable at app@127.0.0.1:1/studio") && !msg.contains("pw"),
         "{msg}"
     );
-    Platform::from_settings(settings, DatabaseAtStartup::Optional)
+    Platform::from_settings(settings, &[], DatabaseAtStartup::Optional)
         .await
         .expect("an optional database does not stop the start");
 }

@@ -8,7 +8,7 @@ const FUNCTION: Function = Function::Clients;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load().await?;
+    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
     let state = AdminState::from_platform(&platform, FUNCTION)?;
     shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
 }

@@ -15,7 +15,11 @@ use shared::post_call::CallEventJob;
 use shared::post_call::worker::{
     DEFAULT_SUMMARY_ATTEMPTS, NOTIFICATION_CLAIM_TTL, NOTIFICATION_RECORD_TTL, Outcome, Worker,
 };
+use shared::secrets::SecretName;
 use shared::sendgrid::SendGrid;
+
+/// The secrets this function is granted (template.yaml holds its policy to these).
+pub const SECRETS: &[SecretName] = &[SecretName::OpenAi, SecretName::SendGrid];
 
 pub struct State {
     pub worker: Worker,
@@ -37,7 +41,7 @@ impl State {
             )?,
             &env.optional("OPENAI_BASE_URL")
                 .unwrap_or_else(|| shared::openai::DEFAULT_BASE_URL.into()),
-            platform.secrets.openai_api_key.clone(),
+            platform.secrets.openai_api_key()?,
             &env.optional("OPENAI_MODEL")
                 .unwrap_or_else(|| shared::openai::DEFAULT_MODEL.into()),
         );
@@ -50,7 +54,7 @@ impl State {
                     ..HttpPolicy::default()
                 },
             )?,
-            platform.secrets.sendgrid_api_key.clone(),
+            platform.secrets.sendgrid_api_key()?,
         )?;
         Ok(Self {
             worker: Worker {

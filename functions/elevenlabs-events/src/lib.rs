@@ -15,6 +15,7 @@ use shared::elevenlabs::webhook::{EventType, SIGNATURE_HEADER, event_head, verif
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::post_call::intake::{Accepted, Intake, IntakeError};
+use shared::secrets::SecretName;
 use shared::web::{body_bytes, json_response, parse_json, respond};
 
 pub struct State {
@@ -23,13 +24,16 @@ pub struct State {
     pub now: fn() -> DateTime<Utc>,
 }
 
+/// The secrets this function is granted (template.yaml holds its policy to these).
+pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsWebhook];
+
 impl State {
-    pub fn from_platform(platform: &Platform) -> Self {
-        Self {
+    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
             intake: Intake::from_platform(platform),
-            secret: platform.secrets.elevenlabs_webhook_secret.clone(),
+            secret: platform.secrets.elevenlabs_webhook_secret()?,
             now: Utc::now,
-        }
+        })
     }
 }
 

@@ -14,12 +14,16 @@ use shared::error::ApiError;
 use shared::personalization::{Personalization, personalize, platform_default};
 use shared::phone::E164;
 use shared::platform::Platform;
+use shared::secrets::SecretName;
 use shared::store::call_context::{CallKeys, load_call_context};
 use shared::web::{json_response, parse_json, respond};
 
 pub use shared::elevenlabs::initiation::DEFAULT_SECRET_HEADER;
 /// The whole lookup must finish within this, unless `PERSONALIZATION_BUDGET_MS` says otherwise.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(800);
+
+/// The secrets this function is granted (template.yaml holds its policy to these).
+pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsTool];
 
 pub struct State {
     pub db: Database,
@@ -38,7 +42,7 @@ impl State {
         )?;
         Ok(Self {
             db: platform.db.clone(),
-            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret.clone())?,
+            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret()?)?,
             budget: Duration::from_millis(budget_ms),
             now: Utc::now,
         })

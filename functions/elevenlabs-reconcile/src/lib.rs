@@ -18,10 +18,14 @@ use shared::http_client::{HttpClient, HttpPolicy};
 use shared::platform::Platform;
 use shared::post_call::intake::{Accepted, Intake};
 use shared::post_call::store;
+use shared::secrets::SecretName;
 
 pub const DEFAULT_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
 /// Listing pages read per run (100 conversations each).
 pub const MAX_PAGES: usize = 50;
+
+/// The secrets this function is granted (template.yaml holds its policy to these).
+pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsApi];
 
 pub struct State {
     pub db: Database,
@@ -38,7 +42,7 @@ impl State {
             HttpClient::new("elevenlabs", HttpPolicy::default())?,
             &env.optional("ELEVENLABS_BASE_URL")
                 .unwrap_or_else(|| shared::elevenlabs::api::DEFAULT_BASE_URL.into()),
-            platform.secrets.elevenlabs_api_key.clone(),
+            platform.secrets.elevenlabs_api_key()?,
         );
         let lookback_hours: u64 = env.parsed(
             "RECONCILE_LOOKBACK_HOURS",

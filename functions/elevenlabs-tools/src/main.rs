@@ -7,7 +7,7 @@ use shared::call_tools::{ToolState, handle};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load().await?;
+    let platform = shared::platform::Platform::load(shared::call_tools::SECRETS).await?;
     let state = ToolState::from_platform(&platform)?;
     shared::web::run_http(state, handle).await
 }

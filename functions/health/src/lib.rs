@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::db::Database;
 use shared::platform::Platform;
+use shared::secrets::SecretName;
 use shared::web::json_response;
 
 /// Each check gets this long; a slow dependency counts as down.
@@ -20,8 +21,13 @@ pub struct State {
     secrets: aws_sdk_secretsmanager::Client,
     tables: Vec<String>,
     queues: Vec<String>,
-    secret_id: String,
+    /// Every secret of the deployment: each must exist (described, never read: the health
+    /// function is granted no secret value).
+    secret_ids: Vec<String>,
 }
+
+/// The secrets this function is granted: none.
+pub const SECRETS: &[SecretName] = &[];
 
 impl State {
     pub fn new(platform: &Platform) -> Self {
@@ -37,7 +43,10 @@ impl State {
                 s.tables.call_sessions.clone(),
             ],
             queues: vec![s.queues.call_summary.clone(), s.queues.pm_sync.clone()],
-            secret_id: s.app_secret_id.clone(),
+            secret_ids: SecretName::ALL
+                .iter()
+                .map(|name| format!("{}{name}", s.secrets_prefix))
+                .collect(),
         }
     }
 }
@@ -94,15 +103,20 @@ pub async fn handle(state: &State, _req: Request) -> Response<Body> {
                 .map_err(|e| shared::aws::describe_error(&e))
         }));
     }
+    // One check for the service: every secret must be there.
     let secret = check("secretsmanager".into(), async {
-        state
-            .secrets
-            .describe_secret()
-            .secret_id(&state.secret_id)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| shared::aws::describe_error(&e))
+        let described = join_all(state.secret_ids.iter().map(|id| async move {
+            state
+                .secrets
+                .describe_secret()
+                .secret_id(id)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{id}: {}", shared::aws::describe_error(&e)))
+        }))
+        .await;
+        described.into_iter().collect::<Result<(), String>>()
     });
     let (database, tables, queues, secret) = futures::join!(
         database,

@@ -7,7 +7,7 @@ use shared::db::Database;
 use shared::platform::Platform;
 
 async fn platform() -> Platform {
-    Platform::load()
+    Platform::load(health::SECRETS)
         .await
         .expect("run the tests with ./infra/local/test")
 }
@@ -72,7 +72,7 @@ async fn a_database_outage_is_named() {
 #[tokio::test]
 async fn a_missing_secret_is_named() {
     let mut p = platform().await;
-    p.settings.app_secret_id = "no-such-secret".into();
+    p.settings.secrets_prefix = "no-such-stack/".into();
     let (status, body) = call(&p).await;
     assert_eq!(status, 503);
     assert_eq!(body["down"], serde_json::json!(["secretsmanager"]));

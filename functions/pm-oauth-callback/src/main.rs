@@ -6,7 +6,7 @@ use shared::pm::webhooks::{PmWebState, callback};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load().await?;
+    let platform = shared::platform::Platform::load(shared::pm::webhooks::SECRETS).await?;
     let state = PmWebState::from_platform(&platform)?;
     shared::web::run_http(state, callback).await
 }

@@ -6,7 +6,7 @@ use shared::pm::webhooks::{PmWebState, asana_webhook};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load().await?;
+    let platform = shared::platform::Platform::load(shared::pm::webhooks::SECRETS).await?;
     let state = PmWebState::from_platform(&platform)?;
     shared::web::run_http(state, asana_webhook).await
 }

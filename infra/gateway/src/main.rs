@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use local_gateway::routes::RouteTable;
 use shared::platform::Platform;
+use shared::secrets::SecretName;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -60,7 +61,9 @@ async fn serve() -> anyhow::Result<()> {
         .unwrap_or_else(|_| "127.0.0.1:3000".into())
         .parse()
         .context("GATEWAY_ADDR")?;
-    let platform = Platform::load().await?;
+    // One process serves every function: it loads every secret, and each function's state is built
+    // from only those it is granted (`HttpFunction::handler`, `workers::granted`).
+    let platform = Platform::load(SecretName::ALL).await?;
     let routes = Arc::new(RouteTable::new(&platform)?);
     // SQS-triggered functions, each driven by a poller on the queue template.yaml maps it to.
     for poller in local_gateway::workers::pollers(&platform).await? {

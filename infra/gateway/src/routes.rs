@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
 use shared::pm::webhooks::PmWebState;
+use shared::secrets::SecretName;
 
 /// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
 /// in `handler`, and its rows in `ROUTES` (the compiler and the template test catch omissions).
@@ -43,8 +44,29 @@ impl HttpFunction {
         }
     }
 
-    /// Builds the function's state once, as its `main` does at cold start, and returns its handler.
+    /// The secrets the function is granted: what its `main` loads.
+    pub fn secrets(self) -> &'static [SecretName] {
+        match self {
+            HttpFunction::Health => health::SECRETS,
+            HttpFunction::ElevenLabsPersonalization => elevenlabs_personalization::SECRETS,
+            HttpFunction::ElevenLabsEvents => elevenlabs_events::SECRETS,
+            HttpFunction::ElevenLabsTools => shared::call_tools::SECRETS,
+            HttpFunction::PmOAuthCallback
+            | HttpFunction::PmJiraWebhook
+            | HttpFunction::PmAsanaWebhook
+            | HttpFunction::PmMondayWebhook => shared::pm::webhooks::SECRETS,
+            HttpFunction::Admin(f) => f.secrets(),
+        }
+    }
+
+    /// Builds the function's state once, as its `main` does at cold start (with only the secrets
+    /// it is granted), and returns its handler.
     pub fn handler(self, platform: &Platform) -> anyhow::Result<Handler> {
+        self.handler_granted(&platform.granted(self.secrets())?)
+    }
+
+    /// Builds the handler from a platform already restricted to the function's secrets.
+    pub fn handler_granted(self, platform: &Platform) -> anyhow::Result<Handler> {
         Ok(match self {
             HttpFunction::Health => wrap(health::State::new(platform), health::handle),
             HttpFunction::ElevenLabsPersonalization => wrap(
@@ -52,7 +74,7 @@ impl HttpFunction {
                 elevenlabs_personalization::handle,
             ),
             HttpFunction::ElevenLabsEvents => wrap(
-                elevenlabs_events::State::from_platform(platform),
+                elevenlabs_events::State::from_platform(platform)?,
                 elevenlabs_events::handle,
             ),
             HttpFunction::ElevenLabsTools => wrap(

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use futures::FutureExt;
 use shared::platform::Platform;
+use shared::secrets::SecretName;
 
 use crate::schedule::{ScheduledHandler, Schedules};
 use crate::sqs::{SqsHandler, SqsPoller};
@@ -26,10 +27,28 @@ const PM_SYNC_BATCH: i32 = 1;
 /// one under /_local/schedules enqueues the job the schedule's Input carries.
 pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];
 
+/// The secrets each non-HTTP function is granted, by logical id: what its `main` loads.
+pub fn secrets(logical_id: &str) -> Option<&'static [SecretName]> {
+    Some(match logical_id {
+        "CallSummaryWorkerFunction" => call_summary_worker::SECRETS,
+        "PmSyncWorkerFunction" => shared::pm::sync::WORKER_SECRETS,
+        "ElevenLabsReconcileFunction" => elevenlabs_reconcile::SECRETS,
+        _ => return None,
+    })
+}
+
+/// `platform` with only the secrets of the function `logical_id`.
+fn granted(platform: &Platform, logical_id: &str) -> anyhow::Result<Platform> {
+    let grants = secrets(logical_id)
+        .ok_or_else(|| anyhow::anyhow!("{logical_id} is not a worker or scheduled function"))?;
+    platform.granted(grants)
+}
+
 pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
-    let state: &'static call_summary_worker::State = Box::leak(Box::new(
-        call_summary_worker::State::from_platform(platform)?,
-    ));
+    let state: &'static call_summary_worker::State =
+        Box::leak(Box::new(call_summary_worker::State::from_platform(
+            &granted(platform, "CallSummaryWorkerFunction")?,
+        )?));
     let handler: SqsHandler = Arc::new(move |event| {
         async move { Ok(call_summary_worker::handle(state, event).await) }.boxed()
     });
@@ -42,7 +61,8 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
     )
     .await?;
     let pm: &'static shared::pm::sync::PmWorker = Box::leak(Box::new(
-        shared::pm::sync::PmWorker::from_platform(platform).await?,
+        shared::pm::sync::PmWorker::from_platform(&granted(platform, "PmSyncWorkerFunction")?)
+            .await?,
     ));
     let handler: SqsHandler =
         Arc::new(move |event| async move { Ok(pm.handle(event).await) }.boxed());
@@ -58,9 +78,10 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
 }
 
 pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {
-    let reconcile: &'static elevenlabs_reconcile::State = Box::leak(Box::new(
-        elevenlabs_reconcile::State::from_platform(platform)?,
-    ));
+    let reconcile: &'static elevenlabs_reconcile::State =
+        Box::leak(Box::new(elevenlabs_reconcile::State::from_platform(
+            &granted(platform, "ElevenLabsReconcileFunction")?,
+        )?));
     let handler: ScheduledHandler = Arc::new(move |event| {
         async move {
             elevenlabs_reconcile::handle(reconcile, event)

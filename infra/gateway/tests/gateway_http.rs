@@ -12,7 +12,7 @@ async fn start() -> String {
 }
 
 async fn start_with(schedules: Schedules) -> String {
-    let platform = Platform::load()
+    let platform = Platform::load(shared::secrets::SecretName::ALL)
         .await
         .expect("run the tests with ./infra/local/test");
     let routes = Arc::new(RouteTable::new(&platform).unwrap());

@@ -50,7 +50,7 @@ async fn vendors() -> MockServer {
 
 /// The gateway with the call's functions on this test's database, queue and fakes.
 async fn gateway(pool: &PgPool, vendors: &MockServer, queue_url: &str) -> String {
-    let platform = Platform::load()
+    let platform = Platform::load(shared::secrets::SecretName::ALL)
         .await
         .expect("run the tests with ./infra/local/test");
     let aws = testing::aws().await;

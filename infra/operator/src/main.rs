@@ -99,7 +99,7 @@ fn password() -> anyhow::Result<String> {
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let cli = Cli::parse();
-    let platform = Platform::load().await?;
+    let platform = Platform::load(AgentManager::SECRETS).await?;
     let out = match cli.command {
         Command::Business {
             command:

@@ -29,7 +29,9 @@ use crate::config::Env;
 use crate::db::Database;
 use crate::error::ApiError;
 use crate::platform::Platform;
+use crate::secrets::SecretName;
 use auth::{Access, Principal, TokenKeys};
+use secrecy::SecretString;
 
 /// What every admin function needs, built once per cold start.
 pub struct AdminState {
@@ -68,9 +70,15 @@ impl AdminState {
             }
             _ => None,
         };
+        let signing_key = match function {
+            // The OpenAPI document is public and its function is granted no key: a random one
+            // that nobody knows verifies no token.
+            Function::OpenApi => SecretString::from(hex::encode(rand::random::<[u8; 32]>())),
+            _ => platform.secrets.jwt_signing_key()?,
+        };
         Ok(Self {
             db: platform.db.clone(),
-            tokens: TokenKeys::new(&platform.secrets.jwt_signing_key, ttl),
+            tokens: TokenKeys::new(&signing_key, ttl),
             agents,
             pm,
             now: Utc::now,
@@ -155,6 +163,29 @@ impl Function {
             Function::Projects => "AdminProjectsFunction",
             Function::ClientProjects => "AdminClientProjectsFunction",
             Function::OpenApi => "OpenApiFunction",
+        }
+    }
+
+    /// The secrets the function is granted (template.yaml holds its policy to these).
+    pub fn secrets(self) -> &'static [SecretName] {
+        const PM: &[SecretName] = &[
+            SecretName::AdminJwt,
+            SecretName::TokenEncryption,
+            SecretName::JiraApp,
+            SecretName::AsanaApp,
+            SecretName::MondayApp,
+        ];
+        const AGENT_SYNC: &[SecretName] = &[
+            SecretName::AdminJwt,
+            SecretName::ElevenLabsApi,
+            SecretName::ElevenLabsTool,
+            SecretName::Twilio,
+        ];
+        match self {
+            Function::OpenApi => &[],
+            Function::AgentSync => AGENT_SYNC,
+            Function::IntegrationConnect | Function::Integrations | Function::Integration => PM,
+            _ => &[SecretName::AdminJwt],
         }
     }
 

@@ -28,6 +28,7 @@ use crate::personalization::describe_instant;
 use crate::phone::E164;
 use crate::platform::Platform;
 use crate::post_call::store as post_call_store;
+use crate::secrets::SecretName;
 use crate::sendgrid::{Email, SendGrid};
 use crate::twilio::Twilio;
 use crate::web::{json_response, parse_json, respond};
@@ -99,6 +100,13 @@ pub struct ToolState {
     pub now: fn() -> DateTime<Utc>,
 }
 
+/// The secrets the tools function is granted (template.yaml holds its policy to these).
+pub const SECRETS: &[SecretName] = &[
+    SecretName::ElevenLabsTool,
+    SecretName::SendGrid,
+    SecretName::Twilio,
+];
+
 impl ToolState {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
         let env = Env::process();
@@ -110,21 +118,23 @@ impl ToolState {
         let sendgrid = SendGrid::from_env(
             &env,
             HttpClient::new("sendgrid", quick.clone())?,
-            platform.secrets.sendgrid_api_key.clone(),
+            platform.secrets.sendgrid_api_key()?,
         )?;
+        // Read even when no Twilio account is configured: a granted secret is checked at start.
+        let twilio_auth_token = platform.secrets.twilio_auth_token()?;
         let twilio = match env.optional("TWILIO_ACCOUNT_SID") {
             Some(sid) => Some(Twilio::new(
                 HttpClient::new("twilio", quick)?,
                 &env.optional("TWILIO_BASE_URL")
                     .unwrap_or_else(|| crate::twilio::DEFAULT_BASE_URL.into()),
                 sid,
-                platform.secrets.twilio_auth_token.clone(),
+                twilio_auth_token,
             )),
             None => None,
         };
         Ok(Self {
             db: platform.db.clone(),
-            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret.clone())?,
+            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret()?)?,
             sessions: SessionStore::new(
                 platform.aws.dynamodb.clone(),
                 &platform.settings.tables.call_sessions,

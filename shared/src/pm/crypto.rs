@@ -47,13 +47,11 @@ impl TokenCipher {
         Ok(cipher)
     }
 
-    /// The key configured in the application secret.
-    pub fn from_secrets(secrets: &crate::secrets::Secrets) -> Result<Self, CryptoError> {
-        let mut cipher = Self::new(
-            &secrets.token_encryption_key_id,
-            &secrets.token_encryption_key_bytes(),
-        )?;
-        for (id, key) in secrets.previous_token_keys() {
+    /// The keys of the token-encryption secret.
+    pub fn from_secrets(secrets: &crate::secrets::Secrets) -> anyhow::Result<Self> {
+        let keys = secrets.token_keys()?;
+        let mut cipher = Self::new(&keys.current_id, &keys.current)?;
+        for (id, key) in keys.previous {
             cipher.add_key(&id, &key)?;
         }
         Ok(cipher)

@@ -395,6 +395,11 @@ impl PmProviders {
             .trim_end_matches('/')
             .to_owned();
         let urls = PublicUrls { api_base };
+        // Every granted app secret is read (and so checked) at each cold start, whether or not
+        // its provider is enabled here.
+        let jira_secret = secrets.jira_client_secret()?;
+        let asana_secret = secrets.asana_client_secret()?;
+        let monday_secret = secrets.monday_client_secret()?;
         let mut providers: Vec<Arc<dyn ProjectManagementProvider>> = Vec::new();
         if let Some(client_id) = env.optional("JIRA_CLIENT_ID") {
             providers.push(Arc::new(jira::Jira::new(
@@ -407,7 +412,7 @@ impl PmProviders {
                         .unwrap_or_else(|| jira::API_URL.into()),
                 },
                 client_id,
-                secrets.jira_client_secret.clone(),
+                jira_secret,
                 urls.clone(),
                 HttpClient::new("jira", pm_http_policy())?,
             )));
@@ -417,7 +422,7 @@ impl PmProviders {
                 env.optional("ASANA_URL")
                     .unwrap_or_else(|| asana::BASE_URL.into()),
                 client_id,
-                secrets.asana_client_secret.clone(),
+                asana_secret,
                 urls.clone(),
                 HttpClient::new("asana", pm_http_policy())?,
             )));
@@ -433,7 +438,7 @@ impl PmProviders {
                         .unwrap_or_else(|| monday::API_URL.into()),
                 },
                 client_id,
-                secrets.monday_client_secret.clone(),
+                monday_secret,
                 urls.clone(),
                 HttpClient::new("monday", pm_http_policy())?,
             )));

@@ -24,6 +24,7 @@ use super::store::{self, IntegrationRow, StoreLedger, Tokens};
 use super::{Connection, Page, PmError, ProjectManagementProvider, Provider};
 use crate::db::Database;
 use crate::jobs::{Delivery, Job, JobQueue};
+use crate::secrets::SecretName;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -87,6 +88,14 @@ const INCREMENTAL_OVERLAP: chrono::Duration = chrono::Duration::minutes(15);
 const MAX_RESTARTS: usize = 2;
 
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
+
+/// The secrets the PM sync worker is granted (template.yaml holds its policy to these).
+pub const WORKER_SECRETS: &[SecretName] = &[
+    SecretName::TokenEncryption,
+    SecretName::JiraApp,
+    SecretName::AsanaApp,
+    SecretName::MondayApp,
+];
 
 impl PmWorker {
     pub async fn from_platform(platform: &crate::platform::Platform) -> anyhow::Result<Self> {

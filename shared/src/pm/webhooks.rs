@@ -27,11 +27,20 @@ use crate::error::ApiError;
 use crate::idempotency::{IdempotencyStore, Once, OnceError};
 use crate::jobs::JobQueue;
 use crate::platform::Platform;
+use crate::secrets::SecretName;
 use crate::web::{body_bytes, json_response, respond};
 
 /// Delivery ids are remembered this long (Jira retries for ~30 min, monday for 30 min).
 const DELIVERY_RECORD_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 const DELIVERY_CLAIM_TTL: Duration = Duration::from_secs(60);
+
+/// The secrets each of these functions is granted (template.yaml holds their policies to these).
+pub const SECRETS: &[SecretName] = &[
+    SecretName::TokenEncryption,
+    SecretName::JiraApp,
+    SecretName::AsanaApp,
+    SecretName::MondayApp,
+];
 
 pub struct PmWebState {
     pub db: Database,
@@ -64,8 +73,8 @@ impl PmWebState {
                 DELIVERY_RECORD_TTL,
                 DELIVERY_CLAIM_TTL,
             ),
-            jira_client_secret: platform.secrets.jira_client_secret.clone(),
-            monday_signing_secret: platform.secrets.monday_signing_secret.clone(),
+            jira_client_secret: platform.secrets.jira_client_secret()?,
+            monday_signing_secret: platform.secrets.monday_signing_secret()?,
             dashboard_url: env.required("DASHBOARD_URL")?,
         })
     }
