@@ -2,6 +2,8 @@
 //! clients, throwaway queues, and the vendor payload fixtures under `shared/fixtures/`.
 //! Run by ./infra/local/test, which provides AWS_ENDPOINT_URL and the provisioned resources.
 
+pub mod pm;
+
 use std::time::Duration;
 
 use sqlx::PgPool;

@@ -5,9 +5,10 @@ use std::convert::Infallible;
 use std::future::Future;
 
 use http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -97,6 +98,15 @@ where
         Ok::<_, Infallible>(handler(state, req).await)
     }))
     .await
+}
+
+/// A uuid path parameter; a malformed one is a 404 (no such resource), like an unknown one.
+pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
+    let params = req.path_parameters();
+    let raw = params
+        .first(name)
+        .ok_or_else(|| ApiError::not_found(format!("missing path parameter {name}")))?;
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
 }
 
 #[cfg(test)]

@@ -2,15 +2,12 @@
 //! Postgres, the OAuth state table and a private queue on the emulator, the three vendors faked
 //! over HTTP with their documented payloads. Run with ./infra/local/test.
 
-mod pm_support;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use http::Method;
 use lambda_http::{Body, Request, RequestExt, Response};
-use pm_support::*;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use shared::admin::auth::{DEFAULT_TOKEN_TTL, Principal, TokenKeys};
@@ -18,10 +15,13 @@ use shared::admin::integrations::PmAdmin;
 use shared::admin::{AdminState, Function};
 use shared::db::Database;
 use shared::domain::catalog::Role;
+use shared::jobs::JobQueue;
 use shared::pm::Provider;
+use shared::pm::callback::CallbackState;
 use shared::pm::oauth::StateStore;
 use shared::pm::store::{self, Tokens};
 use shared::pm::sync::PmJob;
+use shared::testing::pm::*;
 use sqlx::PgPool;
 use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path};
@@ -120,13 +120,29 @@ async fn connect(state: &AdminState, provider: &str) -> HashMap<String, String> 
     url.query_pairs().into_owned().collect()
 }
 
+/// The callback function's state on the test's database, fake vendors and queue.
+async fn callback_state(
+    pool: &PgPool,
+    server: &MockServer,
+    queue: JobQueue<PmJob>,
+) -> CallbackState {
+    CallbackState {
+        db: Database::from_pool(pool.clone()),
+        cipher: cipher(),
+        providers: providers(server),
+        states: oauth_states().await,
+        queue,
+        dashboard_url: "https://app.studioconnect.example/".into(),
+    }
+}
+
 /// The browser's return to our callback; returns the dashboard query it is sent to.
 async fn callback(
-    web: &shared::pm::webhooks::PmWebState,
+    web: &CallbackState,
     provider: &str,
     query: &[(&str, &str)],
 ) -> HashMap<String, String> {
-    let resp = shared::pm::webhooks::callback(
+    let resp = shared::pm::callback::callback(
         web,
         request(Method::GET, &[("provider", provider)], query, None, None),
     )
@@ -185,7 +201,7 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
     vendor_oauth(&server).await;
     let state = admin(&pool, &server).await;
     let (queue, sqs, url) = queue().await;
-    let web = web_state(&pool, &server, queue).await;
+    let web = callback_state(&pool, &server, queue).await;
     for (provider, tenant, pkce) in [
         ("jira", CLOUD, false),
         ("asana", ASANA_WORKSPACE, true),
@@ -316,7 +332,7 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
         .await;
     let state = admin(&pool, &server).await;
     let (queue, sqs, url) = queue().await;
-    let web = web_state(&pool, &server, queue).await;
+    let web = callback_state(&pool, &server, queue).await;
 
     let reason = |q: HashMap<String, String>| {
         assert_eq!(q["status"], "error", "{q:?}");

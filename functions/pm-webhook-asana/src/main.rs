@@ -1,12 +1,7 @@
-//! POST /api/webhooks/asana/{integrationId}: Asana handshakes, heartbeats and signed events.
-//! The handler is `shared::pm::webhooks::asana_webhook` (tested in shared/tests/pm_*.rs).
-
-use shared::pm::webhooks::{PmWebState, asana_webhook};
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(shared::pm::webhooks::SECRETS).await?;
-    let state = PmWebState::from_platform(&platform)?;
-    shared::web::run_http(state, asana_webhook).await
+    let platform = shared::platform::Platform::load(pm_webhook_asana::SECRETS).await?;
+    let state = pm_webhook_asana::State::from_platform(&platform)?;
+    shared::web::run_http(state, pm_webhook_asana::handle).await
 }

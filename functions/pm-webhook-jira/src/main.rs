@@ -1,12 +1,7 @@
-//! POST /api/webhooks/jira: verified Jira Cloud deliveries, queued for a refetch.
-//! The handler is `shared::pm::webhooks::jira_webhook` (tested in shared/tests/pm_*.rs).
-
-use shared::pm::webhooks::{PmWebState, jira_webhook};
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(shared::pm::webhooks::SECRETS).await?;
-    let state = PmWebState::from_platform(&platform)?;
-    shared::web::run_http(state, jira_webhook).await
+    let platform = shared::platform::Platform::load(pm_webhook_jira::SECRETS).await?;
+    let state = pm_webhook_jira::State::from_platform(&platform)?;
+    shared::web::run_http(state, pm_webhook_jira::handle).await
 }

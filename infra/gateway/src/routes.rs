@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
-use shared::pm::webhooks::PmWebState;
+use shared::pm::callback::CallbackState;
 use shared::secrets::SecretName;
 
 /// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
@@ -51,10 +51,10 @@ impl HttpFunction {
             HttpFunction::ElevenLabsPersonalization => elevenlabs_personalization::SECRETS,
             HttpFunction::ElevenLabsEvents => elevenlabs_events::SECRETS,
             HttpFunction::ElevenLabsTools => shared::call_tools::SECRETS,
-            HttpFunction::PmOAuthCallback
-            | HttpFunction::PmJiraWebhook
-            | HttpFunction::PmAsanaWebhook
-            | HttpFunction::PmMondayWebhook => shared::pm::webhooks::SECRETS,
+            HttpFunction::PmOAuthCallback => shared::pm::callback::SECRETS,
+            HttpFunction::PmJiraWebhook => pm_webhook_jira::SECRETS,
+            HttpFunction::PmAsanaWebhook => pm_webhook_asana::SECRETS,
+            HttpFunction::PmMondayWebhook => pm_webhook_monday::SECRETS,
             HttpFunction::Admin(f) => f.secrets(),
         }
     }
@@ -82,20 +82,20 @@ impl HttpFunction {
                 shared::call_tools::handle,
             ),
             HttpFunction::PmOAuthCallback => wrap(
-                PmWebState::from_platform(platform)?,
-                shared::pm::webhooks::callback,
+                CallbackState::from_platform(platform)?,
+                shared::pm::callback::callback,
             ),
             HttpFunction::PmJiraWebhook => wrap(
-                PmWebState::from_platform(platform)?,
-                shared::pm::webhooks::jira_webhook,
+                pm_webhook_jira::State::from_platform(platform)?,
+                pm_webhook_jira::handle,
             ),
             HttpFunction::PmAsanaWebhook => wrap(
-                PmWebState::from_platform(platform)?,
-                shared::pm::webhooks::asana_webhook,
+                pm_webhook_asana::State::from_platform(platform)?,
+                pm_webhook_asana::handle,
             ),
             HttpFunction::PmMondayWebhook => wrap(
-                PmWebState::from_platform(platform)?,
-                shared::pm::webhooks::monday_webhook,
+                pm_webhook_monday::State::from_platform(platform)?,
+                pm_webhook_monday::handle,
             ),
             HttpFunction::Admin(f) => wrap(
                 AdminState::from_platform(platform, f)?,

@@ -14,14 +14,7 @@ use crate::error::ApiError;
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 100;
 
-/// A uuid path parameter; a malformed one is a 404 (no such resource), like an unknown one.
-pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
-    let params = req.path_parameters();
-    let raw = params
-        .first(name)
-        .ok_or_else(|| ApiError::not_found(format!("missing path parameter {name}")))?;
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("no resource with id {raw:?}")))
-}
+pub use crate::web::path_id;
 
 /// A field-level validation failure, named.
 pub fn invalid(field: &str, message: impl std::fmt::Display) -> ApiError {

@@ -9,13 +9,14 @@
 //!   `sync` is the `pm-sync` queue's worker; `webhooks` receives the vendors' deliveries.
 
 pub mod asana;
+pub mod callback;
 pub mod crypto;
+pub mod deliveries;
 pub mod jira;
 pub mod monday;
 pub mod oauth;
 pub mod store;
 pub mod sync;
-pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -599,7 +600,7 @@ mod send_checks {
     fn d<'x>(p: &'x sqlx::PgPool, c: &'x Connection, x: &'x [NormalizedTask]) {
         s(store::upsert_tasks(p, c, Provider::Jira, x, Utc::now()));
     }
-    fn e<'x>(st: &'x webhooks::PmWebState, req: lambda_http::Request) {
-        s(webhooks::callback(st, req));
+    fn e<'x>(st: &'x callback::CallbackState, req: lambda_http::Request) {
+        s(callback::callback(st, req));
     }
 }

@@ -1,6 +1,8 @@
 //! Integrations in Postgres: the encrypted token pair and its single-flight refresh, the sync
 //! lease and outcome, webhook registrations, and the bulk upserts of normalised projects and tasks.
 
+pub mod deliveries;
+
 use std::collections::HashMap;
 use std::time::Duration;
 

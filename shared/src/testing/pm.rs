@@ -1,21 +1,20 @@
-//! What the PM integration tests share: the tenant, providers pointed at one wiremock server,
-//! a private SQS queue per test on the emulator, stored integrations and signed tokens.
-#![allow(dead_code)]
+//! What the PM integration tests share (shared's and the PM functions'): the tenant, providers
+//! pointed at one wiremock server, a private SQS queue per test on the emulator, stored
+//! integrations, signed tokens and webhook requests.
 
 use std::time::Duration;
 
+use crate::db::Database;
+use crate::http_client::{HttpClient, HttpPolicy};
+use crate::idempotency::IdempotencyStore;
+use crate::jobs::JobQueue;
+use crate::pm::crypto::TokenCipher;
+use crate::pm::oauth::{StateStore, TokenGrant};
+use crate::pm::sync::{PmJob, PmWorker};
+use crate::pm::{PmProviders, Provider, PublicUrls, Tenant, asana, jira, monday};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::Value;
-use shared::db::Database;
-use shared::http_client::{HttpClient, HttpPolicy};
-use shared::idempotency::IdempotencyStore;
-use shared::jobs::JobQueue;
-use shared::pm::crypto::TokenCipher;
-use shared::pm::oauth::{StateStore, TokenGrant};
-use shared::pm::sync::{PmJob, PmWorker};
-use shared::pm::webhooks::PmWebState;
-use shared::pm::{PmProviders, Provider, PublicUrls, Tenant, asana, jira, monday};
 use sqlx::PgPool;
 use uuid::Uuid;
 use wiremock::MockServer;
@@ -104,8 +103,8 @@ pub fn providers(server: &MockServer) -> PmProviders {
     ])
 }
 
-pub async fn aws() -> shared::aws::AwsClients {
-    shared::aws::AwsClients::new(&shared::aws::sdk_config().await)
+pub async fn aws() -> crate::aws::AwsClients {
+    crate::aws::AwsClients::new(&crate::aws::sdk_config().await)
 }
 
 /// A queue of this test's own on the emulator.
@@ -138,7 +137,7 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<PmJob> {
             return jobs;
         }
         for m in messages {
-            jobs.push(shared::jobs::decode_body::<PmJob>("m", m.body.as_deref().unwrap()).unwrap());
+            jobs.push(crate::jobs::decode_body::<PmJob>("m", m.body.as_deref().unwrap()).unwrap());
             sqs.delete_message()
                 .queue_url(url)
                 .receipt_handle(m.receipt_handle.unwrap())
@@ -177,7 +176,7 @@ pub async fn connected(
     refresh: &str,
     expires_at: DateTime<Utc>,
 ) -> Uuid {
-    shared::pm::store::save_connection(
+    crate::pm::store::save_connection(
         pool,
         &cipher(),
         aurora(),
@@ -197,7 +196,7 @@ pub async fn connected(
 pub fn worker(pool: &PgPool, server: &MockServer, queue: JobQueue<PmJob>) -> PmWorker {
     PmWorker {
         db: Database::from_pool(pool.clone()),
-        tokens: shared::pm::store::Tokens {
+        tokens: crate::pm::store::Tokens {
             pool: pool.clone(),
             cipher: cipher(),
             providers: providers(server),
@@ -209,24 +208,23 @@ pub fn worker(pool: &PgPool, server: &MockServer, queue: JobQueue<PmJob>) -> PmW
     }
 }
 
-pub async fn web_state(pool: &PgPool, server: &MockServer, queue: JobQueue<PmJob>) -> PmWebState {
-    let aws = aws().await;
-    PmWebState {
-        db: Database::from_pool(pool.clone()),
-        cipher: cipher(),
-        providers: providers(server),
-        states: StateStore::new(aws.dynamodb.clone(), env("OAUTH_STATE_TABLE")),
+/// The webhook receivers' queue: this test's `queue`, deduplicated in the emulator's
+/// idempotency table (short lifetimes).
+pub async fn delivery_queue(queue: JobQueue<PmJob>) -> crate::pm::deliveries::DeliveryQueue {
+    crate::pm::deliveries::DeliveryQueue {
         queue,
         deliveries: IdempotencyStore::new(
-            aws.dynamodb.clone(),
+            aws().await.dynamodb,
             env("IDEMPOTENCY_TABLE"),
             Duration::from_secs(3600),
             Duration::from_secs(30),
         ),
-        jira_client_secret: SecretString::from(JIRA_SECRET),
-        monday_signing_secret: SecretString::from(MONDAY_SIGNING),
-        dashboard_url: "https://app.studioconnect.example/".into(),
     }
+}
+
+/// The emulator's OAuth-state table.
+pub async fn oauth_states() -> StateStore {
+    StateStore::new(aws().await.dynamodb, env("OAUTH_STATE_TABLE"))
 }
 
 /// An HS256 JWT with these claims.
@@ -241,4 +239,59 @@ pub fn jwt(secret: &str, claims: Value) -> String {
 
 pub fn in_an_hour() -> i64 {
     Utc::now().timestamp() + 3600
+}
+
+/// A webhook delivery: POST with these path and query parameters, headers and raw body.
+pub fn post(
+    params: &[(&str, &str)],
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> lambda_http::Request {
+    use lambda_http::RequestExt;
+    let mut req = lambda_http::Request::new(lambda_http::Body::Binary(body.to_vec()))
+        .with_path_parameters(
+            params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::HashMap<_, _>>(),
+        )
+        .with_query_string_parameters(
+            query
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<std::collections::HashMap<_, _>>(),
+        );
+    *req.method_mut() = http::Method::POST;
+    for (k, v) in headers {
+        req.headers_mut().insert(
+            http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    req
+}
+
+/// A response's status, JSON body (Null when empty) and headers.
+pub fn parts(resp: lambda_http::Response<lambda_http::Body>) -> (u16, Value, http::HeaderMap) {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = if resp.body().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(resp.body().as_ref()).unwrap()
+    };
+    (status, body, headers)
+}
+
+/// A connected integration of Aurora whose token is good for an hour.
+pub async fn valid(pool: &PgPool, provider: Provider) -> Uuid {
+    connected(
+        pool,
+        provider,
+        "access-1",
+        "refresh-1",
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .await
 }

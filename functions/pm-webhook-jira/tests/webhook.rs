@@ -1,0 +1,107 @@
+//! The Jira receiver through its handler: verified, routed by webhook id and site, deduplicated.
+//! Run by ./infra/local/test (Postgres, moto).
+
+use chrono::Utc;
+
+use secrecy::SecretString;
+use serde_json::json;
+use shared::db::Database;
+use shared::jobs::JobQueue;
+use shared::pm::Provider;
+use shared::pm::sync::PmJob;
+use shared::testing::pm::*;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// This function's state on the test's database and its own queue.
+async fn state(pool: &PgPool, queue: JobQueue<PmJob>) -> pm_webhook_jira::State {
+    pm_webhook_jira::State {
+        db: Database::from_pool(pool.clone()),
+        deliveries: delivery_queue(queue).await,
+        jira_client_secret: SecretString::from(JIRA_SECRET),
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn jira_deliveries_are_verified_routed_and_deduplicated(pool: PgPool) {
+    seed(&pool).await;
+    let id = valid(&pool, Provider::Jira).await;
+    sqlx::query("INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id) VALUES ($1, 'project IN (10000)', '1000')")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (queue, sqs, url) = queue().await;
+    let web = state(&pool, queue).await;
+    let body = serde_json::to_vec(&fixture("jira/webhook_issue_updated.json")).unwrap();
+    let delivery_id = Uuid::new_v4().to_string();
+    let deliver = |auth: String, body: &[u8]| {
+        post(
+            &[],
+            &[],
+            &[
+                ("authorization", &auth),
+                ("x-atlassian-webhook-identifier", &delivery_id),
+            ],
+            body,
+        )
+    };
+    let good = format!(
+        "Bearer {}",
+        jwt(
+            JIRA_SECRET,
+            json!({"iss": "jira-client", "exp": in_an_hour()})
+        )
+    );
+    let (status, answer, _) =
+        parts(pm_webhook_jira::handle(&web, deliver(good.clone(), &body)).await);
+    assert_eq!(
+        (status, answer["duplicate"].as_bool()),
+        (200, Some(false)),
+        "{answer}"
+    );
+    assert_eq!(
+        drain(&sqs, &url).await,
+        [PmJob::Refetch {
+            integration_id: id,
+            task_ids: vec!["10002".into()]
+        }]
+    );
+    // Jira retries: the same identifier is acknowledged and not queued again.
+    let (status, answer, _) =
+        parts(pm_webhook_jira::handle(&web, deliver(good.clone(), &body)).await);
+    assert_eq!((status, answer["duplicate"].as_bool()), (200, Some(true)));
+    assert!(drain(&sqs, &url).await.is_empty());
+    // Refused: wrong key, expired, another algorithm, none at all.
+    let wrong_key = format!(
+        "Bearer {}",
+        jwt("not-the-secret", json!({"exp": in_an_hour()}))
+    );
+    let expired = format!(
+        "Bearer {}",
+        jwt(JIRA_SECRET, json!({"exp": Utc::now().timestamp() - 600}))
+    );
+    let hs512 = format!(
+        "Bearer {}",
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
+            &json!({"exp": in_an_hour()}),
+            &jsonwebtoken::EncodingKey::from_secret(JIRA_SECRET.as_bytes()),
+        )
+        .unwrap()
+    );
+    for (label, auth) in [
+        ("wrong key", wrong_key),
+        ("expired", expired),
+        ("HS512", hs512),
+        ("missing", String::new()),
+    ] {
+        let (status, answer, _) = parts(pm_webhook_jira::handle(&web, deliver(auth, &body)).await);
+        assert_eq!(status, 401, "{label}: {answer}");
+        assert_eq!(answer["error"]["code"], "unauthorized");
+    }
+    // Verified but not a delivery: a 400 with a JSON error.
+    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, deliver(good, b"[1,2")).await);
+    assert_eq!(status, 400, "{answer}");
+    assert!(drain(&sqs, &url).await.is_empty());
+}

@@ -1,0 +1,190 @@
+//! `GET /api/integrations/{provider}/callback` (`PmOAuthCallbackFunction`): the provider sends the
+//! browser back here after consent. The webhook receivers are their own functions
+//! (`functions/pm-webhook-*`).
+
+use http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::crypto::TokenCipher;
+use super::oauth::{StateError, StateStore};
+use super::store;
+use super::sync::PmJob;
+use super::{PmProviders, Provider};
+use crate::config::Env;
+use crate::db::Database;
+use crate::error::ApiError;
+use crate::jobs::JobQueue;
+use crate::platform::Platform;
+use crate::secrets::SecretName;
+
+/// The secrets the callback function is granted (template.yaml holds its policy to these): every
+/// PM app (to exchange the code) and the key that seals the tokens.
+pub const SECRETS: &[SecretName] = &[
+    SecretName::TokenEncryption,
+    SecretName::JiraApp,
+    SecretName::AsanaApp,
+    SecretName::MondayApp,
+];
+
+pub struct CallbackState {
+    pub db: Database,
+    pub cipher: TokenCipher,
+    pub providers: PmProviders,
+    pub states: StateStore,
+    pub queue: JobQueue<PmJob>,
+    /// The dashboard; the browser lands on `{dashboard_url}/integrations?integration=…&status=…`.
+    pub dashboard_url: String,
+}
+
+impl CallbackState {
+    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
+        let env = Env::process();
+        Ok(Self {
+            db: platform.db.clone(),
+            cipher: TokenCipher::from_secrets(&platform.secrets)?,
+            providers: PmProviders::from_env(&env, &platform.secrets)?,
+            states: StateStore::new(
+                platform.aws.dynamodb.clone(),
+                &platform.settings.tables.oauth_state,
+            ),
+            queue: JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync),
+            dashboard_url: env.required("DASHBOARD_URL")?,
+        })
+    }
+
+    async fn pool(&self) -> Result<&PgPool, ApiError> {
+        self.db.pool().await.map_err(ApiError::internal)
+    }
+}
+
+fn path_provider(req: &Request) -> Option<Provider> {
+    req.path_parameters()
+        .first("provider")
+        .and_then(Provider::parse)
+}
+
+// ----------------------------------------------------------------------------- OAuth callback
+
+/// `GET /api/integrations/{provider}/callback`: exchanges the code, discovers the tenant, stores
+/// the sealed tokens, queues the first full sync (which registers the webhooks), and sends the
+/// browser to the dashboard with the outcome. Every failure also lands on the dashboard, with a
+/// reason, and stores nothing.
+pub async fn callback(state: &CallbackState, req: Request) -> Response<Body> {
+    let provider = path_provider(&req);
+    let outcome = connect_from_callback(state, &req, provider).await;
+    let name = provider.map(Provider::as_str).unwrap_or("unknown");
+    let (query, title) = match &outcome {
+        Ok(id) => (
+            format!("integration={name}&status=connected&integration_id={id}"),
+            format!("{name} connected"),
+        ),
+        Err((reason, detail)) => {
+            tracing::warn!(provider = name, reason, detail, "integration not connected");
+            (
+                format!("integration={name}&status=error&reason={reason}"),
+                format!("{name} was not connected: {detail}"),
+            )
+        }
+    };
+    // Beside the dashboard's other pages (notification emails link to {DASHBOARD_URL}/calls/{id}).
+    let location = format!(
+        "{}/integrations?{query}",
+        state.dashboard_url.trim_end_matches('/')
+    );
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>StudioConnect AI</title><p>{}</p><p><a href=\"{}\">Back to the dashboard</a></p>",
+        html_escape(&title),
+        html_escape(&location)
+    );
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(http::header::LOCATION, location)
+        .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(http::header::CACHE_CONTROL, "no-store")
+        .body(Body::Text(page))
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// Connects, or says why not: (reason code for the dashboard, human detail).
+async fn connect_from_callback(
+    state: &CallbackState,
+    req: &Request,
+    provider: Option<Provider>,
+) -> Result<Uuid, (&'static str, String)> {
+    let provider = provider.ok_or(("unknown_provider", "no such provider".to_owned()))?;
+    let app = state
+        .providers
+        .get(provider)
+        .ok_or(("not_configured", format!("{provider} is not configured")))?;
+    let query = req.query_string_parameters();
+    let state_param = query.first("state").unwrap_or_default();
+    // The state is spent first: a replay of this URL (or a denial's) can never connect anything.
+    let pending = state.states.take(state_param).await.map_err(|e| match e {
+        StateError::Unknown => ("invalid_state", e.to_string()),
+        StateError::Expired => ("expired_state", e.to_string()),
+        StateError::Store(_) => ("internal", e.to_string()),
+    })?;
+    if pending.provider != provider {
+        return Err((
+            "invalid_state",
+            "the state was issued for another provider".into(),
+        ));
+    }
+    if let Some(error) = query.first("error") {
+        let detail = query.first("error_description").unwrap_or(error).to_owned();
+        return Err(if error == "access_denied" {
+            ("denied", detail)
+        } else {
+            ("provider_error", detail)
+        });
+    }
+    let code = query
+        .first("code")
+        .filter(|c| !c.is_empty() && c.len() <= 2048)
+        .ok_or(("invalid_request", "the callback carries no code".to_owned()))?;
+    let grant = app
+        .oauth()
+        .exchange_code(app.http(), code, pending.pkce_verifier.as_deref())
+        .await
+        .map_err(|e| ("exchange_failed", e.to_string()))?;
+    let tenant = app
+        .discover_tenant(&grant.access_token)
+        .await
+        .map_err(|e| ("tenant_discovery_failed", e.to_string()))?;
+    let pool = state
+        .pool()
+        .await
+        .map_err(|e| ("internal", e.message().to_owned()))?;
+    let id = store::save_connection(
+        pool,
+        &state.cipher,
+        pending.business_id,
+        provider,
+        &tenant,
+        &grant,
+    )
+    .await
+    .map_err(|e| ("internal", e.to_string()))?;
+    if let Err(e) = state
+        .queue
+        .send(&PmJob::Sync {
+            integration_id: id,
+            full: true,
+        })
+        .await
+    {
+        // Connected all the same: the hourly resync picks it up.
+        tracing::error!(integration_id = %id, error = %e, "initial sync not queued");
+    }
+    tracing::info!(integration_id = %id, %provider, business_id = %pending.business_id, "integration connected");
+    Ok(id)
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
