@@ -26,14 +26,19 @@ pub async fn run_scheduled<S, F, Fut>(state: S, handler: F) -> Result<(), lambda
 where
     S: Send + Sync + 'static,
     F: Fn(&'static S, EventBridgeEvent<serde_json::Value>) -> Fut + Send + Sync + Copy + 'static,
-    Fut: Future<Output = anyhow::Result<serde_json::Value>> + Send,
+    Fut: Future<Output = anyhow::Result<serde_json::Value>> + Send + 'static,
 {
     let state: &'static S = Box::leak(Box::new(state));
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {
-            handler(state, event.payload)
-                .await
-                .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
+        move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| {
+            // Type-erased: the handler's future (SDK, HTTP and sqlx futures inside) nests deeper
+            // than the compiler's layout limit once wrapped in the runtime's service types.
+            let run: futures::future::BoxFuture<'static, _> =
+                Box::pin(handler(state, event.payload));
+            async move {
+                run.await
+                    .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
+            }
         },
     ))
     .await
