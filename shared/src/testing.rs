@@ -56,10 +56,14 @@ pub async fn fresh_queue(aws: &AwsClients, prefix: &str) -> String {
 
 /// Every message body currently on the queue (received and deleted).
 pub async fn drain(aws: &AwsClients, queue_url: &str) -> Vec<String> {
+    drain_queue(&aws.sqs, queue_url).await
+}
+
+/// `drain`, with an SQS client.
+pub async fn drain_queue(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<String> {
     let mut bodies = Vec::new();
     loop {
-        let out = aws
-            .sqs
+        let out = sqs
             .receive_message()
             .queue_url(queue_url)
             .max_number_of_messages(10)
@@ -73,8 +77,7 @@ pub async fn drain(aws: &AwsClients, queue_url: &str) -> Vec<String> {
         }
         for m in messages {
             bodies.push(m.body.clone().unwrap_or_default());
-            aws.sqs
-                .delete_message()
+            sqs.delete_message()
                 .queue_url(queue_url)
                 .receipt_handle(m.receipt_handle.unwrap_or_default())
                 .send()

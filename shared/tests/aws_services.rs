@@ -281,31 +281,7 @@ async fn redrive_moves_every_dead_letter_back_to_its_queue() {
         .await
         .unwrap();
     assert_eq!(moved, 13);
-    let mut bodies = Vec::new();
-    loop {
-        let out = aws
-            .sqs
-            .receive_message()
-            .queue_url(&queue)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
-        }
-        for m in messages {
-            bodies.push(m.body.unwrap());
-            aws.sqs
-                .delete_message()
-                .queue_url(&queue)
-                .receipt_handle(m.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    let mut bodies = shared::testing::drain(&aws, &queue).await;
     bodies.sort_by_key(|b| b[1..].parse::<u32>().unwrap());
     assert_eq!(bodies, (0..13).map(|n| format!("m{n}")).collect::<Vec<_>>());
     assert_eq!(

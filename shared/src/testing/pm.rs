@@ -123,29 +123,11 @@ pub async fn queue() -> (JobQueue<PmJob>, aws_sdk_sqs::Client, String) {
 
 /// Every job waiting on the queue, removed.
 pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<PmJob> {
-    let mut jobs = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return jobs;
-        }
-        for m in messages {
-            jobs.push(crate::jobs::decode_body::<PmJob>("m", m.body.as_deref().unwrap()).unwrap());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    crate::testing::drain_queue(sqs, url)
+        .await
+        .iter()
+        .map(|body| crate::jobs::decode_body("test", body).expect("a pm-sync job"))
+        .collect()
 }
 
 pub fn tenant(provider: Provider) -> Tenant {
