@@ -6,7 +6,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Tool;
-use crate::agent_manager::WebhookTool;
+use crate::elevenlabs::agent_body::WebhookTool;
 
 /// Where and how the tools are called.
 pub struct ToolEndpoint<'a> {

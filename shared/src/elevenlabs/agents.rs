@@ -1,5 +1,5 @@
 //! ElevenLabs' agents, phone numbers, workspace secrets and tools API (reference §1-4): what the
-//! agent manager sends and reads. Bodies are built by `crate::agent_manager`; this module only
+//! agent manager sends and reads. The agent body is built by `super::agent_body`; this module only
 //! knows the endpoints, their answers, and ElevenLabs' value sets.
 
 use secrecy::{ExposeSecret, SecretString};
