@@ -50,7 +50,7 @@ impl HttpFunction {
             HttpFunction::Health => health::SECRETS,
             HttpFunction::ElevenLabsPersonalization => elevenlabs_personalization::SECRETS,
             HttpFunction::ElevenLabsEvents => elevenlabs_events::SECRETS,
-            HttpFunction::ElevenLabsTools => shared::call_tools::SECRETS,
+            HttpFunction::ElevenLabsTools => elevenlabs_tools::SECRETS,
             HttpFunction::PmOAuthCallback => shared::pm::callback::SECRETS,
             HttpFunction::PmJiraWebhook => pm_webhook_jira::SECRETS,
             HttpFunction::PmAsanaWebhook => pm_webhook_asana::SECRETS,
@@ -78,8 +78,8 @@ impl HttpFunction {
                 elevenlabs_events::handle,
             ),
             HttpFunction::ElevenLabsTools => wrap(
-                shared::call_tools::ToolState::from_platform(platform)?,
-                shared::call_tools::handle,
+                elevenlabs_tools::ToolState::from_platform(platform)?,
+                elevenlabs_tools::handle,
             ),
             HttpFunction::PmOAuthCallback => wrap(
                 CallbackState::from_platform(platform)?,

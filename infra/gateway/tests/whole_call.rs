@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use elevenlabs_tools::session::SessionStore;
+use elevenlabs_tools::{Notifier, ToolState};
 use local_gateway::routes::{HttpFunction, RouteTable, wrap};
 use local_gateway::schedule::Schedules;
 use serde_json::{Value, json};
-use shared::call_tools::session::SessionStore;
-use shared::call_tools::{Notifier, ToolState};
 use shared::db::Database;
 use shared::elevenlabs::initiation::{DEFAULT_SECRET_HEADER, SecretHeader};
 use shared::http_client::{HttpClient, HttpPolicy};
@@ -109,7 +109,7 @@ async fn gateway(pool: &PgPool, vendors: &MockServer, queue_url: &str) -> String
         ),
         (
             HttpFunction::ElevenLabsTools,
-            wrap(tools, shared::call_tools::handle),
+            wrap(tools, elevenlabs_tools::handle),
         ),
         (
             HttpFunction::ElevenLabsEvents,

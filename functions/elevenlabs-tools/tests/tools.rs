@@ -1,16 +1,16 @@
 //! The mid-call tools through their handler: real Postgres, the call-session and idempotency
 //! tables on the local DynamoDB emulator, SendGrid and Twilio faked over HTTP (wiremock).
-//! Tenant: shared/fixtures/elevenlabs/tenant.sql + tests/fixtures/call_tools.sql.
+//! Tenant: shared/fixtures/elevenlabs/tenant.sql (shared::testing) + tests/fixtures/call_tools.sql.
 //! Run with ./infra/local/test (it provides the emulator and the provisioned tables).
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
+use elevenlabs_tools::session::SessionStore;
+use elevenlabs_tools::{Notifier, ToolState, handle};
 use http::Method;
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Value, json};
-use shared::call_tools::session::SessionStore;
-use shared::call_tools::{Notifier, ToolState, handle};
 use shared::db::Database;
 use shared::elevenlabs::initiation::{DEFAULT_SECRET_HEADER, SecretHeader};
 use shared::http_client::{HttpClient, HttpPolicy};
@@ -41,12 +41,11 @@ fn thanksgiving() -> DateTime<Utc> {
 }
 
 async fn seed(pool: &PgPool) {
-    for sql in [
-        include_str!("../fixtures/elevenlabs/tenant.sql"),
-        include_str!("fixtures/call_tools.sql"),
-    ] {
-        sqlx::raw_sql(sql).execute(pool).await.unwrap();
-    }
+    shared::testing::seed_tenant(pool).await;
+    sqlx::raw_sql(include_str!("fixtures/call_tools.sql"))
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 fn env(name: &str) -> String {

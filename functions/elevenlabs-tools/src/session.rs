@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
-use crate::aws::describe_error;
-use crate::domain::qualification::Progress;
+use shared::aws::describe_error;
+use shared::domain::qualification::Progress;
 
 /// A session outlives any call (ElevenLabs caps a conversation at a few hours).
 pub const SESSION_TTL: Duration = Duration::from_secs(24 * 3600);

@@ -1,10 +1,10 @@
 //! What the team is told while the call is still going on: an urgent matter (email, and a text
 //! message to the business's notification phone) or a message taken for them (email).
 
-use crate::post_call::notify::{caller_label, escape};
-use crate::sendgrid::Email;
+use shared::post_call::notify::{caller_label, escape};
+use shared::sendgrid::Email;
 
-use super::store::CallIdentity;
+use shared::call_tools::store::CallIdentity;
 
 /// The caller's label: a known client's name first, else the name they gave.
 fn who(call: &CallIdentity, name: Option<&str>) -> String {
