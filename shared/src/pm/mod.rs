@@ -6,7 +6,9 @@
 //!   Adding a provider is one module plus its line in `Provider` and `PmProviders::from_env`.
 //! - `oauth` runs the authorization-code flow (state in DynamoDB, PKCE, the `oauth2` crate) and
 //!   refreshes tokens; `store` keeps integrations, encrypted tokens (`crypto`) and synced rows;
-//!   `sync` is the `pm-sync` queue's worker; `webhooks` receives the vendors' deliveries.
+//!   `sync` is the `pm-sync` queue's worker; `callback` ends a connection; `deliveries` is what the
+//!   webhook receivers (`functions/pm-webhook-*`) share. `providers` builds the configured
+//!   providers; `wire` holds the HTTP and JWT helpers every vendor module uses.
 
 pub mod asana;
 pub mod callback;
@@ -15,11 +17,15 @@ pub mod deliveries;
 pub mod jira;
 pub mod monday;
 pub mod oauth;
+mod providers;
 pub mod store;
 pub mod sync;
+mod wire;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+pub use providers::{PmProviders, PublicUrls, pm_http_policy};
+pub(crate) use wire::{check_status, read_json};
+pub use wire::{parse_date, parse_instant, verify_delivery_jwt};
+
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -27,9 +33,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::config::Env;
-use crate::http_client::{HttpClient, HttpError, HttpPolicy};
-use crate::secrets::Secrets;
+use crate::http_client::{HttpClient, HttpError};
 
 /// The providers a business can connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -339,215 +343,6 @@ pub trait ProjectManagementProvider: Send + Sync {
     }
 }
 
-/// The configured providers. A provider whose client id is not configured is absent: connecting
-/// it is refused with a clear error.
-#[derive(Clone, Default)]
-pub struct PmProviders {
-    providers: HashMap<Provider, Arc<dyn ProjectManagementProvider>>,
-}
-
-/// Where our own endpoints are, as the providers must be told (redirect URI, webhook targets).
-#[derive(Debug, Clone)]
-pub struct PublicUrls {
-    /// e.g. https://api.example.com (no trailing slash).
-    pub api_base: String,
-}
-
-impl PublicUrls {
-    pub fn redirect_uri(&self, provider: Provider) -> String {
-        format!("{}/api/integrations/{provider}/callback", self.api_base)
-    }
-
-    pub fn webhook_target(&self, provider: Provider, integration_id: Option<Uuid>) -> String {
-        match integration_id {
-            Some(id) => format!("{}/api/webhooks/{provider}/{id}", self.api_base),
-            None => format!("{}/api/webhooks/{provider}", self.api_base),
-        }
-    }
-}
-
-/// The client policy for PM APIs: patient with rate limits (workers, not callers, wait).
-pub fn pm_http_policy() -> HttpPolicy {
-    HttpPolicy {
-        request_timeout: Duration::from_secs(30),
-        max_retries: 4,
-        max_retry_after: Duration::from_secs(30),
-        ..HttpPolicy::default()
-    }
-}
-
-impl PmProviders {
-    pub fn new(providers: Vec<Arc<dyn ProjectManagementProvider>>) -> Self {
-        Self {
-            providers: providers.into_iter().map(|p| (p.provider(), p)).collect(),
-        }
-    }
-
-    /// Builds every provider whose `<PROVIDER>_CLIENT_ID` is set. Base URLs default to the vendors'
-    /// and are overridden (`JIRA_AUTH_URL`, `JIRA_API_URL`, `ASANA_URL`, `MONDAY_AUTH_URL`,
-    /// `MONDAY_API_URL`) only to point at fakes.
-    pub fn from_env(
-        env: &Env<impl Fn(&str) -> Option<String>>,
-        secrets: &Secrets,
-    ) -> anyhow::Result<Self> {
-        let api_base = env
-            .optional("PUBLIC_API_BASE_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:3000".into())
-            .trim_end_matches('/')
-            .to_owned();
-        let urls = PublicUrls { api_base };
-        // Every granted app secret is read (and so checked) at each cold start, whether or not
-        // its provider is enabled here.
-        let jira_secret = secrets.jira_client_secret()?;
-        let asana_secret = secrets.asana_client_secret()?;
-        let monday_secret = secrets.monday_client_secret()?;
-        let mut providers: Vec<Arc<dyn ProjectManagementProvider>> = Vec::new();
-        if let Some(client_id) = env.optional("JIRA_CLIENT_ID") {
-            providers.push(Arc::new(jira::Jira::new(
-                jira::JiraEndpoints {
-                    auth: env
-                        .optional("JIRA_AUTH_URL")
-                        .unwrap_or_else(|| jira::AUTH_URL.into()),
-                    api: env
-                        .optional("JIRA_API_URL")
-                        .unwrap_or_else(|| jira::API_URL.into()),
-                },
-                client_id,
-                jira_secret,
-                urls.clone(),
-                HttpClient::new("jira", pm_http_policy())?,
-            )));
-        }
-        if let Some(client_id) = env.optional("ASANA_CLIENT_ID") {
-            providers.push(Arc::new(asana::Asana::new(
-                env.optional("ASANA_URL")
-                    .unwrap_or_else(|| asana::BASE_URL.into()),
-                client_id,
-                asana_secret,
-                urls.clone(),
-                HttpClient::new("asana", pm_http_policy())?,
-            )));
-        }
-        if let Some(client_id) = env.optional("MONDAY_CLIENT_ID") {
-            providers.push(Arc::new(monday::Monday::new(
-                monday::MondayEndpoints {
-                    auth: env
-                        .optional("MONDAY_AUTH_URL")
-                        .unwrap_or_else(|| monday::AUTH_URL.into()),
-                    api: env
-                        .optional("MONDAY_API_URL")
-                        .unwrap_or_else(|| monday::API_URL.into()),
-                },
-                client_id,
-                monday_secret,
-                urls.clone(),
-                HttpClient::new("monday", pm_http_policy())?,
-            )));
-        }
-        Ok(Self::new(providers))
-    }
-
-    pub fn get(&self, provider: Provider) -> Option<&Arc<dyn ProjectManagementProvider>> {
-        self.providers.get(&provider)
-    }
-}
-
-/// The JWT a Jira or monday delivery carries: HS256 only (an `alg` of none, HS512 or RS256 is
-/// refused), signed with the app's secret, `exp` required (30 s leeway). Returns its claims.
-pub fn verify_delivery_jwt(
-    secret: &SecretString,
-    token: &str,
-) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-    use secrecy::ExposeSecret;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.validate_aud = false;
-    validation.set_required_spec_claims(&["exp"]);
-    validation.leeway = 30;
-    jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-        token.trim(),
-        &DecodingKey::from_secret(secret.expose_secret().as_bytes()),
-        &validation,
-    )
-    .map(|data| data.claims)
-    .map_err(|e| format!("invalid delivery token: {e}"))
-}
-
-/// Parses the vendors' timestamps: RFC 3339, and Jira's `2026-01-02T10:00:00.000+0000`.
-pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z"))
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// A `YYYY-MM-DD` date (or the date part of an instant).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d").ok()
-}
-
-/// A provider response as JSON, or the error its status means: 401 is a refused grant, a 429
-/// that outlasted the client's retries is a rate limit to come back after, anything else non-2xx
-/// is an API error carrying the vendor's text.
-pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
-    provider: Provider,
-    response: reqwest::Response,
-) -> Result<T, PmError> {
-    let response = check_status(provider, response).await?;
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| PmError::api(provider, e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        PmError::api(
-            provider,
-            format!(
-                "unexpected response ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(200)
-                    .collect::<String>()
-            ),
-        )
-    })
-}
-
-/// The response if it is a 2xx, else the `PmError` its status means (see `read_json`).
-pub(crate) async fn check_status(
-    provider: Provider,
-    response: reqwest::Response,
-) -> Result<reqwest::Response, PmError> {
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response);
-    }
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(crate::http_client::parse_retry_after);
-    let body: String = response
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
-    Err(match status.as_u16() {
-        // A 403 is one resource's permission (a project made private), not a dead grant.
-        401 => PmError::Unauthorized {
-            provider,
-            detail: format!("HTTP {status}: {body}"),
-        },
-        429 => PmError::RateLimited {
-            provider,
-            retry_in: retry_after.unwrap_or(Duration::from_secs(60)),
-        },
-        _ => PmError::api(provider, format!("HTTP {status}: {body}")),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,18 +362,6 @@ mod tests {
         ] {
             assert_eq!(WorkStatus::from_label(label), status, "{label:?}");
         }
-    }
-
-    #[test]
-    fn vendor_timestamps_parse() {
-        let jira = parse_instant("2026-01-02T10:00:00.000+0000").unwrap();
-        let rfc = parse_instant("2026-01-02T10:00:00Z").unwrap();
-        assert_eq!(jira, rfc);
-        assert_eq!(
-            parse_date("2026-12-05T17:00:00.000Z"),
-            NaiveDate::from_ymd_opt(2026, 12, 5)
-        );
-        assert_eq!(parse_date("soon"), None);
     }
 }
 
