@@ -2,6 +2,7 @@
 //! pointed at one wiremock server, a private SQS queue per test on the emulator, stored
 //! integrations, signed tokens and webhook requests.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::db::Database;
@@ -13,11 +14,21 @@ use crate::pm::oauth::{StateStore, TokenGrant};
 use crate::pm::sync::{PmJob, PmWorker};
 use crate::pm::{PmProviders, Provider, PublicUrls, Tenant, asana, jira, monday};
 use chrono::{DateTime, Utc};
+use http::Method;
+use lambda_http::{Body, Request, RequestExt, Response};
 use secrecy::SecretString;
 use serde_json::Value;
+use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
-use wiremock::MockServer;
+use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_contains};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::admin::auth::{DEFAULT_TOKEN_TTL, Principal, TokenKeys};
+use crate::admin::integrations::PmAdmin;
+use crate::admin::{AdminState, Function};
+use crate::domain::catalog::Role;
+use crate::pm::sync::SyncOutcome;
 
 pub const AURORA: &str = "a0000000-0000-4000-8000-000000000001";
 pub const DANA_CLIENT: &str = "c0000000-0000-4000-8000-000000000001";
@@ -276,4 +287,165 @@ pub async fn valid(pool: &PgPool, provider: Provider) -> Uuid {
         Utc::now() + chrono::Duration::hours(1),
     )
     .await
+}
+
+// ------------------------------------------------------------------ sync and the fake Jira site
+
+/// A JSON 200 from a fake.
+pub fn ok(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+pub fn jira_api(rest: &str) -> String {
+    format!("/ex/jira/{CLOUD}/rest/api/3{rest}")
+}
+
+pub async fn tasks(pool: &PgPool) -> Vec<(String, String, bool)> {
+    sqlx::query_as(
+        "SELECT external_id, status, deleted_at IS NOT NULL FROM tasks ORDER BY external_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+pub async fn synced(
+    worker: &crate::pm::sync::PmWorker,
+    pool: &PgPool,
+    id: Uuid,
+    full: bool,
+) -> crate::pm::sync::SyncReport {
+    match worker.sync(pool, id, full).await.unwrap() {
+        SyncOutcome::Synced(report) => report,
+        other => panic!("not synced: {other:?}"),
+    }
+}
+
+/// Jira with the fixture pages: projects in two pages, ENG's issues in two pages.
+pub async fn jira_site(server: &MockServer, second_issue_page: Value) {
+    Mock::given(method("GET"))
+        .and(path(jira_api("/project/search")))
+        .and(query_param("startAt", "0"))
+        .respond_with(ok(fixture("jira/project_search_page1.json")))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jira_api("/project/search")))
+        .and(query_param("startAt", "2"))
+        .respond_with(ok(fixture("jira/project_search_page2.json")))
+        .mount(server)
+        .await;
+    let token = fixture("jira/search_jql_page1.json")["nextPageToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Mock::given(method("GET"))
+        .and(path(jira_api("/search/jql")))
+        .and(query_param("nextPageToken", token.as_str()))
+        .respond_with(ok(second_issue_page))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jira_api("/search/jql")))
+        .and(query_param_contains("jql", "\"10000\""))
+        .respond_with(ok(fixture("jira/search_jql_page1.json")))
+        .with_priority(2)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jira_api("/search/jql")))
+        .respond_with(ok(json!({"issues": [], "isLast": true})))
+        .with_priority(3)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(jira_api("/webhook")))
+        .respond_with(ok(
+            json!({"maxResults": 100, "startAt": 0, "total": 0, "isLast": true, "values": []}),
+        ))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(jira_api("/webhook")))
+        .and(body_string_contains("project IN (10000, 10001, 10002)"))
+        .respond_with(ok(fixture("jira/webhook_register_response.json")))
+        .mount(server)
+        .await;
+}
+
+// --------------------------------------------------------------------- the integration admin routes
+
+pub fn signing_key() -> secrecy::SecretString {
+    secrecy::SecretString::from("pm-admin-test-signing-key")
+}
+
+pub async fn admin(pool: &PgPool, server: &MockServer) -> AdminState {
+    let aws = aws().await;
+    AdminState {
+        db: Database::from_pool(pool.clone()),
+        tokens: TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL),
+        agents: None,
+        pm: Some(PmAdmin {
+            providers: providers(server),
+            cipher: cipher(),
+            states: StateStore::new(aws.dynamodb, env("OAUTH_STATE_TABLE")),
+        }),
+        now: Utc::now,
+    }
+}
+
+pub fn owner_token(business: Uuid) -> String {
+    TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
+        .issue(
+            &Principal {
+                user_id: Uuid::new_v4(),
+                business_id: Some(business),
+                role: Role::BusinessOwner,
+            },
+            Utc::now().timestamp() as u64,
+        )
+        .unwrap()
+}
+
+pub fn request(
+    method: Method,
+    params: &[(&str, &str)],
+    query: &[(&str, &str)],
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Request {
+    let mut req = Request::new(match body {
+        Some(b) => Body::Text(b.to_string()),
+        None => Body::Empty,
+    })
+    .with_path_parameters(
+        params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<HashMap<_, _>>(),
+    )
+    .with_query_string_parameters(
+        query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<HashMap<_, _>>(),
+    );
+    *req.method_mut() = method;
+    if let Some(t) = token {
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    req
+}
+
+pub async fn send(state: &AdminState, function: Function, req: Request) -> (u16, Value) {
+    let resp: Response<Body> = function.handle(state, req).await;
+    let status = resp.status().as_u16();
+    let body = if resp.body().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(resp.body().as_ref()).unwrap()
+    };
+    (status, body)
 }
