@@ -87,6 +87,17 @@ pub async fn drain_queue(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Stri
     }
 }
 
+/// A handler's answer as its status and JSON body (`Null` when the body is empty).
+pub fn status_and_json(resp: lambda_http::Response<lambda_http::Body>) -> (u16, serde_json::Value) {
+    let status = resp.status().as_u16();
+    let body = if resp.body().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(resp.body().as_ref()).expect("a JSON body")
+    };
+    (status, body)
+}
+
 /// A vendor payload fixture, e.g. `fixture("elevenlabs/post_call_transcription.json")`.
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use http::Method;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, RequestExt};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use shared::admin::auth::{DEFAULT_TOKEN_TTL, Principal, TokenKeys, hash_password};
@@ -148,14 +148,7 @@ impl Call {
         req
     }
     async fn send(self, state: &AdminState, function: Function) -> (u16, Value) {
-        let resp: Response<Body> = function.handle(state, self.build()).await;
-        let status = resp.status().as_u16();
-        let body = if resp.body().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(resp.body().as_ref()).unwrap()
-        };
-        (status, body)
+        shared::testing::status_and_json(function.handle(state, self.build()).await)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::pm::sync::{PmJob, PmWorker};
 use crate::pm::{PmProviders, Provider, PublicUrls, Tenant, asana, jira, monday};
 use chrono::{DateTime, Utc};
 use http::Method;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, RequestExt};
 use secrecy::SecretString;
 use serde_json::Value;
 use serde_json::json;
@@ -267,13 +267,8 @@ pub fn post(
 
 /// A response's status, JSON body (Null when empty) and headers.
 pub fn parts(resp: lambda_http::Response<lambda_http::Body>) -> (u16, Value, http::HeaderMap) {
-    let status = resp.status().as_u16();
     let headers = resp.headers().clone();
-    let body = if resp.body().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(resp.body().as_ref()).unwrap()
-    };
+    let (status, body) = crate::testing::status_and_json(resp);
     (status, body, headers)
 }
 
@@ -440,12 +435,5 @@ pub fn request(
 }
 
 pub async fn send(state: &AdminState, function: Function, req: Request) -> (u16, Value) {
-    let resp: Response<Body> = function.handle(state, req).await;
-    let status = resp.status().as_u16();
-    let body = if resp.body().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(resp.body().as_ref()).unwrap()
-    };
-    (status, body)
+    crate::testing::status_and_json(function.handle(state, req).await)
 }
