@@ -9,7 +9,6 @@ use std::sync::LazyLock;
 
 use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
-use shared::pm::callback::CallbackState;
 use shared::secrets::SecretName;
 
 /// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
@@ -51,7 +50,7 @@ impl HttpFunction {
             HttpFunction::ElevenLabsPersonalization => elevenlabs_personalization::SECRETS,
             HttpFunction::ElevenLabsEvents => elevenlabs_events::SECRETS,
             HttpFunction::ElevenLabsTools => elevenlabs_tools::SECRETS,
-            HttpFunction::PmOAuthCallback => shared::pm::callback::SECRETS,
+            HttpFunction::PmOAuthCallback => pm_oauth_callback::SECRETS,
             HttpFunction::PmJiraWebhook => pm_webhook_jira::SECRETS,
             HttpFunction::PmAsanaWebhook => pm_webhook_asana::SECRETS,
             HttpFunction::PmMondayWebhook => pm_webhook_monday::SECRETS,
@@ -82,8 +81,8 @@ impl HttpFunction {
                 elevenlabs_tools::handle,
             ),
             HttpFunction::PmOAuthCallback => wrap(
-                CallbackState::from_platform(platform)?,
-                shared::pm::callback::callback,
+                pm_oauth_callback::State::from_platform(platform)?,
+                pm_oauth_callback::handle,
             ),
             HttpFunction::PmJiraWebhook => wrap(
                 pm_webhook_jira::State::from_platform(platform)?,

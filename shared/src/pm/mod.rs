@@ -6,12 +6,11 @@
 //!   Adding a provider is one module plus its line in `Provider` and `PmProviders::from_env`.
 //! - `oauth` runs the authorization-code flow (state in DynamoDB, PKCE, the `oauth2` crate) and
 //!   refreshes tokens; `store` keeps integrations, encrypted tokens (`crypto`) and synced rows;
-//!   `sync` is the `pm-sync` queue's worker; `callback` ends a connection; `deliveries` is what the
+//!   `sync` is the `pm-sync` queue's worker; `deliveries` is what the
 //!   webhook receivers (`functions/pm-webhook-*`) share. `providers` builds the configured
 //!   providers; `wire` holds the HTTP and JWT helpers every vendor module uses.
 
 pub mod asana;
-pub mod callback;
 pub mod crypto;
 pub mod deliveries;
 pub mod jira;
@@ -382,8 +381,5 @@ mod send_checks {
     }
     fn d<'x>(p: &'x sqlx::PgPool, c: &'x Connection, x: &'x [NormalizedTask]) {
         s(store::upsert_tasks(p, c, Provider::Jira, x, Utc::now()));
-    }
-    fn e<'x>(st: &'x callback::CallbackState, req: lambda_http::Request) {
-        s(callback::callback(st, req));
     }
 }
