@@ -285,7 +285,7 @@ async fn a_platform_admin_reads_every_business(pool: PgPool) {
     let admin = token_for(Role::PlatformAdmin, None);
     for e in ENDPOINTS
         .iter()
-        // The connect route also needs the OAuth state table: shared/tests/pm_oauth.rs covers it.
+        // The connect route also needs the OAuth state table: functions/pm-oauth-callback's tests cover it.
         .filter(|e| {
             e.authenticated && e.method == "GET" && e.function != Function::IntegrationConnect
         })

@@ -26,10 +26,15 @@ use crate::pm::store::{self, Tokens};
 use crate::pm::{PmProviders, Provider};
 use crate::web::parse_json;
 
-/// What the integration routes need beyond the database (built for those functions only).
+/// What the integration routes need beyond the database, each function only what it uses (and so
+/// only the secrets it needs: the list reads none, connect the apps, disconnect also the token key).
 pub struct PmAdmin {
+    /// The providers this deployment offers (the list's `available`).
+    pub offered: Vec<Provider>,
+    /// The providers' OAuth apps: connect and disconnect (empty for the list).
     pub providers: PmProviders,
-    pub cipher: TokenCipher,
+    /// Opens the stored tokens: disconnect only.
+    pub cipher: Option<TokenCipher>,
     pub states: StateStore,
 }
 
@@ -180,12 +185,7 @@ pub(crate) async fn list(
     let available = state
         .pm
         .as_ref()
-        .map(|pm| {
-            Provider::ALL
-                .into_iter()
-                .filter(|p| pm.providers.get(*p).is_some())
-                .collect()
-        })
+        .map(|pm| pm.offered.clone())
         .unwrap_or_default();
     ok(
         StatusCode::OK,
@@ -283,7 +283,9 @@ pub(crate) async fn delete(
         Some(provider) => {
             let tokens = Tokens {
                 pool: pool.clone(),
-                cipher: pm.cipher.clone(),
+                cipher: pm.cipher.clone().ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("this function cannot open tokens"))
+                })?,
                 providers: pm.providers.clone(),
             };
             match tokens.connection(&row, false).await {

@@ -60,8 +60,19 @@ impl AdminState {
         let pm = match function {
             Function::IntegrationConnect | Function::Integrations | Function::Integration => {
                 Some(integrations::PmAdmin {
-                    providers: crate::pm::PmProviders::from_env(&env, &platform.secrets)?,
-                    cipher: crate::pm::crypto::TokenCipher::from_secrets(&platform.secrets)?,
+                    offered: crate::pm::PmProviders::offered(&env),
+                    // The list needs no app: only connect and disconnect read the apps' secrets.
+                    providers: match function {
+                        Function::Integrations => crate::pm::PmProviders::default(),
+                        _ => crate::pm::PmProviders::from_env(&env, &platform.secrets)?,
+                    },
+                    // Only disconnect opens stored tokens.
+                    cipher: match function {
+                        Function::Integration => Some(
+                            crate::pm::crypto::TokenCipher::from_secrets(&platform.secrets)?,
+                        ),
+                        _ => None,
+                    },
                     states: crate::pm::oauth::StateStore::new(
                         platform.aws.dynamodb.clone(),
                         &platform.settings.tables.oauth_state,
@@ -168,7 +179,13 @@ impl Function {
 
     /// The secrets the function is granted (template.yaml holds its policy to these).
     pub fn secrets(self) -> &'static [SecretName] {
-        const PM: &[SecretName] = &[
+        const CONNECT: &[SecretName] = &[
+            SecretName::AdminJwt,
+            SecretName::JiraApp,
+            SecretName::AsanaApp,
+            SecretName::MondayApp,
+        ];
+        const DISCONNECT: &[SecretName] = &[
             SecretName::AdminJwt,
             SecretName::TokenEncryption,
             SecretName::JiraApp,
@@ -184,7 +201,8 @@ impl Function {
         match self {
             Function::OpenApi => &[],
             Function::AgentSync => AGENT_SYNC,
-            Function::IntegrationConnect | Function::Integrations | Function::Integration => PM,
+            Function::IntegrationConnect => CONNECT,
+            Function::Integration => DISCONNECT,
             _ => &[SecretName::AdminJwt],
         }
     }

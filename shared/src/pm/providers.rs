@@ -39,6 +39,15 @@ impl PublicUrls {
     }
 }
 
+/// The variable naming a provider's OAuth client id; a provider without one is not offered.
+fn client_id_variable(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Jira => "JIRA_CLIENT_ID",
+        Provider::Asana => "ASANA_CLIENT_ID",
+        Provider::Monday => "MONDAY_CLIENT_ID",
+    }
+}
+
 /// The client policy for PM APIs: patient with rate limits (workers, not callers, wait).
 pub fn pm_http_policy() -> HttpPolicy {
     HttpPolicy {
@@ -59,6 +68,15 @@ impl PmProviders {
     /// Builds every provider whose `<PROVIDER>_CLIENT_ID` is set. Base URLs default to the vendors'
     /// and are overridden (`JIRA_AUTH_URL`, `JIRA_API_URL`, `ASANA_URL`, `MONDAY_AUTH_URL`,
     /// `MONDAY_API_URL`) only to point at fakes.
+    /// The providers this deployment offers: those whose `<PROVIDER>_CLIENT_ID` is set (no secret
+    /// is needed to know that).
+    pub fn offered(env: &Env<impl Fn(&str) -> Option<String>>) -> Vec<Provider> {
+        Provider::ALL
+            .into_iter()
+            .filter(|p| env.optional(client_id_variable(*p)).is_some())
+            .collect()
+    }
+
     pub fn from_env(
         env: &Env<impl Fn(&str) -> Option<String>>,
         secrets: &Secrets,
@@ -75,7 +93,7 @@ impl PmProviders {
         let asana_secret = secrets.asana_client_secret()?;
         let monday_secret = secrets.monday_client_secret()?;
         let mut providers: Vec<Arc<dyn ProjectManagementProvider>> = Vec::new();
-        if let Some(client_id) = env.optional("JIRA_CLIENT_ID") {
+        if let Some(client_id) = env.optional(client_id_variable(Provider::Jira)) {
             providers.push(Arc::new(jira::Jira::new(
                 jira::JiraEndpoints {
                     auth: env
@@ -91,7 +109,7 @@ impl PmProviders {
                 HttpClient::new("jira", pm_http_policy())?,
             )));
         }
-        if let Some(client_id) = env.optional("ASANA_CLIENT_ID") {
+        if let Some(client_id) = env.optional(client_id_variable(Provider::Asana)) {
             providers.push(Arc::new(asana::Asana::new(
                 env.optional("ASANA_URL")
                     .unwrap_or_else(|| asana::BASE_URL.into()),
@@ -101,7 +119,7 @@ impl PmProviders {
                 HttpClient::new("asana", pm_http_policy())?,
             )));
         }
-        if let Some(client_id) = env.optional("MONDAY_CLIENT_ID") {
+        if let Some(client_id) = env.optional(client_id_variable(Provider::Monday)) {
             providers.push(Arc::new(monday::Monday::new(
                 monday::MondayEndpoints {
                     auth: env
@@ -122,5 +140,22 @@ impl PmProviders {
 
     pub fn get(&self, provider: Provider) -> Option<&Arc<dyn ProjectManagementProvider>> {
         self.providers.get(&provider)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_is_offered_when_its_client_id_is_set() {
+        let env = Env(|name: &str| (name == "ASANA_CLIENT_ID").then(|| "asana-client".to_owned()));
+        assert_eq!(PmProviders::offered(&env), [Provider::Asana]);
+        let none = Env(|name: &str| (name == "JIRA_CLIENT_ID").then(String::new));
+        assert_eq!(
+            PmProviders::offered(&none),
+            [],
+            "an empty client id is not set"
+        );
     }
 }

@@ -382,8 +382,9 @@ pub async fn admin(pool: &PgPool, server: &MockServer) -> AdminState {
         tokens: TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL),
         agents: None,
         pm: Some(PmAdmin {
+            offered: Provider::ALL.to_vec(),
             providers: providers(server),
-            cipher: cipher(),
+            cipher: Some(cipher()),
             states: StateStore::new(aws.dynamodb, env("OAUTH_STATE_TABLE")),
         }),
         now: Utc::now,
