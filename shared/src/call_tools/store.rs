@@ -12,11 +12,12 @@ use uuid::Uuid;
 
 use crate::domain::answers::Answer;
 use crate::domain::business_hours::HoursStatus;
+use crate::domain::lead::LeadColumns;
 use crate::domain::urgency::Urgency;
 use crate::domain::{BusinessHours, Priority, ProjectStatus, Timezone};
 use crate::phone::E164;
+use crate::post_call::store::LeadWrite;
 use crate::post_call::store::{self as post_call_store, QuestionSpec};
-use crate::post_call::worker::LeadColumns;
 
 /// Who is on the call, as far as our records say.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -229,7 +230,8 @@ pub async fn record_live_lead(
             urgency.priority = live.priority;
         }
         let columns = LeadColumns::from_answers(questions, &answers);
-        let write = columns.write(
+        let write = LeadWrite::new(
+            &columns,
             call.business_id,
             caller_phone,
             &answers,

@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod business_hours;
 pub mod catalog;
+pub mod lead;
 pub mod qualification;
 pub mod summary;
 pub mod urgency;

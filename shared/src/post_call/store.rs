@@ -1,6 +1,9 @@
 //! The post-call pipeline's queries. Every write is an upsert on a natural key (the ElevenLabs
 //! conversation id, the call key, the caller's open lead), so a redelivered job changes nothing twice.
 
+use crate::domain::lead::LeadColumns;
+pub use crate::domain::lead::QuestionSpec;
+use crate::domain::urgency::Urgency;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -9,10 +12,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::Database;
+use crate::domain::Priority;
 use crate::domain::answers::Answer;
-use crate::domain::qualification::Question;
 use crate::domain::urgency::UrgencyKeyword;
-use crate::domain::{ExpectedFormat, Priority};
 
 pub async fn save_payload(
     db: &Database,
@@ -123,29 +125,6 @@ pub async fn client_by_id(
     .bind(client_id)
     .fetch_optional(pool)
     .await?)
-}
-
-#[derive(Debug, Clone)]
-pub struct QuestionSpec {
-    pub field_key: String,
-    pub question: String,
-    pub expected_format: ExpectedFormat,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub maps_to_lead_field: Option<String>,
-}
-
-impl QuestionSpec {
-    /// The question as the live qualification asks it.
-    pub fn to_question(&self) -> Question {
-        Question {
-            question: self.question.clone(),
-            field_key: self.field_key.clone(),
-            format: self.expected_format,
-            choices: self.choices.clone(),
-            required: self.required,
-        }
-    }
 }
 
 pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<QuestionSpec>> {
@@ -323,6 +302,31 @@ pub struct LeadWrite<'a> {
     pub priority: Priority,
     pub urgency_reasons: &'a [String],
     pub conversation_id: Uuid,
+}
+
+impl<'a> LeadWrite<'a> {
+    /// The lead row; without an answered phone number the caller's own is the one to call back.
+    pub fn new(
+        columns: &'a LeadColumns,
+        business_id: Uuid,
+        caller_phone: Option<&'a str>,
+        answers: &'a BTreeMap<String, Answer>,
+        urgency: &'a Urgency,
+        conversation_id: Uuid,
+    ) -> Self {
+        LeadWrite {
+            business_id,
+            caller_phone,
+            contact_name: columns.contact_name.as_deref(),
+            email: columns.email.as_deref(),
+            phone: columns.phone.as_deref().or(caller_phone),
+            company: columns.company.as_deref(),
+            answers,
+            priority: urgency.priority,
+            urgency_reasons: &urgency.reasons,
+            conversation_id,
+        }
+    }
 }
 
 /// Inserts a new open lead, or returns None when a concurrent writer (the live qualification tool, or

@@ -16,10 +16,11 @@ use super::store::{
 };
 use super::{CallEventJob, Payload, notification_key};
 use crate::db::Database;
+use crate::domain::Priority;
 use crate::domain::answers::{self, Answer};
+use crate::domain::lead::{LeadColumns, merge_answers, unanswered};
 use crate::domain::summary::extractive_summary;
 use crate::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
-use crate::domain::{ExpectedFormat, Priority};
 use crate::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
 use crate::idempotency::{IdempotencyStore, Once, OnceError};
 use crate::jobs::Delivery;
@@ -531,7 +532,8 @@ async fn record_lead(
             (answers, urgency)
         };
         let columns = LeadColumns::from_answers(questions, &answers);
-        let write = columns.write(
+        let write = LeadWrite::new(
+            &columns,
             owner.business_id,
             caller_phone,
             &answers,
@@ -584,106 +586,6 @@ fn collected_answers(
         );
     }
     out
-}
-
-/// A valid answer recorded live during the call wins over the post-call extraction; otherwise the
-/// extraction of a `newer` call replaces what was there, while an older call's only fills gaps.
-/// Answers never disappear.
-fn merge_answers(
-    mut previous: BTreeMap<String, Answer>,
-    collected: BTreeMap<String, Answer>,
-    newer: bool,
-) -> BTreeMap<String, Answer> {
-    for (key, answer) in collected {
-        let keep_previous = previous
-            .get(&key)
-            .is_some_and(|p| !newer || (p.valid && p.source == "live"));
-        if !keep_previous {
-            previous.insert(key, answer);
-        }
-    }
-    previous
-}
-
-/// The questions with no valid answer, live or extracted, in the business's order.
-fn unanswered<'a>(
-    questions: &'a [QuestionSpec],
-    answers: &BTreeMap<String, Answer>,
-) -> Vec<&'a str> {
-    questions
-        .iter()
-        .filter(|q| !answers.get(&q.field_key).is_some_and(|a| a.valid))
-        .map(|q| q.question.as_str())
-        .collect()
-}
-
-/// The lead columns a caller's answers fill.
-pub(crate) struct LeadColumns {
-    pub contact_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-}
-
-impl LeadColumns {
-    pub(crate) fn from_answers(
-        questions: &[QuestionSpec],
-        answers: &BTreeMap<String, Answer>,
-    ) -> Self {
-        let field = |name: &str| lead_field(questions, answers, name);
-        Self {
-            contact_name: field("contact_name"),
-            email: field("email"),
-            phone: field("phone"),
-            company: field("company"),
-        }
-    }
-
-    /// The lead row; without an answered phone number the caller's own is the one to call back.
-    pub(crate) fn write<'a>(
-        &'a self,
-        business_id: Uuid,
-        caller_phone: Option<&'a str>,
-        answers: &'a BTreeMap<String, Answer>,
-        urgency: &'a Urgency,
-        conversation_id: Uuid,
-    ) -> LeadWrite<'a> {
-        LeadWrite {
-            business_id,
-            caller_phone,
-            contact_name: self.contact_name.as_deref(),
-            email: self.email.as_deref(),
-            phone: self.phone.as_deref().or(caller_phone),
-            company: self.company.as_deref(),
-            answers,
-            priority: urgency.priority,
-            urgency_reasons: &urgency.reasons,
-            conversation_id,
-        }
-    }
-}
-
-/// The valid answer to the question mapped onto a lead column.
-fn lead_field(
-    questions: &[QuestionSpec],
-    answers: &BTreeMap<String, Answer>,
-    column: &str,
-) -> Option<String> {
-    // The email and phone columns take only answers validated as such, whatever the mapping says.
-    let fits = |q: &QuestionSpec| match column {
-        "email" => q.expected_format == ExpectedFormat::Email,
-        "phone" => q.expected_format == ExpectedFormat::Phone,
-        _ => true,
-    };
-    questions
-        .iter()
-        .filter(|q| q.maps_to_lead_field.as_deref() == Some(column) && fits(q))
-        .find_map(|q| {
-            answers
-                .get(&q.field_key)
-                .filter(|a| a.valid)
-                .and_then(|a| a.value.clone())
-        })
 }
 
 /// Urgency of this call: keywords in what the caller said and answered, and ElevenLabs' criterion.
@@ -829,64 +731,5 @@ impl<'a> From<&'a Conversation> for AnalysisView<'a> {
                 .map(|(k, v)| (k.as_str(), &v.value))
                 .collect(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn answer(raw: &str, valid: bool, source: &str) -> Answer {
-        Answer {
-            raw: raw.into(),
-            value: valid.then(|| raw.into()),
-            valid,
-            problem: (!valid).then(|| "bad".into()),
-            source: source.into(),
-        }
-    }
-
-    #[test]
-    fn live_valid_answers_win_and_nothing_disappears() {
-        let previous = BTreeMap::from([
-            ("email".to_string(), answer("a@b.co", true, "live")),
-            ("budget".to_string(), answer("lots", false, "live")),
-            ("timeline".to_string(), answer("soon", true, "live")),
-        ]);
-        let collected = BTreeMap::from([
-            (
-                "email".to_string(),
-                answer("x@y.co", true, "data_collection"),
-            ),
-            (
-                "budget".to_string(),
-                answer("5000", true, "data_collection"),
-            ),
-        ]);
-        let merged = merge_answers(previous, collected, true);
-        assert_eq!(merged["email"].raw, "a@b.co");
-        assert_eq!(merged["budget"].raw, "5000");
-        assert_eq!(merged["timeline"].raw, "soon");
-    }
-
-    #[test]
-    fn an_older_calls_extraction_only_fills_gaps() {
-        let previous = BTreeMap::from([(
-            "budget".to_string(),
-            answer("9000", true, "data_collection"),
-        )]);
-        let collected = BTreeMap::from([
-            (
-                "budget".to_string(),
-                answer("5000", true, "data_collection"),
-            ),
-            (
-                "email".to_string(),
-                answer("x@y.co", true, "data_collection"),
-            ),
-        ]);
-        let merged = merge_answers(previous, collected, false);
-        assert_eq!(merged["budget"].raw, "9000");
-        assert_eq!(merged["email"].raw, "x@y.co");
     }
 }
