@@ -10,13 +10,9 @@ use sqlx::PgPool;
 
 use crate::aws::{AwsClients, sdk_config};
 use crate::db::Database;
-use crate::http_client::{HttpClient, HttpPolicy};
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::{Job, JobQueue};
-use crate::openai::OpenAi;
 use crate::post_call::intake::Intake;
-use crate::post_call::worker::Worker;
-use crate::sendgrid::{Address, SendGrid};
 
 pub async fn aws() -> AwsClients {
     AwsClients::new(&sdk_config().await)
@@ -146,36 +142,6 @@ pub fn intake(aws: &AwsClients, queue_url: &str, pool: PgPool) -> Intake {
         idempotency: idempotency(aws, EVENT_RECORD_TTL, EVENT_CLAIM_TTL),
         queue: JobQueue::new(aws.sqs.clone(), queue_url),
         db: Database::from_pool(pool),
-    }
-}
-
-/// The call-summary worker with OpenAI and SendGrid at `vendors_url` (a fake), keys `sk-test` and
-/// `SG.test`, sender calls@studioconnect.example, three summary attempts.
-pub fn worker(aws: &AwsClients, pool: PgPool, vendors_url: &str, policy: HttpPolicy) -> Worker {
-    Worker {
-        db: Database::from_pool(pool),
-        openai: OpenAi::new(
-            HttpClient::new("openai", policy.clone()).expect("HTTP client"),
-            vendors_url,
-            "sk-test".to_owned().into(),
-            "gpt-4o-mini",
-        ),
-        sendgrid: SendGrid::new(
-            HttpClient::new("sendgrid", policy).expect("HTTP client"),
-            vendors_url,
-            "SG.test".to_owned().into(),
-            Address {
-                email: "calls@studioconnect.example".into(),
-                name: Some("StudioConnect AI".into()),
-            },
-        ),
-        idempotency: idempotency(
-            aws,
-            crate::post_call::worker::NOTIFICATION_RECORD_TTL,
-            crate::post_call::worker::NOTIFICATION_CLAIM_TTL,
-        ),
-        summary_attempts: 3,
-        dashboard_url: "https://app.studioconnect.example".into(),
     }
 }
 

@@ -110,7 +110,12 @@ async fn main() {
         .await;
     let state: &'static call_summary_worker::State =
         Box::leak(Box::new(call_summary_worker::State {
-            worker: testing::worker(&aws, pool.clone(), &vendors.uri(), HttpPolicy::default()),
+            worker: call_summary_worker::testing::worker(
+                &aws,
+                pool.clone(),
+                &vendors.uri(),
+                HttpPolicy::default(),
+            ),
             concurrency: 4,
         }));
     let started = Instant::now();

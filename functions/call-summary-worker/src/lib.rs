@@ -2,6 +2,12 @@
 //! Each message is one post-call event; failures are reported per message so SQS redelivers only
 //! those, and a message that keeps failing reaches the DLQ with its reason in the log.
 
+mod lead;
+mod summary;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod worker;
+
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
@@ -12,11 +18,11 @@ use shared::jobs::process_batch;
 use shared::openai::OpenAi;
 use shared::platform::Platform;
 use shared::post_call::CallEventJob;
-use shared::post_call::worker::{
-    DEFAULT_SUMMARY_ATTEMPTS, NOTIFICATION_CLAIM_TTL, NOTIFICATION_RECORD_TTL, Outcome, Worker,
-};
 use shared::secrets::SecretName;
 use shared::sendgrid::SendGrid;
+use worker::{
+    DEFAULT_SUMMARY_ATTEMPTS, NOTIFICATION_CLAIM_TTL, NOTIFICATION_RECORD_TTL, Outcome, Worker,
+};
 
 /// The secrets this function is granted (template.yaml holds its policy to these).
 pub const SECRETS: &[SecretName] = &[SecretName::OpenAi, SecretName::SendGrid];

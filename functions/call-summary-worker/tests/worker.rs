@@ -34,7 +34,12 @@ async fn harness(pool: PgPool) -> Harness {
         max_backoff: Duration::from_millis(20),
         ..HttpPolicy::default()
     };
-    let worker = testing::worker(&testing::aws().await, pool.clone(), &vendors.uri(), quick);
+    let worker = call_summary_worker::testing::worker(
+        &testing::aws().await,
+        pool.clone(),
+        &vendors.uri(),
+        quick,
+    );
     Harness {
         state: State {
             worker,

@@ -225,7 +225,12 @@ async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: s
     let sqs = aws.sqs.clone();
     let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
     // No vendor is reached for an event nobody owns.
-    let worker = shared::testing::worker(&aws, pool, "http://127.0.0.1:9", HttpPolicy::default());
+    let worker = call_summary_worker::testing::worker(
+        &aws,
+        pool,
+        "http://127.0.0.1:9",
+        HttpPolicy::default(),
+    );
     let state: &'static call_summary_worker::State =
         Box::leak(Box::new(call_summary_worker::State {
             worker,

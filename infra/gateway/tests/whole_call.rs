@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use call_summary_worker::worker::Outcome;
 use elevenlabs_tools::session::SessionStore;
 use elevenlabs_tools::{Notifier, ToolState};
 use local_gateway::routes::{HttpFunction, RouteTable, wrap};
@@ -18,7 +19,6 @@ use shared::http_client::{HttpClient, HttpPolicy};
 use shared::jobs::Delivery;
 use shared::platform::Platform;
 use shared::post_call::CallEventJob;
-use shared::post_call::worker::Outcome;
 use shared::sendgrid::{Address, SendGrid};
 use shared::testing;
 use shared::twilio::Twilio;
@@ -236,7 +236,12 @@ async fn a_whole_call_from_ring_to_records(pool: PgPool) {
     // 5. The call-summary worker processes what the webhook queued.
     let jobs: Vec<CallEventJob> = testing::drain_jobs(&aws, &queue_url).await;
     assert_eq!(jobs.len(), 1);
-    let worker = testing::worker(&aws, pool.clone(), &server.uri(), HttpPolicy::default());
+    let worker = call_summary_worker::testing::worker(
+        &aws,
+        pool.clone(),
+        &server.uri(),
+        HttpPolicy::default(),
+    );
     let outcome = worker
         .process(
             jobs.into_iter().next().unwrap(),

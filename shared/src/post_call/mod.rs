@@ -1,10 +1,10 @@
 //! After the call: ElevenLabs' post-call events made durable on arrival (`intake`), then turned
-//! into a conversation, a call log, a lead or client note, and a notification (`worker`).
+//! into a conversation, a call log, a lead or client note, and a notification by the call-summary
+//! worker (`functions/call-summary-worker`), with the queries (`store`) and the email (`notify`).
 
 pub mod intake;
 pub mod notify;
 pub mod store;
-pub mod worker;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -11,39 +11,28 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::store::{
-    self, CallLogRow, CallOwner, ClientRef, ConversationRow, LeadWrite, QuestionSpec,
-};
-use super::{CallEventJob, Payload, notification_key};
-use crate::db::Database;
-use crate::domain::Priority;
-use crate::domain::answers::{self, Answer};
-use crate::domain::lead::{LeadColumns, merge_answers, unanswered};
-use crate::domain::summary::extractive_summary;
-use crate::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
-use crate::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
-use crate::idempotency::{IdempotencyStore, Once, OnceError};
-use crate::jobs::Delivery;
-use crate::openai::OpenAi;
-use crate::phone::E164;
-use crate::post_call::notify::{CallNotice, call_email, ordered_answers};
-use crate::sendgrid::SendGrid;
+use shared::db::Database;
+use shared::domain::Priority;
+use shared::domain::lead::unanswered;
+use shared::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
+use shared::idempotency::{IdempotencyStore, Once, OnceError};
+use shared::jobs::Delivery;
+use shared::openai::OpenAi;
+use shared::phone::E164;
+use shared::post_call::notify::{CallNotice, call_email, ordered_answers};
+use shared::post_call::store::{self, CallLogRow, CallOwner, ConversationRow};
+use shared::post_call::{CallEventJob, Payload, notification_key};
+use shared::sendgrid::SendGrid;
 
-/// How many deliveries may wait for the language model before the extractive summary is used.
+use crate::lead::{find_client, record_lead};
+
 /// A notification, once sent, is never sent again for this long.
 pub const NOTIFICATION_RECORD_TTL: std::time::Duration =
     std::time::Duration::from_secs(30 * 24 * 3600);
 /// A worker that crashed while sending releases its claim after this.
 pub const NOTIFICATION_CLAIM_TTL: std::time::Duration = std::time::Duration::from_secs(120);
+/// How many deliveries may wait for the language model before the extractive summary is used.
 pub const DEFAULT_SUMMARY_ATTEMPTS: u32 = 3;
-/// The whole OpenAI call, retries included, on all but the last allowed delivery.
-const SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(25);
-const LAST_SUMMARY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
-/// The transcript sent for summarising is cut to this many characters.
-const MAX_SUMMARY_INPUT: usize = 24_000;
-const SUMMARY_INSTRUCTIONS: &str = "You summarise phone calls answered by an AI receptionist for a small \
-business. In at most three short sentences, say who called, what they need, any deadline or urgency, \
-and the agreed next step. Plain text, no preamble.";
 
 pub struct Worker {
     pub db: Database,
@@ -352,91 +341,6 @@ impl Worker {
         })
     }
 
-    async fn summary(
-        &self,
-        pool: &PgPool,
-        conv: &Conversation,
-        delivery: &Delivery,
-    ) -> anyhow::Result<Summary> {
-        if let Some(text) = conv
-            .analysis
-            .transcript_summary
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-        {
-            return Ok(Summary {
-                text: text.trim().to_owned(),
-                source: "elevenlabs",
-            });
-        }
-        if let Some(text) = store::model_summary(pool, &conv.conversation_id).await? {
-            return Ok(Summary {
-                text,
-                source: "openai",
-            });
-        }
-        let turns = || {
-            conv.transcript
-                .iter()
-                .filter_map(|t| t.message.as_deref().map(|m| (t.role.as_str(), m)))
-        };
-        let duration = conv.metadata.call_duration_secs;
-        let transcript: String = turns()
-            .map(|(role, text)| {
-                format!(
-                    "{}: {text}\n",
-                    if role == "user" {
-                        "Caller"
-                    } else {
-                        "Receptionist"
-                    }
-                )
-            })
-            .collect();
-        if transcript.trim().is_empty() {
-            return Ok(Summary {
-                text: extractive_summary(turns(), duration),
-                source: "extractive",
-            });
-        }
-        let input: String = transcript.chars().take(MAX_SUMMARY_INPUT).collect();
-        // Bounded, so one slow model cannot run the batch past the Lambda timeout (which would
-        // retry every message of it); the last delivery gets a shorter chance before falling back.
-        let last = delivery.receive_count >= self.summary_attempts;
-        let deadline = if last {
-            LAST_SUMMARY_DEADLINE
-        } else {
-            SUMMARY_DEADLINE
-        };
-        let completion =
-            tokio::time::timeout(deadline, self.openai.complete(SUMMARY_INSTRUCTIONS, &input))
-                .await
-                .map_err(|_| anyhow::anyhow!("OpenAI did not answer within {deadline:?}"))
-                .and_then(|r| r.map_err(anyhow::Error::new));
-        match completion {
-            Ok(text) => Ok(Summary {
-                text,
-                source: "openai",
-            }),
-            Err(e) if !last => {
-                // Nothing is written yet: SQS redelivers after the visibility timeout, by which time
-                // the model may be back. Other messages of the batch go on meanwhile.
-                Err(e.context("summarising with OpenAI; will retry"))
-            }
-            Err(e) => {
-                tracing::warn!(
-                    error = format!("{e:#}"),
-                    receives = delivery.receive_count,
-                    "OpenAI unavailable; using the extractive summary"
-                );
-                Ok(Summary {
-                    text: extractive_summary(turns(), duration),
-                    source: "extractive",
-                })
-            }
-        }
-    }
-
     /// Sends the call's email unless it was sent before. Returns whether this delivery sent it.
     async fn notify_once(
         &self,
@@ -449,7 +353,7 @@ impl Worker {
         let key = notification_key(conversation_id);
         let send = || async {
             let message_id = self.sendgrid.send(&call_email(notice)).await?;
-            Ok::<_, crate::http_client::HttpError>(((), Some(message_id)))
+            Ok::<_, shared::http_client::HttpError>(((), Some(message_id)))
         };
         match self.idempotency.run_once(&key, send).await {
             Ok(Once::Ran(())) => Ok(true),
@@ -465,19 +369,6 @@ impl Worker {
     }
 }
 
-struct Summary {
-    text: String,
-    source: &'static str,
-}
-
-/// What the lead became, for the notification.
-struct LeadView {
-    id: Uuid,
-    contact_name: Option<String>,
-    answers: BTreeMap<String, Answer>,
-    urgency: Urgency,
-}
-
 /// The call's Twilio SID: the event's, else the one the initiation webhook recorded. A blank SID
 /// counts as none, so it cannot hide the recorded one (the call log is keyed by it).
 fn call_sid<'a>(from_event: Option<&'a str>, owner: &'a CallOwner) -> Option<&'a str> {
@@ -485,155 +376,6 @@ fn call_sid<'a>(from_event: Option<&'a str>, owner: &'a CallOwner) -> Option<&'a
     from_event
         .filter(nonblank)
         .or(owner.start_call_sid.as_deref().filter(nonblank))
-}
-
-async fn record_lead(
-    tx: &mut sqlx::PgConnection,
-    owner: &CallOwner,
-    caller: Option<&E164>,
-    conversation_id: Uuid,
-    started_at: Option<DateTime<Utc>>,
-    conv: &Conversation,
-    questions: &[QuestionSpec],
-    keywords: &[urgency::UrgencyKeyword],
-) -> anyhow::Result<LeadView> {
-    let collected = collected_answers(conv, questions, &owner.default_region);
-    let caller_phone = caller.map(E164::as_str);
-    let mut existing =
-        store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
-    for _ in 0..2 {
-        // A call processed late (a retry, the reconciliation, a DLQ redrive) that is older than the
-        // one that last updated the lead only fills gaps and leaves the lead pointing at the newer call.
-        // The live tools may have linked the lead to this very call already: that is not older.
-        let older = existing.as_ref().is_some_and(|l| {
-            l.conversation_id != Some(conversation_id)
-                && matches!((started_at, l.last_call_started_at), (Some(this), Some(last)) if this < last)
-        });
-        let lead_conversation = match &existing {
-            Some(l) if older => l.conversation_id.unwrap_or(conversation_id),
-            _ => conversation_id,
-        };
-        let (answers, urgency) = {
-            let previous = existing
-                .as_ref()
-                .map(|l| l.answers.0.clone())
-                .unwrap_or_default();
-            let answers = merge_answers(previous, collected.clone(), !older);
-            let mut urgency = Urgency::default();
-            if let Some(lead) = &existing {
-                if let Ok(p) = lead.priority.parse::<Priority>() {
-                    urgency.priority = p;
-                }
-                urgency.reasons = lead.urgency_reasons.clone();
-            }
-            for (priority, reason) in call_urgency(conv, &answers, keywords) {
-                urgency.raise(priority, reason);
-            }
-            (answers, urgency)
-        };
-        let columns = LeadColumns::from_answers(questions, &answers);
-        let write = LeadWrite::new(
-            &columns,
-            owner.business_id,
-            caller_phone,
-            &answers,
-            &urgency,
-            lead_conversation,
-        );
-        let written = store::write_lead(tx, existing.as_ref().map(|l| l.id), &write).await?;
-        if let Some(id) = written {
-            return Ok(LeadView {
-                id,
-                contact_name: columns.contact_name,
-                answers,
-                urgency,
-            });
-        }
-        // The live qualification tool created the caller's open lead meanwhile: update that one.
-        existing =
-            store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
-    }
-    anyhow::bail!(
-        "could not create or find the open lead for conversation {}",
-        conv.conversation_id
-    )
-}
-
-/// ElevenLabs' data collection results whose id is a question's field key, each checked against the
-/// question's expected format. Results for ids that are not questions are ignored.
-fn collected_answers(
-    conv: &Conversation,
-    questions: &[QuestionSpec],
-    region: &str,
-) -> BTreeMap<String, Answer> {
-    let mut out = BTreeMap::new();
-    for q in questions {
-        let Some(result) = conv.analysis.data_collection_results.get(&q.field_key) else {
-            continue;
-        };
-        let Some(raw) = answers::raw_text(&result.value) else {
-            continue;
-        };
-        out.insert(
-            q.field_key.clone(),
-            Answer::checked(
-                q.expected_format,
-                &raw,
-                &q.choices,
-                region,
-                "data_collection",
-            ),
-        );
-    }
-    out
-}
-
-/// Urgency of this call: keywords in what the caller said and answered, and ElevenLabs' criterion.
-fn call_urgency(
-    conv: &Conversation,
-    answers: &BTreeMap<String, Answer>,
-    keywords: &[urgency::UrgencyKeyword],
-) -> Vec<(Priority, String)> {
-    let said = conv
-        .transcript
-        .iter()
-        .filter(|t| t.role == "user")
-        .filter_map(|t| t.message.as_deref())
-        .chain(answers.values().map(|a| a.raw.as_str()));
-    let mut found = urgency::scan(keywords, said);
-    if let Some(criterion) = conv
-        .analysis
-        .evaluation_criteria_results
-        .get(URGENT_CRITERION_ID)
-        && criterion.result.as_deref() == Some("success")
-    {
-        let why = criterion
-            .rationale
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .unwrap_or("the agent judged the matter urgent");
-        found.push((Priority::Urgent, format!("agent: {why}")));
-    }
-    found
-}
-
-async fn find_client(
-    pool: &PgPool,
-    owner: &CallOwner,
-    caller: Option<&E164>,
-) -> anyhow::Result<Option<ClientRef>> {
-    if let Some(phone) = caller {
-        if let Some(client) =
-            store::client_by_phone(pool, owner.business_id, phone.as_str()).await?
-        {
-            return Ok(Some(client));
-        }
-    }
-    match owner.start_client_id {
-        Some(id) => store::client_by_id(pool, owner.business_id, id).await,
-        None => Ok(None),
-    }
 }
 
 async fn load_event(pool: &PgPool, payload: Payload) -> anyhow::Result<Value> {
