@@ -161,7 +161,8 @@ async fn ensure_conversation(
     call: &CallIdentity,
     conversation_id: &str,
 ) -> anyhow::Result<Uuid> {
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let direction = if call.outbound { "outbound" } else { "inbound" };
+    let id = sqlx::query_scalar!(
         r#"
         INSERT INTO conversations (business_id, elevenlabs_conversation_id, status, direction,
                                    caller_phone, business_phone, client_id, started_at)
@@ -170,14 +171,14 @@ async fn ensure_conversation(
         WHERE conversations.business_id = EXCLUDED.business_id
         RETURNING id
         "#,
+        call.business_id,
+        conversation_id,
+        direction,
+        call.person_phone.as_deref(),
+        call.business_phone.as_deref(),
+        call.client_id,
+        call.started_at,
     )
-    .bind(call.business_id)
-    .bind(conversation_id)
-    .bind(if call.outbound { "outbound" } else { "inbound" })
-    .bind(&call.person_phone)
-    .bind(&call.business_phone)
-    .bind(call.client_id)
-    .bind(call.started_at)
     .fetch_optional(&mut *tx)
     .await?;
     id.ok_or_else(|| anyhow::anyhow!("conversation {conversation_id} belongs to another business"))
@@ -242,11 +243,13 @@ pub async fn record_live_lead(
             post_call_store::write_lead(&mut tx, existing.as_ref().map(|l| l.id), &write).await?;
         if let Some(id) = written {
             if let Some(client_id) = call.client_id {
-                sqlx::query("UPDATE leads SET client_id = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(client_id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query!(
+                    "UPDATE leads SET client_id = $2 WHERE id = $1",
+                    id,
+                    client_id
+                )
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
             return Ok(RecordedLead {
@@ -276,7 +279,7 @@ pub async fn record_message(
     call: &CallIdentity,
     m: &NewMessage<'_>,
 ) -> anyhow::Result<Uuid> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         r#"
         INSERT INTO call_messages (business_id, elevenlabs_conversation_id, client_id, caller_phone,
                                    caller_name, callback_phone, callback_raw, message, preferred_time)
@@ -284,16 +287,16 @@ pub async fn record_message(
         ON CONFLICT (elevenlabs_conversation_id, md5(message)) DO UPDATE SET updated_at = now()
         RETURNING id
         "#,
+        call.business_id,
+        m.conversation_id,
+        call.client_id,
+        call.person_phone.as_deref(),
+        m.caller_name,
+        m.callback_phone,
+        m.callback_raw,
+        m.message,
+        m.preferred_time,
     )
-    .bind(call.business_id)
-    .bind(m.conversation_id)
-    .bind(call.client_id)
-    .bind(&call.person_phone)
-    .bind(m.caller_name)
-    .bind(m.callback_phone)
-    .bind(m.callback_raw)
-    .bind(m.message)
-    .bind(m.preferred_time)
     .fetch_one(pool)
     .await?)
 }

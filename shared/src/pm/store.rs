@@ -107,7 +107,7 @@ pub async fn save_connection(
         .refresh_token
         .as_ref()
         .map(|r| cipher.seal(r, &token_context(business_id, p, "refresh")));
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         r#"
         INSERT INTO integrations (business_id, provider, status, external_tenant_id,
                                   external_tenant_name, site_url, access_token, refresh_token,
@@ -125,17 +125,17 @@ pub async fn save_connection(
             connected_at = now(), updated_at = now()
         RETURNING id
         "#,
+        business_id,
+        p,
+        &tenant.external_id,
+        tenant.name.as_deref(),
+        tenant.site_url.as_deref(),
+        access,
+        refresh,
+        cipher.current_key_id(),
+        grant.expires_at,
+        &grant.scopes,
     )
-    .bind(business_id)
-    .bind(p)
-    .bind(&tenant.external_id)
-    .bind(&tenant.name)
-    .bind(&tenant.site_url)
-    .bind(access)
-    .bind(refresh)
-    .bind(cipher.current_key_id())
-    .bind(grant.expires_at)
-    .bind(&grant.scopes)
     .fetch_one(pool)
     .await?)
 }
@@ -247,15 +247,15 @@ impl Tokens {
                 let sealed = self
                     .cipher
                     .seal(new_refresh, &token_context(row.business_id, p, "refresh"));
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE integrations SET access_token = $2, refresh_token = $3, token_key_id = $4,
                             token_expires_at = $5, updated_at = now() WHERE id = $1",
+                    row.id,
+                    access,
+                    sealed,
+                    self.cipher.current_key_id(),
+                    grant.expires_at,
                 )
-                .bind(row.id)
-                .bind(access)
-                .bind(sealed)
-                .bind(self.cipher.current_key_id())
-                .bind(grant.expires_at)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
@@ -287,12 +287,12 @@ impl Tokens {
     }
 
     async fn needs_reconsent(&self, id: Uuid, why: &str) -> Result<(), PmError> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE integrations SET status = 'needs_reconsent', last_error = $2,
                     sync_lease_until = NULL, updated_at = now() WHERE id = $1",
+            id,
+            why,
         )
-        .bind(id)
-        .bind(why)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -329,16 +329,16 @@ pub async fn finish_sync(
     full: bool,
     warning: Option<&str>,
 ) -> Result<(), PmError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE integrations SET status = 'connected', last_synced_at = now(), sync_watermark = $2,
                 last_full_sync_at = CASE WHEN $3 THEN $2 ELSE last_full_sync_at END,
                 sync_lease_until = NULL, last_error = $4, updated_at = now()
          WHERE id = $1",
+        id,
+        started_at,
+        full,
+        warning,
     )
-    .bind(id)
-    .bind(started_at)
-    .bind(full)
-    .bind(warning)
     .execute(pool)
     .await?;
     Ok(())
@@ -351,13 +351,13 @@ pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), P
         "error"
     };
     let message: String = error.to_string().chars().take(1000).collect();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE integrations SET status = $2, last_error = $3, sync_lease_until = NULL,
                 updated_at = now() WHERE id = $1",
+        id,
+        status,
+        message,
     )
-    .bind(id)
-    .bind(status)
-    .bind(message)
     .execute(pool)
     .await?;
     Ok(())
@@ -386,17 +386,17 @@ pub struct StoreLedger<'a> {
 impl WebhookLedger for StoreLedger<'_> {
     async fn begin(&self, resource_id: &str, handshake_window: Duration) -> Result<Uuid, PmError> {
         let window = (!handshake_window.is_zero()).then(|| handshake_window.as_secs_f64());
-        Ok(sqlx::query_scalar(
+        Ok(sqlx::query_scalar!(
             "INSERT INTO integration_webhooks (integration_id, resource_id, handshake_until)
              VALUES ($1, $2, now() + make_interval(secs => $3))
              ON CONFLICT (integration_id, resource_id) DO UPDATE SET
                  external_webhook_id = NULL, secret = NULL, secret_key_id = NULL, expires_at = NULL,
                  handshake_until = EXCLUDED.handshake_until
              RETURNING id",
+            self.integration_id,
+            resource_id,
+            window,
         )
-        .bind(self.integration_id)
-        .bind(resource_id)
-        .bind(window)
         .fetch_one(self.pool)
         .await?)
     }
@@ -414,35 +414,36 @@ impl WebhookLedger for StoreLedger<'_> {
                 &webhook_secret_context(row),
             )
         });
-        sqlx::query(
+        sqlx::query!(
             "UPDATE integration_webhooks SET external_webhook_id = $2, expires_at = $3,
                     secret = COALESCE($4, secret),
                     secret_key_id = CASE WHEN $4 IS NULL THEN secret_key_id ELSE $5 END,
                     handshake_until = NULL
              WHERE id = $1",
+            row,
+            external_webhook_id,
+            expires_at,
+            sealed,
+            self.cipher.current_key_id(),
         )
-        .bind(row)
-        .bind(external_webhook_id)
-        .bind(expires_at)
-        .bind(sealed)
-        .bind(self.cipher.current_key_id())
         .execute(self.pool)
         .await?;
         Ok(())
     }
 
     async fn extended(&self, row: Uuid, expires_at: DateTime<Utc>) -> Result<(), PmError> {
-        sqlx::query("UPDATE integration_webhooks SET expires_at = $2 WHERE id = $1")
-            .bind(row)
-            .bind(expires_at)
-            .execute(self.pool)
-            .await?;
+        sqlx::query!(
+            "UPDATE integration_webhooks SET expires_at = $2 WHERE id = $1",
+            row,
+            expires_at,
+        )
+        .execute(self.pool)
+        .await?;
         Ok(())
     }
 
     async fn forget(&self, row: Uuid) -> Result<(), PmError> {
-        sqlx::query("DELETE FROM integration_webhooks WHERE id = $1")
-            .bind(row)
+        sqlx::query!("DELETE FROM integration_webhooks WHERE id = $1", row,)
             .execute(self.pool)
             .await?;
         Ok(())

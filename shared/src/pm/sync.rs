@@ -185,8 +185,7 @@ impl PmWorker {
     pub async fn sync(&self, pool: &PgPool, id: Uuid, full: bool) -> anyhow::Result<SyncOutcome> {
         let Some(row) = store::take_lease(pool, id, self.lease).await? else {
             let exists: Option<String> =
-                sqlx::query_scalar("SELECT status FROM integrations WHERE id = $1")
-                    .bind(id)
+                sqlx::query_scalar!("SELECT status FROM integrations WHERE id = $1", id,)
                     .fetch_optional(pool)
                     .await?;
             return Ok(SyncOutcome::Skipped(match exists.as_deref() {

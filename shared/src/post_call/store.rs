@@ -36,8 +36,7 @@ pub async fn save_payload(
 }
 
 pub async fn load_payload(pool: &PgPool, id: Uuid) -> anyhow::Result<Vec<u8>> {
-    sqlx::query_scalar("SELECT body FROM webhook_payloads WHERE id = $1")
-        .bind(id)
+    sqlx::query_scalar!("SELECT body FROM webhook_payloads WHERE id = $1", id,)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| anyhow::anyhow!("stored payload {id} does not exist"))
@@ -193,7 +192,7 @@ pub async fn upsert_conversation(
     tx: &mut PgConnection,
     c: &ConversationRow<'_>,
 ) -> anyhow::Result<Uuid> {
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id: Option<Uuid> = sqlx::query_scalar!(
         r#"
         INSERT INTO conversations (business_id, elevenlabs_conversation_id, agent_id, status, direction,
             caller_phone, business_phone, client_id, started_at, ended_at, duration_secs, main_language,
@@ -209,22 +208,22 @@ pub async fn upsert_conversation(
         WHERE conversations.business_id = EXCLUDED.business_id
         RETURNING id
         "#,
+        c.business_id,
+        c.elevenlabs_conversation_id,
+        c.agent_id,
+        c.status,
+        c.direction,
+        c.caller_phone,
+        c.business_phone,
+        c.client_id,
+        c.started_at,
+        c.ended_at,
+        c.duration_secs,
+        c.main_language,
+        &c.messages,
+        &c.analysis,
+        c.initiation_data as _,
     )
-    .bind(c.business_id)
-    .bind(c.elevenlabs_conversation_id)
-    .bind(c.agent_id)
-    .bind(c.status)
-    .bind(c.direction)
-    .bind(c.caller_phone)
-    .bind(c.business_phone)
-    .bind(c.client_id)
-    .bind(c.started_at)
-    .bind(c.ended_at)
-    .bind(c.duration_secs)
-    .bind(c.main_language)
-    .bind(&c.messages)
-    .bind(&c.analysis)
-    .bind(&c.initiation_data)
     .fetch_optional(&mut *tx)
     .await?;
     id.ok_or_else(|| {
@@ -333,7 +332,7 @@ impl<'a> LeadWrite<'a> {
 /// a duplicate delivery) created the caller's open lead first (either unique index: by caller, or for
 /// a caller without caller id by conversation); the caller then locks and updates that one.
 pub async fn insert_lead(tx: &mut PgConnection, l: &LeadWrite<'_>) -> anyhow::Result<Option<Uuid>> {
-    Ok(sqlx::query_scalar(
+    Ok(sqlx::query_scalar!(
         r#"
         INSERT INTO leads (business_id, caller_phone, contact_name, email, phone, company, answers,
                            priority, urgency_reasons, conversation_id)
@@ -341,17 +340,17 @@ pub async fn insert_lead(tx: &mut PgConnection, l: &LeadWrite<'_>) -> anyhow::Re
         ON CONFLICT DO NOTHING
         RETURNING id
         "#,
+        l.business_id,
+        l.caller_phone,
+        l.contact_name,
+        l.email,
+        l.phone,
+        l.company,
+        Json(l.answers) as _,
+        l.priority.as_str(),
+        l.urgency_reasons,
+        l.conversation_id,
     )
-    .bind(l.business_id)
-    .bind(l.caller_phone)
-    .bind(l.contact_name)
-    .bind(l.email)
-    .bind(l.phone)
-    .bind(l.company)
-    .bind(Json(l.answers))
-    .bind(l.priority.as_str())
-    .bind(l.urgency_reasons)
-    .bind(l.conversation_id)
     .fetch_optional(&mut *tx)
     .await?)
 }
@@ -374,7 +373,7 @@ pub async fn write_lead(
 
 /// Updates a locked lead; a field this call did not learn keeps its value.
 pub async fn update_lead(tx: &mut PgConnection, id: Uuid, l: &LeadWrite<'_>) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         r#"
         UPDATE leads SET
             contact_name = COALESCE($2, contact_name), email = COALESCE($3, email),
@@ -382,16 +381,16 @@ pub async fn update_lead(tx: &mut PgConnection, id: Uuid, l: &LeadWrite<'_>) -> 
             priority = $7, urgency_reasons = $8, conversation_id = $9, updated_at = now()
         WHERE id = $1
         "#,
+        id,
+        l.contact_name,
+        l.email,
+        l.phone,
+        l.company,
+        Json(l.answers) as _,
+        l.priority.as_str(),
+        l.urgency_reasons,
+        l.conversation_id,
     )
-    .bind(id)
-    .bind(l.contact_name)
-    .bind(l.email)
-    .bind(l.phone)
-    .bind(l.company)
-    .bind(Json(l.answers))
-    .bind(l.priority.as_str())
-    .bind(l.urgency_reasons)
-    .bind(l.conversation_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -437,7 +436,7 @@ impl CallLogRow<'_> {
 }
 
 pub async fn upsert_call_log(tx: &mut PgConnection, c: &CallLogRow<'_>) -> anyhow::Result<Uuid> {
-    let id: Option<Uuid> = sqlx::query_scalar(
+    let id: Option<Uuid> = sqlx::query_scalar!(
         r#"
         INSERT INTO call_logs (business_id, call_key, call_sid, elevenlabs_conversation_id, conversation_id,
             direction, from_phone, to_phone, status, started_at, ended_at, duration_secs, termination_reason,
@@ -460,31 +459,31 @@ pub async fn upsert_call_log(tx: &mut PgConnection, c: &CallLogRow<'_>) -> anyho
         WHERE call_logs.business_id = EXCLUDED.business_id
         RETURNING id
         "#,
+        c.business_id,
+        c.call_key(),
+        c.call_sid,
+        c.elevenlabs_conversation_id,
+        c.conversation_id,
+        c.direction,
+        c.from_phone,
+        c.to_phone,
+        c.status,
+        c.started_at,
+        c.ended_at,
+        c.duration_secs,
+        c.termination_reason,
+        c.cost_credits,
+        c.cost_amount,
+        c.cost_currency,
+        c.summary,
+        c.summary_title,
+        c.summary_source,
+        c.call_successful,
+        c.failure_reason,
+        c.failure_details as _,
+        c.client_id,
+        c.lead_id,
     )
-    .bind(c.business_id)
-    .bind(c.call_key())
-    .bind(c.call_sid)
-    .bind(c.elevenlabs_conversation_id)
-    .bind(c.conversation_id)
-    .bind(c.direction)
-    .bind(c.from_phone)
-    .bind(c.to_phone)
-    .bind(c.status)
-    .bind(c.started_at)
-    .bind(c.ended_at)
-    .bind(c.duration_secs)
-    .bind(c.termination_reason)
-    .bind(c.cost_credits)
-    .bind(c.cost_amount)
-    .bind(c.cost_currency)
-    .bind(c.summary)
-    .bind(c.summary_title)
-    .bind(c.summary_source)
-    .bind(c.call_successful)
-    .bind(c.failure_reason)
-    .bind(&c.failure_details)
-    .bind(c.client_id)
-    .bind(c.lead_id)
     .fetch_optional(&mut *tx)
     .await?;
     id.ok_or_else(|| anyhow::anyhow!("call {} already belongs to another business", c.call_key()))

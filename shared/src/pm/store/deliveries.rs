@@ -1,5 +1,5 @@
 //! The queries of the PM webhook receivers: which integration a delivery is for, and the secrets
-//! of Asana's registrations.
+//! of Asana's registrations. Compile-checked against the schema (`.sqlx/`).
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -12,14 +12,14 @@ pub async fn jira_integrations(
     cloud_id: Option<&str>,
     site_url: Option<&str>,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT i.id FROM integration_webhooks w JOIN integrations i ON i.id = w.integration_id
+    sqlx::query_scalar!(
+        r#"SELECT DISTINCT i.id AS "id!" FROM integration_webhooks w JOIN integrations i ON i.id = w.integration_id
          WHERE i.provider = 'jira' AND w.external_webhook_id = ANY($1)
-           AND (i.external_tenant_id = $2 OR i.site_url = $3)",
+           AND (i.external_tenant_id = $2 OR i.site_url = $3)"#,
+        webhook_ids,
+        cloud_id,
+        site_url,
     )
-    .bind(webhook_ids)
-    .bind(cloud_id)
-    .bind(site_url)
     .fetch_all(pool)
     .await
 }
@@ -33,15 +33,15 @@ pub async fn accept_asana_handshake(
     sealed_secret: &[u8],
     key_id: &str,
 ) -> Result<bool, sqlx::Error> {
-    let accepted: Option<Uuid> = sqlx::query_scalar(
+    let accepted = sqlx::query_scalar!(
         "UPDATE integration_webhooks SET secret = $3, secret_key_id = $4
          WHERE id = $1 AND integration_id = $2 AND handshake_until > now()
          RETURNING id",
+        registration,
+        integration_id,
+        sealed_secret,
+        key_id,
     )
-    .bind(registration)
-    .bind(integration_id)
-    .bind(sealed_secret)
-    .bind(key_id)
     .fetch_optional(pool)
     .await?;
     Ok(accepted.is_some())
@@ -53,17 +53,14 @@ pub async fn asana_webhook_secret(
     registration: Uuid,
     integration_id: Uuid,
 ) -> Result<Option<(Vec<u8>, String)>, sqlx::Error> {
-    let stored: Option<(Option<Vec<u8>>, Option<String>)> = sqlx::query_as(
+    let stored = sqlx::query!(
         "SELECT secret, secret_key_id FROM integration_webhooks WHERE id = $1 AND integration_id = $2",
+        registration,
+        integration_id,
     )
-    .bind(registration)
-    .bind(integration_id)
     .fetch_optional(pool)
     .await?;
-    Ok(match stored {
-        Some((Some(sealed), Some(key_id))) => Some((sealed, key_id)),
-        _ => None,
-    })
+    Ok(stored.and_then(|row| Some((row.secret?, row.secret_key_id?))))
 }
 
 /// The monday account of a monday integration.
@@ -71,10 +68,10 @@ pub async fn monday_account(
     pool: &PgPool,
     integration_id: Uuid,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT external_tenant_id FROM integrations WHERE id = $1 AND provider = 'monday'",
+        integration_id,
     )
-    .bind(integration_id)
     .fetch_optional(pool)
     .await
 }
