@@ -102,7 +102,7 @@ impl ApiError {
                 message: &self.message,
             },
         };
-        crate::web::json_response(self.status, &body)
+        crate::response::json_response(self.status, &body)
     }
 }
 

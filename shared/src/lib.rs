@@ -22,6 +22,7 @@ pub mod phone;
 pub mod platform;
 pub mod pm;
 pub mod post_call;
+pub mod response;
 pub mod runtime;
 pub mod secrets;
 pub mod sendgrid;

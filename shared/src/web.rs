@@ -4,39 +4,13 @@
 use std::convert::Infallible;
 use std::future::Future;
 
-use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::ApiError;
 
-pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response<Body> {
-    match serde_json::to_string(body) {
-        Ok(json) => Response::builder()
-            .status(status)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Body::Text(json))
-            .unwrap_or_else(|_| fallback_500()),
-        Err(e) => {
-            tracing::error!(error = %e, "response did not serialise");
-            fallback_500()
-        }
-    }
-}
-
-fn fallback_500() -> Response<Body> {
-    let mut resp = Response::new(Body::Text(
-        r#"{"error":{"code":"internal","message":"internal error"}}"#.into(),
-    ));
-    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    resp
-}
+pub use crate::response::json_response;
 
 /// The request body as raw bytes, exactly as received (signature checks need the untouched bytes).
 pub fn body_bytes(req: &Request) -> &[u8] {
