@@ -1,8 +1,9 @@
 //! The webhook tools the agent calls mid-call (`POST /api/voice/tools/{tool}`, reference §3).
 //! ElevenLabs does not sign tool calls: each carries the secret header the agent manager
 //! configures. The call is identified from `system__*` dynamic variables the tool schemas pass
-//! (`definitions`), never from anything the caller says. Answers are small JSON meant to be spoken:
-//! a `say` sentence, a few facts, no internal ids and nothing about anyone but this caller.
+//! (`shared::call_tools::definitions`), never from anything the caller says. Answers are small
+//! JSON meant to be spoken: a `say` sentence, a few facts, no internal ids and nothing about anyone
+//! but this caller.
 
 mod notices;
 pub mod session;
