@@ -31,7 +31,7 @@ pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];
 pub fn secrets(logical_id: &str) -> Option<&'static [SecretName]> {
     Some(match logical_id {
         "CallSummaryWorkerFunction" => call_summary_worker::SECRETS,
-        "PmSyncWorkerFunction" => shared::pm::sync::WORKER_SECRETS,
+        "PmSyncWorkerFunction" => pm_sync_worker::SECRETS,
         "ElevenLabsReconcileFunction" => elevenlabs_reconcile::SECRETS,
         _ => return None,
     })
@@ -60,8 +60,8 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         handler,
     )
     .await?;
-    let pm: &'static shared::pm::sync::PmWorker = Box::leak(Box::new(
-        shared::pm::sync::PmWorker::from_platform(&granted(platform, "PmSyncWorkerFunction")?)
+    let pm: &'static pm_sync_worker::PmWorker = Box::leak(Box::new(
+        pm_sync_worker::PmWorker::from_platform(&granted(platform, "PmSyncWorkerFunction")?)
             .await?,
     ));
     let handler: SqsHandler =

@@ -155,7 +155,7 @@ async fn every_function_reads_every_secret_it_is_granted_and_no_other() {
     assert_eq!(p.secrets.unread(), [], "CallSummaryWorkerFunction");
 
     let p = worker("PmSyncWorkerFunction");
-    shared::pm::sync::PmWorker::from_platform(&p).await.unwrap();
+    pm_sync_worker::PmWorker::from_platform(&p).await.unwrap();
     assert_eq!(p.secrets.unread(), [], "PmSyncWorkerFunction");
 
     let p = worker("ElevenLabsReconcileFunction");

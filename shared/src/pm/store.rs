@@ -301,6 +301,20 @@ impl Tokens {
 
 // -------------------------------------------------------------------------------- sync state
 
+/// Every integration a scheduled resync covers (all but those waiting for re-consent).
+pub async fn syncable_integrations(pool: &PgPool) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT id FROM integrations WHERE status <> 'needs_reconsent' ORDER BY id")
+        .fetch_all(pool)
+        .await
+}
+
+/// An integration's status, when it still exists.
+pub async fn status(pool: &PgPool, id: Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT status FROM integrations WHERE id = $1", id)
+        .fetch_optional(pool)
+        .await
+}
+
 /// Takes the integration's sync lease: one sync per integration at a time. None when another
 /// sync holds it, or the integration is gone or waits for re-consent.
 pub async fn take_lease(

@@ -11,7 +11,7 @@ use crate::idempotency::IdempotencyStore;
 use crate::jobs::JobQueue;
 use crate::pm::crypto::TokenCipher;
 use crate::pm::oauth::{StateStore, TokenGrant};
-use crate::pm::sync::{PmJob, PmWorker};
+use crate::pm::sync::PmJob;
 use crate::pm::{PmProviders, Provider, PublicUrls, Tenant, asana, jira, monday};
 use chrono::{DateTime, Utc};
 use http::Method;
@@ -28,7 +28,6 @@ use crate::admin::auth::{DEFAULT_TOKEN_TTL, Principal, TokenKeys};
 use crate::admin::integrations::PmAdmin;
 use crate::admin::{AdminState, Function};
 use crate::domain::catalog::Role;
-use crate::pm::sync::SyncOutcome;
 
 pub const AURORA: &str = "a0000000-0000-4000-8000-000000000001";
 pub const DANA_CLIENT: &str = "c0000000-0000-4000-8000-000000000001";
@@ -186,21 +185,6 @@ pub async fn connected(
     .unwrap()
 }
 
-pub fn worker(pool: &PgPool, server: &MockServer, queue: JobQueue<PmJob>) -> PmWorker {
-    PmWorker {
-        db: Database::from_pool(pool.clone()),
-        tokens: crate::pm::store::Tokens {
-            pool: pool.clone(),
-            cipher: cipher(),
-            providers: providers(server),
-        },
-        queue,
-        lease: Duration::from_secs(600),
-        full_every: chrono::Duration::hours(24),
-        max_pages: 50,
-    }
-}
-
 /// The webhook receivers' queue: this test's `queue`, deduplicated in the emulator's
 /// idempotency table (short lifetimes).
 pub async fn delivery_queue(queue: JobQueue<PmJob>) -> crate::pm::deliveries::DeliveryQueue {
@@ -302,18 +286,6 @@ pub async fn tasks(pool: &PgPool) -> Vec<(String, String, bool)> {
     .fetch_all(pool)
     .await
     .unwrap()
-}
-
-pub async fn synced(
-    worker: &crate::pm::sync::PmWorker,
-    pool: &PgPool,
-    id: Uuid,
-    full: bool,
-) -> crate::pm::sync::SyncReport {
-    match worker.sync(pool, id, full).await.unwrap() {
-        SyncOutcome::Synced(report) => report,
-        other => panic!("not synced: {other:?}"),
-    }
 }
 
 /// Jira with the fixture pages: projects in two pages, ENG's issues in two pages.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use local_gateway::fake_jira::{self, FakeJira};
+use pm_sync_worker::{PmWorker, SyncOutcome};
 use secrecy::SecretString;
 use shared::db::Database;
 use shared::http_client::HttpClient;
@@ -18,7 +19,6 @@ use shared::jobs::JobQueue;
 use shared::pm::crypto::TokenCipher;
 use shared::pm::oauth::TokenGrant;
 use shared::pm::store::Tokens;
-use shared::pm::sync::{PmWorker, SyncOutcome};
 use shared::pm::{PmProviders, Provider, PublicUrls, Tenant, jira};
 
 #[tokio::main]
@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
         queue: JobQueue::new(aws_sdk_sqs::Client::new(&sdk), "unused"),
         lease: Duration::from_secs(3600),
         full_every: chrono::Duration::hours(24),
-        max_pages: shared::pm::sync::DEFAULT_MAX_PAGES,
+        max_pages: pm_sync_worker::DEFAULT_MAX_PAGES,
     };
 
     let started = Instant::now();

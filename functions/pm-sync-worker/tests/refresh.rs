@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use pm_sync_worker::testing::worker;
 use secrecy::ExposeSecret;
 use serde_json::json;
 use shared::pm::Provider;
@@ -98,6 +99,6 @@ async fn a_refused_refresh_marks_the_integration_for_re_consent(pool: PgPool) {
     let worker = worker(&pool, &server, queue);
     assert_eq!(
         worker.sync(&pool, id, false).await.unwrap(),
-        shared::pm::sync::SyncOutcome::Skipped("waiting for re-consent")
+        pm_sync_worker::SyncOutcome::Skipped("waiting for re-consent")
     );
 }

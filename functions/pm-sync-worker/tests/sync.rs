@@ -3,6 +3,7 @@
 //! payloads (tests/fixtures/pm). Run with ./infra/local/test.
 
 use chrono::Utc;
+use pm_sync_worker::testing::{synced, worker};
 use serde_json::{Value, json};
 use shared::pm::Provider;
 use shared::testing::pm::*;

@@ -6,10 +6,12 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use pm_sync_worker::SyncOutcome;
+use pm_sync_worker::testing::{synced, worker};
 use serde_json::json;
 use shared::jobs::Delivery;
 use shared::pm::store::{self, StoreLedger};
-use shared::pm::sync::{PmJob, SyncOutcome};
+use shared::pm::sync::PmJob;
 use shared::pm::{Provider, WebhookLedger};
 use shared::testing::pm::*;
 use sqlx::PgPool;
