@@ -1,5 +1,5 @@
 //! Test support (feature `test-support`): the worker on a test's database, fake vendors and queue,
-//! for this crate's tests and the gateway's bench.
+//! for this crate's tests.
 
 use std::time::Duration;
 
