@@ -12,7 +12,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::admin;
 use crate::call_tools::definitions::ToolEndpoint;
 use crate::config::Env;
 use crate::db::Database;
@@ -26,6 +25,7 @@ use crate::http_client::{HttpClient, HttpError, HttpPolicy};
 use crate::personalization::chosen_voice;
 use crate::platform::Platform;
 use crate::secrets::SecretName;
+use crate::store;
 
 /// The workspace secret holding the initiation webhook's header value.
 pub const INITIATION_SECRET_NAME: &str = "studioconnect-initiation-secret";
@@ -247,9 +247,10 @@ impl AgentManager {
     /// what the owner sees.
     pub async fn inputs(&self, business_id: Uuid) -> Result<AgentInputs, SyncError> {
         let pool = self.db.pool().await?;
-        let business = admin::business::load(pool, business_id).await?;
-        let config = admin::agent_config::load(pool, business_id).await?;
-        let questions = admin::questions::load(pool, business_id).await?.questions;
+        let business = store::business::load(pool, business_id).await?;
+        let config = store::agent_config::load(pool, business_id).await?;
+        let questions = store::questions::load(pool, business_id).await?.questions;
+        let voice = config.voice();
         Ok(AgentInputs {
             business_id,
             business_name: business.name,
@@ -258,9 +259,7 @@ impl AgentManager {
                 config.new_caller_voice_id.as_deref(),
             ),
             language: config.language,
-            stability: config.stability,
-            similarity_boost: config.similarity_boost,
-            speed: config.speed,
+            voice,
             agent_id: config.elevenlabs_agent_id,
             transfers: business
                 .transfer_numbers

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use secrecy::ExposeSecret;
-use sqlx::PgPool;
+pub use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use tokio::sync::Mutex;
 

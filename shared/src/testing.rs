@@ -2,6 +2,7 @@
 //! clients, throwaway queues, and the vendor payload fixtures under `shared/fixtures/`.
 //! Run by ./infra/local/test, which provides AWS_ENDPOINT_URL and the provisioned resources.
 
+pub mod admin;
 pub mod pm;
 
 use std::time::Duration;

@@ -1,14 +1,7 @@
-//! POST /api/businesses/{id}/agent/sync: creates or updates the business's ElevenLabs agent.
-//! The handler is `shared::admin::Function::AgentSync` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::AgentSync;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_agent_sync::SECRETS).await?;
+    let state = admin_agent_sync::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_agent_sync::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET /api/businesses/{id}/calls/{callId}: one call with transcript, summary, cost and lead.
-//! The handler is `shared::admin::Function::Call` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Call;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_call::SECRETS).await?;
+    let state = admin_call::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_call::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET /api/businesses/{id}/calls: filtered, cursor-paginated call logs.
-//! The handler is `shared::admin::Function::Calls` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Calls;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_calls::SECRETS).await?;
+    let state = admin_calls::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_calls::handle).await
 }

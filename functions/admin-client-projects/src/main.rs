@@ -1,14 +1,7 @@
-//! GET/PUT /api/businesses/{id}/clients/{clientId}/projects: the projects linked to a client.
-//! The handler is `shared::admin::Function::ClientProjects` (tested in shared/tests/pm_*.rs and admin_api.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::ClientProjects;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_client_projects::SECRETS).await?;
+    let state = admin_client_projects::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_client_projects::handle).await
 }

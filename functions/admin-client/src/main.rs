@@ -1,14 +1,7 @@
-//! GET/PUT/DELETE /api/businesses/{id}/clients/{clientId}: one client.
-//! The handler is `shared::admin::Function::Client` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Client;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_client::SECRETS).await?;
+    let state = admin_client::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_client::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET/POST /api/businesses/{id}/clients: list (cursor pages) and create clients.
-//! The handler is `shared::admin::Function::Clients` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Clients;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_clients::SECRETS).await?;
+    let state = admin_clients::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_clients::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET/PATCH /api/businesses/{id}/leads/{leadId}: one lead; status, assignee, notes.
-//! The handler is `shared::admin::Function::Lead` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Lead;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_lead::SECRETS).await?;
+    let state = admin_lead::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_lead::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET/PUT /api/businesses/{id}/urgency-keywords: the words and phrases that make a call urgent.
-//! The handler is `shared::admin::Function::UrgencyKeywords` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::UrgencyKeywords;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(admin_urgency_keywords::SECRETS).await?;
+    let state = admin_urgency_keywords::State::from_platform(&platform)?;
+    shared::web::run_http(state, admin_urgency_keywords::handle).await
 }

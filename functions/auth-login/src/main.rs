@@ -1,14 +1,7 @@
-//! POST /api/auth/login: email + password -> a short-lived JWT access token.
-//! The handler is `shared::admin::Function::Login` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::Login;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(auth_login::SECRETS).await?;
+    let state = auth_login::State::from_platform(&platform)?;
+    shared::web::run_http(state, auth_login::handle).await
 }

@@ -1,14 +1,7 @@
-//! GET /api/openapi.json: the admin API's OpenAPI 3.1 document, generated from the code.
-//! The handler is `shared::admin::Function::OpenApi` (tested in shared/tests/admin_*.rs).
-
-use shared::admin::{AdminState, Function};
-
-const FUNCTION: Function = Function::OpenApi;
-
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::telemetry::init();
-    let platform = shared::platform::Platform::load(FUNCTION.secrets()).await?;
-    let state = AdminState::from_platform(&platform, FUNCTION)?;
-    shared::web::run_http(state, |state, req| FUNCTION.handle(state, req)).await
+    let platform = shared::platform::Platform::load(openapi::SECRETS).await?;
+    let state = openapi::State::from_platform(&platform)?;
+    shared::web::run_http(state, openapi::handle).await
 }

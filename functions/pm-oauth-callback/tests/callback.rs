@@ -10,7 +10,6 @@ use chrono::Utc;
 use http::Method;
 use secrecy::ExposeSecret;
 use serde_json::json;
-use shared::admin::{AdminState, Function};
 use shared::db::Database;
 use shared::jobs::JobQueue;
 use shared::pm::store::{self, Tokens};
@@ -21,11 +20,29 @@ use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// The admin routes these tests go through.
+struct Routes {
+    connect: admin_integration_connect::State,
+    list: admin_integrations::State,
+}
+
+async fn routes(pool: &PgPool, server: &MockServer) -> Routes {
+    Routes {
+        connect: admin_integration_connect::State {
+            admin: admin(pool),
+            pm: pm_admin(server).await,
+        },
+        list: admin_integrations::State {
+            admin: admin(pool),
+            pm: pm_admin(server).await,
+        },
+    }
+}
+
 /// The authorize URL's query, from the connect route.
-async fn connect(state: &AdminState, provider: &str) -> HashMap<String, String> {
-    let (status, body) = send(
-        state,
-        Function::IntegrationConnect,
+async fn connect(state: &Routes, provider: &str) -> HashMap<String, String> {
+    let (status, body) = send(admin_integration_connect::handle(
+        &state.connect,
         request(
             Method::GET,
             &[("provider", provider)],
@@ -33,7 +50,7 @@ async fn connect(state: &AdminState, provider: &str) -> HashMap<String, String> 
             Some(&owner_token(aurora())),
             None,
         ),
-    )
+    ))
     .await;
     assert_eq!(status, 200, "{body}");
     let url = url::Url::parse(body["authorize_url"].as_str().unwrap()).unwrap();
@@ -119,7 +136,7 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
     seed(&pool).await;
     let server = MockServer::start().await;
     vendor_oauth(&server).await;
-    let state = admin(&pool, &server).await;
+    let state = routes(&pool, &server).await;
     let (queue, sqs, url) = queue().await;
     let web = callback_state(&pool, &server, queue).await;
     for (provider, tenant, pkce) in [
@@ -210,9 +227,8 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
             .unwrap();
     assert_eq!(monday.unwrap().timestamp(), 1795690800);
     // The list shows all three, with no token in sight.
-    let (status, body) = send(
-        &state,
-        Function::Integrations,
+    let (status, body) = send(admin_integrations::handle(
+        &state.list,
         request(
             Method::GET,
             &[("id", AURORA)],
@@ -220,7 +236,7 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
             Some(&owner_token(aurora())),
             None,
         ),
-    )
+    ))
     .await;
     assert_eq!(status, 200);
     assert_eq!(body["integrations"].as_array().unwrap().len(), 3);
@@ -250,7 +266,7 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
         .respond_with(ResponseTemplate::new(503))
         .mount(&server)
         .await;
-    let state = admin(&pool, &server).await;
+    let state = routes(&pool, &server).await;
     let (queue, sqs, url) = queue().await;
     let web = callback_state(&pool, &server, queue).await;
 
@@ -352,9 +368,8 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
     assert_eq!(stored, 0, "nothing was stored");
     assert!(drain(&sqs, &url).await.is_empty(), "nothing was queued");
     // The connect route refuses an unknown provider and a stranger's business.
-    let (status, body) = send(
-        &state,
-        Function::IntegrationConnect,
+    let (status, body) = send(admin_integration_connect::handle(
+        &state.connect,
         request(
             Method::GET,
             &[("provider", "trello")],
@@ -362,12 +377,11 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
             Some(&owner_token(aurora())),
             None,
         ),
-    )
+    ))
     .await;
     assert_eq!(status, 404, "{body}");
-    let (status, _) = send(
-        &state,
-        Function::IntegrationConnect,
+    let (status, _) = send(admin_integration_connect::handle(
+        &state.connect,
         request(
             Method::GET,
             &[("provider", "jira")],
@@ -375,7 +389,7 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
             Some(&owner_token(Uuid::new_v4())),
             None,
         ),
-    )
+    ))
     .await;
     assert_eq!(status, 403);
 }

@@ -1,4 +1,5 @@
-//! Every HTTP function, its production method and path, and how to build its handler.
+//! Every HTTP function of the bundle and how to build its handler; the routes (method, path,
+//! function) are read from template.yaml, the one route table, when the gateway starts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,100 +8,100 @@ use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use std::sync::LazyLock;
 
-use shared::admin::{AdminState, ENDPOINTS, Function as AdminFunction};
 use shared::platform::Platform;
 use shared::secrets::SecretName;
 
-/// The HTTP functions of the bundle. Adding one: a variant, its template logical id, its builder
-/// in `handler`, and its rows in `ROUTES` (the compiler and the template test catch omissions).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HttpFunction {
-    Health,
-    ElevenLabsPersonalization,
-    ElevenLabsEvents,
-    ElevenLabsTools,
-    PmOAuthCallback,
-    PmJiraWebhook,
-    PmAsanaWebhook,
-    PmMondayWebhook,
-    /// The admin API's functions (their routes are `shared::admin::ENDPOINTS`).
-    Admin(AdminFunction),
+/// Declares the HTTP functions: each one's variant, its logical id in template.yaml, its crate
+/// (which exports `SECRETS` and `handle`) and how its state is built at cold start.
+macro_rules! http_functions {
+    ($($variant:ident => $id:literal, $krate:ident, $state:expr;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum HttpFunction {
+            $($variant),*
+        }
+
+        impl HttpFunction {
+            pub const ALL: &'static [HttpFunction] = &[$(HttpFunction::$variant),*];
+
+            /// The function's logical id in template.yaml.
+            pub fn logical_id(self) -> &'static str {
+                match self {
+                    $(HttpFunction::$variant => $id),*
+                }
+            }
+
+            /// The secrets the function is granted: what its `main` loads.
+            pub fn secrets(self) -> &'static [SecretName] {
+                match self {
+                    $(HttpFunction::$variant => $krate::SECRETS),*
+                }
+            }
+
+            /// Builds the handler from a platform already restricted to the function's secrets.
+            pub fn handler_granted(self, platform: &Platform) -> anyhow::Result<Handler> {
+                Ok(match self {
+                    $(HttpFunction::$variant => {
+                        let build: fn(&Platform) -> anyhow::Result<_> = $state;
+                        wrap(build(platform)?, $krate::handle)
+                    }),*
+                })
+            }
+        }
+    };
+}
+
+http_functions! {
+    Health => "HealthFunction", health, |p| Ok(health::State::new(p));
+    ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction", elevenlabs_personalization,
+        elevenlabs_personalization::State::from_platform;
+    ElevenLabsEvents => "ElevenLabsEventsFunction", elevenlabs_events,
+        elevenlabs_events::State::from_platform;
+    ElevenLabsTools => "ElevenLabsToolsFunction", elevenlabs_tools,
+        elevenlabs_tools::ToolState::from_platform;
+    PmOAuthCallback => "PmOAuthCallbackFunction", pm_oauth_callback,
+        pm_oauth_callback::State::from_platform;
+    PmJiraWebhook => "PmJiraWebhookFunction", pm_webhook_jira, pm_webhook_jira::State::from_platform;
+    PmAsanaWebhook => "PmAsanaWebhookFunction", pm_webhook_asana,
+        pm_webhook_asana::State::from_platform;
+    PmMondayWebhook => "PmMondayWebhookFunction", pm_webhook_monday,
+        pm_webhook_monday::State::from_platform;
+    AuthLogin => "AuthLoginFunction", auth_login, auth_login::State::from_platform;
+    OpenApi => "OpenApiFunction", openapi, openapi::State::from_platform;
+    AdminBusiness => "AdminBusinessFunction", admin_business, admin_business::State::from_platform;
+    AdminAgentConfig => "AdminAgentConfigFunction", admin_agent_config,
+        admin_agent_config::State::from_platform;
+    AdminClients => "AdminClientsFunction", admin_clients, admin_clients::State::from_platform;
+    AdminClient => "AdminClientFunction", admin_client, admin_client::State::from_platform;
+    AdminQualificationQuestions => "AdminQualificationQuestionsFunction",
+        admin_qualification_questions, admin_qualification_questions::State::from_platform;
+    AdminUrgencyKeywords => "AdminUrgencyKeywordsFunction", admin_urgency_keywords,
+        admin_urgency_keywords::State::from_platform;
+    AdminLeads => "AdminLeadsFunction", admin_leads, admin_leads::State::from_platform;
+    AdminLead => "AdminLeadFunction", admin_lead, admin_lead::State::from_platform;
+    AdminCalls => "AdminCallsFunction", admin_calls, admin_calls::State::from_platform;
+    AdminCall => "AdminCallFunction", admin_call, admin_call::State::from_platform;
+    AdminAgentSync => "AdminAgentSyncFunction", admin_agent_sync,
+        admin_agent_sync::State::from_platform;
+    AdminIntegrationConnect => "AdminIntegrationConnectFunction", admin_integration_connect,
+        admin_integration_connect::state;
+    AdminIntegrations => "AdminIntegrationsFunction", admin_integrations,
+        admin_integrations::state;
+    AdminIntegration => "AdminIntegrationFunction", admin_integration,
+        admin_integration::state;
+    AdminProjects => "AdminProjectsFunction", admin_projects, admin_projects::State::from_platform;
+    AdminClientProjects => "AdminClientProjectsFunction", admin_client_projects,
+        admin_client_projects::State::from_platform;
 }
 
 impl HttpFunction {
-    /// The function's logical id in template.yaml.
-    pub fn logical_id(self) -> &'static str {
-        match self {
-            HttpFunction::Health => "HealthFunction",
-            HttpFunction::ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction",
-            HttpFunction::ElevenLabsEvents => "ElevenLabsEventsFunction",
-            HttpFunction::ElevenLabsTools => "ElevenLabsToolsFunction",
-            HttpFunction::PmOAuthCallback => "PmOAuthCallbackFunction",
-            HttpFunction::PmJiraWebhook => "PmJiraWebhookFunction",
-            HttpFunction::PmAsanaWebhook => "PmAsanaWebhookFunction",
-            HttpFunction::PmMondayWebhook => "PmMondayWebhookFunction",
-            HttpFunction::Admin(f) => f.logical_id(),
-        }
-    }
-
-    /// The secrets the function is granted: what its `main` loads.
-    pub fn secrets(self) -> &'static [SecretName] {
-        match self {
-            HttpFunction::Health => health::SECRETS,
-            HttpFunction::ElevenLabsPersonalization => elevenlabs_personalization::SECRETS,
-            HttpFunction::ElevenLabsEvents => elevenlabs_events::SECRETS,
-            HttpFunction::ElevenLabsTools => elevenlabs_tools::SECRETS,
-            HttpFunction::PmOAuthCallback => pm_oauth_callback::SECRETS,
-            HttpFunction::PmJiraWebhook => pm_webhook_jira::SECRETS,
-            HttpFunction::PmAsanaWebhook => pm_webhook_asana::SECRETS,
-            HttpFunction::PmMondayWebhook => pm_webhook_monday::SECRETS,
-            HttpFunction::Admin(f) => f.secrets(),
-        }
+    pub fn from_logical_id(id: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.logical_id() == id)
     }
 
     /// Builds the function's state once, as its `main` does at cold start (with only the secrets
     /// it is granted), and returns its handler.
     pub fn handler(self, platform: &Platform) -> anyhow::Result<Handler> {
         self.handler_granted(&platform.granted(self.secrets())?)
-    }
-
-    /// Builds the handler from a platform already restricted to the function's secrets.
-    pub fn handler_granted(self, platform: &Platform) -> anyhow::Result<Handler> {
-        Ok(match self {
-            HttpFunction::Health => wrap(health::State::new(platform), health::handle),
-            HttpFunction::ElevenLabsPersonalization => wrap(
-                elevenlabs_personalization::State::from_platform(platform)?,
-                elevenlabs_personalization::handle,
-            ),
-            HttpFunction::ElevenLabsEvents => wrap(
-                elevenlabs_events::State::from_platform(platform)?,
-                elevenlabs_events::handle,
-            ),
-            HttpFunction::ElevenLabsTools => wrap(
-                elevenlabs_tools::ToolState::from_platform(platform)?,
-                elevenlabs_tools::handle,
-            ),
-            HttpFunction::PmOAuthCallback => wrap(
-                pm_oauth_callback::State::from_platform(platform)?,
-                pm_oauth_callback::handle,
-            ),
-            HttpFunction::PmJiraWebhook => wrap(
-                pm_webhook_jira::State::from_platform(platform)?,
-                pm_webhook_jira::handle,
-            ),
-            HttpFunction::PmAsanaWebhook => wrap(
-                pm_webhook_asana::State::from_platform(platform)?,
-                pm_webhook_asana::handle,
-            ),
-            HttpFunction::PmMondayWebhook => wrap(
-                pm_webhook_monday::State::from_platform(platform)?,
-                pm_webhook_monday::handle,
-            ),
-            HttpFunction::Admin(f) => wrap(
-                AdminState::from_platform(platform, f)?,
-                move |state: &'static AdminState, req| f.handle(state, req),
-            ),
-        })
     }
 }
 
@@ -112,61 +113,41 @@ pub struct Route {
     pub function: HttpFunction,
 }
 
-/// Every route: the fixed ones below, then the admin API's.
-pub static ROUTES: LazyLock<Vec<Route>> = LazyLock::new(|| {
-    BASE_ROUTES
-        .iter()
-        .copied()
-        .chain(ENDPOINTS.iter().map(|e| Route {
-            method: e.method,
-            path: e.path,
-            function: HttpFunction::Admin(e.function),
-        }))
-        .collect()
-});
+/// The deployed template, compiled in: the gateway serves exactly its routes.
+pub const TEMPLATE: &str = include_str!("../../../template.yaml");
 
-const BASE_ROUTES: &[Route] = &[
-    Route {
-        method: "GET",
-        path: "/api/health",
-        function: HttpFunction::Health,
-    },
-    Route {
-        method: "POST",
-        path: "/api/voice/elevenlabs-personalization",
-        function: HttpFunction::ElevenLabsPersonalization,
-    },
-    Route {
-        method: "POST",
-        path: "/api/voice/elevenlabs-events",
-        function: HttpFunction::ElevenLabsEvents,
-    },
-    Route {
-        method: "POST",
-        path: shared::call_tools::TOOLS_PATH,
-        function: HttpFunction::ElevenLabsTools,
-    },
-    Route {
-        method: "GET",
-        path: "/api/integrations/{provider}/callback",
-        function: HttpFunction::PmOAuthCallback,
-    },
-    Route {
-        method: "POST",
-        path: "/api/webhooks/jira",
-        function: HttpFunction::PmJiraWebhook,
-    },
-    Route {
-        method: "POST",
-        path: "/api/webhooks/asana/{integrationId}",
-        function: HttpFunction::PmAsanaWebhook,
-    },
-    Route {
-        method: "POST",
-        path: "/api/webhooks/monday/{integrationId}",
-        function: HttpFunction::PmMondayWebhook,
-    },
-];
+/// Every `HttpApi` event in template.yaml, in template order. A route to a function this gateway
+/// cannot build is a start-up error (and a test failure), not a silently missing route.
+pub static ROUTES: LazyLock<Vec<Route>> =
+    LazyLock::new(|| template_routes(TEMPLATE).expect("template.yaml routes"));
+
+pub fn template_routes(template: &str) -> anyhow::Result<Vec<Route>> {
+    let t: serde_yaml::Value = serde_yaml::from_str(template)?;
+    let resources = t["Resources"]
+        .as_mapping()
+        .ok_or_else(|| anyhow::anyhow!("no Resources"))?;
+    let mut routes = Vec::new();
+    for (name, resource) in resources {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        let name = name.as_str().unwrap_or_default();
+        for event in events.values().filter(|e| e["Type"] == "HttpApi") {
+            let p = &event["Properties"];
+            let (Some(method), Some(path)) = (p["Method"].as_str(), p["Path"].as_str()) else {
+                anyhow::bail!("{name}: an HttpApi event without Method and Path");
+            };
+            let function = HttpFunction::from_logical_id(name)
+                .ok_or_else(|| anyhow::anyhow!("{name}: no handler for this function"))?;
+            routes.push(Route {
+                method: Box::leak(method.to_uppercase().into_boxed_str()),
+                path: Box::leak(path.to_owned().into_boxed_str()),
+                function,
+            });
+        }
+    }
+    Ok(routes)
+}
 
 pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
@@ -215,6 +196,11 @@ impl RouteTable {
             }
         }
         Self::with_handlers(overrides)
+    }
+
+    /// The handler of one function (tests call it directly, with the path parameters set).
+    pub fn handler_of(&self, function: HttpFunction) -> Option<&Handler> {
+        self.handlers.get(&function)
     }
 
     pub fn with_handlers(handlers: HashMap<HttpFunction, Handler>) -> anyhow::Result<Self> {

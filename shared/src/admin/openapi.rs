@@ -1,14 +1,13 @@
-//! `GET /api/openapi.json`: the admin API's OpenAPI 3.1 document, generated from the handlers'
-//! `#[utoipa::path]` annotations and the types they read and write. A test holds its paths to the
-//! admin routes in template.yaml.
+//! The OpenAPI building blocks every admin route uses: the error body, the bearer scheme, and the
+//! refusals each route can give (one definition, not one list per route). The document itself is
+//! assembled by the `openapi` function from the route crates' `#[utoipa::path]` annotations.
 
-use http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
-
-use crate::error::ApiError;
+use utoipa::openapi::{RefOr, Response};
+use utoipa::{IntoResponses, Modify, ToSchema};
 
 /// The error shape of every 4xx and 5xx answer.
 #[derive(Serialize, ToSchema)]
@@ -24,7 +23,8 @@ pub struct ErrorDetail {
     pub message: String,
 }
 
-struct BearerAuth;
+/// Adds the `bearer` security scheme the routes name.
+pub struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -37,41 +37,42 @@ impl Modify for BearerAuth {
     }
 }
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "StudioConnect AI admin API", version = "1.0.0",
-        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
-    paths(
-        super::login::handle,
-        super::business::get, super::business::put,
-        super::agent_config::get, super::agent_config::put,
-        super::clients::list, super::clients::create,
-        super::clients::get, super::clients::put, super::clients::delete,
-        super::questions::get, super::questions::put,
-        super::urgency::get, super::urgency::put,
-        super::leads::list, super::leads::get, super::leads::patch,
-        super::calls::list, super::calls::get,
-        super::agent_sync::sync,
-        super::integrations::connect, super::integrations::list, super::integrations::delete,
-        super::integrations::projects, super::integrations::get_client_projects,
-        super::integrations::put_client_projects,
-        document,
-    ),
-    modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
-        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "meta")),
-)]
-pub struct AdminApi;
-
-#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
-    responses((status = 200, description = "this document", content_type = "application/json")))]
-pub fn document() -> utoipa::openapi::OpenApi {
-    AdminApi::openapi()
+/// What every authenticated route answers to a missing or foreign token.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Refused {
+    #[response(status = 401, description = "no valid bearer token")]
+    Unauthenticated(ErrorBody),
+    #[response(
+        status = 403,
+        description = "the token does not give access to that business"
+    )]
+    Forbidden(ErrorBody),
 }
 
-pub fn handle(req: &Request) -> Result<Response<Body>, ApiError> {
-    if req.method() != Method::GET {
-        return Err(super::method_not_allowed(req));
+/// A 404 for a business or record that does not exist.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Missing {
+    #[response(status = 404, description = "no such business or record")]
+    NotFound(ErrorBody),
+}
+
+/// `Refused` and `Missing`: what a route on one business or record answers besides its own.
+pub struct RefusedOrMissing;
+
+impl IntoResponses for RefusedOrMissing {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut responses = Refused::responses();
+        responses.extend(Missing::responses());
+        responses
     }
-    Ok(crate::web::json_response(StatusCode::OK, &document()))
+}
+
+/// A body or query that does not parse or check; the message names the field.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Invalid {
+    #[response(status = 400, description = "a field is invalid; the message names it")]
+    Invalid(ErrorBody),
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::store::{Keyed, Keyset};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 25;
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -118,26 +119,27 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// The keyset bounds for SQL: rows strictly after the cursor. Without a cursor, a bound past
-    /// every row.
-    pub fn bounds(&self) -> (DateTime<Utc>, Uuid) {
-        match self.after {
-            Some(c) => (c.created_at, c.id),
-            None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
+    /// What to fetch: the rows after the cursor (without one, from a bound past every row), one
+    /// more than the page, to know whether another page follows.
+    pub fn keyset(&self) -> Keyset {
+        Keyset {
+            before: match self.after {
+                Some(c) => (c.created_at, c.id),
+                None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
+            },
+            limit: self.limit + 1,
         }
     }
 
-    /// How many rows to fetch: one more than the page, to know whether another page follows.
-    pub fn fetch(&self) -> i64 {
-        self.limit + 1
-    }
-
     /// Cuts the fetched rows to the page and makes the next cursor from its last row.
-    pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> Cursor) -> Page<T> {
+    pub fn finish<T: Keyed>(&self, mut rows: Vec<T>) -> Page<T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         let next_cursor = if more {
-            rows.last().map(|r| key(r).encode())
+            rows.last().map(|r| {
+                let (created_at, id) = r.key();
+                Cursor { created_at, id }.encode()
+            })
         } else {
             None
         };
@@ -205,10 +207,7 @@ mod tests {
         };
         let now = Utc::now();
         let rows: Vec<(DateTime<Utc>, Uuid)> = (0..3).map(|_| (now, Uuid::new_v4())).collect();
-        let p = page.finish(rows.clone(), |r| Cursor {
-            created_at: r.0,
-            id: r.1,
-        });
+        let p = page.finish(rows.clone());
         assert_eq!(p.items.len(), 2);
         assert_eq!(
             Cursor::decode(p.next_cursor.as_deref().unwrap())
@@ -216,10 +215,7 @@ mod tests {
                 .id,
             rows[1].1
         );
-        let last = page.finish(rows[..2].to_vec(), |r| Cursor {
-            created_at: r.0,
-            id: r.1,
-        });
+        let last = page.finish(rows[..2].to_vec());
         assert!(last.next_cursor.is_none());
     }
 }

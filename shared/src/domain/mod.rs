@@ -1,6 +1,7 @@
 //! Core domain types: plain data, validated once at the edge ("parse, don't validate"), no AWS.
 //! Their names and string forms match the CHECK constraints in `migrations/`.
 
+pub mod agent;
 pub mod answers;
 pub mod business_hours;
 pub mod catalog;
@@ -8,6 +9,8 @@ pub mod lead;
 pub mod qualification;
 pub mod summary;
 pub mod urgency;
+pub mod voice;
 
 pub use business_hours::{BusinessHours, Holiday, Interval, Timezone};
 pub use catalog::{ExpectedFormat, Priority, ProjectStatus, Provider, Role};
+pub use voice::VoiceSettings;

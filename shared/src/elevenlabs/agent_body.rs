@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::agents::tts_model_for;
 use super::initiation::OVERRIDDEN_FIELDS;
+use crate::domain::VoiceSettings;
 use crate::domain::urgency::URGENT_CRITERION_ID;
 use crate::personalization::DYNAMIC_VARIABLES;
 use crate::personalization::variables::DefaultValue;
@@ -52,9 +53,7 @@ pub struct AgentInputs {
     pub business_name: String,
     pub language: String,
     pub voice_id: Option<String>,
-    pub stability: f32,
-    pub similarity_boost: f32,
-    pub speed: f32,
+    pub voice: VoiceSettings,
     pub agent_id: Option<String>,
     /// (phone, condition)
     pub transfers: Vec<(String, String)>,
@@ -174,9 +173,9 @@ pub fn agent_definition(inputs: &AgentInputs, wiring: &AgentWiring<'_>) -> Value
             "tts": {
                 "voice_id": inputs.voice_id.as_deref().unwrap_or(wiring.default_voice_id),
                 "model_id": tts_model_for(&inputs.language),
-                "stability": inputs.stability,
-                "similarity_boost": inputs.similarity_boost,
-                "speed": inputs.speed,
+                "stability": inputs.voice.stability,
+                "similarity_boost": inputs.voice.similarity_boost,
+                "speed": inputs.voice.speed,
             },
         },
         "platform_settings": {
@@ -229,9 +228,7 @@ mod tests {
             business_name: "Aurora Branding".into(),
             language: language.into(),
             voice_id: None,
-            stability: 0.5,
-            similarity_boost: 0.8,
-            speed: 1.0,
+            voice: VoiceSettings::DEFAULT,
             agent_id: None,
             transfers: vec![("+14155550100".into(), "the caller asks for a person".into())],
             questions: vec![("email".into(), "What is your email?".into(), "email".into())],

@@ -140,22 +140,16 @@ pub const OVERRIDDEN_FIELDS: &[&str] = &[
     "tts.speed",
 ];
 
-/// ElevenLabs' ranges for agent TTS settings.
-pub const STABILITY_RANGE: (f32, f32) = (0.0, 1.0);
-pub const SIMILARITY_BOOST_RANGE: (f32, f32) = (0.0, 1.0);
-pub const SPEED_RANGE: (f32, f32) = (0.7, 1.2);
-
-fn clamp((lo, hi): (f32, f32), v: f32) -> f32 {
-    if v.is_nan() { lo } else { v.clamp(lo, hi) }
-}
-
 impl From<Personalization> for InitiationResponse {
     fn from(p: Personalization) -> Self {
-        let tts = p.voice.map(|v| TtsOverride {
-            voice_id: v.voice_id,
-            stability: clamp(STABILITY_RANGE, v.stability),
-            similarity_boost: clamp(SIMILARITY_BOOST_RANGE, v.similarity_boost),
-            speed: clamp(SPEED_RANGE, v.speed),
+        let tts = p.voice.map(|v| {
+            let settings = v.settings.clamped();
+            TtsOverride {
+                voice_id: v.voice_id,
+                stability: settings.stability,
+                similarity_boost: settings.similarity_boost,
+                speed: settings.speed,
+            }
         });
         InitiationResponse {
             kind: RESPONSE_TYPE,

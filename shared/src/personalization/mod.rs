@@ -8,7 +8,7 @@ pub mod variables;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus};
+use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, VoiceSettings};
 use crate::phone::E164;
 pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
 
@@ -25,20 +25,7 @@ pub struct CallContext {
     pub outbound: bool,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct AgentSettings {
-    pub voice_id: Option<String>,
-    pub new_caller_voice_id: Option<String>,
-    pub existing_client_voice_id: Option<String>,
-    pub stability: f32,
-    pub similarity_boost: f32,
-    pub speed: f32,
-    pub language: String,
-    pub persona_prompt: String,
-    pub welcome_message: String,
-    pub client_welcome_message: String,
-    pub after_hours_message: String,
-}
+pub use crate::domain::agent::AgentSettings;
 
 #[derive(Debug, Clone)]
 pub struct KnownClient {
@@ -62,9 +49,7 @@ pub use crate::domain::qualification::Question;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Voice {
     pub voice_id: Option<String>,
-    pub stability: f32,
-    pub similarity_boost: f32,
-    pub speed: f32,
+    pub settings: VoiceSettings,
 }
 
 /// The composed start of a call. `None` fields are not overridden (the agent's own settings apply).
@@ -277,9 +262,7 @@ the best number to call back, what it is about and a good time to call, and say 
     let voice_id = chosen_voice(agent.voice_id.as_deref(), voice_for_caller.as_deref());
     let voice = Some(Voice {
         voice_id,
-        stability: agent.stability,
-        similarity_boost: agent.similarity_boost,
-        speed: agent.speed,
+        settings: agent.voice,
     });
     let language = Some(agent.language.clone()).filter(|l| !l.trim().is_empty());
     Personalization {

@@ -2,6 +2,7 @@
 //! lease and outcome, webhook registrations, and the bulk upserts of normalised projects and tasks.
 
 pub mod deliveries;
+pub mod overview;
 mod upserts;
 
 pub use upserts::{

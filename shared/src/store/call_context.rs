@@ -7,7 +7,7 @@
 use sqlx::PgPool;
 use sqlx::types::Json;
 
-use crate::domain::{BusinessHours, Timezone};
+use crate::domain::{BusinessHours, Timezone, VoiceSettings};
 use crate::personalization::{AgentSettings, CallContext, KnownClient, ProjectLine, Question};
 use crate::phone::E164;
 
@@ -54,8 +54,7 @@ recorded AS (
 SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
        (SELECT count(*) FROM business_transfer_numbers x WHERE x.business_id = b.id) AS transfer_numbers,
        a.voice_id, a.new_caller_voice_id, a.existing_client_voice_id,
-       COALESCE(a.stability, 0.5::real) AS stability, COALESCE(a.similarity_boost, 0.8::real) AS similarity_boost,
-       COALESCE(a.speed, 1.0::real) AS speed, COALESCE(a.language, 'en') AS language,
+       a.stability, a.similarity_boost, a.speed, COALESCE(a.language, 'en') AS language,
        COALESCE(a.persona_prompt, '') AS persona_prompt, COALESCE(a.welcome_message, '') AS welcome_message,
        COALESCE(a.client_welcome_message, '') AS client_welcome_message,
        COALESCE(a.after_hours_message, '') AS after_hours_message,
@@ -99,9 +98,9 @@ struct Row {
     voice_id: Option<String>,
     new_caller_voice_id: Option<String>,
     existing_client_voice_id: Option<String>,
-    stability: f32,
-    similarity_boost: f32,
-    speed: f32,
+    stability: Option<f32>,
+    similarity_boost: Option<f32>,
+    speed: Option<f32>,
     language: String,
     persona_prompt: String,
     welcome_message: String,
@@ -153,9 +152,7 @@ pub async fn load_call_context(
             voice_id: row.voice_id,
             new_caller_voice_id: row.new_caller_voice_id,
             existing_client_voice_id: row.existing_client_voice_id,
-            stability: row.stability,
-            similarity_boost: row.similarity_boost,
-            speed: row.speed,
+            voice: VoiceSettings::stored(row.stability, row.similarity_boost, row.speed),
             language: row.language,
             persona_prompt: row.persona_prompt,
             welcome_message: row.welcome_message,

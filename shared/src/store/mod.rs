@@ -1,3 +1,85 @@
-//! Database access shared by several functions. Each module names the queries it runs.
+//! Database access shared by several functions, and the admin resources' reads and writes. Each
+//! module names the queries it runs; handlers call these and hold no SQL.
 
+pub mod agent_config;
+pub mod business;
 pub mod call_context;
+pub mod calls;
+pub mod clients;
+pub mod leads;
+pub mod questions;
+pub mod urgency;
+pub mod users;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// One page of a list ordered newest first by (created_at, id): the rows strictly before `before`,
+/// at most `limit` of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyset {
+    pub before: (DateTime<Utc>, Uuid),
+    pub limit: i64,
+}
+
+/// A row's place in such a list.
+pub trait Keyed {
+    fn key(&self) -> (DateTime<Utc>, Uuid);
+}
+
+impl Keyed for (DateTime<Utc>, Uuid) {
+    fn key(&self) -> (DateTime<Utc>, Uuid) {
+        *self
+    }
+}
+
+/// Locks the business row for a whole-list replacement (two concurrent ones apply one after the
+/// other); 404 when there is no such business.
+pub async fn lock_business(tx: &mut sqlx::PgConnection, business_id: Uuid) -> Result<(), ApiError> {
+    sqlx::query_scalar!(
+        "SELECT id FROM businesses WHERE id = $1 FOR UPDATE",
+        business_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .map(|_| ())
+    .ok_or_else(|| ApiError::not_found("no such business"))
+}
+
+/// 404 when there is no such business.
+pub async fn require_business(pool: &sqlx::PgPool, business_id: Uuid) -> Result<(), ApiError> {
+    let exists = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1) AS "exists!""#,
+        business_id
+    )
+    .fetch_one(pool)
+    .await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("no such business"))
+    }
+}
+
+/// Maps a unique violation on `constraint` to a 409 with `code`; anything else stays a DB error.
+pub fn conflict_on(
+    e: sqlx::Error,
+    constraint: &str,
+    code: &'static str,
+    message: impl Into<String>,
+) -> ApiError {
+    match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some(constraint) => {
+            ApiError::conflict(code, message)
+        }
+        _ => e.into(),
+    }
+}
+
+/// A stored value this code no longer reads (a catalog value renamed without a migration): a 500,
+/// never a guess.
+pub(crate) fn corrupt(e: String) -> ApiError {
+    ApiError::internal(anyhow::anyhow!(e))
+}

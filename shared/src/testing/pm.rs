@@ -24,9 +24,9 @@ use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path, query_param, query_param_contains};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::admin::AdminState;
 use crate::admin::auth::{DEFAULT_TOKEN_TTL, Principal, TokenKeys};
 use crate::admin::integrations::PmAdmin;
-use crate::admin::{AdminState, Function};
 use crate::domain::catalog::Role;
 
 pub const AURORA: &str = "a0000000-0000-4000-8000-000000000001";
@@ -347,19 +347,23 @@ pub fn signing_key() -> secrecy::SecretString {
     secrecy::SecretString::from("pm-admin-test-signing-key")
 }
 
-pub async fn admin(pool: &PgPool, server: &MockServer) -> AdminState {
-    let aws = aws().await;
+/// The admin state every admin route has, with this module's signing key.
+pub fn admin(pool: &PgPool) -> AdminState {
     AdminState {
         db: Database::from_pool(pool.clone()),
         tokens: TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL),
-        agents: None,
-        pm: Some(PmAdmin {
-            offered: Provider::ALL.to_vec(),
-            providers: providers(server),
-            cipher: Some(cipher()),
-            states: StateStore::new(aws.dynamodb, env("OAUTH_STATE_TABLE")),
-        }),
         now: Utc::now,
+    }
+}
+
+/// Everything the integration routes may need: every provider, pointed at the fakes.
+pub async fn pm_admin(server: &MockServer) -> PmAdmin {
+    let aws = aws().await;
+    PmAdmin {
+        offered: Provider::ALL.to_vec(),
+        providers: providers(server),
+        cipher: Some(cipher()),
+        states: StateStore::new(aws.dynamodb, env("OAUTH_STATE_TABLE")),
     }
 }
 
@@ -407,6 +411,7 @@ pub fn request(
     req
 }
 
-pub async fn send(state: &AdminState, function: Function, req: Request) -> (u16, Value) {
-    crate::testing::status_and_json(function.handle(state, req).await)
+/// A route's answer as (status, JSON body).
+pub async fn send(answer: impl Future<Output = lambda_http::Response<Body>>) -> (u16, Value) {
+    crate::testing::status_and_json(answer.await)
 }

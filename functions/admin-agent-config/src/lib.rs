@@ -1,0 +1,193 @@
+//! `GET/PUT /api/businesses/{id}/agent-config`: the agent's voice, language, persona and messages.
+//! Values are checked against ElevenLabs' ranges here, so the initiation webhook never has to.
+
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use shared::admin::document::{self, Document};
+use shared::admin::openapi::{Invalid, RefusedOrMissing};
+use shared::admin::request::invalid;
+use shared::db::PgPool;
+use shared::domain::VoiceSettings;
+use shared::domain::agent::AgentSettings;
+use shared::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
+use shared::error::ApiError;
+use shared::personalization::DYNAMIC_VARIABLES;
+use shared::personalization::template::placeholders;
+use shared::store::agent_config::{self, AgentConfig};
+
+pub use shared::admin::{AdminState as State, SECRETS};
+
+pub const MAX_PROMPT_CHARS: usize = 20_000;
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfigInput {
+    /// Custom voice for every call; wins over the two below.
+    #[serde(default)]
+    pub voice_id: Option<String>,
+    #[serde(default)]
+    pub new_caller_voice_id: Option<String>,
+    #[serde(default)]
+    pub existing_client_voice_id: Option<String>,
+    /// 0 to 1.
+    #[serde(default = "d_stability")]
+    pub stability: f32,
+    /// 0 to 1.
+    #[serde(default = "d_similarity")]
+    pub similarity_boost: f32,
+    /// 0.7 to 1.2.
+    #[serde(default = "d_speed")]
+    pub speed: f32,
+    /// An ElevenLabs agent language code, e.g. `en`, `es`, `pt-br`.
+    #[serde(default = "d_language")]
+    pub language: String,
+    /// The persona and instructions; may use `{{variable}}` placeholders.
+    #[serde(default)]
+    pub persona_prompt: String,
+    /// Greeting for new callers.
+    #[serde(default)]
+    pub welcome_message: String,
+    /// Greeting for known clients, e.g. "Hi {{caller_name}}, welcome back".
+    #[serde(default)]
+    pub client_welcome_message: String,
+    #[serde(default)]
+    pub after_hours_message: String,
+}
+
+fn d_stability() -> f32 {
+    VoiceSettings::DEFAULT.stability
+}
+fn d_similarity() -> f32 {
+    VoiceSettings::DEFAULT.similarity_boost
+}
+fn d_speed() -> f32 {
+    VoiceSettings::DEFAULT.speed
+}
+fn d_language() -> String {
+    "en".into()
+}
+
+/// The agent's voice, language, persona and messages.
+pub struct AgentConfigDocument;
+
+impl Document for AgentConfigDocument {
+    type Input = AgentConfigInput;
+    type Checked = AgentSettings;
+    type View = AgentConfig;
+
+    fn check(input: AgentConfigInput) -> Result<AgentSettings, ApiError> {
+        validate(input)
+    }
+
+    async fn load(pool: &PgPool, business_id: Uuid) -> Result<AgentConfig, ApiError> {
+        agent_config::load(pool, business_id).await
+    }
+
+    async fn save(
+        pool: &PgPool,
+        business_id: Uuid,
+        checked: &AgentSettings,
+    ) -> Result<(), ApiError> {
+        agent_config::save(pool, business_id, checked).await
+    }
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    document::serve::<AgentConfigDocument>(state, req).await
+}
+
+// The two operations `handle` serves, as the OpenAPI document describes them.
+
+#[utoipa::path(get, path = "/api/businesses/{id}/agent-config", tag = "agent",
+    params(("id" = Uuid, Path, description = "business id")),
+    responses((status = 200, body = AgentConfig), RefusedOrMissing),
+    security(("bearer" = [])))]
+pub fn get() {}
+
+#[utoipa::path(put, path = "/api/businesses/{id}/agent-config", tag = "agent",
+    params(("id" = Uuid, Path, description = "business id")),
+    request_body = AgentConfigInput,
+    responses((status = 200, body = AgentConfig), Invalid, RefusedOrMissing),
+    security(("bearer" = [])))]
+pub fn put() {}
+
+fn validate(mut c: AgentConfigInput) -> Result<AgentSettings, ApiError> {
+    for (field, value) in [
+        ("voice_id", &mut c.voice_id),
+        ("new_caller_voice_id", &mut c.new_caller_voice_id),
+        ("existing_client_voice_id", &mut c.existing_client_voice_id),
+    ] {
+        *value = value
+            .take()
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if let Some(v) = value
+            && !is_voice_id(v)
+        {
+            return Err(invalid(
+                field,
+                format!("{v:?} is not an ElevenLabs voice id"),
+            ));
+        }
+    }
+    let voice = VoiceSettings {
+        stability: c.stability,
+        similarity_boost: c.similarity_boost,
+        speed: c.speed,
+    }
+    .check()
+    .map_err(|(field, message)| invalid(field, message))?;
+    c.language = c.language.trim().to_lowercase();
+    if !SUPPORTED_LANGUAGES.contains(&c.language.as_str()) {
+        return Err(invalid(
+            "language",
+            format!(
+                "{:?} is not a language ElevenLabs agents speak ({})",
+                c.language,
+                SUPPORTED_LANGUAGES.join(", ")
+            ),
+        ));
+    }
+    for (field, value, max) in [
+        ("persona_prompt", &c.persona_prompt, MAX_PROMPT_CHARS),
+        ("welcome_message", &c.welcome_message, MAX_MESSAGE_CHARS),
+        (
+            "client_welcome_message",
+            &c.client_welcome_message,
+            MAX_MESSAGE_CHARS,
+        ),
+        (
+            "after_hours_message",
+            &c.after_hours_message,
+            MAX_MESSAGE_CHARS,
+        ),
+    ] {
+        if value.chars().count() > max {
+            return Err(invalid(field, format!("must be at most {max} characters")));
+        }
+        // An unknown placeholder would render empty on every call: refuse it now instead.
+        if let Some(unknown) = placeholders(value).into_iter().find(|name| {
+            !name.starts_with("system__") && !DYNAMIC_VARIABLES.iter().any(|v| v.name == *name)
+        }) {
+            return Err(invalid(
+                field,
+                format!("{{{{{unknown}}}}} is not a known variable"),
+            ));
+        }
+    }
+    Ok(AgentSettings {
+        voice_id: c.voice_id,
+        new_caller_voice_id: c.new_caller_voice_id,
+        existing_client_voice_id: c.existing_client_voice_id,
+        voice,
+        language: c.language,
+        persona_prompt: c.persona_prompt,
+        welcome_message: c.welcome_message,
+        client_welcome_message: c.client_welcome_message,
+        after_hours_message: c.after_hours_message,
+    })
+}

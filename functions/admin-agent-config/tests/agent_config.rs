@@ -1,0 +1,55 @@
+//! The agent configuration round-trips and is checked against ElevenLabs' ranges.
+
+use http::Method;
+use serde_json::json;
+use shared::testing::admin::*;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(pool: PgPool) {
+    let state = setup(&pool).await;
+    let good = json!({"voice_id": "21m00Tcm4TlvDq8ikWAM", "stability": 0.4, "similarity_boost": 0.9,
+        "speed": 1.1, "language": "es", "persona_prompt": "You work for {{business_name}}.",
+        "welcome_message": "Hola, {{business_name}}.", "client_welcome_message": "Hola {{caller_name}}",
+        "after_hours_message": "Cerrado; abrimos {{next_opening}}."});
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(good.clone())
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["language"], "es");
+    assert_eq!(body["elevenlabs_agent_id"], "agent_aurora_01");
+    let stability = body["stability"].as_f64().unwrap();
+    assert!((stability - 0.4).abs() < 1e-6);
+    for (change, field) in [
+        (json!({"stability": 1.5}), "stability:"),
+        (json!({"speed": 0.5}), "speed:"),
+        (json!({"similarity_boost": -0.1}), "similarity_boost:"),
+        (json!({"language": "xx"}), "language:"),
+        (json!({"voice_id": "not a voice"}), "voice_id:"),
+        (
+            json!({"welcome_message": "x".repeat(1001)}),
+            "welcome_message:",
+        ),
+        (
+            json!({"welcome_message": "Hi {{first_name}}"}),
+            "welcome_message: {{first_name}} is not a known variable",
+        ),
+        (json!({"speed": "fast"}), "speed: invalid type"),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, resp) = call(Method::PUT)
+            .business(A)
+            .token(&owner_a())
+            .body(body)
+            .send(|r| admin_agent_config::handle(&state, r))
+            .await;
+        assert_eq!(status, 400, "{change}: {resp}");
+        assert!(message(&resp).starts_with(field), "{change}: {resp}");
+    }
+}

@@ -1,0 +1,59 @@
+//! `GET /api/businesses/{id}/calls`: the call log, filtered by status, direction and creation
+//! time, in cursor pages.
+
+use lambda_http::{Body, Request, Response};
+use uuid::Uuid;
+
+use shared::admin::listing::{self, Listing};
+use shared::admin::openapi::{Invalid, Refused};
+use shared::admin::request::{Page, Query};
+use shared::db::PgPool;
+use shared::domain::catalog::{CallDirection, CallStatus};
+use shared::error::ApiError;
+use shared::store::Keyset;
+use shared::store::calls::{self, CallFilter, CallSummary};
+
+pub use shared::admin::{AdminState as State, SECRETS};
+
+/// The business's call log.
+pub struct Calls;
+
+impl Listing for Calls {
+    type Filter = CallFilter;
+    type Row = CallSummary;
+
+    fn filter(q: &mut Query, page: Keyset) -> Result<CallFilter, ApiError> {
+        Ok(CallFilter {
+            status: q.parsed::<CallStatus>("status")?,
+            direction: q.parsed::<CallDirection>("direction")?,
+            created_from: q.instant("created_from")?,
+            created_to: q.instant("created_to")?,
+            page,
+        })
+    }
+
+    async fn list(
+        pool: &PgPool,
+        business_id: Uuid,
+        f: &CallFilter,
+    ) -> Result<Vec<CallSummary>, ApiError> {
+        calls::list(pool, business_id, f).await
+    }
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    listing::serve::<Calls>(state, req).await
+}
+
+/// The operation `handle` serves, as the OpenAPI document describes it.
+#[utoipa::path(get, path = "/api/businesses/{id}/calls", tag = "calls",
+    params(("id" = Uuid, Path, description = "business id"),
+        ("status" = Option<String>, Query, description = "completed, failed, busy, no-answer or in-progress"),
+        ("direction" = Option<String>, Query, description = "inbound or outbound"),
+        ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
+        ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
+        ("limit" = Option<i64>, Query, description = "page size, 1 to 100 (default 25)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = Page<CallSummary>), Invalid, Refused),
+    security(("bearer" = [])))]
+pub fn list() {}

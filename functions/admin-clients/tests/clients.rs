@@ -1,0 +1,146 @@
+//! Clients through the collection and item routes: created, updated, paged, deleted; a number
+//! already naming a client is a 409, and bad input names the field.
+
+use std::collections::BTreeSet;
+
+use http::Method;
+use serde_json::{Value, json};
+use shared::testing::admin::*;
+use sqlx::PgPool;
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn clients_are_created_updated_paged_and_deleted(pool: PgPool) {
+    let state = setup(&pool).await;
+    let mut created = BTreeSet::new();
+    for i in 0..5 {
+        let (status, body) = call(Method::POST)
+            .business(A)
+            .token(&owner_a())
+            .body(
+                json!({"name": format!("Client {i}"), "company": "Co", "email": "C@Example.com",
+                         "phone_numbers": [format!("(415) 555-31{i:02}")]}),
+            )
+            .send(|r| admin_clients::handle(&state, r))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["email"], "c@example.com");
+        assert_eq!(body["phone_numbers"], json!([format!("+141555531{i:02}")]));
+        created.insert(body["id"].as_str().unwrap().to_owned());
+    }
+    // Six clients in all (the fixture's Dana too), two per page: three pages, no overlap.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut c = call(Method::GET)
+            .business(A)
+            .token(&owner_a())
+            .query("limit", "2");
+        if let Some(cur) = &cursor {
+            c = c.query("cursor", cur);
+        }
+        let (status, body) = c.send(|r| admin_clients::handle(&state, r)).await;
+        assert_eq!(status, 200, "{body}");
+        pages += 1;
+        for item in body["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_owned());
+        }
+        match body.get("next_cursor").and_then(Value::as_str) {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 6);
+    assert_eq!(seen.iter().collect::<BTreeSet<_>>().len(), 6);
+    assert!(created.iter().all(|id| seen.contains(id)));
+
+    let (_, found) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .query("search", "whitfield")
+        .send(|r| admin_clients::handle(&state, r))
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1);
+
+    let id = created.iter().next().unwrap().clone();
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .param("clientId", &id)
+        .token(&owner_a())
+        .body(json!({"name": "Renamed", "phone_numbers": ["+14155553199", "+14155553198"]}))
+        .send(|r| admin_client::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "Renamed");
+    assert_eq!(
+        body["phone_numbers"],
+        json!(["+14155553198", "+14155553199"])
+    );
+
+    let (status, _) = call(Method::DELETE)
+        .business(A)
+        .param("clientId", &id)
+        .token(&owner_a())
+        .send(|r| admin_client::handle(&state, r))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = call(Method::GET)
+        .business(A)
+        .param("clientId", &id)
+        .token(&owner_a())
+        .send(|r| admin_client::handle(&state, r))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_number_already_naming_a_client_is_a_409_and_bad_input_names_the_field(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, body) = call(Method::POST)
+        .business(A)
+        .token(&owner_a())
+        .body(json!({"name": "Copycat", "phone_numbers": ["+14155552671"]}))
+        .send(|r| admin_clients::handle(&state, r))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(code(&body), "phone_number_taken");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM clients WHERE name = 'Copycat'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "the client was not half-created");
+    for (body, field) in [
+        (json!({"name": ""}), "name:"),
+        (json!({"name": "X", "email": "nope"}), "email:"),
+        (
+            json!({"name": "X", "phone_numbers": ["abc"]}),
+            "phone_numbers[0]:",
+        ),
+        (json!({"name": "X", "phones": []}), "unknown field `phones`"),
+    ] {
+        let (status, resp) = call(Method::POST)
+            .business(A)
+            .token(&owner_a())
+            .body(body.clone())
+            .send(|r| admin_clients::handle(&state, r))
+            .await;
+        assert_eq!(status, 400, "{body}: {resp}");
+        assert!(message(&resp).contains(field), "{body}: {resp}");
+    }
+    for (name, value, field) in [
+        ("limit", "0", "limit:"),
+        ("limit", "101", "limit:"),
+        ("cursor", "zzz", "cursor:"),
+        ("sort", "name", "sort:"),
+    ] {
+        let (status, resp) = call(Method::GET)
+            .business(A)
+            .token(&owner_a())
+            .query(name, value)
+            .send(|r| admin_clients::handle(&state, r))
+            .await;
+        assert_eq!(status, 400, "{name}={value}: {resp}");
+        assert!(message(&resp).starts_with(field), "{resp}");
+    }
+}

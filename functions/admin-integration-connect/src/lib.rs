@@ -1,0 +1,124 @@
+//! `GET /api/integrations/{provider}/connect?business_id=`: the provider's authorize URL for this
+//! business. The OAuth state is stored before the URL exists, with the PKCE verifier where the
+//! provider takes one; the callback (`pm-oauth-callback`) finishes the connection.
+
+use chrono::{DateTime, Utc};
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use shared::admin::auth::{Access, Principal};
+use shared::admin::integrations::{PmNeeds, PmRouteState};
+use shared::admin::openapi::{ErrorBody, Refused};
+use shared::admin::request::invalid;
+use shared::admin::{method_not_allowed, ok};
+use shared::error::ApiError;
+use shared::platform::Platform;
+use shared::pm::Provider;
+use shared::pm::oauth::StateStore;
+use shared::secrets::SecretName;
+
+/// The admin key and the PM apps.
+pub const SECRETS: &[SecretName] = &[
+    SecretName::AdminJwt,
+    SecretName::JiraApp,
+    SecretName::AsanaApp,
+    SecretName::MondayApp,
+];
+
+pub type State = PmRouteState;
+
+/// The route's state: it needs the OAuth apps.
+pub fn state(platform: &Platform) -> anyhow::Result<State> {
+    State::from_platform(platform, PmNeeds::Apps)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectLink {
+    #[schema(value_type = String, example = "jira")]
+    pub provider: Provider,
+    /// Send the user's browser here; the provider redirects back to our callback.
+    pub authorize_url: String,
+    /// The link is good once, until then.
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    shared::web::respond(answer(state, &req).await)
+}
+
+async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
+    // Its business is in the query, not the path; the same tenant rule applies.
+    let principal = state.admin.tokens.authenticate(req)?;
+    let business_id = connect_business(req, &principal)?;
+    principal.authorize(business_id, Access::Write)?;
+    match *req.method() {
+        Method::GET => connect(state, business_id, req).await,
+        _ => Err(method_not_allowed(req)),
+    }
+}
+
+/// The business a connect request is for: `?business_id=`, or the token's own business.
+fn connect_business(req: &Request, principal: &Principal) -> Result<Uuid, ApiError> {
+    match req.query_string_parameters().first("business_id") {
+        Some(raw) => raw
+            .parse()
+            .map_err(|_| ApiError::forbidden("this token does not give access to that business")),
+        None => principal
+            .business_id
+            .ok_or_else(|| invalid("business_id", "is required for a platform admin")),
+    }
+}
+
+#[utoipa::path(get, path = "/api/integrations/{provider}/connect", tag = "integrations",
+    params(("provider" = String, Path, description = "jira, asana or monday"),
+        ("business_id" = Option<Uuid>, Query, description = "the business to connect (default: the token's own)")),
+    responses((status = 200, body = ConnectLink), Refused,
+        (status = 404, body = ErrorBody, description = "unknown or unconfigured provider, or no such business")),
+    security(("bearer" = [])))]
+pub async fn connect(
+    state: &State,
+    business_id: Uuid,
+    req: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let raw = req
+        .path_parameters()
+        .first("provider")
+        .unwrap_or_default()
+        .to_owned();
+    let provider = Provider::parse(&raw).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no provider {raw:?}; expected jira, asana or monday"
+        ))
+    })?;
+    let app = state.pm.providers.get(provider).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "provider_not_configured",
+            format!("{provider} is not configured on this deployment"),
+        )
+    })?;
+    shared::store::require_business(state.admin.db.pool().await?, business_id).await?;
+    // The state is stored before the URL exists, with the verifier it will need.
+    let state_token = StateStore::new_state();
+    let (url, verifier) = app
+        .oauth()
+        .authorize_url(&state_token)
+        .map_err(ApiError::internal)?;
+    let expires_at = state
+        .pm
+        .states
+        .begin(&state_token, business_id, provider, verifier.as_deref())
+        .await
+        .map_err(ApiError::internal)?;
+    ok(
+        StatusCode::OK,
+        &ConnectLink {
+            provider,
+            authorize_url: url,
+            expires_at: DateTime::<Utc>::from(expires_at),
+        },
+    )
+}

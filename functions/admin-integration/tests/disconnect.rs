@@ -1,0 +1,125 @@
+//! Disconnecting an integration: webhooks removed, grant revoked, history kept stale. Real Postgres, the emulator,
+//! the vendors faked over HTTP. Run with ./infra/local/test.
+
+use chrono::Utc;
+use http::Method;
+use serde_json::json;
+use shared::pm::Provider;
+use shared::pm::store::{self};
+use shared::testing::pm::*;
+use sqlx::PgPool;
+use uuid::Uuid;
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: PgPool) {
+    seed(&pool).await;
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/1.0/webhooks/1200000000000901"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/-/oauth_revoke"))
+        .and(body_string_contains("token=r1"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let id = connected(
+        &pool,
+        Provider::Asana,
+        "a1",
+        "r1",
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id)
+         VALUES ($1, '1200000000000101', '1200000000000901')",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let project: Uuid = sqlx::query_scalar(
+        "INSERT INTO projects (business_id, client_id, integration_id, provider, external_id, name, status)
+         VALUES ($1, $2, $3, 'asana', '1200000000000101', 'Whitfield site', 'in_progress') RETURNING id",
+    )
+    .bind(aurora())
+    .bind(DANA_CLIENT.parse::<Uuid>().unwrap())
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO tasks (business_id, project_id, integration_id, provider, external_id, name, status)
+         VALUES ($1, $2, $3, 'asana', 't1', 'Homepage', 'todo')",
+    )
+    .bind(aurora())
+    .bind(project)
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let spoken =
+        shared::call_tools::store::client_projects(&pool, aurora(), DANA_CLIENT.parse().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(spoken.len(), 1, "a current project is spoken to the client");
+
+    let state = admin_integration::State {
+        admin: admin(&pool),
+        pm: pm_admin(&server).await,
+    };
+    let token = owner_token(aurora());
+    let item = |integration: &str| {
+        request(
+            Method::DELETE,
+            &[("id", AURORA), ("integrationId", integration)],
+            &[],
+            Some(&token),
+            None,
+        )
+    };
+    let (status, body) = send(admin_integration::handle(
+        &state,
+        item(&Uuid::new_v4().to_string()),
+    ))
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = send(admin_integration::handle(&state, item(&id.to_string()))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["webhooks_removed"], 1);
+    assert_eq!(body["revoked"], true);
+    assert_eq!(
+        (
+            body["stale_projects"].as_u64(),
+            body["stale_tasks"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    server.verify().await;
+    assert!(store::load(&pool, id).await.unwrap().is_none());
+    let (stale, name): (bool, String) =
+        sqlx::query_as("SELECT stale_since IS NOT NULL, name FROM projects WHERE id = $1")
+            .bind(project)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(stale, "history is kept, marked stale");
+    assert_eq!(name, "Whitfield site");
+    let spoken =
+        shared::call_tools::store::client_projects(&pool, aurora(), DANA_CLIENT.parse().unwrap())
+            .await
+            .unwrap();
+    assert!(
+        spoken.is_empty(),
+        "stale history is never spoken to a caller"
+    );
+    let (status, _) = send(admin_integration::handle(&state, item(&id.to_string()))).await;
+    assert_eq!(status, 404, "gone once");
+}

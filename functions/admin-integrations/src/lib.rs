@@ -1,0 +1,62 @@
+//! `GET /api/businesses/{id}/integrations`: the business's project-management connections, their
+//! status and sync health, and the providers this deployment can connect.
+
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use shared::admin::integrations::{PmNeeds, PmRouteState};
+use shared::admin::openapi::RefusedOrMissing;
+use shared::admin::{method_not_allowed, ok};
+use shared::error::ApiError;
+use shared::platform::Platform;
+use shared::pm::Provider;
+use shared::pm::store::overview::{self, Integration};
+
+/// Only the admin key: the offered providers come from the client ids, not the apps' secrets.
+pub use shared::admin::SECRETS;
+
+pub type State = PmRouteState;
+
+/// The route's state: it needs only which providers are offered.
+pub fn state(platform: &Platform) -> anyhow::Result<State> {
+    State::from_platform(platform, PmNeeds::Offered)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntegrationList {
+    pub integrations: Vec<Integration>,
+    /// Providers this deployment can connect.
+    #[schema(value_type = Vec<String>)]
+    pub available: Vec<Provider>,
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    shared::web::respond(answer(state, &req).await)
+}
+
+async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
+    let business_id = state.admin.business(req)?;
+    match *req.method() {
+        Method::GET => list(state, business_id).await,
+        _ => Err(method_not_allowed(req)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/businesses/{id}/integrations", tag = "integrations",
+    params(("id" = Uuid, Path, description = "business id")),
+    responses((status = 200, body = IntegrationList), RefusedOrMissing),
+    security(("bearer" = [])))]
+pub async fn list(state: &State, business_id: Uuid) -> Result<Response<Body>, ApiError> {
+    let pool = state.admin.db.pool().await?;
+    shared::store::require_business(pool, business_id).await?;
+    ok(
+        StatusCode::OK,
+        &IntegrationList {
+            integrations: overview::integrations(pool, business_id).await?,
+            available: state.pm.offered.clone(),
+        },
+    )
+}

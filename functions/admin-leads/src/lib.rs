@@ -1,0 +1,55 @@
+//! `GET /api/businesses/{id}/leads`: the people who called and what they want, filtered by status,
+//! priority and creation time, in cursor pages.
+
+use lambda_http::{Body, Request, Response};
+use uuid::Uuid;
+
+use shared::admin::listing::{self, Listing};
+use shared::admin::openapi::{Invalid, Refused};
+use shared::admin::request::{Page, Query};
+use shared::db::PgPool;
+use shared::domain::catalog::{LeadStatus, Priority};
+use shared::error::ApiError;
+use shared::store::Keyset;
+use shared::store::leads::{self, Lead, LeadFilter};
+
+pub use shared::admin::{AdminState as State, SECRETS};
+
+/// The business's leads.
+pub struct Leads;
+
+impl Listing for Leads {
+    type Filter = LeadFilter;
+    type Row = Lead;
+
+    fn filter(q: &mut Query, page: Keyset) -> Result<LeadFilter, ApiError> {
+        Ok(LeadFilter {
+            status: q.parsed::<LeadStatus>("status")?,
+            priority: q.parsed::<Priority>("priority")?,
+            created_from: q.instant("created_from")?,
+            created_to: q.instant("created_to")?,
+            page,
+        })
+    }
+
+    async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Vec<Lead>, ApiError> {
+        leads::list(pool, business_id, f).await
+    }
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    listing::serve::<Leads>(state, req).await
+}
+
+/// The operation `handle` serves, as the OpenAPI document describes it.
+#[utoipa::path(get, path = "/api/businesses/{id}/leads", tag = "leads",
+    params(("id" = Uuid, Path, description = "business id"),
+        ("status" = Option<String>, Query, description = "new, contacted, qualified or closed"),
+        ("priority" = Option<String>, Query, description = "low, normal, high or urgent"),
+        ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
+        ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
+        ("limit" = Option<i64>, Query, description = "page size, 1 to 100 (default 25)"),
+        ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
+    responses((status = 200, body = Page<Lead>), Invalid, Refused),
+    security(("bearer" = [])))]
+pub fn list() {}

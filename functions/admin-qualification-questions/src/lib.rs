@@ -1,0 +1,120 @@
+//! `GET/PUT /api/businesses/{id}/qualification-questions`: the ordered questions a new caller is
+//! asked. PUT replaces the whole list in one transaction: a call never sees half of an edit.
+
+use lambda_http::{Body, Request, Response};
+use uuid::Uuid;
+
+use shared::admin::document::{self, Document};
+use shared::admin::openapi::{Invalid, RefusedOrMissing};
+use shared::admin::request::invalid;
+use shared::db::PgPool;
+use shared::domain::catalog::ExpectedFormat;
+use shared::error::ApiError;
+use shared::store::questions::{self, QuestionInput, QuestionList};
+
+pub use shared::admin::{AdminState as State, SECRETS};
+
+pub const MAX_QUESTIONS: usize = 30;
+pub const MAX_CHOICES: usize = 20;
+
+/// The ordered question list.
+pub struct Questions;
+
+impl Document for Questions {
+    type Input = QuestionList;
+    type Checked = Vec<QuestionInput>;
+    type View = QuestionList;
+
+    fn check(input: QuestionList) -> Result<Vec<QuestionInput>, ApiError> {
+        validate(input.questions)
+    }
+
+    async fn load(pool: &PgPool, business_id: Uuid) -> Result<QuestionList, ApiError> {
+        questions::load(pool, business_id).await
+    }
+
+    async fn save(
+        pool: &PgPool,
+        business_id: Uuid,
+        checked: &Vec<QuestionInput>,
+    ) -> Result<(), ApiError> {
+        questions::replace(pool, business_id, checked).await
+    }
+}
+
+pub async fn handle(state: &State, req: Request) -> Response<Body> {
+    document::serve::<Questions>(state, req).await
+}
+
+// The two operations `handle` serves, as the OpenAPI document describes them.
+
+#[utoipa::path(get, path = "/api/businesses/{id}/qualification-questions", tag = "questions",
+    params(("id" = Uuid, Path, description = "business id")),
+    responses((status = 200, body = QuestionList), RefusedOrMissing),
+    security(("bearer" = [])))]
+pub fn get() {}
+
+#[utoipa::path(put, path = "/api/businesses/{id}/qualification-questions", tag = "questions",
+    params(("id" = Uuid, Path, description = "business id")),
+    request_body = QuestionList,
+    responses((status = 200, body = QuestionList), Invalid, RefusedOrMissing),
+    security(("bearer" = [])))]
+pub fn put() {}
+
+fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiError> {
+    if questions.len() > MAX_QUESTIONS {
+        return Err(invalid(
+            "questions",
+            format!("at most {MAX_QUESTIONS} questions"),
+        ));
+    }
+    let mut out: Vec<QuestionInput> = Vec::with_capacity(questions.len());
+    for (i, mut q) in questions.into_iter().enumerate() {
+        let field = |name: &str| format!("questions[{i}].{name}");
+        q.question = q.question.trim().to_owned();
+        if q.question.is_empty() || q.question.chars().count() > 500 {
+            return Err(invalid(&field("question"), "must be 1 to 500 characters"));
+        }
+        let key_ok = q.field_key.len() <= 64
+            && q.field_key.starts_with(|c: char| c.is_ascii_lowercase())
+            && q.field_key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !key_ok {
+            return Err(invalid(
+                &field("field_key"),
+                "must be lowercase letters, digits and _, starting with a letter (at most 64)",
+            ));
+        }
+        if out.iter().any(|o| o.field_key == q.field_key) {
+            return Err(invalid(
+                &field("field_key"),
+                format!("{:?} is used twice", q.field_key),
+            ));
+        }
+        q.choices = q
+            .choices
+            .iter()
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .collect();
+        match q.expected_format {
+            ExpectedFormat::Choice if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES => {
+                return Err(invalid(
+                    &field("choices"),
+                    format!("a choice question needs 2 to {MAX_CHOICES} choices"),
+                ));
+            }
+            ExpectedFormat::Choice => {}
+            _ if !q.choices.is_empty() => {
+                return Err(invalid(
+                    &field("choices"),
+                    "only choice questions have choices",
+                ));
+            }
+            _ => {}
+        }
+        out.push(q);
+    }
+    Ok(out)
+}

@@ -1,0 +1,60 @@
+//! `GET /api/openapi.json`: the admin API's OpenAPI 3.1 document, generated from the route crates'
+//! `#[utoipa::path]` annotations and the types they read and write. Public, and granted no secret.
+//! A test holds its paths to the admin routes in template.yaml.
+
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use utoipa::OpenApi;
+
+use shared::admin::method_not_allowed;
+use shared::admin::openapi::BearerAuth;
+use shared::secrets::SecretName;
+
+pub const SECRETS: &[SecretName] = &[];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "StudioConnect AI admin API", version = "1.0.0",
+        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
+    paths(
+        auth_login::login,
+        admin_business::get, admin_business::put,
+        admin_agent_config::get, admin_agent_config::put,
+        admin_clients::list, admin_clients::create,
+        admin_client::get, admin_client::put, admin_client::delete,
+        admin_qualification_questions::get, admin_qualification_questions::put,
+        admin_urgency_keywords::get, admin_urgency_keywords::put,
+        admin_leads::list, admin_lead::get, admin_lead::patch,
+        admin_calls::list, admin_call::get,
+        admin_agent_sync::sync,
+        admin_integration_connect::connect, admin_integrations::list, admin_integration::delete,
+        admin_projects::projects, admin_client_projects::get, admin_client_projects::put,
+        document,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
+        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "meta")),
+)]
+pub struct AdminApi;
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
+    responses((status = 200, description = "this document", content_type = "application/json")))]
+pub fn document() -> utoipa::openapi::OpenApi {
+    AdminApi::openapi()
+}
+
+/// Nothing to build: the document is static.
+pub struct State;
+
+impl State {
+    pub fn from_platform(_: &shared::platform::Platform) -> anyhow::Result<Self> {
+        Ok(Self)
+    }
+}
+
+pub async fn handle(_: &State, req: Request) -> Response<Body> {
+    if req.method() != Method::GET {
+        return shared::web::respond(Err(method_not_allowed(&req)));
+    }
+    shared::web::json_response(StatusCode::OK, &document())
+}

@@ -1,0 +1,111 @@
+//! The OpenAPI document is 3.1 and covers exactly the admin routes in template.yaml, each
+//! authenticated one with its bearer requirement and its 401/403 answers.
+
+use std::collections::BTreeSet;
+
+use http::Method;
+use serde_json::json;
+use shared::testing::admin::call;
+
+/// (method, path, authenticated) for every admin API route in template.yaml: the admin functions,
+/// login and this document.
+fn template_admin_routes() -> BTreeSet<(String, String, bool)> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+    let t: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut routes = BTreeSet::new();
+    for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let authenticated = name.starts_with("Admin");
+        if !(authenticated || name == "AuthLoginFunction" || name == "OpenApiFunction") {
+            continue;
+        }
+        for event in resource["Properties"]["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+        {
+            if event["Type"] == "HttpApi" {
+                routes.insert((
+                    event["Properties"]["Method"]
+                        .as_str()
+                        .unwrap()
+                        .to_lowercase(),
+                    event["Properties"]["Path"].as_str().unwrap().to_owned(),
+                    authenticated,
+                ));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_covers_every_admin_route_in_the_template() {
+    let (status, doc) = call(Method::GET)
+        .send(|r| openapi::handle(&openapi::State, r))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert((method.clone(), path.clone()));
+            }
+        }
+    }
+    let template = template_admin_routes();
+    assert!(template.len() > 25);
+    assert_eq!(
+        documented,
+        template
+            .iter()
+            .map(|(m, p, _)| (m.clone(), p.clone()))
+            .collect(),
+        "the document and template.yaml list the same admin routes"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "ErrorBody",
+        "Business",
+        "AgentConfigInput",
+        "Client",
+        "Lead",
+        "CallDetail",
+        "QuestionList",
+        "LoginRequest",
+        "SyncReport",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name}");
+    }
+    // Every authenticated operation declares the bearer requirement and its 401/403 answers, each
+    // with the error body.
+    for (method, path, _) in template.iter().filter(|r| r.2) {
+        let op = &doc["paths"][path][method];
+        assert_eq!(op["security"][0]["bearer"], json!([]), "{method} {path}");
+        for status in ["401", "403"] {
+            assert_eq!(
+                op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path} documents {status}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn only_get_is_served() {
+    let (status, body) = call(Method::POST)
+        .send(|r| openapi::handle(&openapi::State, r))
+        .await;
+    assert_eq!(status, 405);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}

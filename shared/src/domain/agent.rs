@@ -1,0 +1,18 @@
+//! What a business configures of its agent: the voices, the language, the persona and the
+//! greetings. Stored by the admin API, read by the initiation webhook for every call.
+
+use super::VoiceSettings;
+
+#[derive(Debug, Clone, Default)]
+pub struct AgentSettings {
+    /// A custom voice for every call; wins over the two below.
+    pub voice_id: Option<String>,
+    pub new_caller_voice_id: Option<String>,
+    pub existing_client_voice_id: Option<String>,
+    pub voice: VoiceSettings,
+    pub language: String,
+    pub persona_prompt: String,
+    pub welcome_message: String,
+    pub client_welcome_message: String,
+    pub after_hours_message: String,
+}

@@ -1,0 +1,116 @@
+//! A business's agent configuration: voice, language, persona and messages, and the ElevenLabs
+//! agent it is synced to. A business that never saved one reads as the defaults.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::VoiceSettings;
+use crate::domain::agent::AgentSettings;
+use crate::error::ApiError;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgentConfig {
+    pub voice_id: Option<String>,
+    pub new_caller_voice_id: Option<String>,
+    pub existing_client_voice_id: Option<String>,
+    pub stability: f32,
+    pub similarity_boost: f32,
+    pub speed: f32,
+    pub language: String,
+    pub persona_prompt: String,
+    pub welcome_message: String,
+    pub client_welcome_message: String,
+    pub after_hours_message: String,
+    /// The business's ElevenLabs agent, once the agent manager has created it.
+    pub elevenlabs_agent_id: Option<String>,
+    pub agent_synced_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl AgentConfig {
+    pub fn voice(&self) -> VoiceSettings {
+        VoiceSettings {
+            stability: self.stability,
+            similarity_boost: self.similarity_boost,
+            speed: self.speed,
+        }
+    }
+}
+
+/// The configuration as the API shows it; 404 when there is no such business.
+pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<AgentConfig, ApiError> {
+    let row = sqlx::query!(
+        r#"SELECT ac.voice_id AS "voice_id?", ac.new_caller_voice_id AS "new_caller_voice_id?",
+                  ac.existing_client_voice_id AS "existing_client_voice_id?",
+                  ac.stability AS "stability?", ac.similarity_boost AS "similarity_boost?",
+                  ac.speed AS "speed?", ac.language AS "language?",
+                  ac.persona_prompt AS "persona_prompt?", ac.welcome_message AS "welcome_message?",
+                  ac.client_welcome_message AS "client_welcome_message?",
+                  ac.after_hours_message AS "after_hours_message?",
+                  ac.elevenlabs_agent_id AS "elevenlabs_agent_id?",
+                  ac.agent_synced_at AS "agent_synced_at?", ac.updated_at AS "updated_at?"
+           FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
+           WHERE b.id = $1"#,
+        business_id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("no such business"))?;
+    let voice = VoiceSettings::stored(row.stability, row.similarity_boost, row.speed);
+    Ok(AgentConfig {
+        voice_id: row.voice_id,
+        new_caller_voice_id: row.new_caller_voice_id,
+        existing_client_voice_id: row.existing_client_voice_id,
+        stability: voice.stability,
+        similarity_boost: voice.similarity_boost,
+        speed: voice.speed,
+        language: row.language.unwrap_or_else(|| "en".into()),
+        persona_prompt: row.persona_prompt.unwrap_or_default(),
+        welcome_message: row.welcome_message.unwrap_or_default(),
+        client_welcome_message: row.client_welcome_message.unwrap_or_default(),
+        after_hours_message: row.after_hours_message.unwrap_or_default(),
+        elevenlabs_agent_id: row.elevenlabs_agent_id,
+        agent_synced_at: row.agent_synced_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Saves a checked configuration (the agent id and sync time are the agent manager's and stay).
+pub async fn save(
+    pool: &sqlx::PgPool,
+    business_id: Uuid,
+    c: &AgentSettings,
+) -> Result<(), ApiError> {
+    super::require_business(pool, business_id).await?;
+    sqlx::query!(
+        "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
+             stability, similarity_boost, speed, language, persona_prompt, welcome_message,
+             client_welcome_message, after_hours_message, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+         ON CONFLICT (business_id) DO UPDATE SET voice_id = EXCLUDED.voice_id,
+             new_caller_voice_id = EXCLUDED.new_caller_voice_id,
+             existing_client_voice_id = EXCLUDED.existing_client_voice_id,
+             stability = EXCLUDED.stability, similarity_boost = EXCLUDED.similarity_boost,
+             speed = EXCLUDED.speed, language = EXCLUDED.language,
+             persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
+             client_welcome_message = EXCLUDED.client_welcome_message,
+             after_hours_message = EXCLUDED.after_hours_message, updated_at = now()",
+        business_id,
+        c.voice_id,
+        c.new_caller_voice_id,
+        c.existing_client_voice_id,
+        c.voice.stability,
+        c.voice.similarity_boost,
+        c.voice.speed,
+        c.language,
+        c.persona_prompt,
+        c.welcome_message,
+        c.client_welcome_message,
+        c.after_hours_message,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The admin view of leads: filtered keyset pages, one lead, and the team's edits.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Keyed, Keyset};
+use crate::domain::catalog::{LeadStatus, Priority};
+use crate::error::ApiError;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+pub struct Lead {
+    pub id: Uuid,
+    /// The number the lead called from (E.164), when known.
+    pub caller_phone: Option<String>,
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub notes: String,
+    /// Qualification answers by field key: {raw, value, valid, problem, source}.
+    #[schema(value_type = Object)]
+    pub answers: sqlx::types::Json<serde_json::Value>,
+    /// new, contacted, qualified or closed.
+    pub status: String,
+    /// low, normal, high or urgent.
+    pub priority: String,
+    pub urgency_reasons: Vec<String>,
+    pub client_id: Option<Uuid>,
+    pub assignee_user_id: Option<Uuid>,
+    /// The call log of the call that last updated the lead.
+    pub last_call_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Keyed for Lead {
+    fn key(&self) -> (DateTime<Utc>, Uuid) {
+        (self.created_at, self.id)
+    }
+}
+
+/// One page of the list, newest first; each filter applies when given.
+pub struct LeadFilter {
+    pub status: Option<LeadStatus>,
+    pub priority: Option<Priority>,
+    pub created_from: Option<DateTime<Utc>>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub page: Keyset,
+}
+
+/// The team's edit of a lead; `None` leaves a field as it is.
+pub struct LeadEdit<'a> {
+    pub status: Option<LeadStatus>,
+    /// `Some(None)` unassigns.
+    pub assignee_user_id: Option<Option<Uuid>>,
+    pub notes: Option<&'a str>,
+}
+
+const SELECT: &str =
+    "SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
+        l.answers, l.status, l.priority, l.urgency_reasons, l.client_id, l.assignee_user_id,
+        (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id AND cl.business_id = l.business_id
+          ORDER BY cl.created_at DESC LIMIT 1)
+            AS last_call_id,
+        l.created_at, l.updated_at
+    FROM leads l";
+
+pub async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Vec<Lead>, ApiError> {
+    Ok(sqlx::query_as::<_, Lead>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE l.business_id = $1 AND (l.created_at, l.id) < ($2, $3)
+           AND ($5::text IS NULL OR l.status = $5) AND ($6::text IS NULL OR l.priority = $6)
+           AND ($7::timestamptz IS NULL OR l.created_at >= $7)
+           AND ($8::timestamptz IS NULL OR l.created_at < $8)
+         ORDER BY l.created_at DESC, l.id DESC LIMIT $4"
+    )))
+    .bind(business_id)
+    .bind(f.page.before.0)
+    .bind(f.page.before.1)
+    .bind(f.page.limit)
+    .bind(f.status.map(LeadStatus::as_str))
+    .bind(f.priority.map(Priority::as_str))
+    .bind(f.created_from)
+    .bind(f.created_to)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The lead; 404 when the business has no such lead.
+pub async fn load(pool: &PgPool, business_id: Uuid, lead_id: Uuid) -> Result<Lead, ApiError> {
+    sqlx::query_as::<_, Lead>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE l.business_id = $1 AND l.id = $2"
+    )))
+    .bind(business_id)
+    .bind(lead_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found("no such lead"))
+}
+
+/// Applies the edit; 404 when there is no such lead, 409 when reopening it would give the caller
+/// two open leads.
+pub async fn edit(
+    pool: &PgPool,
+    business_id: Uuid,
+    lead_id: Uuid,
+    e: &LeadEdit<'_>,
+) -> Result<(), ApiError> {
+    let updated = sqlx::query!(
+        "UPDATE leads SET status = COALESCE($3, status),
+                assignee_user_id = CASE WHEN $4 THEN $5 ELSE assignee_user_id END,
+                notes = COALESCE($6, notes), updated_at = now()
+         WHERE id = $2 AND business_id = $1",
+        business_id,
+        lead_id,
+        e.status.map(LeadStatus::as_str),
+        e.assignee_user_id.is_some(),
+        e.assignee_user_id.flatten(),
+        e.notes,
+    )
+    .execute(pool)
+    .await
+    .map_err(|err| {
+        super::conflict_on(
+            err,
+            "leads_open_caller_key",
+            "open_lead_exists",
+            "this caller already has another open lead",
+        )
+    })?;
+    if updated.rows_affected() == 0 {
+        return Err(ApiError::not_found("no such lead"));
+    }
+    Ok(())
+}

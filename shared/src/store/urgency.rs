@@ -1,0 +1,73 @@
+//! A business's urgency keywords. A replacement is one transaction.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Priority;
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordInput {
+    /// A word or phrase, matched whole-word and case-insensitively in what the caller says.
+    pub phrase: String,
+    /// `high` or `urgent`.
+    #[schema(value_type = String, example = "urgent")]
+    pub severity: Priority,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordList {
+    pub keywords: Vec<KeywordInput>,
+}
+
+/// The keywords by phrase; 404 when there is no such business.
+pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<KeywordList, ApiError> {
+    super::require_business(pool, business_id).await?;
+    let rows = sqlx::query!(
+        "SELECT phrase, severity FROM urgency_keywords WHERE business_id = $1 ORDER BY lower(phrase)",
+        business_id
+    )
+    .fetch_all(pool)
+    .await?;
+    let keywords = rows
+        .into_iter()
+        .map(|r| {
+            Ok(KeywordInput {
+                phrase: r.phrase,
+                severity: r.severity.parse().map_err(super::corrupt)?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(KeywordList { keywords })
+}
+
+/// Replaces the list with these checked keywords.
+pub async fn replace(
+    pool: &sqlx::PgPool,
+    business_id: Uuid,
+    keywords: &[KeywordInput],
+) -> Result<(), ApiError> {
+    let mut tx = pool.begin().await?;
+    super::lock_business(&mut tx, business_id).await?;
+    sqlx::query!(
+        "DELETE FROM urgency_keywords WHERE business_id = $1",
+        business_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    for k in keywords {
+        sqlx::query!(
+            "INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES ($1, $2, $3)",
+            business_id,
+            k.phrase,
+            k.severity.as_str(),
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
