@@ -32,10 +32,9 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
     let business_id = state.business(req)?;
-    let client_id = path_id(req, "clientId")?;
     match *req.method() {
-        Method::GET => get(state, business_id, client_id).await,
-        Method::PUT => put(state, business_id, client_id, req).await,
+        Method::GET => get(state, business_id, path_id(req, "clientId")?).await,
+        Method::PUT => put(state, business_id, path_id(req, "clientId")?, req).await,
         _ => Err(method_not_allowed(req)),
     }
 }

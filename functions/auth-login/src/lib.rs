@@ -84,14 +84,15 @@ pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, 
             "the email or password is wrong",
         ));
     };
+    let role = user.role()?;
     let principal = Principal {
         user_id: user.user_id,
         business_id: user.business_id,
-        role: user.role,
+        role,
     };
     let now = (state.now)().timestamp().max(0) as u64;
     let token = state.tokens.issue(&principal, now)?;
-    tracing::info!(user_id = %user.user_id, role = user.role.as_str(), "login");
+    tracing::info!(user_id = %user.user_id, role = role.as_str(), "login");
     ok(
         StatusCode::OK,
         &LoginResponse {
@@ -100,7 +101,7 @@ pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, 
             expires_in: state.tokens.ttl.as_secs(),
             user_id: user.user_id,
             business_id: user.business_id,
-            role: user.role,
+            role,
         },
     )
 }

@@ -20,7 +20,8 @@ use shared::testing::admin::*;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Every admin route that takes a bearer token.
+/// Every admin route that takes a bearer token: the functions named `Admin*` (a test below holds
+/// every route on a business or a connect to that name).
 fn admin_routes() -> impl Iterator<Item = &'static Route> {
     ROUTES
         .iter()
@@ -203,4 +204,18 @@ async fn another_tenants_record_ids_are_not_found_through_your_own_business(pool
             .await
             .unwrap();
     assert!(still_there);
+}
+
+#[test]
+fn every_route_on_a_business_is_an_admin_function_under_the_tenant_rule() {
+    for r in ROUTES.iter() {
+        if r.path.starts_with("/api/businesses/") || r.path.ends_with("/connect") {
+            assert!(
+                r.function.logical_id().starts_with("Admin"),
+                "{} {} must be an Admin* function, checked above",
+                r.method,
+                r.path
+            );
+        }
+    }
 }

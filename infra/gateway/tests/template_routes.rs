@@ -54,6 +54,13 @@ fn the_gateway_serves_every_template_route_and_has_no_handler_without_one() {
         gateway, template,
         "local gateway and template.yaml disagree"
     );
+    // The tool URLs the agent manager registers are built from the same path.
+    assert!(
+        ROUTES
+            .iter()
+            .any(|r| r.function == HttpFunction::ElevenLabsTools
+                && r.path == shared::call_tools::TOOLS_PATH)
+    );
     for f in HttpFunction::ALL {
         assert!(
             ROUTES.iter().any(|r| r.function == *f),

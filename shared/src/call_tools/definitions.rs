@@ -121,7 +121,11 @@ pub fn tool_config(tool: Tool, endpoint: &ToolEndpoint<'_>) -> Value {
         "description": description,
         "response_timeout_secs": RESPONSE_TIMEOUT_SECS,
         "api_schema": {
-            "url": format!("{}/api/voice/tools/{}", endpoint.base_url.trim_end_matches('/'), tool.name()),
+            "url": format!(
+                "{}{}",
+                endpoint.base_url.trim_end_matches('/'),
+                super::TOOLS_PATH.replace("{tool}", tool.name())
+            ),
             "method": "POST",
             "request_headers": {endpoint.secret_header: {"secret_id": endpoint.secret_id}},
             "request_body_schema": {

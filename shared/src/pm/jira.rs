@@ -39,6 +39,10 @@ const LIFETIME: chrono::Duration = chrono::Duration::days(30);
 /// `updated >= -Nm` has minute granularity: overlap so an edit in the boundary minute is not lost.
 const INCREMENTAL_OVERLAP_MINUTES: i64 = 2;
 
+mod delivery;
+
+pub use delivery::{DeliveredIssue, Delivery, verify_delivery};
+
 #[derive(Debug, Clone)]
 pub struct JiraEndpoints {
     pub auth: String,
@@ -549,62 +553,6 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-// ------------------------------------------------------------------------- webhook deliveries
-
-/// What a delivery is needed for: which webhooks matched, on which site, about which issue.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Delivery {
-    pub webhook_event: Option<String>,
-    #[serde(default)]
-    pub matched_webhook_ids: Vec<i64>,
-    pub issue: Option<DeliveredIssue>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DeliveredIssue {
-    pub id: String,
-    #[serde(rename = "self")]
-    pub self_url: Option<String>,
-}
-
-impl DeliveredIssue {
-    /// Where the delivery says it comes from: a cloudid (`.../ex/jira/{cloudid}/...`) or a site
-    /// origin (`https://x.atlassian.net`); deliveries have been seen with both.
-    pub fn origin(&self) -> (Option<String>, Option<String>) {
-        let Some(url) = self
-            .self_url
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-        else {
-            return (None, None);
-        };
-        let cloud = url
-            .path()
-            .split("/ex/jira/")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .map(str::to_owned);
-        let site = url.host_str().map(|h| format!("{}://{h}", url.scheme()));
-        (cloud, site)
-    }
-}
-
-/// Verifies `Authorization: Bearer <JWT>`, signed with the app's client secret (see
-/// `verify_delivery_jwt`; the claims beyond `exp` are undocumented).
-pub fn verify_delivery(
-    client_secret: &SecretString,
-    authorization: Option<&str>,
-) -> Result<(), String> {
-    let token = authorization
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .ok_or("missing bearer token")?;
-    super::verify_delivery_jwt(client_secret, token).map(|_| ())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -641,22 +589,5 @@ mod tests {
         let n = expiration(Some(&json!(s.timestamp_millis()))).unwrap();
         assert_eq!(s, n);
         assert_eq!(expiration(None), None);
-    }
-
-    #[test]
-    fn delivery_origins_are_read_from_either_self_form() {
-        let site = DeliveredIssue {
-            id: "1".into(),
-            self_url: Some("https://aurora-studio.atlassian.net/rest/api/2/issue/1".into()),
-        };
-        assert_eq!(
-            site.origin(),
-            (None, Some("https://aurora-studio.atlassian.net".into()))
-        );
-        let api = DeliveredIssue {
-            id: "1".into(),
-            self_url: Some("https://api.atlassian.com/ex/jira/abc-123/rest/api/3/issue/1".into()),
-        };
-        assert_eq!(api.origin().0.as_deref(), Some("abc-123"));
     }
 }

@@ -5,12 +5,20 @@ use uuid::Uuid;
 use crate::domain::catalog::Role;
 use crate::error::ApiError;
 
-/// A user found by email, with the password hash to check.
+/// A user found by email, with the password hash to check. The role is read only once the
+/// password matched (`role()`), so a stored role this code cannot read answers no differently
+/// from a wrong password until then.
 pub struct Credentials {
     pub user_id: Uuid,
     pub password_hash: String,
-    pub role: Role,
+    role: String,
     pub business_id: Option<Uuid>,
+}
+
+impl Credentials {
+    pub fn role(&self) -> Result<Role, ApiError> {
+        self.role.parse().map_err(super::corrupt)
+    }
 }
 
 /// The user with this (already lower-cased) email, if any.
@@ -21,15 +29,12 @@ pub async fn by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credent
     )
     .fetch_optional(pool)
     .await?;
-    row.map(|r| {
-        Ok(Credentials {
-            user_id: r.id,
-            password_hash: r.password_hash,
-            role: r.role.parse().map_err(super::corrupt)?,
-            business_id: r.business_id,
-        })
-    })
-    .transpose()
+    Ok(row.map(|r| Credentials {
+        user_id: r.id,
+        password_hash: r.password_hash,
+        role: r.role,
+        business_id: r.business_id,
+    }))
 }
 
 /// Whether the user belongs to the business (a lead can only be assigned to its own team).
