@@ -170,18 +170,11 @@ impl AgentManager {
         // One sync per business at a time (a session lock, freed even if this process dies).
         let mut lock = pool.acquire().await?;
         let key = format!("agent-sync:{business_id}");
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext($1))")
-            .bind(&key)
-            .fetch_one(&mut *lock)
-            .await?;
-        if !locked {
+        if !store::agents::try_lock(&mut lock, &key).await? {
             return Err(SyncError::Busy);
         }
         let result = self.sync_locked(business_id).await;
-        let _ = sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
-            .bind(&key)
-            .execute(&mut *lock)
-            .await;
+        let _ = store::agents::unlock(&mut lock, &key).await;
         result
     }
 
@@ -221,17 +214,8 @@ impl AgentManager {
             },
         );
         let (agent_id, action) = self.ensure_agent(&inputs, &body).await?;
-        let synced_at: DateTime<Utc> = sqlx::query_scalar(
-            "INSERT INTO agent_configs (business_id, elevenlabs_agent_id, agent_synced_at)
-             VALUES ($1, $2, now())
-             ON CONFLICT (business_id) DO UPDATE SET elevenlabs_agent_id = EXCLUDED.elevenlabs_agent_id,
-                 agent_synced_at = EXCLUDED.agent_synced_at
-             RETURNING agent_synced_at",
-        )
-        .bind(business_id)
-        .bind(&agent_id)
-        .fetch_one(self.db.pool().await?)
-        .await?;
+        let synced_at =
+            store::agents::record_agent(self.db.pool().await?, business_id, &agent_id).await?;
         let phone_numbers = self.ensure_numbers(&inputs, &agent_id).await?;
         tracing::info!(%business_id, agent_id, action, numbers = phone_numbers.len(), "agent synced");
         Ok(SyncReport {
@@ -289,13 +273,7 @@ impl AgentManager {
         kind: &str,
         name: &str,
     ) -> Result<Option<(String, String)>, SyncError> {
-        Ok(sqlx::query_as(
-            "SELECT resource_id, fingerprint FROM elevenlabs_resources WHERE kind = $1 AND name = $2",
-        )
-        .bind(kind)
-        .bind(name)
-        .fetch_optional(self.db.pool().await?)
-        .await?)
+        Ok(store::agents::resource(self.db.pool().await?, kind, name).await?)
     }
 
     async fn store_resource(
@@ -305,18 +283,7 @@ impl AgentManager {
         id: &str,
         fp: &str,
     ) -> Result<(), SyncError> {
-        sqlx::query(
-            "INSERT INTO elevenlabs_resources (kind, name, resource_id, fingerprint) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (kind, name) DO UPDATE SET resource_id = EXCLUDED.resource_id,
-                 fingerprint = EXCLUDED.fingerprint, updated_at = now()",
-        )
-        .bind(kind)
-        .bind(name)
-        .bind(id)
-        .bind(fp)
-        .execute(self.db.pool().await?)
-        .await?;
-        Ok(())
+        Ok(store::agents::store_resource(self.db.pool().await?, kind, name, id, fp).await?)
     }
 
     /// The workspace secret ElevenLabs sends as our header's value. Its id is kept; a rotated
@@ -435,14 +402,12 @@ impl AgentManager {
                     (id, "imported")
                 }
             };
-            sqlx::query(
-                "UPDATE business_phone_numbers SET elevenlabs_phone_number_id = $3
-                 WHERE business_id = $1 AND phone_e164 = $2",
+            store::agents::record_phone_number(
+                self.db.pool().await?,
+                inputs.business_id,
+                phone,
+                &id,
             )
-            .bind(inputs.business_id)
-            .bind(phone)
-            .bind(&id)
-            .execute(self.db.pool().await?)
             .await?;
             report.push(PhoneSync {
                 phone: phone.clone(),

@@ -9,6 +9,7 @@ use crate::db::Database;
 use crate::domain::business_hours::Timezone;
 use crate::domain::catalog::Role;
 use crate::phone::E164;
+use crate::store::{self, business::NewBusinessRow};
 
 #[derive(Debug, Clone)]
 pub struct NewBusiness {
@@ -88,38 +89,20 @@ pub async fn create_business(
         .pool()
         .await
         .map_err(|e| OperatorError::Other(e.into()))?;
-    let mut tx = pool.begin().await?;
-    let business_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO businesses (name, timezone, default_region) VALUES ($1, $2, $3) RETURNING id",
+    let timezone = tz.to_string();
+    let (business_id, owner_user_id) = store::business::create_with_owner(
+        pool,
+        &NewBusinessRow {
+            name: &name,
+            timezone: &timezone,
+            default_region: &region,
+            phone_numbers: &phones,
+            owner_email: &owner_email,
+            owner_password_hash: &hash,
+        },
     )
-    .bind(&name)
-    .bind(tz.to_string())
-    .bind(&region)
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query("INSERT INTO agent_configs (business_id) VALUES ($1)")
-        .bind(business_id)
-        .execute(&mut *tx)
-        .await?;
-    for p in &phones {
-        sqlx::query("INSERT INTO business_phone_numbers (business_id, phone_e164) VALUES ($1, $2)")
-            .bind(business_id)
-            .bind(p)
-            .execute(&mut *tx)
-            .await
-            .map_err(conflict)?;
-    }
-    let owner_user_id: Uuid = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(&owner_email)
-    .bind(&hash)
-    .bind(Role::BusinessOwner.as_str())
-    .bind(business_id)
-    .fetch_one(&mut *tx)
     .await
     .map_err(conflict)?;
-    tx.commit().await?;
     Ok(CreatedBusiness {
         business_id,
         owner_user_id,
@@ -147,24 +130,18 @@ pub async fn create_user(
         .pool()
         .await
         .map_err(|e| OperatorError::Other(e.into()))?;
-    if let Some(b) = business_id {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1)")
-                .bind(b)
-                .fetch_one(pool)
-                .await?;
-        if !exists {
-            return Err(OperatorError::Invalid(format!("no business {b}")));
-        }
+    if let Some(b) = business_id
+        && !store::business::exists(pool, b).await?
+    {
+        return Err(OperatorError::Invalid(format!("no business {b}")));
     }
-    sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
+    store::users::insert(
+        &mut *pool.acquire().await?,
+        &email,
+        &hash,
+        role,
+        business_id,
     )
-    .bind(&email)
-    .bind(&hash)
-    .bind(role.as_str())
-    .bind(business_id)
-    .fetch_one(pool)
     .await
     .map_err(conflict)
 }

@@ -20,7 +20,7 @@ use crate::post_call::store::LeadWrite;
 use crate::post_call::store::{self as post_call_store, QuestionSpec};
 
 /// Who is on the call, as far as our records say.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CallIdentity {
     pub business_id: Uuid,
     pub business_name: String,
@@ -57,7 +57,15 @@ impl CallIdentity {
     }
 }
 
-const IDENTIFY_SQL: &str = r#"
+pub async fn identify(
+    pool: &PgPool,
+    conversation_id: &str,
+    called: Option<&E164>,
+    caller: Option<&E164>,
+) -> anyhow::Result<Option<CallIdentity>> {
+    Ok(sqlx::query_as!(
+        CallIdentity,
+        r#"
 WITH chosen AS (
     SELECT * FROM (
         SELECT business_id, client_id, person_phone, business_phone, direction = 'outbound' AS outbound,
@@ -73,32 +81,26 @@ WITH chosen AS (
     ORDER BY rank
     LIMIT 1
 )
-SELECT c.business_id, b.name AS business_name, b.timezone, b.default_region, b.business_hours,
+SELECT c.business_id AS "business_id!", b.name AS business_name, b.timezone, b.default_region,
+       b.business_hours AS "business_hours: Json<serde_json::Value>",
        b.notification_emails, b.notification_phone,
-       (SELECT count(*) FROM business_transfer_numbers t WHERE t.business_id = c.business_id) AS transfer_numbers,
-       cl.id AS client_id, cl.name AS client_name, c.person_phone, c.business_phone, c.outbound, c.started_at
+       (SELECT count(*) FROM business_transfer_numbers t WHERE t.business_id = c.business_id) AS "transfer_numbers!",
+       cl.id AS "client_id?", cl.name AS "client_name?", c.person_phone, c.business_phone,
+       c.outbound AS "outbound!", c.started_at
 FROM chosen c
 JOIN businesses b ON b.id = c.business_id
 LEFT JOIN client_phone_numbers cp ON cp.business_id = c.business_id AND cp.phone_e164 = c.person_phone
-LEFT JOIN clients cl ON cl.business_id = c.business_id AND cl.id = COALESCE(c.client_id, cp.client_id)
-"#;
-
-pub async fn identify(
-    pool: &PgPool,
-    conversation_id: &str,
-    called: Option<&E164>,
-    caller: Option<&E164>,
-) -> anyhow::Result<Option<CallIdentity>> {
-    Ok(sqlx::query_as::<_, CallIdentity>(IDENTIFY_SQL)
-        .bind(conversation_id)
-        .bind(called.map(E164::as_str))
-        .bind(caller.map(E164::as_str))
-        .fetch_optional(pool)
-        .await?)
+LEFT JOIN clients cl ON cl.business_id = c.business_id AND cl.id = COALESCE(c.client_id, cp.client_id)"#,
+        conversation_id,
+        called.map(E164::as_str),
+        caller.map(E164::as_str),
+    )
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// A project as told to its client, with its open tasks.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClientProject {
     pub name: String,
     pub status: String,
@@ -126,7 +128,8 @@ pub async fn client_projects(
     business_id: Uuid,
     client_id: Uuid,
 ) -> anyhow::Result<Vec<ClientProject>> {
-    Ok(sqlx::query_as::<_, ClientProject>(
+    Ok(sqlx::query_as!(
+        ClientProject,
         r#"
         SELECT p.name, p.status, p.provider_status, p.due_date,
                COALESCE((
@@ -136,20 +139,20 @@ pub async fn client_projects(
                          WHERE project_id = p.id AND business_id = p.business_id AND status <> 'done'
                            AND deleted_at IS NULL AND stale_since IS NULL
                          ORDER BY due_date NULLS LAST, name LIMIT $3) t
-               ), '[]'::json) AS open_tasks,
+               ), '[]'::json) AS "open_tasks!: Json<Vec<OpenTask>>",
                (SELECT count(*) FROM tasks t
                 WHERE t.project_id = p.id AND t.business_id = p.business_id AND t.status <> 'done'
-                  AND t.deleted_at IS NULL AND t.stale_since IS NULL) AS open_task_count
+                  AND t.deleted_at IS NULL AND t.stale_since IS NULL) AS "open_task_count!"
         FROM projects p
         WHERE p.business_id = $1 AND p.client_id = $2 AND p.deleted_at IS NULL AND p.stale_since IS NULL
         ORDER BY p.status = 'done', p.due_date NULLS LAST, p.provider_updated_at DESC NULLS LAST, p.name
         LIMIT $4
         "#,
+        business_id,
+        client_id,
+        MAX_SPOKEN_TASKS,
+        MAX_SPOKEN_PROJECTS,
     )
-    .bind(business_id)
-    .bind(client_id)
-    .bind(MAX_SPOKEN_TASKS)
-    .bind(MAX_SPOKEN_PROJECTS)
     .fetch_all(pool)
     .await?)
 }

@@ -70,20 +70,15 @@ pub fn webhook_secret_context(row: Uuid) -> String {
     format!("webhook:{row}")
 }
 
-/// The columns of `IntegrationRow` (a macro, so queries stay static strings).
-macro_rules! row_columns {
-    () => {
-        "id, business_id, provider, status, external_tenant_id, external_tenant_name, site_url, access_token, refresh_token, token_key_id, token_expires_at, sync_watermark, last_full_sync_at"
-    };
-}
-
 pub async fn load(pool: &PgPool, id: Uuid) -> Result<Option<IntegrationRow>, PmError> {
-    Ok(sqlx::query_as(concat!(
-        "SELECT ",
-        row_columns!(),
-        " FROM integrations WHERE id = $1"
-    ))
-    .bind(id)
+    Ok(sqlx::query_as!(
+        IntegrationRow,
+        "SELECT id, business_id, provider, status, external_tenant_id, external_tenant_name, site_url,
+                access_token, refresh_token, token_key_id, token_expires_at, sync_watermark,
+                last_full_sync_at
+         FROM integrations WHERE id = $1",
+        id
+    )
     .fetch_optional(pool)
     .await?)
 }
@@ -211,12 +206,14 @@ impl Tokens {
             .get(provider)
             .ok_or_else(|| PmError::Other(format!("{provider} is not configured here")))?;
         let mut tx = self.pool.begin().await?;
-        let locked: IntegrationRow = sqlx::query_as(concat!(
-            "SELECT ",
-            row_columns!(),
-            " FROM integrations WHERE id = $1 FOR UPDATE"
-        ))
-        .bind(row.id)
+        let locked = sqlx::query_as!(
+            IntegrationRow,
+            "SELECT id, business_id, provider, status, external_tenant_id, external_tenant_name, site_url,
+                access_token, refresh_token, token_key_id, token_expires_at, sync_watermark,
+                last_full_sync_at
+             FROM integrations WHERE id = $1 FOR UPDATE",
+            row.id
+        )
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| PmError::Other("the integration was removed".into()))?;
@@ -323,16 +320,18 @@ pub async fn take_lease(
     id: Uuid,
     ttl: Duration,
 ) -> Result<Option<IntegrationRow>, PmError> {
-    Ok(sqlx::query_as(concat!(
+    Ok(sqlx::query_as!(
+        IntegrationRow,
         "UPDATE integrations SET sync_lease_until = now() + make_interval(secs => $2),
                 status = 'syncing', updated_at = now()
          WHERE id = $1 AND status <> 'needs_reconsent'
            AND (sync_lease_until IS NULL OR sync_lease_until < now())
-         RETURNING ",
-        row_columns!()
-    ))
-    .bind(id)
-    .bind(ttl.as_secs_f64())
+         RETURNING id, business_id, provider, status, external_tenant_id, external_tenant_name, site_url,
+                access_token, refresh_token, token_key_id, token_expires_at, sync_watermark,
+                last_full_sync_at",
+        id,
+        ttl.as_secs_f64()
+    )
     .fetch_optional(pool)
     .await?)
 }
@@ -381,11 +380,12 @@ pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), P
 // ------------------------------------------------------------------------------- webhooks
 
 pub async fn webhooks(pool: &PgPool, integration_id: Uuid) -> Result<Vec<WebhookRow>, PmError> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        WebhookRow,
         "SELECT id, resource_id, external_webhook_id, expires_at FROM integration_webhooks
          WHERE integration_id = $1 ORDER BY created_at",
+        integration_id
     )
-    .bind(integration_id)
     .fetch_all(pool)
     .await?)
 }

@@ -23,13 +23,13 @@ pub async fn save_payload(
     raw: &[u8],
 ) -> anyhow::Result<Uuid> {
     let pool = db.pool().await?;
-    let id: Uuid = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO webhook_payloads (source, event_type, conversation_id, body) \
          VALUES ('elevenlabs', $1, $2, $3) RETURNING id",
+        event_type,
+        conversation_id,
+        raw,
     )
-    .bind(event_type)
-    .bind(conversation_id)
-    .bind(raw)
     .fetch_one(pool)
     .await?;
     Ok(id)
@@ -43,7 +43,7 @@ pub async fn load_payload(pool: &PgPool, id: Uuid) -> anyhow::Result<Vec<u8>> {
 }
 
 /// The business a call belongs to, and what the initiation webhook recorded about the call.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CallOwner {
     pub business_id: Uuid,
     pub business_name: String,
@@ -63,7 +63,8 @@ pub async fn find_call_owner(
     agent_id: Option<&str>,
     conversation_id: &str,
 ) -> anyhow::Result<Option<CallOwner>> {
-    let owner = sqlx::query_as::<_, CallOwner>(
+    let owner = sqlx::query_as!(
+        CallOwner,
         r#"
         WITH candidate AS (
             SELECT business_id, 1 AS rank FROM business_phone_numbers WHERE phone_e164 = $1::text
@@ -74,23 +75,23 @@ pub async fn find_call_owner(
             ORDER BY rank LIMIT 1
         )
         SELECT b.id AS business_id, b.name AS business_name, b.default_region, b.notification_emails,
-               s.client_id AS start_client_id, s.direction AS start_direction,
-               s.person_phone AS start_person_phone, s.business_phone AS start_business_phone,
-               s.call_sid AS start_call_sid
+               s.client_id AS "start_client_id?", s.direction AS "start_direction?",
+               s.person_phone AS "start_person_phone?", s.business_phone AS "start_business_phone?",
+               s.call_sid AS "start_call_sid?"
         FROM candidate c
         JOIN businesses b ON b.id = c.business_id
         LEFT JOIN call_starts s ON s.conversation_id = $3::text AND s.business_id = b.id
         "#,
+        our_number,
+        agent_id,
+        conversation_id,
     )
-    .bind(our_number)
-    .bind(agent_id)
-    .bind(conversation_id)
     .fetch_optional(pool)
     .await?;
     Ok(owner)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ClientRef {
     pub id: Uuid,
     pub name: String,
@@ -101,13 +102,14 @@ pub async fn client_by_phone(
     business_id: Uuid,
     phone: &str,
 ) -> anyhow::Result<Option<ClientRef>> {
-    Ok(sqlx::query_as::<_, ClientRef>(
+    Ok(sqlx::query_as!(
+        ClientRef,
         "SELECT c.id, c.name FROM client_phone_numbers p \
          JOIN clients c ON c.id = p.client_id AND c.business_id = p.business_id \
          WHERE p.business_id = $1 AND p.phone_e164 = $2",
+        business_id,
+        phone,
     )
-    .bind(business_id)
-    .bind(phone)
     .fetch_optional(pool)
     .await?)
 }
@@ -117,36 +119,35 @@ pub async fn client_by_id(
     business_id: Uuid,
     client_id: Uuid,
 ) -> anyhow::Result<Option<ClientRef>> {
-    Ok(sqlx::query_as::<_, ClientRef>(
+    Ok(sqlx::query_as!(
+        ClientRef,
         "SELECT id, name FROM clients WHERE business_id = $1 AND id = $2",
+        business_id,
+        client_id,
     )
-    .bind(business_id)
-    .bind(client_id)
     .fetch_optional(pool)
     .await?)
 }
 
 pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<QuestionSpec>> {
-    let rows: Vec<(String, String, String, Vec<String>, bool, Option<String>)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT field_key, question, expected_format, choices, required, maps_to_lead_field \
          FROM qualification_questions WHERE business_id = $1 ORDER BY position",
+        business_id,
     )
-    .bind(business_id)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(
-            |(field_key, question, format, choices, required, maps_to_lead_field)| {
-                Ok(QuestionSpec {
-                    field_key,
-                    question,
-                    expected_format: format.parse().map_err(anyhow::Error::msg)?,
-                    choices,
-                    required,
-                    maps_to_lead_field,
-                })
-            },
-        )
+        .map(|r| {
+            Ok(QuestionSpec {
+                field_key: r.field_key,
+                question: r.question,
+                expected_format: r.expected_format.parse().map_err(anyhow::Error::msg)?,
+                choices: r.choices,
+                required: r.required,
+                maps_to_lead_field: r.maps_to_lead_field,
+            })
+        })
         .collect()
 }
 
@@ -154,16 +155,17 @@ pub async fn urgency_keywords(
     pool: &PgPool,
     business_id: Uuid,
 ) -> anyhow::Result<Vec<UrgencyKeyword>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT phrase, severity FROM urgency_keywords WHERE business_id = $1")
-            .bind(business_id)
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query!(
+        "SELECT phrase, severity FROM urgency_keywords WHERE business_id = $1",
+        business_id,
+    )
+    .fetch_all(pool)
+    .await?;
     rows.into_iter()
-        .map(|(phrase, severity)| {
+        .map(|r| {
             Ok(UrgencyKeyword {
-                phrase,
-                severity: severity.parse().map_err(anyhow::Error::msg)?,
+                phrase: r.phrase,
+                severity: r.severity.parse().map_err(anyhow::Error::msg)?,
             })
         })
         .collect()
@@ -241,21 +243,21 @@ pub async fn upsert_client_note(
     conversation_id: Uuid,
     body: &str,
 ) -> anyhow::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO client_notes (business_id, client_id, conversation_id, body) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (conversation_id) DO UPDATE SET body = EXCLUDED.body",
+        business_id,
+        client_id,
+        conversation_id,
+        body,
     )
-    .bind(business_id)
-    .bind(client_id)
-    .bind(conversation_id)
-    .bind(body)
     .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// An open lead as read for update.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OpenLead {
     pub id: Uuid,
     pub answers: Json<BTreeMap<String, Answer>>,
@@ -274,17 +276,19 @@ pub async fn lock_open_lead(
     caller_phone: Option<&str>,
     conversation_id: Uuid,
 ) -> anyhow::Result<Option<OpenLead>> {
-    Ok(sqlx::query_as::<_, OpenLead>(
-        "SELECT l.id, l.answers, l.priority, l.urgency_reasons, l.conversation_id, \
-                c.started_at AS last_call_started_at \
-         FROM leads l LEFT JOIN conversations c ON c.id = l.conversation_id \
-         WHERE l.business_id = $1 AND l.status <> 'closed' \
-           AND (l.caller_phone = $2 OR ($2 IS NULL AND l.conversation_id = $3)) \
-         FOR UPDATE OF l",
+    Ok(sqlx::query_as!(
+        OpenLead,
+        r#"SELECT l.id, l.answers AS "answers: Json<BTreeMap<String, Answer>>", l.priority,
+                  l.urgency_reasons, l.conversation_id,
+                  c.started_at AS "last_call_started_at?"
+           FROM leads l LEFT JOIN conversations c ON c.id = l.conversation_id
+           WHERE l.business_id = $1 AND l.status <> 'closed'
+             AND (l.caller_phone = $2 OR ($2::text IS NULL AND l.conversation_id = $3))
+           FOR UPDATE OF l"#,
+        business_id,
+        caller_phone,
+        conversation_id,
     )
-    .bind(business_id)
-    .bind(caller_phone)
-    .bind(conversation_id)
     .fetch_optional(&mut *tx)
     .await?)
 }
@@ -492,11 +496,11 @@ pub async fn upsert_call_log(tx: &mut PgConnection, c: &CallLogRow<'_>) -> anyho
 /// A language-model summary already stored for this conversation (a redelivery after the email
 /// failed must not pay for it again, nor replace it with a worse one).
 pub async fn model_summary(pool: &PgPool, conversation_id: &str) -> anyhow::Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT summary FROM call_logs \
-         WHERE elevenlabs_conversation_id = $1 AND summary_source = 'openai' AND summary IS NOT NULL",
+    Ok(sqlx::query_scalar!(
+        r#"SELECT summary AS "summary!" FROM call_logs
+           WHERE elevenlabs_conversation_id = $1 AND summary_source = 'openai' AND summary IS NOT NULL"#,
+        conversation_id,
     )
-    .bind(conversation_id)
     .fetch_optional(pool)
     .await?)
 }
@@ -506,11 +510,11 @@ pub async fn missing_conversations(
     pool: &PgPool,
     ids: &[String],
 ) -> anyhow::Result<HashSet<String>> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT w.conversation_id FROM unnest($1::text[]) AS w (conversation_id) \
-         WHERE NOT EXISTS (SELECT 1 FROM call_logs l WHERE l.elevenlabs_conversation_id = w.conversation_id)",
+    let rows = sqlx::query_scalar!(
+        r#"SELECT w.conversation_id AS "conversation_id!" FROM unnest($1::text[]) AS w (conversation_id)
+           WHERE NOT EXISTS (SELECT 1 FROM call_logs l WHERE l.elevenlabs_conversation_id = w.conversation_id)"#,
+        ids,
     )
-    .bind(ids)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
@@ -518,8 +522,8 @@ pub async fn missing_conversations(
 
 /// The ElevenLabs agent ids that belong to our businesses.
 pub async fn known_agent_ids(pool: &PgPool) -> anyhow::Result<HashSet<String>> {
-    let rows: Vec<String> = sqlx::query_scalar(
-        "SELECT elevenlabs_agent_id FROM agent_configs WHERE elevenlabs_agent_id IS NOT NULL",
+    let rows = sqlx::query_scalar!(
+        r#"SELECT elevenlabs_agent_id AS "agent_id!" FROM agent_configs WHERE elevenlabs_agent_id IS NOT NULL"#,
     )
     .fetch_all(pool)
     .await?;

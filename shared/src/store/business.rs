@@ -183,3 +183,67 @@ pub async fn replace(
     tx.commit().await?;
     Ok(())
 }
+
+/// A new business as the operator creates it, with its first owner.
+pub struct NewBusinessRow<'a> {
+    pub name: &'a str,
+    pub timezone: &'a str,
+    pub default_region: &'a str,
+    /// E.164.
+    pub phone_numbers: &'a [String],
+    pub owner_email: &'a str,
+    pub owner_password_hash: &'a str,
+}
+
+/// Creates the business, its agent configuration row, its numbers and its owner in one
+/// transaction; returns (business id, owner's user id). A taken number or email is the unique
+/// violation of `business_phone_numbers_phone_e164_key` or `users_email_key`, and nothing stays.
+pub async fn create_with_owner(
+    pool: &sqlx::PgPool,
+    b: &NewBusinessRow<'_>,
+) -> Result<(Uuid, Uuid), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let business_id = sqlx::query_scalar!(
+        "INSERT INTO businesses (name, timezone, default_region) VALUES ($1, $2, $3) RETURNING id",
+        b.name,
+        b.timezone,
+        b.default_region
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO agent_configs (business_id) VALUES ($1)",
+        business_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    for phone in b.phone_numbers {
+        sqlx::query!(
+            "INSERT INTO business_phone_numbers (business_id, phone_e164) VALUES ($1, $2)",
+            business_id,
+            phone
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let owner = super::users::insert(
+        &mut tx,
+        b.owner_email,
+        b.owner_password_hash,
+        crate::domain::catalog::Role::BusinessOwner,
+        Some(business_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((business_id, owner))
+}
+
+/// Whether the business exists.
+pub async fn exists(pool: &sqlx::PgPool, business_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1) AS "exists!""#,
+        business_id
+    )
+    .fetch_one(pool)
+    .await
+}

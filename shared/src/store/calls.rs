@@ -10,7 +10,7 @@ use super::{Keyed, Keyset};
 use crate::domain::catalog::{CallDirection, CallStatus};
 use crate::error::ApiError;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CallSummary {
     pub id: Uuid,
     pub call_sid: Option<String>,
@@ -74,72 +74,70 @@ pub struct CallFilter {
     pub page: Keyset,
 }
 
-const SUMMARY_COLUMNS: &str =
-    "cl.id, cl.call_sid, cl.direction, cl.from_phone, cl.to_phone, cl.status,
-    cl.started_at, cl.duration_secs, cl.summary_title, cl.call_successful, cl.client_id, cl.lead_id,
-    cl.created_at";
-
 pub async fn list(
     pool: &PgPool,
     business_id: Uuid,
     f: &CallFilter,
 ) -> Result<Vec<CallSummary>, ApiError> {
-    Ok(
-        sqlx::query_as::<_, CallSummary>(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUMMARY_COLUMNS} FROM call_logs cl
+    Ok(sqlx::query_as!(
+        CallSummary,
+        "SELECT cl.id, cl.call_sid, cl.direction, cl.from_phone, cl.to_phone, cl.status,
+                cl.started_at, cl.duration_secs, cl.summary_title, cl.call_successful, cl.client_id,
+                cl.lead_id, cl.created_at
+         FROM call_logs cl
          WHERE cl.business_id = $1 AND (cl.created_at, cl.id) < ($2, $3)
            AND ($5::text IS NULL OR cl.status = $5) AND ($6::text IS NULL OR cl.direction = $6)
            AND ($7::timestamptz IS NULL OR cl.created_at >= $7)
            AND ($8::timestamptz IS NULL OR cl.created_at < $8)
-         ORDER BY cl.created_at DESC, cl.id DESC LIMIT $4"
-        )))
-        .bind(business_id)
-        .bind(f.page.before.0)
-        .bind(f.page.before.1)
-        .bind(f.page.limit)
-        .bind(f.status.map(CallStatus::as_str))
-        .bind(f.direction.map(CallDirection::as_str))
-        .bind(f.created_from)
-        .bind(f.created_to)
-        .fetch_all(pool)
-        .await?,
+         ORDER BY cl.created_at DESC, cl.id DESC LIMIT $4",
+        business_id,
+        f.page.before.0,
+        f.page.before.1,
+        f.page.limit,
+        f.status.map(CallStatus::as_str),
+        f.direction.map(CallDirection::as_str),
+        f.created_from,
+        f.created_to,
     )
-}
-
-#[derive(sqlx::FromRow)]
-struct DetailRow {
-    #[sqlx(flatten)]
-    call: CallSummary,
-    elevenlabs_conversation_id: Option<String>,
-    ended_at: Option<DateTime<Utc>>,
-    termination_reason: Option<String>,
-    summary: Option<String>,
-    summary_source: Option<String>,
-    cost_credits: Option<i64>,
-    cost_amount: Option<String>,
-    cost_currency: Option<String>,
-    failure_reason: Option<String>,
-    failure_details: Option<sqlx::types::Json<serde_json::Value>>,
-    messages: Option<sqlx::types::Json<Vec<serde_json::Value>>>,
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The call with its transcript, summary and cost; 404 when the business has no such call.
 pub async fn load(pool: &PgPool, business_id: Uuid, call_id: Uuid) -> Result<CallDetail, ApiError> {
-    let row = sqlx::query_as::<_, DetailRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLUMNS}, cl.elevenlabs_conversation_id, cl.ended_at, cl.termination_reason,
-                cl.summary, cl.summary_source, cl.cost_credits, cl.cost_amount::text AS cost_amount,
-                cl.cost_currency, cl.failure_reason, cl.failure_details, c.messages
-         FROM call_logs cl
-         LEFT JOIN conversations c ON c.id = cl.conversation_id AND c.business_id = cl.business_id
-         WHERE cl.business_id = $1 AND cl.id = $2"
-    )))
-    .bind(business_id)
-    .bind(call_id)
+    let row = sqlx::query!(
+        r#"SELECT cl.id, cl.call_sid, cl.direction, cl.from_phone, cl.to_phone, cl.status,
+                  cl.started_at, cl.duration_secs, cl.summary_title, cl.call_successful, cl.client_id,
+                  cl.lead_id, cl.created_at,
+                  cl.elevenlabs_conversation_id, cl.ended_at, cl.termination_reason,
+                  cl.summary, cl.summary_source, cl.cost_credits, cl.cost_amount::text AS cost_amount,
+                  cl.cost_currency, cl.failure_reason, cl.failure_details,
+                  c.messages AS "messages?: sqlx::types::Json<Vec<serde_json::Value>>"
+           FROM call_logs cl
+           LEFT JOIN conversations c ON c.id = cl.conversation_id AND c.business_id = cl.business_id
+           WHERE cl.business_id = $1 AND cl.id = $2"#,
+        business_id,
+        call_id,
+    )
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| ApiError::not_found("no such call"))?;
     Ok(CallDetail {
-        call: row.call,
+        call: CallSummary {
+            id: row.id,
+            call_sid: row.call_sid,
+            direction: row.direction,
+            from_phone: row.from_phone,
+            to_phone: row.to_phone,
+            status: row.status,
+            started_at: row.started_at,
+            duration_secs: row.duration_secs,
+            summary_title: row.summary_title,
+            call_successful: row.call_successful,
+            client_id: row.client_id,
+            lead_id: row.lead_id,
+            created_at: row.created_at,
+        },
         elevenlabs_conversation_id: row.elevenlabs_conversation_id,
         ended_at: row.ended_at,
         termination_reason: row.termination_reason,
@@ -151,7 +149,7 @@ pub async fn load(pool: &PgPool, business_id: Uuid, call_id: Uuid) -> Result<Cal
             currency: row.cost_currency,
         },
         failure_reason: row.failure_reason,
-        failure_details: row.failure_details.map(|j| j.0),
+        failure_details: row.failure_details,
         transcript: row.messages.map(|j| j.0).unwrap_or_default(),
     })
 }

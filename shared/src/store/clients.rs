@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Keyed, Keyset};
 use crate::error::ApiError;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Client {
     pub id: Uuid,
     pub name: String,
@@ -45,40 +45,46 @@ pub struct ClientFilter {
     pub page: Keyset,
 }
 
-const SELECT: &str = "SELECT c.id, c.name, c.company, c.email, c.notes,
-        COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
-                  WHERE p.client_id = c.id), '{}') AS phone_numbers,
-        c.created_at, c.updated_at
-    FROM clients c";
-
 pub async fn list(
     pool: &PgPool,
     business_id: Uuid,
     f: &ClientFilter,
 ) -> Result<Vec<Client>, ApiError> {
-    Ok(sqlx::query_as::<_, Client>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.business_id = $1 AND (c.created_at, c.id) < ($2, $3)
-           AND ($5::text IS NULL OR c.name ILIKE '%' || $5 || '%' OR c.company ILIKE '%' || $5 || '%'
-                OR EXISTS (SELECT 1 FROM client_phone_numbers p WHERE p.client_id = c.id
-                           AND p.phone_e164 LIKE '%' || $5 || '%'))
-         ORDER BY c.created_at DESC, c.id DESC LIMIT $4"
-    )))
-    .bind(business_id)
-    .bind(f.page.before.0)
-    .bind(f.page.before.1)
-    .bind(f.page.limit)
-    .bind(f.search.as_deref())
+    Ok(sqlx::query_as!(
+        Client,
+        r#"SELECT c.id, c.name, c.company, c.email, c.notes,
+                  COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
+                            WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
+                  c.created_at, c.updated_at
+           FROM clients c
+           WHERE c.business_id = $1 AND (c.created_at, c.id) < ($2, $3)
+             AND ($5::text IS NULL OR c.name ILIKE '%' || $5 || '%' OR c.company ILIKE '%' || $5 || '%'
+                  OR EXISTS (SELECT 1 FROM client_phone_numbers p WHERE p.client_id = c.id
+                             AND p.phone_e164 LIKE '%' || $5 || '%'))
+           ORDER BY c.created_at DESC, c.id DESC LIMIT $4"#,
+        business_id,
+        f.page.before.0,
+        f.page.before.1,
+        f.page.limit,
+        f.search.as_deref(),
+    )
     .fetch_all(pool)
     .await?)
 }
 
 /// The client; 404 when the business has no such client.
 pub async fn load(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result<Client, ApiError> {
-    sqlx::query_as::<_, Client>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE c.business_id = $1 AND c.id = $2"
-    )))
-    .bind(business_id)
-    .bind(client_id)
+    sqlx::query_as!(
+        Client,
+        r#"SELECT c.id, c.name, c.company, c.email, c.notes,
+                  COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
+                            WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
+                  c.created_at, c.updated_at
+           FROM clients c
+           WHERE c.business_id = $1 AND c.id = $2"#,
+        business_id,
+        client_id,
+    )
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| ApiError::not_found("no such client"))

@@ -10,7 +10,7 @@ use super::{Keyed, Keyset};
 use crate::domain::catalog::{LeadStatus, Priority};
 use crate::error::ApiError;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Lead {
     pub id: Uuid,
     /// The number the lead called from (E.164), when known.
@@ -59,42 +59,49 @@ pub struct LeadEdit<'a> {
     pub notes: Option<&'a str>,
 }
 
-const SELECT: &str =
-    "SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
-        l.answers, l.status, l.priority, l.urgency_reasons, l.client_id, l.assignee_user_id,
-        (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id AND cl.business_id = l.business_id
-          ORDER BY cl.created_at DESC LIMIT 1)
-            AS last_call_id,
-        l.created_at, l.updated_at
-    FROM leads l";
-
 pub async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Vec<Lead>, ApiError> {
-    Ok(sqlx::query_as::<_, Lead>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE l.business_id = $1 AND (l.created_at, l.id) < ($2, $3)
-           AND ($5::text IS NULL OR l.status = $5) AND ($6::text IS NULL OR l.priority = $6)
-           AND ($7::timestamptz IS NULL OR l.created_at >= $7)
-           AND ($8::timestamptz IS NULL OR l.created_at < $8)
-         ORDER BY l.created_at DESC, l.id DESC LIMIT $4"
-    )))
-    .bind(business_id)
-    .bind(f.page.before.0)
-    .bind(f.page.before.1)
-    .bind(f.page.limit)
-    .bind(f.status.map(LeadStatus::as_str))
-    .bind(f.priority.map(Priority::as_str))
-    .bind(f.created_from)
-    .bind(f.created_to)
+    Ok(sqlx::query_as!(
+        Lead,
+        r#"SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
+                  l.answers AS "answers: sqlx::types::Json<serde_json::Value>", l.status, l.priority,
+                  l.urgency_reasons, l.client_id, l.assignee_user_id,
+                  (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id AND cl.business_id = l.business_id
+                    ORDER BY cl.created_at DESC LIMIT 1) AS "last_call_id?",
+                  l.created_at, l.updated_at
+           FROM leads l
+           WHERE l.business_id = $1 AND (l.created_at, l.id) < ($2, $3)
+             AND ($5::text IS NULL OR l.status = $5) AND ($6::text IS NULL OR l.priority = $6)
+             AND ($7::timestamptz IS NULL OR l.created_at >= $7)
+             AND ($8::timestamptz IS NULL OR l.created_at < $8)
+           ORDER BY l.created_at DESC, l.id DESC LIMIT $4"#,
+        business_id,
+        f.page.before.0,
+        f.page.before.1,
+        f.page.limit,
+        f.status.map(LeadStatus::as_str),
+        f.priority.map(Priority::as_str),
+        f.created_from,
+        f.created_to,
+    )
     .fetch_all(pool)
     .await?)
 }
 
 /// The lead; 404 when the business has no such lead.
 pub async fn load(pool: &PgPool, business_id: Uuid, lead_id: Uuid) -> Result<Lead, ApiError> {
-    sqlx::query_as::<_, Lead>(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE l.business_id = $1 AND l.id = $2"
-    )))
-    .bind(business_id)
-    .bind(lead_id)
+    sqlx::query_as!(
+        Lead,
+        r#"SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
+                  l.answers AS "answers: sqlx::types::Json<serde_json::Value>", l.status, l.priority,
+                  l.urgency_reasons, l.client_id, l.assignee_user_id,
+                  (SELECT cl.id FROM call_logs cl WHERE cl.lead_id = l.id AND cl.business_id = l.business_id
+                    ORDER BY cl.created_at DESC LIMIT 1) AS "last_call_id?",
+                  l.created_at, l.updated_at
+           FROM leads l
+           WHERE l.business_id = $1 AND l.id = $2"#,
+        business_id,
+        lead_id,
+    )
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| ApiError::not_found("no such lead"))

@@ -2,6 +2,7 @@
 //! module names the queries it runs; handlers call these and hold no SQL.
 
 pub mod agent_config;
+pub mod agents;
 pub mod business;
 pub mod call_context;
 pub mod calls;
@@ -50,13 +51,7 @@ pub async fn lock_business(tx: &mut sqlx::PgConnection, business_id: Uuid) -> Re
 
 /// 404 when there is no such business.
 pub async fn require_business(pool: &sqlx::PgPool, business_id: Uuid) -> Result<(), ApiError> {
-    let exists = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1) AS "exists!""#,
-        business_id
-    )
-    .fetch_one(pool)
-    .await?;
-    if exists {
+    if business::exists(pool, business_id).await? {
         Ok(())
     } else {
         Err(ApiError::not_found("no such business"))

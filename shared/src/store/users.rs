@@ -51,3 +51,23 @@ pub async fn is_member(
     .fetch_one(pool)
     .await?)
 }
+
+/// Adds a user (email lower-cased and checked, password already hashed); a taken email is the
+/// unique violation of `users_email_key`.
+pub async fn insert(
+    conn: &mut sqlx::PgConnection,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    business_id: Option<Uuid>,
+) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        email,
+        password_hash,
+        role.as_str(),
+        business_id
+    )
+    .fetch_one(conn)
+    .await
+}

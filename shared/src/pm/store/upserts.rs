@@ -235,21 +235,21 @@ pub async fn mark_unseen_deleted(
     integration_id: Uuid,
     started_at: DateTime<Utc>,
 ) -> Result<(u64, u64), PmError> {
-    let tasks = sqlx::query(
+    let tasks = sqlx::query!(
         "UPDATE tasks SET deleted_at = now(), updated_at = now()
          WHERE integration_id = $1 AND deleted_at IS NULL AND (seen_at IS NULL OR seen_at < $2)",
+        integration_id,
+        started_at
     )
-    .bind(integration_id)
-    .bind(started_at)
     .execute(pool)
     .await?
     .rows_affected();
-    let projects = sqlx::query(
+    let projects = sqlx::query!(
         "UPDATE projects SET deleted_at = now(), updated_at = now()
          WHERE integration_id = $1 AND deleted_at IS NULL AND (seen_at IS NULL OR seen_at < $2)",
+        integration_id,
+        started_at
     )
-    .bind(integration_id)
-    .bind(started_at)
     .execute(pool)
     .await?
     .rows_affected();
@@ -262,12 +262,12 @@ pub async fn mark_task_deleted(
     integration_id: Uuid,
     external_id: &str,
 ) -> Result<bool, PmError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         "UPDATE tasks SET deleted_at = now(), updated_at = now()
          WHERE integration_id = $1 AND external_id = $2 AND deleted_at IS NULL",
+        integration_id,
+        external_id
     )
-    .bind(integration_id)
-    .bind(external_id)
     .execute(pool)
     .await?
     .rows_affected()
@@ -277,7 +277,7 @@ pub async fn mark_task_deleted(
 /// The matching rule: a project nobody linked is linked to the one client whose company name
 /// (three characters or more) its name contains. An admin's link or unlink always stands.
 pub async fn link_clients_by_rule(pool: &PgPool, integration_id: Uuid) -> Result<u64, PmError> {
-    Ok(sqlx::query(
+    Ok(sqlx::query!(
         r#"
         UPDATE projects p SET client_id = m.client_id, client_link = 'rule', updated_at = now()
         FROM (
@@ -292,8 +292,8 @@ pub async fn link_clients_by_rule(pool: &PgPool, integration_id: Uuid) -> Result
         ) m
         WHERE p.id = m.project_id
         "#,
+        integration_id
     )
-    .bind(integration_id)
     .execute(pool)
     .await?
     .rows_affected())
