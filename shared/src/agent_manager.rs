@@ -10,11 +10,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use crate::call_tools::definitions::ToolEndpoint;
 use crate::config::Env;
 use crate::db::Database;
+use crate::domain::BusinessId;
 use crate::elevenlabs::agent_body::{
     AgentInputs, AgentWiring, WebhookTool, agent_definition, agent_name,
 };
@@ -165,7 +165,7 @@ impl AgentManager {
     }
 
     /// Brings the business's agent, tools and numbers in ElevenLabs to what our data says.
-    pub async fn sync(&self, business_id: Uuid) -> Result<SyncReport, SyncError> {
+    pub async fn sync(&self, business_id: BusinessId) -> Result<SyncReport, SyncError> {
         let pool = self.db.pool().await?;
         // One sync per business at a time (a session lock, freed even if this process dies).
         let mut lock = pool.acquire().await?;
@@ -178,7 +178,7 @@ impl AgentManager {
         result
     }
 
-    async fn sync_locked(&self, business_id: Uuid) -> Result<SyncReport, SyncError> {
+    async fn sync_locked(&self, business_id: BusinessId) -> Result<SyncReport, SyncError> {
         let inputs = self.inputs(business_id).await?;
         if self.settings.public_base_url.is_none() {
             return Err(SyncError::Config(
@@ -229,7 +229,7 @@ impl AgentManager {
 
     /// The business as the admin API shows it: the same reads, so the agent is built from exactly
     /// what the owner sees.
-    pub async fn inputs(&self, business_id: Uuid) -> Result<AgentInputs, SyncError> {
+    pub async fn inputs(&self, business_id: BusinessId) -> Result<AgentInputs, SyncError> {
         let pool = self.db.pool().await?;
         let business = store::business::load(pool, business_id).await?;
         let config = store::agent_config::load(pool, business_id).await?;

@@ -4,12 +4,12 @@
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::VoiceSettings;
 use shared::domain::agent::AgentSettings;
 use shared::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
@@ -83,13 +83,13 @@ impl Document for AgentConfigDocument {
         validate(input)
     }
 
-    async fn load(pool: &PgPool, business_id: Uuid) -> Result<AgentConfig, ApiError> {
+    async fn load(pool: &PgPool, business_id: BusinessId) -> Result<AgentConfig, ApiError> {
         agent_config::load(pool, business_id).await
     }
 
     async fn save(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         checked: &AgentSettings,
     ) -> Result<(), ApiError> {
         agent_config::save(pool, business_id, checked).await

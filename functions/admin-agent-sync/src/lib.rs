@@ -3,12 +3,12 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::openapi::{ErrorBody, RefusedOrMissing};
 use shared::admin::{AdminState, method_not_allowed, ok};
 use shared::agent_manager::{AgentManager, SyncError, SyncReport};
 use shared::config::Env;
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::secrets::SecretName;
@@ -54,7 +54,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
         (status = 409, body = ErrorBody, description = "a sync of this business is already running"),
         (status = 502, body = ErrorBody, description = "ElevenLabs refused; the message is theirs")),
     security(("bearer" = [])))]
-pub async fn sync(state: &State, business_id: Uuid) -> Result<Response<Body>, ApiError> {
+pub async fn sync(state: &State, business_id: BusinessId) -> Result<Response<Body>, ApiError> {
     match state.agents.sync(business_id).await {
         Ok(report) => ok(StatusCode::OK, &report),
         Err(e) => Err(sync_error(e)),

@@ -539,7 +539,7 @@ async fn a_sync_without_the_post_call_webhook_is_refused_before_calling_elevenla
     ));
     assert!(server.received_requests().await.unwrap().is_empty());
     assert!(matches!(
-        m.sync(uuid::Uuid::new_v4()).await,
+        m.sync(uuid::Uuid::new_v4().into()).await,
         Err(SyncError::NoSuchBusiness)
     ));
 }

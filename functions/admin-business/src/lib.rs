@@ -4,12 +4,12 @@
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::answers::email;
 use shared::domain::business_hours::{BusinessHours, Timezone};
 use shared::error::ApiError;
@@ -79,13 +79,13 @@ impl Document for BusinessDocument {
         validate(input)
     }
 
-    async fn load(pool: &PgPool, business_id: Uuid) -> Result<Business, ApiError> {
+    async fn load(pool: &PgPool, business_id: BusinessId) -> Result<Business, ApiError> {
         business::load(pool, business_id).await
     }
 
     async fn save(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         checked: &BusinessUpdate,
     ) -> Result<(), ApiError> {
         business::replace(pool, business_id, checked).await

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::store::calls::{self, CallDetail};
 
@@ -31,7 +32,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     security(("bearer" = [])))]
 pub async fn get(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     call_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
     let pool = state.db.pool().await?;

@@ -2,12 +2,12 @@
 //! time, in cursor pages.
 
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::listing::{self, Listing};
 use shared::admin::openapi::{Invalid, Refused};
 use shared::admin::request::{Page, Query};
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::catalog::{CallDirection, CallStatus};
 use shared::error::ApiError;
 use shared::store::Keyset;
@@ -34,7 +34,7 @@ impl Listing for Calls {
 
     async fn list(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         f: &CallFilter,
     ) -> Result<Vec<CallSummary>, ApiError> {
         calls::list(pool, business_id, f).await

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use shared::admin::openapi::{ErrorBody, RefusedOrMissing};
 use shared::admin::request::{invalid, path_id};
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::pm::store::overview::{self, LinkRefusal, ProjectList};
 use shared::store::clients;
@@ -49,7 +50,7 @@ fn no_such_client() -> ApiError {
     security(("bearer" = [])))]
 pub async fn get(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
     let pool = state.db.pool().await?;
@@ -73,7 +74,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn put(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {

@@ -9,6 +9,7 @@ use shared::admin::clients::ClientInput;
 use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::store::clients::{self, Client};
 use shared::web::parse_json;
@@ -36,7 +37,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     security(("bearer" = [])))]
 pub async fn get(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
     let pool = state.db.pool().await?;
@@ -54,7 +55,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn put(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
@@ -75,7 +76,7 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn delete(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
     clients::delete(state.db.pool().await?, business_id, client_id).await?;

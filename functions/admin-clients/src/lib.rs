@@ -3,7 +3,6 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::clients::ClientInput;
 use shared::admin::listing::{self, Listing};
@@ -11,6 +10,7 @@ use shared::admin::openapi::{ErrorBody, Invalid, Refused};
 use shared::admin::request::{Page, Query};
 use shared::admin::{method_not_allowed, ok};
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::store::Keyset;
 use shared::store::clients::{self, Client, ClientFilter};
@@ -47,7 +47,7 @@ impl Listing for Clients {
 
     async fn list(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         f: &ClientFilter,
     ) -> Result<Vec<Client>, ApiError> {
         clients::list(pool, business_id, f).await
@@ -72,7 +72,7 @@ pub fn list() {}
     security(("bearer" = [])))]
 pub async fn create(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let input: ClientInput = parse_json(req)?;

@@ -7,13 +7,13 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::auth::{Access, Principal};
 use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::{ErrorBody, Refused};
 use shared::admin::request::invalid;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::pm::Provider;
@@ -61,7 +61,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
 }
 
 /// The business a connect request is for: `?business_id=`, or the token's own business.
-fn connect_business(req: &Request, principal: &Principal) -> Result<Uuid, ApiError> {
+fn connect_business(req: &Request, principal: &Principal) -> Result<BusinessId, ApiError> {
     match req.query_string_parameters().first("business_id") {
         Some(raw) => raw
             .parse()
@@ -80,7 +80,7 @@ fn connect_business(req: &Request, principal: &Principal) -> Result<Uuid, ApiErr
     security(("bearer" = [])))]
 pub async fn connect(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let raw = req
@@ -110,7 +110,12 @@ pub async fn connect(
     let expires_at = state
         .pm
         .states
-        .begin(&state_token, business_id, provider, verifier.as_deref())
+        .begin(
+            &state_token,
+            business_id.get(),
+            provider,
+            verifier.as_deref(),
+        )
         .await
         .map_err(ApiError::internal)?;
     ok(

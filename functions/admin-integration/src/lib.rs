@@ -6,12 +6,12 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::pm::store::{self, Tokens, overview};
@@ -63,7 +63,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     security(("bearer" = [])))]
 pub async fn delete(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let integration_id = path_id(req, "integrationId")?;
@@ -71,7 +71,7 @@ pub async fn delete(
     let row = store::load(pool, integration_id)
         .await
         .map_err(ApiError::internal)?
-        .filter(|r| r.business_id == business_id)
+        .filter(|r| r.business_id == business_id.get())
         .ok_or_else(|| ApiError::not_found("no such integration"))?;
     let pm = &state.pm;
     let mut out = Disconnected {

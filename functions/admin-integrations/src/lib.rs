@@ -5,11 +5,11 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::platform::Platform;
 use shared::pm::Provider;
@@ -49,7 +49,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = IntegrationList), RefusedOrMissing),
     security(("bearer" = [])))]
-pub async fn list(state: &State, business_id: Uuid) -> Result<Response<Body>, ApiError> {
+pub async fn list(state: &State, business_id: BusinessId) -> Result<Response<Body>, ApiError> {
     let pool = state.admin.db.pool().await?;
     shared::store::require_business(pool, business_id).await?;
     ok(

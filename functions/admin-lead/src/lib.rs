@@ -11,6 +11,7 @@ use shared::admin::auth::Access;
 use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::{invalid, path_id};
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::domain::catalog::LeadStatus;
 use shared::error::ApiError;
 use shared::store::leads::{self, Lead, LeadEdit};
@@ -65,7 +66,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     security(("bearer" = [])))]
 pub async fn get(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     lead_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
     let pool = state.db.pool().await?;
@@ -83,7 +84,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn patch(
     state: &State,
-    business_id: Uuid,
+    business_id: BusinessId,
     lead_id: Uuid,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {

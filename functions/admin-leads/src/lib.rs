@@ -2,12 +2,12 @@
 //! priority and creation time, in cursor pages.
 
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::listing::{self, Listing};
 use shared::admin::openapi::{Invalid, Refused};
 use shared::admin::request::{Page, Query};
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::catalog::{LeadStatus, Priority};
 use shared::error::ApiError;
 use shared::store::Keyset;
@@ -32,7 +32,11 @@ impl Listing for Leads {
         })
     }
 
-    async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Vec<Lead>, ApiError> {
+    async fn list(
+        pool: &PgPool,
+        business_id: BusinessId,
+        f: &LeadFilter,
+    ) -> Result<Vec<Lead>, ApiError> {
         leads::list(pool, business_id, f).await
     }
 }

@@ -3,10 +3,10 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::pm::store::overview::{self, ProjectList};
 
@@ -28,7 +28,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = ProjectList), RefusedOrMissing),
     security(("bearer" = [])))]
-pub async fn projects(state: &State, business_id: Uuid) -> Result<Response<Body>, ApiError> {
+pub async fn projects(state: &State, business_id: BusinessId) -> Result<Response<Body>, ApiError> {
     let pool = state.db.pool().await?;
     shared::store::require_business(pool, business_id).await?;
     ok(

@@ -2,12 +2,12 @@
 //! asked. PUT replaces the whole list in one transaction: a call never sees half of an edit.
 
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::catalog::ExpectedFormat;
 use shared::error::ApiError;
 use shared::store::questions::{self, QuestionInput, QuestionList};
@@ -29,13 +29,13 @@ impl Document for Questions {
         validate(input.questions)
     }
 
-    async fn load(pool: &PgPool, business_id: Uuid) -> Result<QuestionList, ApiError> {
+    async fn load(pool: &PgPool, business_id: BusinessId) -> Result<QuestionList, ApiError> {
         questions::load(pool, business_id).await
     }
 
     async fn save(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         checked: &Vec<QuestionInput>,
     ) -> Result<(), ApiError> {
         questions::replace(pool, business_id, checked).await

@@ -3,12 +3,12 @@
 //! lead's priority rises). PUT replaces the whole list in one transaction.
 
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::db::PgPool;
+use shared::domain::BusinessId;
 use shared::domain::Priority;
 use shared::error::ApiError;
 use shared::store::urgency::{self, KeywordInput, KeywordList};
@@ -29,13 +29,13 @@ impl Document for Keywords {
         validate(input.keywords)
     }
 
-    async fn load(pool: &PgPool, business_id: Uuid) -> Result<KeywordList, ApiError> {
+    async fn load(pool: &PgPool, business_id: BusinessId) -> Result<KeywordList, ApiError> {
         urgency::load(pool, business_id).await
     }
 
     async fn save(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         checked: &Vec<KeywordInput>,
     ) -> Result<(), ApiError> {
         urgency::replace(pool, business_id, checked).await

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use shared::admin::auth::{Principal, verify_password};
 use shared::admin::openapi::ErrorBody;
 use shared::admin::{AdminState, method_not_allowed, ok};
+use shared::domain::BusinessId;
 use shared::domain::catalog::Role;
 use shared::error::ApiError;
 use shared::platform::Platform;
@@ -100,7 +101,7 @@ pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, 
             token_type: "Bearer".into(),
             expires_in: state.tokens.ttl.as_secs(),
             user_id: user.user_id,
-            business_id: user.business_id,
+            business_id: user.business_id.map(BusinessId::get),
             role,
         },
     )

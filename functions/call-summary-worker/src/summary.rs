@@ -42,7 +42,7 @@ impl Worker {
                 source: "elevenlabs",
             });
         }
-        if let Some(text) = store::model_summary(pool, &conv.conversation_id).await? {
+        if let Some(text) = store::model_summary(pool, conv.conversation_id.as_str()).await? {
             return Ok(Summary {
                 text,
                 source: "openai",

@@ -93,7 +93,7 @@ impl Worker {
             pool,
             our_number.as_ref().map(E164::as_str),
             conv.agent_id.as_deref(),
-            &conv.conversation_id,
+            conv.conversation_id.as_str(),
         )
         .await?
         .with_context(|| {
@@ -140,7 +140,7 @@ impl Worker {
             &mut tx,
             &ConversationRow {
                 business_id: owner.business_id,
-                elevenlabs_conversation_id: &conv.conversation_id,
+                elevenlabs_conversation_id: conv.conversation_id.as_str(),
                 agent_id: conv.agent_id.as_deref(),
                 status: conv.status.as_deref(),
                 direction: &direction,
@@ -202,7 +202,7 @@ impl Worker {
             &CallLogRow {
                 business_id: owner.business_id,
                 call_sid,
-                elevenlabs_conversation_id: &conv.conversation_id,
+                elevenlabs_conversation_id: conv.conversation_id.as_str(),
                 conversation_id: Some(conversation_id),
                 direction: Some(&direction),
                 from_phone: from.map(E164::as_str),
@@ -268,7 +268,9 @@ impl Worker {
             ),
             call_id: call_log_id.to_string(),
         };
-        let notified = self.notify_once(&conv.conversation_id, &notice).await?;
+        let notified = self
+            .notify_once(conv.conversation_id.as_str(), &notice)
+            .await?;
         Ok(Outcome::Recorded {
             call_log_id,
             lead_id,
@@ -298,7 +300,7 @@ impl Worker {
             pool,
             our_number.as_ref().map(E164::as_str),
             f.agent_id.as_deref(),
-            &f.conversation_id,
+            f.conversation_id.as_str(),
         )
         .await?
         .with_context(|| format!("no business owns the failed call {}", f.conversation_id))?;
@@ -321,7 +323,7 @@ impl Worker {
             &CallLogRow {
                 business_id: owner.business_id,
                 call_sid: call_sid(field("CallSid"), &owner),
-                elevenlabs_conversation_id: &f.conversation_id,
+                elevenlabs_conversation_id: f.conversation_id.as_str(),
                 direction: Some(if outbound { "outbound" } else { "inbound" }),
                 from_phone: from.map(E164::as_str),
                 to_phone: to.map(E164::as_str),

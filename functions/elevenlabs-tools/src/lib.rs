@@ -18,6 +18,7 @@ use shared::call_tools::Tool;
 use shared::call_tools::store::{self, CallIdentity};
 use shared::config::Env;
 use shared::db::Database;
+use shared::domain::ConversationId;
 use shared::elevenlabs::initiation::SecretHeader;
 use shared::error::ApiError;
 use shared::http_client::{HttpClient, HttpPolicy};
@@ -118,7 +119,7 @@ impl ToolState {
 /// What every tool's body carries, filled by ElevenLabs from the call's system variables.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CallRef {
-    pub(crate) conversation_id: String,
+    pub(crate) conversation_id: ConversationId,
     #[serde(default)]
     pub(crate) caller_id: Option<String>,
     #[serde(default)]
@@ -221,17 +222,11 @@ pub(crate) fn internal(what: &str, e: impl std::fmt::Display) -> ApiError {
 }
 
 async fn identify(state: &ToolState, call: &CallRef) -> Result<CallIdentity, ApiError> {
-    if call.conversation_id.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            "conversation_id: must not be empty",
-        ));
-    }
     let number = |n: &Option<String>| n.as_deref().and_then(|n| E164::from_carrier(n).ok());
     let (called, caller) = (number(&call.called_number), number(&call.caller_id));
     store::identify(
         pool(state).await?,
-        &call.conversation_id,
+        call.conversation_id.as_str(),
         called.as_ref(),
         caller.as_ref(),
     )

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
 use shared::aws::describe_error;
+use shared::domain::ConversationId;
 use shared::domain::qualification::Progress;
 
 /// A session outlives any call (ElevenLabs caps a conversation at a few hours).
@@ -49,7 +50,7 @@ impl SessionStore {
     /// (which only a forged conversation id could produce) is not returned.
     pub async fn load(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         business_id: Uuid,
     ) -> Result<Session, SessionError> {
         let out = self
@@ -94,7 +95,7 @@ impl SessionStore {
     /// load again and redo the step.
     pub async fn save(
         &self,
-        conversation_id: &str,
+        conversation_id: &ConversationId,
         business_id: Uuid,
         session: &Session,
     ) -> Result<bool, SessionError> {
@@ -136,7 +137,7 @@ impl SessionStore {
     }
 }
 
-fn key(conversation_id: &str) -> AttributeValue {
+fn key(conversation_id: &ConversationId) -> AttributeValue {
     AttributeValue::S(format!("call:{conversation_id}"))
 }
 

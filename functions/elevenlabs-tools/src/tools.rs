@@ -4,6 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 use shared::call_tools::store::{self, CallIdentity, LiveLead, NewMessage};
+use shared::domain::ConversationId;
 use shared::domain::qualification::{self, Progress, Reply};
 use shared::domain::{Priority, ProjectStatus};
 use shared::error::ApiError;
@@ -23,7 +24,7 @@ use crate::{
 pub(crate) async fn qualification_next(
     state: &ToolState,
     call: &CallIdentity,
-    conversation_id: &str,
+    conversation_id: &ConversationId,
     answer: Option<&str>,
 ) -> Result<Value, ApiError> {
     let pool = pool(state).await?;
@@ -67,7 +68,7 @@ pub(crate) async fn qualification_next(
             priority: progress.priority,
             reasons: &progress.urgency_reasons,
         };
-        store::record_live_lead(pool, call, conversation_id, &specs, &live)
+        store::record_live_lead(pool, call, conversation_id.as_str(), &specs, &live)
             .await
             .map_err(|e| internal("recording the lead", e))?;
     }

@@ -191,6 +191,18 @@ async fn tools_refuse_missing_or_wrong_secrets_and_bad_requests(pool: PgPool) {
             "invalid_json",
         ),
         (
+            "get_project_status",
+            r#"{"conversation_id": "conv\u0000x"}"#,
+            400,
+            "invalid_json",
+        ),
+        (
+            "check_business_hours",
+            r#"{"conversation_id": "conv one"}"#,
+            400,
+            "invalid_json",
+        ),
+        (
             "qualification_next",
             r#"{"conversation_id": "c", "answer": 5}"#,
             400,
@@ -224,6 +236,15 @@ async fn tools_refuse_missing_or_wrong_secrets_and_bad_requests(pool: PgPool) {
                 .as_str()
                 .is_some_and(|m| !m.is_empty())
         );
+        if body.contains("conv one") || body.contains("conv\\u0000") {
+            assert!(
+                v["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("conversation_id: "),
+                "{v}"
+            );
+        }
     }
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
         .fetch_one(&pool)

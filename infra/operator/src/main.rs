@@ -13,9 +13,9 @@ use clap::{Parser, Subcommand};
 use shared::admin::operator::{NewBusiness, create_business, create_user};
 use shared::agent_manager::AgentManager;
 use shared::config::Env;
+use shared::domain::BusinessId;
 use shared::domain::catalog::Role;
 use shared::platform::Platform;
-use uuid::Uuid;
 
 #[derive(Parser)]
 #[command(name = "studioconnect", about = "StudioConnect AI operator commands")]
@@ -73,14 +73,14 @@ enum UserCommand {
         #[arg(long)]
         role: String,
         #[arg(long)]
-        business: Option<Uuid>,
+        business: Option<BusinessId>,
     },
 }
 
 #[derive(Subcommand)]
 enum AgentCommand {
     /// Creates or updates the business's agent, tools and numbers in ElevenLabs.
-    Sync { business_id: Uuid },
+    Sync { business_id: BusinessId },
 }
 
 fn password() -> anyhow::Result<String> {

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::catalog::Role;
 use crate::error::ApiError;
 
@@ -30,7 +31,7 @@ pub struct Claims {
     pub sub: Uuid,
     /// The user's business; absent for platform admins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bid: Option<Uuid>,
+    pub bid: Option<BusinessId>,
     pub role: Role,
     pub iat: u64,
     pub exp: u64,
@@ -42,7 +43,7 @@ pub struct Claims {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: Uuid,
-    pub business_id: Option<Uuid>,
+    pub business_id: Option<BusinessId>,
     pub role: Role,
 }
 
@@ -59,7 +60,7 @@ pub enum Access {
 impl Principal {
     /// The tenant rule: a platform admin may act on any business; anyone else only on their own,
     /// and a member only reads (and works leads). Another tenant's id is a 403, never data.
-    pub fn authorize(&self, business_id: Uuid, access: Access) -> Result<(), ApiError> {
+    pub fn authorize(&self, business_id: BusinessId, access: Access) -> Result<(), ApiError> {
         match self.role {
             Role::PlatformAdmin => Ok(()),
             _ if self.business_id != Some(business_id) => Err(ApiError::forbidden(
@@ -218,7 +219,7 @@ mod tests {
         )
     }
 
-    fn owner(business: Uuid) -> Principal {
+    fn owner(business: BusinessId) -> Principal {
         Principal {
             user_id: Uuid::new_v4(),
             business_id: Some(business),
@@ -232,14 +233,14 @@ mod tests {
 
     #[test]
     fn a_token_round_trips() {
-        let p = owner(Uuid::new_v4());
+        let p = owner(Uuid::new_v4().into());
         let token = keys().issue(&p, now()).unwrap();
         assert_eq!(keys().verify(&token).unwrap(), p);
     }
 
     #[test]
     fn expired_tampered_and_foreign_tokens_are_refused() {
-        let p = owner(Uuid::new_v4());
+        let p = owner(Uuid::new_v4().into());
         let expired = keys().issue(&p, now() - 3600).unwrap();
         assert_eq!(
             keys().verify(&expired).unwrap_err().message(),
@@ -280,8 +281,8 @@ mod tests {
 
     #[test]
     fn the_tenant_rule() {
-        let mine = Uuid::new_v4();
-        let theirs = Uuid::new_v4();
+        let mine = BusinessId::new(Uuid::new_v4());
+        let theirs = BusinessId::new(Uuid::new_v4());
         let o = owner(mine);
         assert!(o.authorize(mine, Access::Write).is_ok());
         assert_eq!(o.authorize(theirs, Access::Read).unwrap_err().status(), 403);

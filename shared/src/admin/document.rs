@@ -4,12 +4,12 @@
 //! same order for every document: the tenant rule, then the body parsed and checked, then the
 //! store, then the stored document read back (so the answer is what a call will see).
 
+use crate::domain::BusinessId;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::{AdminState, method_not_allowed, ok};
 use crate::error::ApiError;
@@ -28,12 +28,12 @@ pub trait Document {
 
     fn load(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
     ) -> impl Future<Output = Result<Self::View, ApiError>> + Send;
 
     fn save(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         checked: &Self::Checked,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }

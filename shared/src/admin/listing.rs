@@ -3,11 +3,11 @@
 //! (`Listing`); this module is the one place that reads the page, refuses unknown parameters,
 //! and cuts the rows into a page with its next cursor.
 
+use crate::domain::BusinessId;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::request::Query;
 use super::{AdminState, method_not_allowed, ok};
@@ -24,7 +24,7 @@ pub trait Listing {
 
     fn list(
         pool: &PgPool,
-        business_id: Uuid,
+        business_id: BusinessId,
         filter: &Self::Filter,
     ) -> impl Future<Output = Result<Vec<Self::Row>, ApiError>> + Send;
 }
@@ -32,7 +32,7 @@ pub trait Listing {
 /// One page of the list, as the request's filters and cursor ask.
 pub async fn page<L: Listing>(
     state: &AdminState,
-    business_id: Uuid,
+    business_id: BusinessId,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let mut query = Query::of(req)?;

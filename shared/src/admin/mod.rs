@@ -17,10 +17,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use uuid::Uuid;
 
 use crate::config::Env;
 use crate::db::Database;
+use crate::domain::BusinessId;
 use crate::error::ApiError;
 use crate::platform::Platform;
 use crate::secrets::SecretName;
@@ -50,19 +50,25 @@ impl AdminState {
     }
 
     /// Authenticates the request and applies the tenant rule to the business in its path.
-    pub fn authorize(&self, req: &Request, access: Access) -> Result<(Principal, Uuid), ApiError> {
+    pub fn authorize(
+        &self,
+        req: &Request,
+        access: Access,
+    ) -> Result<(Principal, BusinessId), ApiError> {
         let principal = self.tokens.authenticate(req)?;
-        let business_id = request::path_id(req, "id").map_err(|_| {
-            // A malformed business id in the path cannot be the caller's own business.
-            ApiError::forbidden("this token does not give access to that business")
-        })?;
+        let business_id = request::path_id(req, "id")
+            .map(BusinessId::new)
+            .map_err(|_| {
+                // A malformed business id in the path cannot be the caller's own business.
+                ApiError::forbidden("this token does not give access to that business")
+            })?;
         principal.authorize(business_id, access)?;
         Ok((principal, business_id))
     }
 
     /// The business in the path, once the caller may do what the method does to it: reads for
     /// GET, changes otherwise.
-    pub fn business(&self, req: &Request) -> Result<Uuid, ApiError> {
+    pub fn business(&self, req: &Request) -> Result<BusinessId, ApiError> {
         let access = if req.method() == Method::GET {
             Access::Read
         } else {

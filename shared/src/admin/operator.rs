@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::auth::{check_new_password, hash_password};
 use crate::db::Database;
+use crate::domain::BusinessId;
 use crate::domain::business_hours::Timezone;
 use crate::domain::catalog::Role;
 use crate::phone::E164;
@@ -23,7 +24,7 @@ pub struct NewBusiness {
 
 #[derive(Debug, Serialize)]
 pub struct CreatedBusiness {
-    pub business_id: Uuid,
+    pub business_id: BusinessId,
     pub owner_user_id: Uuid,
     pub phone_numbers: Vec<String>,
 }
@@ -116,7 +117,7 @@ pub async fn create_user(
     email_raw: &str,
     password: &str,
     role: Role,
-    business_id: Option<Uuid>,
+    business_id: Option<BusinessId>,
 ) -> Result<Uuid, OperatorError> {
     let email = email(email_raw)?;
     if (role == Role::PlatformAdmin) != business_id.is_none() {

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod answers;
 pub mod business_hours;
 pub mod catalog;
+pub mod ids;
 pub mod lead;
 pub mod qualification;
 pub mod summary;
@@ -13,4 +14,5 @@ pub mod voice;
 
 pub use business_hours::{BusinessHours, Holiday, Interval, Timezone};
 pub use catalog::{ExpectedFormat, Priority, ProjectStatus, Provider, Role};
+pub use ids::{BusinessId, ConversationId};
 pub use voice::VoiceSettings;

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 
 use super::agents::tts_model_for;
 use super::initiation::OVERRIDDEN_FIELDS;
+use crate::domain::BusinessId;
 use crate::domain::VoiceSettings;
 use crate::domain::urgency::URGENT_CRITERION_ID;
 use crate::personalization::DYNAMIC_VARIABLES;
@@ -49,7 +49,7 @@ pub struct AgentWiring<'a> {
 /// What the agent is built from.
 #[derive(Debug, Clone)]
 pub struct AgentInputs {
-    pub business_id: Uuid,
+    pub business_id: BusinessId,
     pub business_name: String,
     pub language: String,
     pub voice_id: Option<String>,
@@ -224,7 +224,7 @@ mod tests {
 
     fn inputs(language: &str) -> AgentInputs {
         AgentInputs {
-            business_id: Uuid::nil(),
+            business_id: BusinessId::new(uuid::Uuid::nil()),
             business_name: "Aurora Branding".into(),
             language: language.into(),
             voice_id: None,

@@ -1,6 +1,7 @@
 //! ElevenLabs' post-call webhooks (reference elevenlabs.md §2): the HMAC signature and the events.
 //! The signature is checked over the raw bytes before anything is parsed.
 
+use crate::domain::ConversationId;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -134,7 +135,7 @@ pub fn event_head(event: &Value) -> Result<(&str, Option<&str>), &'static str> {
 /// Unknown fields are ignored; everything but the ids is optional so a sparse event still lands.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Conversation {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     #[serde(default)]
     pub agent_id: Option<String>,
     #[serde(default)]
@@ -289,7 +290,7 @@ pub struct DataCollectionResult {
 /// `call_initiation_failure.data`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct InitiationFailure {
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     #[serde(default)]
     pub agent_id: Option<String>,
     /// busy | no-answer | unknown

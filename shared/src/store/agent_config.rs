@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::VoiceSettings;
 use crate::domain::agent::AgentSettings;
 use crate::error::ApiError;
@@ -40,7 +40,7 @@ impl AgentConfig {
 }
 
 /// The configuration as the API shows it; 404 when there is no such business.
-pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<AgentConfig, ApiError> {
+pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentConfig, ApiError> {
     let row = sqlx::query!(
         r#"SELECT ac.voice_id AS "voice_id?", ac.new_caller_voice_id AS "new_caller_voice_id?",
                   ac.existing_client_voice_id AS "existing_client_voice_id?",
@@ -53,7 +53,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<AgentConfig,
                   ac.agent_synced_at AS "agent_synced_at?", ac.updated_at AS "updated_at?"
            FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
            WHERE b.id = $1"#,
-        business_id
+        business_id.get()
     )
     .fetch_optional(pool)
     .await?
@@ -80,7 +80,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<AgentConfig,
 /// Saves a checked configuration (the agent id and sync time are the agent manager's and stay).
 pub async fn save(
     pool: &sqlx::PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     c: &AgentSettings,
 ) -> Result<(), ApiError> {
     super::require_business(pool, business_id).await?;
@@ -97,7 +97,7 @@ pub async fn save(
              persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
              client_welcome_message = EXCLUDED.client_welcome_message,
              after_hours_message = EXCLUDED.after_hours_message, updated_at = now()",
-        business_id,
+        business_id.get(),
         c.voice_id,
         c.new_caller_voice_id,
         c.existing_client_voice_id,

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-use uuid::Uuid;
+
+use crate::domain::BusinessId;
 
 /// Takes the session-level lock named `key` on this connection; false when another session
 /// holds it. Freed by `unlock`, or when the connection closes (a process that dies frees it).
@@ -27,7 +28,7 @@ pub async fn unlock(conn: &mut PgConnection, key: &str) -> Result<(), sqlx::Erro
 /// Records the business's agent and when it was synced.
 pub async fn record_agent(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     agent_id: &str,
 ) -> Result<DateTime<Utc>, sqlx::Error> {
     sqlx::query_scalar!(
@@ -36,7 +37,7 @@ pub async fn record_agent(
            ON CONFLICT (business_id) DO UPDATE SET elevenlabs_agent_id = EXCLUDED.elevenlabs_agent_id,
                agent_synced_at = EXCLUDED.agent_synced_at
            RETURNING agent_synced_at AS "synced_at!""#,
-        business_id,
+        business_id.get(),
         agent_id
     )
     .fetch_one(pool)
@@ -83,14 +84,14 @@ pub async fn store_resource(
 /// Records the ElevenLabs id of one of the business's numbers.
 pub async fn record_phone_number(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     phone: &str,
     phone_number_id: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE business_phone_numbers SET elevenlabs_phone_number_id = $3
          WHERE business_id = $1 AND phone_e164 = $2",
-        business_id,
+        business_id.get(),
         phone,
         phone_number_id
     )

@@ -7,6 +7,7 @@ use sqlx::types::Json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::business_hours::BusinessHours;
 use crate::error::ApiError;
 
@@ -55,13 +56,13 @@ pub struct BusinessUpdate {
 }
 
 /// The business as the API shows it; 404 when there is none.
-pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<Business, ApiError> {
+pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<Business, ApiError> {
     let row = sqlx::query!(
         r#"SELECT id, name, timezone, default_region,
                   business_hours AS "business_hours: Json<BusinessHours>",
                   notification_emails, notification_phone, created_at, updated_at
            FROM businesses WHERE id = $1"#,
-        business_id
+        business_id.get()
     )
     .fetch_optional(pool)
     .await?
@@ -70,7 +71,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<Business, Ap
         PhoneNumber,
         "SELECT phone_e164 AS phone, label, elevenlabs_phone_number_id
          FROM business_phone_numbers WHERE business_id = $1 ORDER BY created_at, phone_e164",
-        business_id
+        business_id.get()
     )
     .fetch_all(pool)
     .await?;
@@ -78,7 +79,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<Business, Ap
         TransferNumber,
         "SELECT phone_e164 AS phone, label, condition
          FROM business_transfer_numbers WHERE business_id = $1 ORDER BY position",
-        business_id
+        business_id.get()
     )
     .fetch_all(pool)
     .await?;
@@ -101,7 +102,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<Business, Ap
 /// names it, and nothing changes.
 pub async fn replace(
     pool: &sqlx::PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     update: &BusinessUpdate,
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
@@ -109,7 +110,7 @@ pub async fn replace(
         "UPDATE businesses SET name = $2, timezone = $3, default_region = $4, business_hours = $5,
                 notification_emails = $6, notification_phone = $7, updated_at = now()
          WHERE id = $1",
-        business_id,
+        business_id.get(),
         update.name,
         update.timezone,
         update.default_region,
@@ -125,7 +126,7 @@ pub async fn replace(
     let phones: Vec<String> = update.phone_numbers.iter().map(|p| p.0.clone()).collect();
     sqlx::query!(
         "DELETE FROM business_phone_numbers WHERE business_id = $1 AND NOT (phone_e164 = ANY($2))",
-        business_id,
+        business_id.get(),
         &phones,
     )
     .execute(&mut *tx)
@@ -143,7 +144,7 @@ pub async fn replace(
              ON CONFLICT (phone_e164) DO UPDATE SET label = EXCLUDED.label
                  WHERE business_phone_numbers.business_id = EXCLUDED.business_id
              RETURNING business_id",
-            business_id,
+            business_id.get(),
             phone,
             label.as_deref(),
         )
@@ -163,7 +164,7 @@ pub async fn replace(
     }
     sqlx::query!(
         "DELETE FROM business_transfer_numbers WHERE business_id = $1",
-        business_id
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?;
@@ -171,7 +172,7 @@ pub async fn replace(
         sqlx::query!(
             "INSERT INTO business_transfer_numbers (business_id, position, phone_e164, label, condition)
              VALUES ($1, $2, $3, $4, $5)",
-            business_id,
+            business_id.get(),
             position as i32,
             t.phone,
             t.label,
@@ -201,26 +202,26 @@ pub struct NewBusinessRow<'a> {
 pub async fn create_with_owner(
     pool: &sqlx::PgPool,
     b: &NewBusinessRow<'_>,
-) -> Result<(Uuid, Uuid), sqlx::Error> {
+) -> Result<(BusinessId, Uuid), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let business_id = sqlx::query_scalar!(
+    let business_id = BusinessId::new(sqlx::query_scalar!(
         "INSERT INTO businesses (name, timezone, default_region) VALUES ($1, $2, $3) RETURNING id",
         b.name,
         b.timezone,
         b.default_region
     )
     .fetch_one(&mut *tx)
-    .await?;
+    .await?);
     sqlx::query!(
         "INSERT INTO agent_configs (business_id) VALUES ($1)",
-        business_id
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?;
     for phone in b.phone_numbers {
         sqlx::query!(
             "INSERT INTO business_phone_numbers (business_id, phone_e164) VALUES ($1, $2)",
-            business_id,
+            business_id.get(),
             phone
         )
         .execute(&mut *tx)
@@ -239,10 +240,10 @@ pub async fn create_with_owner(
 }
 
 /// Whether the business exists.
-pub async fn exists(pool: &sqlx::PgPool, business_id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn exists(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM businesses WHERE id = $1) AS "exists!""#,
-        business_id
+        business_id.get()
     )
     .fetch_one(pool)
     .await

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Keyed, Keyset};
+use crate::domain::BusinessId;
 use crate::domain::catalog::{CallDirection, CallStatus};
 use crate::error::ApiError;
 
@@ -76,7 +77,7 @@ pub struct CallFilter {
 
 pub async fn list(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     f: &CallFilter,
 ) -> Result<Vec<CallSummary>, ApiError> {
     Ok(sqlx::query_as!(
@@ -90,7 +91,7 @@ pub async fn list(
            AND ($7::timestamptz IS NULL OR cl.created_at >= $7)
            AND ($8::timestamptz IS NULL OR cl.created_at < $8)
          ORDER BY cl.created_at DESC, cl.id DESC LIMIT $4",
-        business_id,
+        business_id.get(),
         f.page.before.0,
         f.page.before.1,
         f.page.limit,
@@ -104,7 +105,11 @@ pub async fn list(
 }
 
 /// The call with its transcript, summary and cost; 404 when the business has no such call.
-pub async fn load(pool: &PgPool, business_id: Uuid, call_id: Uuid) -> Result<CallDetail, ApiError> {
+pub async fn load(
+    pool: &PgPool,
+    business_id: BusinessId,
+    call_id: Uuid,
+) -> Result<CallDetail, ApiError> {
     let row = sqlx::query!(
         r#"SELECT cl.id, cl.call_sid, cl.direction, cl.from_phone, cl.to_phone, cl.status,
                   cl.started_at, cl.duration_secs, cl.summary_title, cl.call_successful, cl.client_id,
@@ -116,7 +121,7 @@ pub async fn load(pool: &PgPool, business_id: Uuid, call_id: Uuid) -> Result<Cal
            FROM call_logs cl
            LEFT JOIN conversations c ON c.id = cl.conversation_id AND c.business_id = cl.business_id
            WHERE cl.business_id = $1 AND cl.id = $2"#,
-        business_id,
+        business_id.get(),
         call_id,
     )
     .fetch_optional(pool)

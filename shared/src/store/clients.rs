@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Keyed, Keyset};
+use crate::domain::BusinessId;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -47,7 +48,7 @@ pub struct ClientFilter {
 
 pub async fn list(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     f: &ClientFilter,
 ) -> Result<Vec<Client>, ApiError> {
     Ok(sqlx::query_as!(
@@ -62,7 +63,7 @@ pub async fn list(
                   OR EXISTS (SELECT 1 FROM client_phone_numbers p WHERE p.client_id = c.id
                              AND p.phone_e164 LIKE '%' || $5 || '%'))
            ORDER BY c.created_at DESC, c.id DESC LIMIT $4"#,
-        business_id,
+        business_id.get(),
         f.page.before.0,
         f.page.before.1,
         f.page.limit,
@@ -73,7 +74,11 @@ pub async fn list(
 }
 
 /// The client; 404 when the business has no such client.
-pub async fn load(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result<Client, ApiError> {
+pub async fn load(
+    pool: &PgPool,
+    business_id: BusinessId,
+    client_id: Uuid,
+) -> Result<Client, ApiError> {
     sqlx::query_as!(
         Client,
         r#"SELECT c.id, c.name, c.company, c.email, c.notes,
@@ -82,7 +87,7 @@ pub async fn load(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result<C
                   c.created_at, c.updated_at
            FROM clients c
            WHERE c.business_id = $1 AND c.id = $2"#,
-        business_id,
+        business_id.get(),
         client_id,
     )
     .fetch_optional(pool)
@@ -91,10 +96,10 @@ pub async fn load(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result<C
 }
 
 /// The business's default region, for reading numbers given without a country code.
-pub async fn region_of(pool: &PgPool, business_id: Uuid) -> Result<String, ApiError> {
+pub async fn region_of(pool: &PgPool, business_id: BusinessId) -> Result<String, ApiError> {
     sqlx::query_scalar!(
         "SELECT default_region FROM businesses WHERE id = $1",
-        business_id
+        business_id.get()
     )
     .fetch_optional(pool)
     .await?
@@ -102,12 +107,16 @@ pub async fn region_of(pool: &PgPool, business_id: Uuid) -> Result<String, ApiEr
 }
 
 /// Creates the client and returns its id; a number another client has is a 409.
-pub async fn create(pool: &PgPool, business_id: Uuid, c: &ClientUpdate) -> Result<Uuid, ApiError> {
+pub async fn create(
+    pool: &PgPool,
+    business_id: BusinessId,
+    c: &ClientUpdate,
+) -> Result<Uuid, ApiError> {
     let mut tx = pool.begin().await?;
     let client_id = sqlx::query_scalar!(
         "INSERT INTO clients (business_id, name, company, email, notes) VALUES ($1, $2, $3, $4, $5)
          RETURNING id",
-        business_id,
+        business_id.get(),
         c.name,
         c.company,
         c.email,
@@ -123,7 +132,7 @@ pub async fn create(pool: &PgPool, business_id: Uuid, c: &ClientUpdate) -> Resul
 /// Replaces the client's document; 404 when the business has no such client.
 pub async fn update(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
     c: &ClientUpdate,
 ) -> Result<(), ApiError> {
@@ -131,7 +140,7 @@ pub async fn update(
     let updated = sqlx::query!(
         "UPDATE clients SET name = $3, company = $4, email = $5, notes = $6, updated_at = now()
          WHERE id = $2 AND business_id = $1",
-        business_id,
+        business_id.get(),
         client_id,
         c.name,
         c.company,
@@ -149,10 +158,14 @@ pub async fn update(
 }
 
 /// Deletes the client (their calls and leads stay, unlinked); 404 when there is none.
-pub async fn delete(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(
+    pool: &PgPool,
+    business_id: BusinessId,
+    client_id: Uuid,
+) -> Result<(), ApiError> {
     let deleted = sqlx::query!(
         "DELETE FROM clients WHERE id = $2 AND business_id = $1",
-        business_id,
+        business_id.get(),
         client_id
     )
     .execute(pool)
@@ -166,13 +179,13 @@ pub async fn delete(pool: &PgPool, business_id: Uuid, client_id: Uuid) -> Result
 /// Whether the business has this client.
 pub async fn exists(
     conn: &mut sqlx::PgConnection,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
 ) -> Result<bool, ApiError> {
     Ok(sqlx::query_scalar!(
         "SELECT id FROM clients WHERE id = $1 AND business_id = $2",
         client_id,
-        business_id
+        business_id.get()
     )
     .fetch_optional(conn)
     .await?
@@ -181,14 +194,14 @@ pub async fn exists(
 
 async fn replace_phones(
     tx: &mut Transaction<'_, Postgres>,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
     phones: &[String],
 ) -> Result<(), ApiError> {
     sqlx::query!(
         "DELETE FROM client_phone_numbers WHERE client_id = $1 AND business_id = $2",
         client_id,
-        business_id
+        business_id.get()
     )
     .execute(&mut **tx)
     .await?;
@@ -196,7 +209,7 @@ async fn replace_phones(
         sqlx::query!(
             "INSERT INTO client_phone_numbers (client_id, business_id, phone_e164) VALUES ($1, $2, $3)",
             client_id,
-            business_id,
+            business_id.get(),
             phone
         )
         .execute(&mut **tx)

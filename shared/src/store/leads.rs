@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Keyed, Keyset};
+use crate::domain::BusinessId;
 use crate::domain::catalog::{LeadStatus, Priority};
 use crate::error::ApiError;
 
@@ -59,7 +60,11 @@ pub struct LeadEdit<'a> {
     pub notes: Option<&'a str>,
 }
 
-pub async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Vec<Lead>, ApiError> {
+pub async fn list(
+    pool: &PgPool,
+    business_id: BusinessId,
+    f: &LeadFilter,
+) -> Result<Vec<Lead>, ApiError> {
     Ok(sqlx::query_as!(
         Lead,
         r#"SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
@@ -74,7 +79,7 @@ pub async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Ve
              AND ($7::timestamptz IS NULL OR l.created_at >= $7)
              AND ($8::timestamptz IS NULL OR l.created_at < $8)
            ORDER BY l.created_at DESC, l.id DESC LIMIT $4"#,
-        business_id,
+        business_id.get(),
         f.page.before.0,
         f.page.before.1,
         f.page.limit,
@@ -88,7 +93,7 @@ pub async fn list(pool: &PgPool, business_id: Uuid, f: &LeadFilter) -> Result<Ve
 }
 
 /// The lead; 404 when the business has no such lead.
-pub async fn load(pool: &PgPool, business_id: Uuid, lead_id: Uuid) -> Result<Lead, ApiError> {
+pub async fn load(pool: &PgPool, business_id: BusinessId, lead_id: Uuid) -> Result<Lead, ApiError> {
     sqlx::query_as!(
         Lead,
         r#"SELECT l.id, l.caller_phone, l.contact_name, l.email, l.phone, l.company, l.notes,
@@ -99,7 +104,7 @@ pub async fn load(pool: &PgPool, business_id: Uuid, lead_id: Uuid) -> Result<Lea
                   l.created_at, l.updated_at
            FROM leads l
            WHERE l.business_id = $1 AND l.id = $2"#,
-        business_id,
+        business_id.get(),
         lead_id,
     )
     .fetch_optional(pool)
@@ -111,7 +116,7 @@ pub async fn load(pool: &PgPool, business_id: Uuid, lead_id: Uuid) -> Result<Lea
 /// two open leads.
 pub async fn edit(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     lead_id: Uuid,
     e: &LeadEdit<'_>,
 ) -> Result<(), ApiError> {
@@ -120,7 +125,7 @@ pub async fn edit(
                 assignee_user_id = CASE WHEN $4 THEN $5 ELSE assignee_user_id END,
                 notes = COALESCE($6, notes), updated_at = now()
          WHERE id = $2 AND business_id = $1",
-        business_id,
+        business_id.get(),
         lead_id,
         e.status.map(LeadStatus::as_str),
         e.assignee_user_id.is_some(),

@@ -15,6 +15,7 @@ pub mod users;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::error::ApiError;
 
 /// One page of a list ordered newest first by (created_at, id): the rows strictly before `before`,
@@ -38,10 +39,13 @@ impl Keyed for (DateTime<Utc>, Uuid) {
 
 /// Locks the business row for a whole-list replacement (two concurrent ones apply one after the
 /// other); 404 when there is no such business.
-pub async fn lock_business(tx: &mut sqlx::PgConnection, business_id: Uuid) -> Result<(), ApiError> {
+pub async fn lock_business(
+    tx: &mut sqlx::PgConnection,
+    business_id: BusinessId,
+) -> Result<(), ApiError> {
     sqlx::query_scalar!(
         "SELECT id FROM businesses WHERE id = $1 FOR UPDATE",
-        business_id
+        business_id.get()
     )
     .fetch_optional(&mut *tx)
     .await?
@@ -50,7 +54,10 @@ pub async fn lock_business(tx: &mut sqlx::PgConnection, business_id: Uuid) -> Re
 }
 
 /// 404 when there is no such business.
-pub async fn require_business(pool: &sqlx::PgPool, business_id: Uuid) -> Result<(), ApiError> {
+pub async fn require_business(
+    pool: &sqlx::PgPool,
+    business_id: BusinessId,
+) -> Result<(), ApiError> {
     if business::exists(pool, business_id).await? {
         Ok(())
     } else {

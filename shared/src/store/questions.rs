@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::catalog::{ExpectedFormat, LeadField};
 use crate::error::ApiError;
 
@@ -42,13 +42,13 @@ pub struct QuestionList {
 }
 
 /// The questions in order; 404 when there is no such business.
-pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<QuestionList, ApiError> {
+pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<QuestionList, ApiError> {
     super::require_business(pool, business_id).await?;
     let rows = sqlx::query!(
         "SELECT question, field_key, expected_format, choices, required, maps_to_lead_field,
                 essential_for_emergency
          FROM qualification_questions WHERE business_id = $1 ORDER BY position",
-        business_id
+        business_id.get()
     )
     .fetch_all(pool)
     .await?;
@@ -76,14 +76,14 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<QuestionList
 /// Replaces the list with these checked questions, in this order.
 pub async fn replace(
     pool: &sqlx::PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     questions: &[QuestionInput],
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     super::lock_business(&mut tx, business_id).await?;
     sqlx::query!(
         "DELETE FROM qualification_questions WHERE business_id = $1",
-        business_id
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?;
@@ -92,7 +92,7 @@ pub async fn replace(
             "INSERT INTO qualification_questions (business_id, position, question, field_key,
                  expected_format, choices, required, maps_to_lead_field, essential_for_emergency)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            business_id,
+            business_id.get(),
             position as i32,
             q.question,
             q.field_key,

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::Priority;
 use crate::error::ApiError;
 
@@ -24,11 +24,11 @@ pub struct KeywordList {
 }
 
 /// The keywords by phrase; 404 when there is no such business.
-pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<KeywordList, ApiError> {
+pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<KeywordList, ApiError> {
     super::require_business(pool, business_id).await?;
     let rows = sqlx::query!(
         "SELECT phrase, severity FROM urgency_keywords WHERE business_id = $1 ORDER BY lower(phrase)",
-        business_id
+        business_id.get()
     )
     .fetch_all(pool)
     .await?;
@@ -47,21 +47,21 @@ pub async fn load(pool: &sqlx::PgPool, business_id: Uuid) -> Result<KeywordList,
 /// Replaces the list with these checked keywords.
 pub async fn replace(
     pool: &sqlx::PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     keywords: &[KeywordInput],
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     super::lock_business(&mut tx, business_id).await?;
     sqlx::query!(
         "DELETE FROM urgency_keywords WHERE business_id = $1",
-        business_id
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?;
     for k in keywords {
         sqlx::query!(
             "INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES ($1, $2, $3)",
-            business_id,
+            business_id.get(),
             k.phrase,
             k.severity.as_str(),
         )

@@ -2,6 +2,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::domain::catalog::Role;
 use crate::error::ApiError;
 
@@ -12,7 +13,7 @@ pub struct Credentials {
     pub user_id: Uuid,
     pub password_hash: String,
     role: String,
-    pub business_id: Option<Uuid>,
+    pub business_id: Option<BusinessId>,
 }
 
 impl Credentials {
@@ -33,7 +34,7 @@ pub async fn by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credent
         user_id: r.id,
         password_hash: r.password_hash,
         role: r.role,
-        business_id: r.business_id,
+        business_id: r.business_id.map(BusinessId::new),
     }))
 }
 
@@ -41,12 +42,12 @@ pub async fn by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credent
 pub async fn is_member(
     pool: &sqlx::PgPool,
     user_id: Uuid,
-    business_id: Uuid,
+    business_id: BusinessId,
 ) -> Result<bool, ApiError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND business_id = $2) AS "member!""#,
         user_id,
-        business_id
+        business_id.get()
     )
     .fetch_one(pool)
     .await?)
@@ -59,14 +60,14 @@ pub async fn insert(
     email: &str,
     password_hash: &str,
     role: Role,
-    business_id: Option<Uuid>,
+    business_id: Option<BusinessId>,
 ) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar!(
         "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4) RETURNING id",
         email,
         password_hash,
         role.as_str(),
-        business_id
+        business_id.map(BusinessId::get)
     )
     .fetch_one(conn)
     .await

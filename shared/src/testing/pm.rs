@@ -372,7 +372,7 @@ pub fn owner_token(business: Uuid) -> String {
         .issue(
             &Principal {
                 user_id: Uuid::new_v4(),
-                business_id: Some(business),
+                business_id: Some(business.into()),
                 role: Role::BusinessOwner,
             },
             Utc::now().timestamp() as u64,

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::BusinessId;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,7 +60,10 @@ pub struct ProjectList {
 }
 
 /// The business's connections, by provider.
-pub async fn integrations(pool: &PgPool, business_id: Uuid) -> Result<Vec<Integration>, ApiError> {
+pub async fn integrations(
+    pool: &PgPool,
+    business_id: BusinessId,
+) -> Result<Vec<Integration>, ApiError> {
     Ok(sqlx::query_as!(
         Integration,
         r#"
@@ -73,7 +77,7 @@ pub async fn integrations(pool: &PgPool, business_id: Uuid) -> Result<Vec<Integr
                (SELECT count(*) FROM tasks t WHERE t.integration_id = i.id AND t.deleted_at IS NULL) AS "tasks!"
         FROM integrations i WHERE i.business_id = $1 ORDER BY i.provider
         "#,
-        business_id
+        business_id.get()
     )
     .fetch_all(pool)
     .await?)
@@ -82,7 +86,7 @@ pub async fn integrations(pool: &PgPool, business_id: Uuid) -> Result<Vec<Integr
 /// The business's live projects (stale ones last), or only one client's.
 pub async fn projects(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Option<Uuid>,
 ) -> Result<Vec<ProjectSummary>, ApiError> {
     Ok(sqlx::query_as!(
@@ -98,7 +102,7 @@ pub async fn projects(
         ORDER BY p.stale_since IS NOT NULL, lower(p.name), p.id
         LIMIT 2000
         "#,
-        business_id,
+        business_id.get(),
         client_id
     )
     .fetch_all(pool)
@@ -115,7 +119,7 @@ pub enum LinkRefusal {
 /// overrides; an admin's unlink stays unlinked too).
 pub async fn link_client_projects(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     client_id: Uuid,
     project_ids: &[Uuid],
 ) -> Result<Result<(), LinkRefusal>, ApiError> {
@@ -126,7 +130,7 @@ pub async fn link_client_projects(
     }
     let known = sqlx::query_scalar!(
         "SELECT id FROM projects WHERE business_id = $1 AND id = ANY($2) AND deleted_at IS NULL",
-        business_id,
+        business_id.get(),
         project_ids
     )
     .fetch_all(&mut *tx)
@@ -137,7 +141,7 @@ pub async fn link_client_projects(
     sqlx::query!(
         "UPDATE projects SET client_id = NULL, client_link = 'admin', updated_at = now()
          WHERE business_id = $1 AND client_id = $2 AND id <> ALL($3)",
-        business_id,
+        business_id.get(),
         client_id,
         project_ids
     )
@@ -146,7 +150,7 @@ pub async fn link_client_projects(
     sqlx::query!(
         "UPDATE projects SET client_id = $2, client_link = 'admin', updated_at = now()
          WHERE business_id = $1 AND id = ANY($3)",
-        business_id,
+        business_id.get(),
         client_id,
         project_ids
     )
@@ -166,7 +170,7 @@ pub struct Removed {
 /// projects and tasks stale, keeping their history.
 pub async fn remove_integration(
     pool: &PgPool,
-    business_id: Uuid,
+    business_id: BusinessId,
     integration_id: Uuid,
 ) -> Result<Removed, ApiError> {
     let mut tx = pool.begin().await?;
@@ -187,7 +191,7 @@ pub async fn remove_integration(
     sqlx::query!(
         "DELETE FROM integrations WHERE id = $1 AND business_id = $2",
         integration_id,
-        business_id
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?;
