@@ -18,7 +18,9 @@ use shared::personalization::DYNAMIC_VARIABLES;
 use shared::personalization::template::placeholders;
 use shared::store::agent_config::{self, AgentConfig};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_PROMPT_CHARS: usize = 20_000;
 pub const MAX_MESSAGE_CHARS: usize = 1_000;

@@ -5,36 +5,14 @@ use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use shared::admin::openapi::{ErrorBody, RefusedOrMissing};
-use shared::admin::{AdminState, method_not_allowed, ok};
-use shared::agent_manager::{AgentManager, SyncError, SyncReport};
-use shared::config::Env;
+use shared::admin::{method_not_allowed, ok};
+use shared::agent_manager::{SyncError, SyncReport};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
-use shared::platform::Platform;
-use shared::secrets::SecretName;
 
-/// The admin key, and what the sync reads: the ElevenLabs API key, the tools' shared secret (it
-/// registers the tools with it) and the Twilio account (it imports numbers).
-pub const SECRETS: &[SecretName] = &[
-    SecretName::AdminJwt,
-    SecretName::ElevenLabsApi,
-    SecretName::ElevenLabsTool,
-    SecretName::Twilio,
-];
+mod config;
 
-pub struct State {
-    pub admin: AdminState,
-    pub agents: AgentManager,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            admin: AdminState::from_platform(platform)?,
-            agents: AgentManager::from_platform(platform, &Env::process())?,
-        })
-    }
-}
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(answer(state, &req).await)

@@ -16,7 +16,9 @@ use shared::error::ApiError;
 use shared::phone::E164;
 use shared::store::business::{self, Business, BusinessUpdate, TransferNumber};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_NOTIFICATION_EMAILS: usize = 10;
 pub const MAX_PHONE_NUMBERS: usize = 20;

@@ -13,7 +13,9 @@ use shared::error::ApiError;
 use shared::store::Keyset;
 use shared::store::calls::{self, CallFilter, CallSummary};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 /// The business's call log.
 pub struct Calls;

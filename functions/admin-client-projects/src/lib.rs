@@ -16,7 +16,9 @@ use shared::pm::store::overview::{self, LinkRefusal, ProjectList};
 use shared::store::clients;
 use shared::web::parse_json;
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_LINKED: usize = 500;
 

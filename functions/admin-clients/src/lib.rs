@@ -16,7 +16,9 @@ use shared::store::Keyset;
 use shared::store::clients::{self, Client, ClientFilter};
 use shared::web::parse_json;
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(answer(state, &req).await)

@@ -9,31 +9,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use shared::admin::auth::{Access, Principal};
-use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::{ErrorBody, Refused};
 use shared::admin::request::invalid;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
-use shared::platform::Platform;
 use shared::pm::Provider;
 use shared::pm::oauth::StateStore;
-use shared::secrets::SecretName;
 
-/// The admin key and the PM apps.
-pub const SECRETS: &[SecretName] = &[
-    SecretName::AdminJwt,
-    SecretName::JiraApp,
-    SecretName::AsanaApp,
-    SecretName::MondayApp,
-];
+mod config;
 
-pub type State = PmRouteState;
-
-/// The route's state: it needs the OAuth apps.
-pub fn state(platform: &Platform) -> anyhow::Result<State> {
-    State::from_platform(platform, PmNeeds::Apps)
-}
+pub use config::{SECRETS, State, state};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConnectLink {

@@ -7,32 +7,16 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
-use shared::platform::Platform;
 use shared::pm::store::{self, Tokens, overview};
-use shared::secrets::SecretName;
 
-/// The admin key, the PM apps (to remove webhooks and revoke) and the token key (to open the
-/// stored grant).
-pub const SECRETS: &[SecretName] = &[
-    SecretName::AdminJwt,
-    SecretName::TokenEncryption,
-    SecretName::JiraApp,
-    SecretName::AsanaApp,
-    SecretName::MondayApp,
-];
+mod config;
 
-pub type State = PmRouteState;
-
-/// The route's state: it needs the OAuth apps and the stored tokens.
-pub fn state(platform: &Platform) -> anyhow::Result<State> {
-    State::from_platform(platform, PmNeeds::AppsAndTokens)
-}
+pub use config::{SECRETS, State, state};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Disconnected {

@@ -6,24 +6,16 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use shared::admin::integrations::{PmNeeds, PmRouteState};
 use shared::admin::openapi::RefusedOrMissing;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
-use shared::platform::Platform;
 use shared::pm::Provider;
 use shared::pm::store::overview::{self, Integration};
 
-/// Only the admin key: the offered providers come from the client ids, not the apps' secrets.
-pub use shared::admin::SECRETS;
+mod config;
 
-pub type State = PmRouteState;
-
-/// The route's state: it needs only which providers are offered.
-pub fn state(platform: &Platform) -> anyhow::Result<State> {
-    State::from_platform(platform, PmNeeds::Offered)
-}
+pub use config::{SECRETS, State, state};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntegrationList {

@@ -18,7 +18,9 @@ use shared::store::leads::{self, Lead, LeadEdit};
 use shared::store::users;
 use shared::web::parse_json;
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_NOTES_CHARS: usize = 10_000;
 

@@ -13,7 +13,9 @@ use shared::error::ApiError;
 use shared::store::Keyset;
 use shared::store::leads::{self, Lead, LeadFilter};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 /// The business's leads.
 pub struct Leads;

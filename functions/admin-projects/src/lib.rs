@@ -10,7 +10,9 @@ use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::pm::store::overview::{self, ProjectList};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(answer(state, &req).await)

@@ -12,7 +12,9 @@ use shared::domain::catalog::ExpectedFormat;
 use shared::error::ApiError;
 use shared::store::questions::{self, QuestionInput, QuestionList};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_QUESTIONS: usize = 30;
 pub const MAX_CHOICES: usize = 20;

@@ -13,7 +13,9 @@ use shared::domain::Priority;
 use shared::error::ApiError;
 use shared::store::urgency::{self, KeywordInput, KeywordList};
 
-pub use shared::admin::{AdminState as State, SECRETS};
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const MAX_KEYWORDS: usize = 100;
 

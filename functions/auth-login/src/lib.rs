@@ -12,21 +12,12 @@ use shared::admin::{AdminState, method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::domain::catalog::Role;
 use shared::error::ApiError;
-use shared::platform::Platform;
 use shared::store::users;
 use shared::web::parse_json;
 
-pub use shared::admin::SECRETS;
+mod config;
 
-/// The admin state, with the password hasher warmed at cold start.
-pub struct State(pub AdminState);
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        shared::admin::auth::prepare_login();
-        Ok(Self(AdminState::from_platform(platform)?))
-    }
-}
+pub use config::{SECRETS, State};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

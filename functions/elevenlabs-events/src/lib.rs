@@ -7,35 +7,17 @@
 //! call-summary worker) before the 200; redeliveries get a 200 and queue nothing; audio and unknown
 //! event types get a 200 so ElevenLabs never disables the webhook over them.
 
-use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use shared::elevenlabs::webhook::{EventType, SIGNATURE_HEADER, event_head, verify_signature};
 use shared::error::ApiError;
-use shared::platform::Platform;
-use shared::post_call::intake::{Accepted, Intake, IntakeError};
-use shared::secrets::SecretName;
+use shared::post_call::intake::{Accepted, IntakeError};
 use shared::web::{body_bytes, json_response, parse_json, respond};
 
-pub struct State {
-    pub intake: Intake,
-    pub secret: SecretString,
-    pub now: fn() -> DateTime<Utc>,
-}
+mod config;
 
-/// The secrets this function is granted (template.yaml holds its policy to these).
-pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsWebhook];
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            intake: Intake::from_platform(platform),
-            secret: platform.secrets.elevenlabs_webhook_secret()?,
-            now: Utc::now,
-        })
-    }
-}
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     respond(answer(state, &req).await)

@@ -5,49 +5,21 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, Response};
-use shared::config::Env;
-use shared::db::Database;
-use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse, SecretHeader};
+use shared::elevenlabs::initiation::{InitiationRequest, InitiationResponse};
 use shared::error::ApiError;
 use shared::personalization::{Personalization, personalize, platform_default};
 use shared::phone::E164;
-use shared::platform::Platform;
-use shared::secrets::SecretName;
 use shared::store::call_context::{CallKeys, load_call_context};
 use shared::web::{json_response, parse_json, respond};
+
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub use shared::elevenlabs::initiation::DEFAULT_SECRET_HEADER;
 /// The whole lookup must finish within this, unless `PERSONALIZATION_BUDGET_MS` says otherwise.
 pub const DEFAULT_BUDGET: Duration = Duration::from_millis(800);
-
-/// The secrets this function is granted (template.yaml holds its policy to these).
-pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsTool];
-
-pub struct State {
-    pub db: Database,
-    pub secret: SecretHeader,
-    pub budget: Duration,
-    /// The clock; tests pin it to exercise business hours.
-    pub now: fn() -> DateTime<Utc>,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env::process();
-        let budget_ms = env.parsed(
-            "PERSONALIZATION_BUDGET_MS",
-            DEFAULT_BUDGET.as_millis() as u64,
-        )?;
-        Ok(Self {
-            db: platform.db.clone(),
-            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret()?)?,
-            budget: Duration::from_millis(budget_ms),
-            now: Utc::now,
-        })
-    }
-}
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     respond(answer(state, &req).await)

@@ -8,55 +8,18 @@
 use std::time::Duration;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use shared::config::Env;
-use shared::db::Database;
-use shared::elevenlabs::api::ElevenLabsApi;
 use shared::elevenlabs::webhook::EventType;
-use shared::http_client::{HttpClient, HttpPolicy};
-use shared::platform::Platform;
-use shared::post_call::intake::{Accepted, Intake};
+use shared::post_call::intake::Accepted;
 use shared::post_call::store;
-use shared::secrets::SecretName;
+
+mod config;
+
+pub use config::{SECRETS, State};
 
 pub const DEFAULT_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
 /// Listing pages read per run (100 conversations each).
 pub const MAX_PAGES: usize = 50;
-
-/// The secrets this function is granted (template.yaml holds its policy to these).
-pub const SECRETS: &[SecretName] = &[SecretName::ElevenLabsApi];
-
-pub struct State {
-    pub db: Database,
-    pub api: ElevenLabsApi,
-    pub intake: Intake,
-    pub lookback: Duration,
-    pub now: fn() -> DateTime<Utc>,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env::process();
-        let api = ElevenLabsApi::new(
-            HttpClient::new("elevenlabs", HttpPolicy::default())?,
-            &env.optional("ELEVENLABS_BASE_URL")
-                .unwrap_or_else(|| shared::elevenlabs::api::DEFAULT_BASE_URL.into()),
-            platform.secrets.elevenlabs_api_key()?,
-        );
-        let lookback_hours: u64 = env.parsed(
-            "RECONCILE_LOOKBACK_HOURS",
-            DEFAULT_LOOKBACK.as_secs() / 3600,
-        )?;
-        Ok(Self {
-            db: platform.db.clone(),
-            api,
-            intake: Intake::from_platform(platform),
-            lookback: Duration::from_secs(lookback_hours * 3600),
-            now: Utc::now,
-        })
-    }
-}
 
 /// What a run did; also the function's result, visible in the invocation log.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]

@@ -11,27 +11,23 @@ mod tools;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use shared::call_tools::Tool;
 use shared::call_tools::store::{self, CallIdentity};
-use shared::config::Env;
-use shared::db::Database;
 use shared::domain::ConversationId;
-use shared::elevenlabs::initiation::SecretHeader;
 use shared::error::ApiError;
-use shared::http_client::{HttpClient, HttpPolicy};
 use shared::idempotency::IdempotencyStore;
 use shared::phone::E164;
-use shared::platform::Platform;
-use shared::secrets::SecretName;
 use shared::sendgrid::SendGrid;
 use shared::twilio::Twilio;
 use shared::web::{json_response, parse_json, respond};
 
-use session::SessionStore;
 use tools::{business_hours, escalate, project_status, qualification_next, take_message};
+
+mod config;
+
+pub use config::{SECRETS, ToolState};
 
 /// Notifications sent during a call must not hold the agent's answer for long.
 pub(crate) const NOTIFY_DEADLINE: Duration = Duration::from_secs(6);
@@ -50,70 +46,6 @@ pub struct Notifier {
     pub idempotency: IdempotencyStore,
     /// Base of the links in notifications: `{dashboard_url}/calls?conversation=<id>`.
     pub dashboard_url: String,
-}
-
-pub struct ToolState {
-    pub db: Database,
-    pub secret: SecretHeader,
-    pub sessions: SessionStore,
-    pub notifier: Notifier,
-    /// The clock; tests pin it to exercise business hours.
-    pub now: fn() -> DateTime<Utc>,
-}
-
-/// The secrets the tools function is granted (template.yaml holds its policy to these).
-pub const SECRETS: &[SecretName] = &[
-    SecretName::ElevenLabsTool,
-    SecretName::SendGrid,
-    SecretName::Twilio,
-];
-
-impl ToolState {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env::process();
-        let quick = HttpPolicy {
-            request_timeout: Duration::from_secs(4),
-            max_retries: 1,
-            ..HttpPolicy::default()
-        };
-        let sendgrid = SendGrid::from_env(
-            &env,
-            HttpClient::new("sendgrid", quick.clone())?,
-            platform.secrets.sendgrid_api_key()?,
-        )?;
-        // Read even when no Twilio account is configured: a granted secret is checked at start.
-        let twilio_auth_token = platform.secrets.twilio_auth_token()?;
-        let twilio = match env.optional("TWILIO_ACCOUNT_SID") {
-            Some(sid) => Some(Twilio::new(
-                HttpClient::new("twilio", quick)?,
-                &env.optional("TWILIO_BASE_URL")
-                    .unwrap_or_else(|| shared::twilio::DEFAULT_BASE_URL.into()),
-                sid,
-                twilio_auth_token,
-            )),
-            None => None,
-        };
-        Ok(Self {
-            db: platform.db.clone(),
-            secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret()?)?,
-            sessions: SessionStore::new(
-                platform.aws.dynamodb.clone(),
-                &platform.settings.tables.call_sessions,
-            ),
-            notifier: Notifier {
-                sendgrid,
-                twilio,
-                idempotency: IdempotencyStore::new(
-                    platform.aws.dynamodb.clone(),
-                    &platform.settings.tables.idempotency,
-                    NOTICE_RECORD_TTL,
-                    NOTICE_CLAIM_TTL,
-                ),
-                dashboard_url: env.required("DASHBOARD_URL")?,
-            },
-            now: Utc::now,
-        })
-    }
 }
 
 /// What every tool's body carries, filled by ElevenLabs from the call's system variables.

@@ -6,50 +6,14 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::db::Database;
-use shared::platform::Platform;
-use shared::secrets::SecretName;
 use shared::web::json_response;
+
+mod config;
+
+pub use config::{SECRETS, State};
 
 /// Each check gets this long; a slow dependency counts as down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-
-pub struct State {
-    db: Database,
-    dynamodb: aws_sdk_dynamodb::Client,
-    sqs: aws_sdk_sqs::Client,
-    secrets: aws_sdk_secretsmanager::Client,
-    tables: Vec<String>,
-    queues: Vec<String>,
-    /// Every secret of the deployment: each must exist (described, never read: the health
-    /// function is granted no secret value).
-    secret_ids: Vec<String>,
-}
-
-/// The secrets this function is granted: none.
-pub const SECRETS: &[SecretName] = &[];
-
-impl State {
-    pub fn new(platform: &Platform) -> Self {
-        let s = &platform.settings;
-        Self {
-            db: platform.db.clone(),
-            dynamodb: platform.aws.dynamodb.clone(),
-            sqs: platform.aws.sqs.clone(),
-            secrets: platform.aws.secrets.clone(),
-            tables: vec![
-                s.tables.idempotency.clone(),
-                s.tables.oauth_state.clone(),
-                s.tables.call_sessions.clone(),
-            ],
-            queues: vec![s.queues.call_summary.clone(), s.queues.pm_sync.clone()],
-            secret_ids: SecretName::ALL
-                .iter()
-                .map(|name| format!("{}{name}", s.secrets_prefix))
-                .collect(),
-        }
-    }
-}
 
 #[derive(Serialize)]
 pub struct Check {

@@ -8,9 +8,10 @@ use utoipa::OpenApi;
 
 use shared::admin::method_not_allowed;
 use shared::admin::openapi::BearerAuth;
-use shared::secrets::SecretName;
 
-pub const SECRETS: &[SecretName] = &[];
+mod config;
+
+pub use config::{SECRETS, State};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,15 +42,6 @@ pub struct AdminApi;
     responses((status = 200, description = "this document", content_type = "application/json")))]
 pub fn document() -> utoipa::openapi::OpenApi {
     AdminApi::openapi()
-}
-
-/// Nothing to build: the document is static.
-pub struct State;
-
-impl State {
-    pub fn from_platform(_: &shared::platform::Platform) -> anyhow::Result<Self> {
-        Ok(Self)
-    }
 }
 
 pub async fn handle(_: &State, req: Request) -> Response<Body> {

@@ -4,60 +4,16 @@
 
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use shared::config::Env;
-use shared::db::Database;
-use shared::error::ApiError;
-use shared::jobs::JobQueue;
-use shared::platform::Platform;
-use shared::pm::crypto::TokenCipher;
-use shared::pm::oauth::{StateError, StateStore};
+use shared::pm::Provider;
+use shared::pm::oauth::StateError;
 use shared::pm::store;
 use shared::pm::sync::PmJob;
-use shared::pm::{PmProviders, Provider};
-use shared::secrets::SecretName;
 
-/// The secrets the callback function is granted (template.yaml holds its policy to these): every
-/// PM app (to exchange the code) and the key that seals the tokens.
-pub const SECRETS: &[SecretName] = &[
-    SecretName::TokenEncryption,
-    SecretName::JiraApp,
-    SecretName::AsanaApp,
-    SecretName::MondayApp,
-];
+mod config;
 
-pub struct State {
-    pub db: Database,
-    pub cipher: TokenCipher,
-    pub providers: PmProviders,
-    pub states: StateStore,
-    pub queue: JobQueue<PmJob>,
-    /// The dashboard; the browser lands on `{dashboard_url}/integrations?integration=…&status=…`.
-    pub dashboard_url: String,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        let env = Env::process();
-        Ok(Self {
-            db: platform.db.clone(),
-            cipher: TokenCipher::from_secrets(&platform.secrets)?,
-            providers: PmProviders::from_env(&env, &platform.secrets)?,
-            states: StateStore::new(
-                platform.aws.dynamodb.clone(),
-                &platform.settings.tables.oauth_state,
-            ),
-            queue: JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync),
-            dashboard_url: env.required("DASHBOARD_URL")?,
-        })
-    }
-
-    async fn pool(&self) -> Result<&PgPool, ApiError> {
-        self.db.pool().await.map_err(ApiError::internal)
-    }
-}
+pub use config::{SECRETS, State};
 
 fn path_provider(req: &Request) -> Option<Provider> {
     req.path_parameters()

@@ -27,9 +27,12 @@ use shared::db::Database;
 use shared::jobs::{Delivery, JobQueue};
 use shared::pm::store::{self, IntegrationRow, StoreLedger, Tokens};
 use shared::pm::{Connection, Page, PmError, ProjectManagementProvider, Provider};
-use shared::secrets::SecretName;
 
 use shared::pm::sync::PmJob;
+
+mod config;
+
+pub use config::SECRETS;
 
 /// What a sync did, for the log and the tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -73,14 +76,6 @@ const INCREMENTAL_OVERLAP: chrono::Duration = chrono::Duration::minutes(15);
 const MAX_RESTARTS: usize = 2;
 
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
-
-/// The secrets the PM sync worker is granted (template.yaml holds its policy to these).
-pub const SECRETS: &[SecretName] = &[
-    SecretName::TokenEncryption,
-    SecretName::JiraApp,
-    SecretName::AsanaApp,
-    SecretName::MondayApp,
-];
 
 impl PmWorker {
     pub async fn from_platform(platform: &shared::platform::Platform) -> anyhow::Result<Self> {

@@ -5,38 +5,18 @@
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use secrecy::SecretString;
-use shared::db::Database;
 use shared::error::ApiError;
-use shared::platform::Platform;
 use shared::pm::asana;
-use shared::pm::crypto::TokenCipher;
-use shared::pm::deliveries::{DeliveryQueue, accepted, header, parse_body};
+use shared::pm::deliveries::{accepted, header, parse_body};
 use shared::pm::store::deliveries::{accept_asana_handshake, asana_webhook_secret};
 use shared::pm::store::webhook_secret_context;
 use shared::pm::sync::PmJob;
-use shared::secrets::SecretName;
 use shared::web::{body_bytes, path_id};
 use uuid::Uuid;
 
-/// The secrets this function is granted (template.yaml holds its policy to these): the key that
-/// seals each registration's handshake secret, and nothing else.
-pub const SECRETS: &[SecretName] = &[SecretName::TokenEncryption];
+mod config;
 
-pub struct State {
-    pub db: Database,
-    pub cipher: TokenCipher,
-    pub deliveries: DeliveryQueue,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            db: platform.db.clone(),
-            cipher: TokenCipher::from_secrets(&platform.secrets)?,
-            deliveries: DeliveryQueue::from_platform(platform),
-        })
-    }
-}
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     match delivery(state, &req).await {

@@ -4,37 +4,17 @@
 //! `X-Atlassian-Webhook-Identifier` and becomes a refetch of the issue it names.
 
 use lambda_http::{Body, Request, Response};
-use secrecy::SecretString;
-use shared::db::Database;
 use shared::error::ApiError;
-use shared::platform::Platform;
-use shared::pm::deliveries::{DeliveryQueue, accepted, header};
+use shared::pm::deliveries::{accepted, header};
 use shared::pm::jira;
 use shared::pm::store::deliveries::jira_integrations;
 use shared::pm::sync::PmJob;
-use shared::secrets::SecretName;
 use shared::web::{body_bytes, respond};
 use uuid::Uuid;
 
-/// The secrets this function is granted (template.yaml holds its policy to these): the Jira app's
-/// client secret, which signs its deliveries, and nothing else.
-pub const SECRETS: &[SecretName] = &[SecretName::JiraApp];
+mod config;
 
-pub struct State {
-    pub db: Database,
-    pub deliveries: DeliveryQueue,
-    pub jira_client_secret: SecretString,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            db: platform.db.clone(),
-            deliveries: DeliveryQueue::from_platform(platform),
-            jira_client_secret: platform.secrets.jira_client_secret()?,
-        })
-    }
-}
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     respond(delivery(state, &req).await)

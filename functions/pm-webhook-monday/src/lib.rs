@@ -4,37 +4,17 @@
 
 use http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use secrecy::SecretString;
 use serde_json::json;
-use shared::db::Database;
 use shared::error::ApiError;
-use shared::platform::Platform;
-use shared::pm::deliveries::{DeliveryQueue, accepted, header, parse_body};
+use shared::pm::deliveries::{accepted, header, parse_body};
 use shared::pm::monday;
 use shared::pm::store::deliveries::monday_account;
 use shared::pm::sync::PmJob;
-use shared::secrets::SecretName;
 use shared::web::{json_response, path_id, respond};
 
-/// The secrets this function is granted (template.yaml holds its policy to these): the monday
-/// app's secrets (its signing secret verifies deliveries), and nothing else.
-pub const SECRETS: &[SecretName] = &[SecretName::MondayApp];
+mod config;
 
-pub struct State {
-    pub db: Database,
-    pub deliveries: DeliveryQueue,
-    pub monday_signing_secret: SecretString,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            db: platform.db.clone(),
-            deliveries: DeliveryQueue::from_platform(platform),
-            monday_signing_secret: platform.secrets.monday_signing_secret()?,
-        })
-    }
-}
+pub use config::{SECRETS, State};
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     respond(delivery(state, &req).await)

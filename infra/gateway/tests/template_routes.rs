@@ -77,27 +77,22 @@ fn every_function_is_built_for_lambda_from_its_own_crate() {
             continue;
         }
         let name = name.as_str().unwrap();
-        assert_eq!(
-            resource["Metadata"]["BuildMethod"], "rust-cargolambda",
-            "{name}"
-        );
-        let binary = resource["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap();
+        assert_eq!(resource["Metadata"]["BuildMethod"], "makefile", "{name}");
         let code_uri = resource["Properties"]["CodeUri"].as_str().unwrap();
-        assert_eq!(
-            code_uri,
-            format!("functions/{binary}"),
-            "{name}: one crate per function, named as its binary"
-        );
-        let manifest = std::fs::read_to_string(format!(
-            "{}/../../{code_uri}/Cargo.toml",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let crate_name = code_uri
+            .strip_prefix("functions/")
+            .unwrap_or_else(|| panic!("{name}: CodeUri {code_uri} is not a function crate"));
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let manifest = std::fs::read_to_string(format!("{root}/{code_uri}/Cargo.toml")).unwrap();
         assert!(
-            manifest.contains(&format!("name = \"{binary}\"")),
-            "{name}: {code_uri}/Cargo.toml builds {binary}"
+            manifest.contains(&format!("name = \"{crate_name}\"")),
+            "{name}: one crate per function, its binary named as its folder"
+        );
+        // Its Makefile builds through the one workspace build (infra/deploy/lambda.mk).
+        let makefile = std::fs::read_to_string(format!("{root}/{code_uri}/Makefile")).unwrap();
+        assert!(
+            makefile.contains("infra/deploy/lambda.mk"),
+            "{name}: {code_uri}/Makefile includes infra/deploy/lambda.mk"
         );
     }
     assert_eq!(t["Globals"]["Function"]["Runtime"], "provided.al2023");

@@ -1,0 +1,28 @@
+//! What this function reads from its environment at cold start: its secrets (`SECRETS`, which
+//! template.yaml grants and nothing else) and the variables its state is built from.
+
+use secrecy::SecretString;
+use shared::db::Database;
+use shared::platform::Platform;
+use shared::pm::deliveries::DeliveryQueue;
+use shared::secrets::SecretName;
+
+/// The secrets this function is granted (template.yaml holds its policy to these): the Jira app's
+/// client secret, which signs its deliveries, and nothing else.
+pub const SECRETS: &[SecretName] = &[SecretName::JiraApp];
+
+pub struct State {
+    pub db: Database,
+    pub deliveries: DeliveryQueue,
+    pub jira_client_secret: SecretString,
+}
+
+impl State {
+    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
+        Ok(Self {
+            db: platform.db.clone(),
+            deliveries: DeliveryQueue::from_platform(platform),
+            jira_client_secret: platform.secrets.jira_client_secret()?,
+        })
+    }
+}
