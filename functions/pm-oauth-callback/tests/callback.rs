@@ -367,29 +367,4 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
         .unwrap();
     assert_eq!(stored, 0, "nothing was stored");
     assert!(drain(&sqs, &url).await.is_empty(), "nothing was queued");
-    // The connect route refuses an unknown provider and a stranger's business.
-    let (status, body) = send(admin_integration_connect::handle(
-        &state.connect,
-        request(
-            Method::GET,
-            &[("provider", "trello")],
-            &[],
-            Some(&owner_token(aurora())),
-            None,
-        ),
-    ))
-    .await;
-    assert_eq!(status, 404, "{body}");
-    let (status, _) = send(admin_integration_connect::handle(
-        &state.connect,
-        request(
-            Method::GET,
-            &[("provider", "jira")],
-            &[("business_id", AURORA)],
-            Some(&owner_token(Uuid::new_v4())),
-            None,
-        ),
-    ))
-    .await;
-    assert_eq!(status, 403);
 }

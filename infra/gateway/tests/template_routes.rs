@@ -88,6 +88,14 @@ fn every_function_is_built_for_lambda_from_its_own_crate() {
             manifest.contains(&format!("name = \"{crate_name}\"")),
             "{name}: one crate per function, its binary named as its folder"
         );
+        // Its route's tests are beside it.
+        let tests = std::fs::read_dir(format!("{root}/{code_uri}/tests"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .any(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            })
+            .unwrap_or(false);
+        assert!(tests, "{name}: {code_uri}/tests holds its tests");
         // Its Makefile builds through the one workspace build (infra/deploy/lambda.mk).
         let makefile = std::fs::read_to_string(format!("{root}/{code_uri}/Makefile")).unwrap();
         assert!(

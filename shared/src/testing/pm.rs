@@ -380,6 +380,19 @@ pub fn owner_token(business: Uuid) -> String {
         .unwrap()
 }
 
+pub fn platform_admin_token() -> String {
+    TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
+        .issue(
+            &Principal {
+                user_id: Uuid::new_v4(),
+                business_id: None,
+                role: Role::PlatformAdmin,
+            },
+            Utc::now().timestamp() as u64,
+        )
+        .unwrap()
+}
+
 pub fn request(
     method: Method,
     params: &[(&str, &str)],

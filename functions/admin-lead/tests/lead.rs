@@ -1,0 +1,63 @@
+//! The team's edits to a lead: a member may change status, assignee and notes; an assignee from
+//! another business, an unknown status or a field that is not editable is a 400 naming it.
+
+use http::Method;
+use serde_json::{Value, json};
+use shared::domain::catalog::Role;
+use shared::testing::admin::*;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_lead_is_worked_by_the_team_and_bad_edits_name_the_field(pool: PgPool) {
+    let state = setup(&pool).await;
+    let member_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'member@aurora.example'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let member = token_for(Role::BusinessMember, Some(A));
+    let (status, body) = call(Method::PATCH)
+        .business(A)
+        .param("leadId", A_LEAD)
+        .token(&member)
+        .body(json!({"status": "contacted", "assignee_user_id": member_id, "notes": "Called back"}))
+        .send(|r| admin_lead::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "contacted");
+    assert_eq!(body["assignee_user_id"], member_id.to_string());
+    assert_eq!(body["notes"], "Called back");
+    assert_eq!(body["priority"], "urgent", "untouched fields stay");
+
+    let (_, body) = call(Method::PATCH)
+        .business(A)
+        .param("leadId", A_LEAD)
+        .token(&owner_a())
+        .body(json!({"assignee_user_id": null}))
+        .send(|r| admin_lead::handle(&state, r))
+        .await;
+    assert_eq!(body["assignee_user_id"], Value::Null);
+    assert_eq!(body["status"], "contacted");
+
+    let b_owner: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'owner@bolt.example'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    for (patch, field) in [
+        (json!({"assignee_user_id": b_owner}), "assignee_user_id:"),
+        (json!({"status": "won"}), "status:"),
+        (json!({"priority": "low"}), "unknown field `priority`"),
+    ] {
+        let (status, resp) = call(Method::PATCH)
+            .business(A)
+            .param("leadId", A_LEAD)
+            .token(&owner_a())
+            .body(patch.clone())
+            .send(|r| admin_lead::handle(&state, r))
+            .await;
+        assert_eq!(status, 400, "{patch}: {resp}");
+        assert!(message(&resp).contains(field), "{patch}: {resp}");
+    }
+}
