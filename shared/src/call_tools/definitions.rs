@@ -1,12 +1,14 @@
-//! Each tool's ElevenLabs `tool_config` (reference §3), defined once. The agent manager registers
-//! them in the workspace (`POST/PATCH /v1/convai/tools`) and attaches their ids to every agent.
+//! What each mid-call tool is, defined once: its description for the model and the body fields it
+//! takes (ElevenLabs' `tool_config` JSON itself is written by `elevenlabs::agent_body`). The agent
+//! manager registers them in the workspace (`POST/PATCH /v1/convai/tools`) and attaches their ids
+//! to every agent.
 //! The call's identity comes from `system__*` dynamic variables, never from the language model;
 //! only the fields the caller actually provides are described for it to fill.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::Tool;
-use crate::elevenlabs::agent_body::WebhookTool;
+use crate::elevenlabs::agent_body::{BodyField, WebhookTool, WebhookToolSpec, webhook_tool_config};
 
 /// Where and how the tools are called.
 pub struct ToolEndpoint<'a> {
@@ -94,47 +96,32 @@ whenever the caller asks about opening hours or when someone can call them back.
     }
 }
 
-/// One tool's `tool_config`.
+/// One tool's `tool_config`: what it does, and which body fields the call fills and the model
+/// fills; `elevenlabs::agent_body::webhook_tool_config` writes ElevenLabs' JSON.
 pub fn tool_config(tool: Tool, endpoint: &ToolEndpoint<'_>) -> Value {
     let (description, described) = spec(tool);
-    let mut properties = Map::new();
-    let mut required: Vec<&str> = Vec::new();
-    for (name, variable) in SYSTEM_FIELDS {
-        properties.insert(
-            (*name).into(),
-            json!({"type": "string", "dynamic_variable": variable}),
-        );
-    }
-    required.push("conversation_id");
-    for (name, text, needed) in described {
-        properties.insert(
-            (*name).into(),
-            json!({"type": "string", "description": text}),
-        );
-        if *needed {
-            required.push(name);
-        }
-    }
-    json!({
-        "type": "webhook",
-        "name": tool.name(),
-        "description": description,
-        "response_timeout_secs": RESPONSE_TIMEOUT_SECS,
-        "api_schema": {
-            "url": format!(
-                "{}{}",
-                endpoint.base_url.trim_end_matches('/'),
-                super::TOOLS_PATH.replace("{tool}", tool.name())
-            ),
-            "method": "POST",
-            "request_headers": {endpoint.secret_header: {"secret_id": endpoint.secret_id}},
-            "request_body_schema": {
-                "type": "object",
-                "description": format!("The {} request.", tool.name()),
-                "properties": properties,
-                "required": required,
-            },
-        },
+    let url = format!(
+        "{}{}",
+        endpoint.base_url.trim_end_matches('/'),
+        super::TOOLS_PATH.replace("{tool}", tool.name())
+    );
+    webhook_tool_config(&WebhookToolSpec {
+        name: tool.name(),
+        description,
+        url: &url,
+        secret_header: endpoint.secret_header,
+        secret_id: endpoint.secret_id,
+        response_timeout_secs: RESPONSE_TIMEOUT_SECS,
+        from_call: SYSTEM_FIELDS,
+        required_from_call: &["conversation_id"],
+        described: described
+            .iter()
+            .map(|&(name, text, required)| BodyField {
+                name,
+                description: text,
+                required,
+            })
+            .collect(),
     })
 }
 
@@ -152,6 +139,7 @@ pub fn webhook_tools(endpoint: &ToolEndpoint<'_>) -> Vec<WebhookTool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn endpoint() -> ToolEndpoint<'static> {
         ToolEndpoint {

@@ -32,6 +32,70 @@ pub struct WebhookTool {
     pub tool_config: Value,
 }
 
+/// What a webhook tool is, for `webhook_tool_config`: its name and description for the model, its
+/// URL and secret header, the body fields taken from the call's system dynamic variables, and
+/// those the model fills from the conversation.
+pub struct WebhookToolSpec<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub url: &'a str,
+    pub secret_header: &'a str,
+    /// The workspace secret holding the header's value.
+    pub secret_id: &'a str,
+    pub response_timeout_secs: u64,
+    /// (body field, `system__*` dynamic variable): filled by ElevenLabs, never by the model.
+    pub from_call: &'a [(&'a str, &'a str)],
+    pub required_from_call: &'a [&'a str],
+    pub described: Vec<BodyField<'a>>,
+}
+
+/// A body field the language model fills.
+pub struct BodyField<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub required: bool,
+}
+
+/// A webhook tool's `tool_config` as `POST /v1/convai/tools` takes it (reference §3): a POST with
+/// the secret header by `secret_id`, and a JSON body schema whose call fields are dynamic variables
+/// and whose other fields are described for the model (one source per field).
+pub fn webhook_tool_config(spec: &WebhookToolSpec<'_>) -> Value {
+    let mut properties = Map::new();
+    let mut required: Vec<&str> = spec.required_from_call.to_vec();
+    for (name, variable) in spec.from_call {
+        properties.insert(
+            (*name).into(),
+            json!({"type": "string", "dynamic_variable": variable}),
+        );
+    }
+    for field in &spec.described {
+        properties.insert(
+            field.name.into(),
+            json!({"type": "string", "description": field.description}),
+        );
+        if field.required {
+            required.push(field.name);
+        }
+    }
+    json!({
+        "type": "webhook",
+        "name": spec.name,
+        "description": spec.description,
+        "response_timeout_secs": spec.response_timeout_secs,
+        "api_schema": {
+            "url": spec.url,
+            "method": "POST",
+            "request_headers": {spec.secret_header: {"secret_id": spec.secret_id}},
+            "request_body_schema": {
+                "type": "object",
+                "description": format!("The {} request.", spec.name),
+                "properties": properties,
+                "required": required,
+            },
+        },
+    })
+}
+
 /// Where and how the agent reaches this deployment, known only during a sync.
 pub struct AgentWiring<'a> {
     /// e.g. `https://api.studioconnect.example`; the initiation webhook is under it.
