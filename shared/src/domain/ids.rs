@@ -55,6 +55,17 @@ impl ConversationId {
     /// Non-empty, at most `MAX_LEN`, printable ASCII without spaces: what an id can be, so a
     /// stray value never becomes a key.
     pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::check(raw)?;
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// `parse` for a string already owned (a deserialised body): no second copy.
+    fn parse_owned(raw: String) -> Result<Self, String> {
+        Self::check(&raw)?;
+        Ok(Self(raw))
+    }
+
+    fn check(raw: &str) -> Result<(), String> {
         if raw.is_empty() {
             return Err("must not be empty".into());
         }
@@ -64,7 +75,7 @@ impl ConversationId {
         if !raw.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("must be printable ASCII without spaces".into());
         }
-        Ok(Self(raw.to_owned()))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -77,7 +88,8 @@ impl ConversationId {
 impl<'de> Deserialize<'de> for ConversationId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Self::parse(&raw).map_err(|e| serde::de::Error::custom(format!("conversation_id: {e}")))
+        Self::parse_owned(raw)
+            .map_err(|e| serde::de::Error::custom(format!("conversation_id: {e}")))
     }
 }
 
