@@ -15,8 +15,8 @@ VALUES ('a0a0a0a0-0000-4000-8000-000000000001', 'Aurora Branding', 'America/Los_
 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, business_hours = EXCLUDED.business_hours,
     notification_emails = EXCLUDED.notification_emails, notification_phone = EXCLUDED.notification_phone, updated_at = now();
 
-INSERT INTO business_phone_numbers (id, business_id, phone_e164, label)
-VALUES ('a0a0a0a0-0000-4000-8000-000000000101', 'a0a0a0a0-0000-4000-8000-000000000001', '+14155552600', 'Main line')
+INSERT INTO business_phone_numbers (id, business_id, phone_e164, label, assigned_via, assigned_at)
+VALUES ('a0a0a0a0-0000-4000-8000-000000000101', 'a0a0a0a0-0000-4000-8000-000000000001', '+14155552600', 'Main line', 'operator', now())
 ON CONFLICT (id) DO UPDATE SET phone_e164 = EXCLUDED.phone_e164, label = EXCLUDED.label;
 
 INSERT INTO business_transfer_numbers (id, business_id, position, phone_e164, label, condition)

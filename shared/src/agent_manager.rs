@@ -127,9 +127,22 @@ pub struct SyncReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PhoneSync {
     pub phone: String,
-    pub phone_number_id: String,
-    /// imported (new to ElevenLabs), found (already there, now linked) or assigned.
+    /// ElevenLabs' id of the number; none for a number that was not connected.
+    pub phone_number_id: Option<String>,
+    /// `imported` (new to ElevenLabs), `found` (already there, now linked), `assigned`, or not
+    /// connected: `unconfirmed` (no platform admin assigned it to the business) or
+    /// `held_by_another_agent` (another agent in the workspace answers it).
     pub action: String,
+}
+
+impl PhoneSync {
+    fn new(phone: &str, phone_number_id: Option<&str>, action: &str) -> Self {
+        Self {
+            phone: phone.to_owned(),
+            phone_number_id: phone_number_id.map(str::to_owned),
+            action: action.to_owned(),
+        }
+    }
 }
 
 fn fingerprint(bytes: &[u8]) -> String {
@@ -190,7 +203,9 @@ impl AgentManager {
                 "ELEVENLABS_POST_CALL_WEBHOOK_ID is not set, so the agent could not report its calls".into(),
             ));
         }
-        if !inputs.phone_numbers.is_empty() && self.settings.twilio_account_sid.is_none() {
+        if inputs.phone_numbers.iter().any(|n| n.platform_assigned)
+            && self.settings.twilio_account_sid.is_none()
+        {
             return Err(SyncError::Config(
                 "TWILIO_ACCOUNT_SID is not set, so the business's numbers cannot be imported"
                     .into(),
@@ -260,11 +275,7 @@ impl AgentManager {
                     )
                 })
                 .collect(),
-            phone_numbers: business
-                .phone_numbers
-                .into_iter()
-                .map(|p| (p.phone, p.label, p.elevenlabs_phone_number_id))
-                .collect(),
+            phone_numbers: business.phone_numbers,
         })
     }
 
@@ -350,38 +361,71 @@ impl AgentManager {
         Ok((self.api.create_agent(body).await?, "created"))
     }
 
+    /// Connects the business's numbers to its agent: only numbers a platform admin assigned, and
+    /// never a workspace number that another agent answers (the workspace is shared by every
+    /// business, so re-pointing it would take another business's calls).
     async fn ensure_numbers(
         &self,
         inputs: &AgentInputs,
         agent_id: &str,
     ) -> Result<Vec<PhoneSync>, SyncError> {
         let mut report = Vec::new();
-        let mut listed: Option<Vec<crate::elevenlabs::agents::PhoneNumberRecord>> = None;
-        for (phone, label, known_id) in &inputs.phone_numbers {
-            if let Some(id) = known_id
-                && self.api.assign_phone_number(id, agent_id).await?
-            {
-                report.push(PhoneSync {
-                    phone: phone.clone(),
-                    phone_number_id: id.clone(),
-                    action: "assigned".into(),
-                });
+        let listed = if inputs.phone_numbers.iter().any(|n| n.platform_assigned) {
+            self.api.list_phone_numbers().await?
+        } else {
+            Vec::new()
+        };
+        for number in &inputs.phone_numbers {
+            let phone = &number.phone;
+            if !number.platform_assigned {
+                tracing::warn!(
+                    phone,
+                    "number not assigned by a platform admin: not connected"
+                );
+                report.push(PhoneSync::new(phone, None, "unconfirmed"));
                 continue;
             }
-            if listed.is_none() {
-                listed = Some(self.api.list_phone_numbers().await?);
-            }
-            let existing = listed
-                .as_ref()
-                .and_then(|l| l.iter().find(|n| &n.phone_number == phone))
-                .map(|n| n.phone_number_id.clone());
-            let (id, action) = match existing {
-                Some(id) => {
-                    self.api.assign_phone_number(&id, agent_id).await?;
-                    (id, "found")
+            let known = number.elevenlabs_phone_number_id.as_deref();
+            let record = listed
+                .iter()
+                .find(|r| Some(r.phone_number_id.as_str()) == known)
+                .or_else(|| listed.iter().find(|r| &r.phone_number == phone));
+            let (id, action) = match record {
+                Some(r) => {
+                    let answering = r.assigned_agent.as_ref().map(|a| a.agent_id.as_str());
+                    if answering.is_some_and(|other| other != agent_id) {
+                        tracing::warn!(
+                            phone,
+                            other_agent = answering,
+                            "number answered by another agent: left alone"
+                        );
+                        report.push(PhoneSync::new(
+                            phone,
+                            Some(&r.phone_number_id),
+                            "held_by_another_agent",
+                        ));
+                        continue;
+                    }
+                    if !self
+                        .api
+                        .assign_phone_number(&r.phone_number_id, agent_id)
+                        .await?
+                    {
+                        return Err(SyncError::Other(anyhow::anyhow!(
+                            "ElevenLabs lost number {phone} ({}) while it was being assigned; sync again",
+                            r.phone_number_id
+                        )));
+                    }
+                    let action = if known == Some(r.phone_number_id.as_str()) {
+                        "assigned"
+                    } else {
+                        "found"
+                    };
+                    (r.phone_number_id.clone(), action)
                 }
                 None => {
-                    let label = label
+                    let label = number
+                        .label
                         .clone()
                         .unwrap_or_else(|| inputs.business_name.clone());
                     let sid = self
@@ -409,11 +453,7 @@ impl AgentManager {
                 &id,
             )
             .await?;
-            report.push(PhoneSync {
-                phone: phone.clone(),
-                phone_number_id: id,
-                action: action.into(),
-            });
+            report.push(PhoneSync::new(phone, Some(&id), action));
         }
         Ok(report)
     }

@@ -1,10 +1,30 @@
 //! AWS SDK clients built from `aws-config`'s default chain. `AWS_ENDPOINT_URL` (read by aws-config)
 //! points every client at a local emulator; nothing in the code knows the difference.
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
+use crate::config::AwsTimeouts;
+
+/// The SDK configuration with the default bounds (`AwsTimeouts::default`).
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    sdk_config_with(AwsTimeouts::default()).await
+}
+
+/// Every client built from this gives up on an operation (retries included) after
+/// `timeouts.operation` and on one attempt after `timeouts.attempt`, so a stalled AWS endpoint
+/// costs a bounded, known time instead of the Lambda's whole timeout.
+pub async fn sdk_config_with(timeouts: AwsTimeouts) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeouts.attempt)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        )
+        .load()
+        .await
 }
 
 #[derive(Clone, Debug)]

@@ -76,6 +76,8 @@ pub struct TableNames {
     pub idempotency: String,
     pub oauth_state: String,
     pub call_sessions: String,
+    /// Failed-login counts (`RATE_LIMIT_TABLE`).
+    pub rate_limits: String,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +95,27 @@ pub struct Settings {
     pub queues: QueueUrls,
     /// How long a database connection may take at cold start before we give up and say so.
     pub db_connect_timeout: Duration,
+    /// Postgres cancels any statement of this function that runs longer (`DB_STATEMENT_TIMEOUT_MS`,
+    /// per function in template.yaml: short for what a live call waits on).
+    pub db_statement_timeout: Duration,
+    /// Bounds on every AWS SDK call (`AWS_OPERATION_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`).
+    pub aws_timeouts: AwsTimeouts,
+}
+
+/// How long an AWS SDK operation may take in all (retries included), and each attempt of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwsTimeouts {
+    pub operation: Duration,
+    pub attempt: Duration,
+}
+
+impl Default for AwsTimeouts {
+    fn default() -> Self {
+        Self {
+            operation: Duration::from_millis(3_000),
+            attempt: Duration::from_millis(1_000),
+        }
+    }
 }
 
 impl Settings {
@@ -129,6 +152,7 @@ impl Settings {
                 idempotency: env.required("IDEMPOTENCY_TABLE")?,
                 oauth_state: env.required("OAUTH_STATE_TABLE")?,
                 call_sessions: env.required("CALL_SESSION_TABLE")?,
+                rate_limits: env.required("RATE_LIMIT_TABLE")?,
             },
             queues: QueueUrls {
                 call_summary: env.required("CALL_SUMMARY_QUEUE_URL")?,
@@ -137,6 +161,17 @@ impl Settings {
             db_connect_timeout: Duration::from_millis(
                 env.parsed("DB_CONNECT_TIMEOUT_MS", 5_000u64)?,
             ),
+            db_statement_timeout: Duration::from_millis(
+                env.parsed("DB_STATEMENT_TIMEOUT_MS", 5_000u64)?.max(1),
+            ),
+            aws_timeouts: AwsTimeouts {
+                operation: Duration::from_millis(
+                    env.parsed("AWS_OPERATION_TIMEOUT_MS", 3_000u64)?.max(1),
+                ),
+                attempt: Duration::from_millis(
+                    env.parsed("AWS_ATTEMPT_TIMEOUT_MS", 1_000u64)?.max(1),
+                ),
+            },
         })
     }
 }
@@ -153,6 +188,7 @@ mod tests {
             ("IDEMPOTENCY_TABLE", "idem"),
             ("OAUTH_STATE_TABLE", "oauth"),
             ("CALL_SESSION_TABLE", "sessions"),
+            ("RATE_LIMIT_TABLE", "limits"),
             ("CALL_SUMMARY_QUEUE_URL", "http://q/call-summary"),
             ("PM_SYNC_QUEUE_URL", "http://q/pm-sync"),
         ])

@@ -49,10 +49,13 @@ struct IamRenewal {
 
 impl Database {
     /// Builds the pool without connecting; `verify` opens the first connection (see `Platform`).
+    /// `timeout` bounds getting a connection; every statement on it is bounded by
+    /// `statement_timeout` (Postgres cancels it, and the caller gets an error instead of a hang).
     pub async fn connect_lazy(
         settings: &DatabaseSettings,
         sdk: &SdkConfig,
         timeout: Duration,
+        statement_timeout: Duration,
     ) -> Result<Self, DbError> {
         match settings {
             DatabaseSettings::Url {
@@ -64,7 +67,8 @@ impl Database {
                     .parse()
                     .map_err(|e: sqlx::Error| DbError::InvalidUrl(e.to_string()))?;
                 let target = describe(&options);
-                let pool = pool_options(*max_connections, timeout).connect_lazy_with(options);
+                let pool = pool_options(*max_connections, timeout, statement_timeout)
+                    .connect_lazy_with(options);
                 Ok(Self {
                     pool,
                     iam: None,
@@ -92,7 +96,7 @@ impl Database {
                     .database(database)
                     // The proxy presents a public ACM certificate: verify the chain and the host name.
                     .ssl_mode(PgSslMode::VerifyFull);
-                let pool = pool_options(*max_connections, timeout)
+                let pool = pool_options(*max_connections, timeout, statement_timeout)
                     .connect_lazy_with(base.clone().password(&token));
                 let iam = IamRenewal {
                     sdk: sdk.clone(),
@@ -169,13 +173,32 @@ impl Database {
     }
 }
 
-fn pool_options(max_connections: u32, acquire_timeout: Duration) -> PgPoolOptions {
+fn pool_options(
+    max_connections: u32,
+    acquire_timeout: Duration,
+    statement_timeout: Duration,
+) -> PgPoolOptions {
+    let timeout_ms = statement_timeout.as_millis().max(1).to_string();
     // Lambda runs one request at a time per environment: a tiny pool avoids exhausting the proxy.
     PgPoolOptions::new()
         .max_connections(max_connections.max(1))
         .min_connections(0)
         .acquire_timeout(acquire_timeout)
         .idle_timeout(Some(IDLE_TIMEOUT))
+        // Once per new connection (`set_config(.., false)` is the session's SET). Through RDS Proxy a session
+        // setting pins the client connection to its database connection, which sqlx's prepared
+        // statements already do (one connection per Lambda environment): nothing is lost. (The
+        // `options` startup parameter is the other way, and the one RDS Proxy guidance warns off.)
+        .after_connect(move |conn, _| {
+            let timeout_ms = timeout_ms.clone();
+            Box::pin(async move {
+                sqlx::query("SELECT set_config('statement_timeout', $1, false)")
+                    .bind(timeout_ms)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
 }
 
 fn describe(options: &PgConnectOptions) -> String {
@@ -279,9 +302,14 @@ mod tests {
             url: "postgres://app:pw@127.0.0.1:1/studio".to_owned().into(),
             max_connections: 1,
         };
-        let db = Database::connect_lazy(&settings, &sdk().await, Duration::from_millis(500))
-            .await
-            .unwrap();
+        let db = Database::connect_lazy(
+            &settings,
+            &sdk().await,
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
         let err = db.verify(Duration::from_millis(500)).await.err().unwrap();
         let msg = err.to_string();
         assert!(

@@ -51,6 +51,17 @@ impl Default for HttpPolicy {
     }
 }
 
+impl HttpPolicy {
+    /// The longest one call can take: every attempt to its timeout, and the longest wait between
+    /// attempts (a backoff, or a Retry-After this policy honours). A caller with a deadline
+    /// checks its policy against it instead of cutting a request off mid-flight.
+    pub fn worst_case(&self) -> Duration {
+        let attempts = u32::try_from(self.max_retries + 1).unwrap_or(u32::MAX);
+        let waits = u32::try_from(self.max_retries).unwrap_or(u32::MAX);
+        self.request_timeout * attempts + self.max_backoff.max(self.max_retry_after) * waits
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
     #[error("{service}: circuit open after repeated failures; not calling")]

@@ -54,14 +54,19 @@ impl Platform {
         grants: &[SecretName],
         database: DatabaseAtStartup,
     ) -> anyhow::Result<Self> {
-        let sdk = crate::aws::sdk_config().await;
+        let sdk = crate::aws::sdk_config_with(settings.aws_timeouts).await;
         let aws = AwsClients::new(&sdk);
         let secrets = Secrets::load(&aws.secrets, &settings.secrets_prefix, grants)
             .await
             .context("secrets")?;
-        let db = Database::connect_lazy(&settings.database, &sdk, settings.db_connect_timeout)
-            .await
-            .context("database")?;
+        let db = Database::connect_lazy(
+            &settings.database,
+            &sdk,
+            settings.db_connect_timeout,
+            settings.db_statement_timeout,
+        )
+        .await
+        .context("database")?;
         let check = match database {
             DatabaseAtStartup::Required => settings.db_connect_timeout,
             // Waiting long for a database we can do without would only delay the call.

@@ -165,28 +165,55 @@ impl SecretValue {
         Ok(value)
     }
 
+    /// Checked at cold start: a deployment with a weak key does not start, and the error names
+    /// the key (never its value).
     fn validate(&self, name: SecretName) -> Result<(), String> {
-        match name {
-            // A short shared secret could be guessed, and an empty HMAC key lets anyone sign.
-            SecretName::ElevenLabsTool | SecretName::ElevenLabsWebhook => {
-                let key = name.required_keys()[0];
-                if self.text[key].expose_secret().len() < 16 {
-                    return Err(format!("{key} must be at least 16 characters"));
-                }
+        for key in name.required_keys() {
+            let length = self.text[*key].expose_secret().trim().len();
+            if length == 0 {
+                return Err(format!("{key} is empty"));
             }
-            SecretName::TokenEncryption => {
-                let key = decode_key(&self.text["token_encryption_key"])
-                    .ok_or_else(|| "token_encryption_key is not base64".to_owned())?;
-                if key.len() != 32 {
-                    return Err(format!(
-                        "token_encryption_key must be 32 bytes, got {}",
-                        key.len()
-                    ));
-                }
+            let least = least_length(key);
+            if length < least {
+                return Err(format!("{key} must be at least {least} bytes"));
             }
-            _ => {}
+        }
+        if name == SecretName::TokenEncryption {
+            let key = decode_key(&self.text["token_encryption_key"])
+                .ok_or_else(|| "token_encryption_key is not base64".to_owned())?;
+            if key.len() != 32 {
+                return Err(format!(
+                    "token_encryption_key must be 32 bytes, got {}",
+                    key.len()
+                ));
+            }
+            // A retired key under the current id would open rows sealed with the current key by
+            // a key that is meant to be gone (or be silently ignored): refuse the set.
+            let current = self.text["token_encryption_key_id"].expose_secret();
+            if self
+                .maps
+                .get("token_encryption_previous_keys")
+                .is_some_and(|retired| retired.contains_key(current))
+            {
+                return Err(format!(
+                    "token_encryption_previous_keys lists the current key id {current:?}"
+                ));
+            }
         }
         Ok(())
+    }
+}
+
+/// The least length of a key: signing keys and shared secrets must not be guessable (the JWT key
+/// at least as long as its HS256 hash, RFC 7518 §3.2); any other key must not be empty.
+fn least_length(key: &str) -> usize {
+    match key {
+        "jwt_signing_key" => 32,
+        "elevenlabs_tool_secret"
+        | "elevenlabs_webhook_secret"
+        | "monday_signing_secret"
+        | "jira_client_secret" => 16,
+        _ => 1,
     }
 }
 
@@ -399,7 +426,7 @@ pub(crate) mod tests {
             ),
             (
                 SecretName::AdminJwt,
-                json!({"jwt_signing_key": "jwt-signing-key-value"}),
+                json!({"jwt_signing_key": "jwt-signing-key-value-of-32-bytes!"}),
             ),
             (
                 SecretName::TokenEncryption,
@@ -411,7 +438,7 @@ pub(crate) mod tests {
             ),
             (
                 SecretName::JiraApp,
-                json!({"jira_client_secret": "jira-secret"}),
+                json!({"jira_client_secret": "jira-client-secret"}),
             ),
             (
                 SecretName::AsanaApp,
@@ -419,7 +446,7 @@ pub(crate) mod tests {
             ),
             (
                 SecretName::MondayApp,
-                json!({"monday_client_secret": "monday-secret", "monday_signing_secret": "monday-signing"}),
+                json!({"monday_client_secret": "monday-secret", "monday_signing_secret": "monday-signing-secret"}),
             ),
         ]
     }
@@ -442,7 +469,7 @@ pub(crate) mod tests {
         let s = Secrets::from_values(&sample_values()).unwrap();
         assert_eq!(
             s.jwt_signing_key().unwrap().expose_secret(),
-            "jwt-signing-key-value"
+            "jwt-signing-key-value-of-32-bytes!"
         );
         let keys = s.token_keys().unwrap();
         assert_eq!((keys.current_id.as_str(), keys.current.len()), ("k1", 32));
@@ -524,8 +551,52 @@ pub(crate) mod tests {
         )
         .unwrap_err()
         .to_string();
+        assert!(err.contains("elevenlabs_webhook_secret is empty"), "{err}");
+        let err = with(
+            SecretName::ElevenLabsWebhook,
+            serde_json::json!({"elevenlabs_webhook_secret": "wsec_short"}),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            err.contains("elevenlabs_webhook_secret must be at least 16"),
+            err.contains("elevenlabs_webhook_secret must be at least 16 bytes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_jwt_key_under_32_bytes_or_an_empty_api_key_fails_naming_the_key() {
+        let err = with(
+            SecretName::AdminJwt,
+            serde_json::json!({"jwt_signing_key": "0123456789abcdef0123456789abcde"}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "secret admin-jwt is not valid: jwt_signing_key must be at least 32 bytes"
+        );
+        let err = with(
+            SecretName::OpenAi,
+            serde_json::json!({"openai_api_key": "  "}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.ends_with("openai_api_key is empty"), "{err}");
+    }
+
+    #[test]
+    fn a_retired_key_under_the_current_id_is_refused() {
+        let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+        let err = with(
+            SecretName::TokenEncryption,
+            serde_json::json!({"token_encryption_key": key, "token_encryption_key_id": "k1",
+                               "token_encryption_previous_keys": {"k1": key}}),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("token_encryption_previous_keys lists the current key id \"k1\""),
             "{err}"
         );
     }

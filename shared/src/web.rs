@@ -127,3 +127,20 @@ mod tests {
         );
     }
 }
+
+/// The client's address as API Gateway saw it (`requestContext.http.sourceIp`); `None` for a
+/// request built in a test.
+pub fn source_ip(req: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+}
+
+/// The `User-Agent` header, when it is text.
+pub fn user_agent(req: &Request) -> Option<&str> {
+    req.headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+}

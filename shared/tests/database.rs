@@ -235,3 +235,38 @@ async fn only_platform_admins_stand_outside_a_tenant(pool: PgPool) {
         "emails are unique"
     );
 }
+
+/// Every function's pool bounds its statements (`DB_STATEMENT_TIMEOUT_MS`): Postgres cancels one
+/// that runs longer, and the caller gets an error it can answer with, not a hang.
+#[tokio::test]
+async fn a_statement_over_the_functions_bound_is_cancelled() {
+    use std::time::Duration;
+    let url = std::env::var("DATABASE_URL").expect("run the tests with ./infra/local/test");
+    let settings = shared::config::DatabaseSettings::Url {
+        url: url.into(),
+        max_connections: 1,
+    };
+    let db = shared::db::Database::connect_lazy(
+        &settings,
+        &shared::aws::sdk_config().await,
+        Duration::from_secs(5),
+        Duration::from_millis(200),
+    )
+    .await
+    .unwrap();
+    let err = sqlx::query("SELECT pg_sleep(5)")
+        .execute(db.pool().await.unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_database_error().and_then(|d| d.code()).as_deref(),
+        Some("57014"),
+        "query_canceled: {err}"
+    );
+    // The connection stays usable.
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(db.pool().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+}

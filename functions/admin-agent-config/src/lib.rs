@@ -5,6 +5,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use shared::admin::auth::Principal;
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
@@ -91,6 +92,7 @@ impl Document for AgentConfigDocument {
 
     async fn save(
         pool: &PgPool,
+        _who: &Principal,
         business_id: BusinessId,
         checked: &AgentSettings,
     ) -> Result<(), ApiError> {

@@ -5,6 +5,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use shared::admin::auth::Principal;
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
@@ -12,9 +13,10 @@ use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::domain::answers::email;
 use shared::domain::business_hours::{BusinessHours, Timezone};
+use shared::domain::numbers::may_reassign_numbers;
 use shared::error::ApiError;
 use shared::phone::E164;
-use shared::store::business::{self, Business, BusinessUpdate, TransferNumber};
+use shared::store::business::{self, Business, BusinessUpdate, Editor, TransferNumber};
 
 mod config;
 
@@ -39,9 +41,11 @@ pub struct BusinessInput {
     pub notification_emails: Vec<String>,
     #[serde(default)]
     pub notification_phone: Option<String>,
-    /// The numbers that ring this business; each belongs to one business only.
+    /// The numbers that ring this business; each belongs to one business only. Only a platform
+    /// admin adds or removes numbers (a business's own users get a 403 for that, and may change
+    /// labels); left out, the numbers stay as they are.
     #[serde(default)]
-    pub phone_numbers: Vec<PhoneNumberInput>,
+    pub phone_numbers: Option<Vec<PhoneNumberInput>>,
     /// Where live calls may be transferred, in order of preference.
     #[serde(default)]
     pub transfer_numbers: Vec<TransferNumberInput>,
@@ -87,10 +91,16 @@ impl Document for BusinessDocument {
 
     async fn save(
         pool: &PgPool,
+        who: &Principal,
         business_id: BusinessId,
         checked: &BusinessUpdate,
     ) -> Result<(), ApiError> {
-        business::replace(pool, business_id, checked).await
+        let editor = if may_reassign_numbers(who.role) {
+            Editor::PlatformAdmin(who.user_id)
+        } else {
+            Editor::Tenant
+        };
+        business::replace(pool, business_id, checked, editor).await
     }
 }
 
@@ -160,27 +170,10 @@ fn validate(input: BusinessInput) -> Result<BusinessUpdate, ApiError> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| phone("notification_phone", p))
         .transpose()?;
-    if input.phone_numbers.len() > MAX_PHONE_NUMBERS {
-        return Err(invalid(
-            "phone_numbers",
-            format!("at most {MAX_PHONE_NUMBERS} numbers"),
-        ));
-    }
-    let mut phone_numbers: Vec<(String, Option<String>)> = Vec::new();
-    for (i, p) in input.phone_numbers.iter().enumerate() {
-        let field = format!("phone_numbers[{i}].phone");
-        let e164 = phone(&field, &p.phone)?;
-        if phone_numbers.iter().any(|n| n.0 == e164) {
-            return Err(invalid(&field, format!("{e164} is listed twice")));
-        }
-        let label = p
-            .label
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned);
-        phone_numbers.push((e164, label));
-    }
+    let phone_numbers = input
+        .phone_numbers
+        .map(|numbers| phone_numbers(&numbers, &phone))
+        .transpose()?;
     if input.transfer_numbers.len() > MAX_TRANSFER_NUMBERS {
         return Err(invalid(
             "transfer_numbers",
@@ -226,4 +219,40 @@ fn validate(input: BusinessInput) -> Result<BusinessUpdate, ApiError> {
         phone_numbers,
         transfer_numbers,
     })
+}
+
+/// The number list, each in E.164 with its label; `phone` parses one number in the business's
+/// region and names the field on refusal.
+fn phone_numbers(
+    numbers: &[PhoneNumberInput],
+    phone: &impl Fn(&str, &str) -> Result<String, ApiError>,
+) -> Result<Vec<(String, Option<String>)>, ApiError> {
+    if numbers.len() > MAX_PHONE_NUMBERS {
+        return Err(invalid(
+            "phone_numbers",
+            format!("at most {MAX_PHONE_NUMBERS} numbers"),
+        ));
+    }
+    let mut checked: Vec<(String, Option<String>)> = Vec::new();
+    for (i, p) in numbers.iter().enumerate() {
+        let field = format!("phone_numbers[{i}].phone");
+        let e164 = phone(&field, &p.phone)?;
+        if checked.iter().any(|n| n.0 == e164) {
+            return Err(invalid(&field, format!("{e164} is listed twice")));
+        }
+        let label = p
+            .label
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned);
+        if label.as_ref().is_some_and(|l| l.chars().count() > 100) {
+            return Err(invalid(
+                &format!("phone_numbers[{i}].label"),
+                "must be at most 100 characters",
+            ));
+        }
+        checked.push((e164, label));
+    }
+    Ok(checked)
 }

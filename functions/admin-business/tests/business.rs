@@ -1,5 +1,6 @@
 //! The business document on a real database with two tenants: replaced and normalised, another
-//! tenant's number a clear 409, every invalid field named.
+//! tenant's number a clear 409, every invalid field named; numbers are added and removed by a
+//! platform admin only (the number-takeover attack's first step).
 
 use http::Method;
 use serde_json::{Value, json};
@@ -24,7 +25,7 @@ async fn the_business_document_is_replaced_and_normalised(pool: PgPool) {
     let state = setup(&pool).await;
     let (status, body) = call(Method::PUT)
         .business(A)
-        .token(&owner_a())
+        .token(&platform_admin())
         .body(business_body())
         .send(|r| admin_business::handle(&state, r))
         .await;
@@ -63,7 +64,7 @@ async fn another_tenants_number_is_a_clear_409_and_changes_nothing(pool: PgPool)
     body["phone_numbers"] = json!([{"phone": "+14155552600"}, {"phone": "+14155553700"}]);
     let (status, resp) = call(Method::PUT)
         .business(A)
-        .token(&owner_a())
+        .token(&platform_admin())
         .body(body)
         .send(|r| admin_business::handle(&state, r))
         .await;
@@ -124,4 +125,160 @@ async fn business_validation_names_the_field(pool: PgPool) {
         assert_eq!(status, 400, "{change}: {resp}");
         assert!(message(&resp).contains(field), "{change}: {resp}");
     }
+}
+
+async fn put_numbers(
+    state: &shared::admin::AdminState,
+    token: &str,
+    numbers: Value,
+) -> (u16, Value) {
+    let mut body = business_body();
+    body["phone_numbers"] = numbers;
+    call(Method::PUT)
+        .business(A)
+        .token(token)
+        .body(body)
+        .send(|r| admin_business::handle(state, r))
+        .await
+}
+
+async fn numbers_of_a(pool: &PgPool) -> Vec<(String, Option<String>, String)> {
+    sqlx::query_as(
+        "SELECT phone_e164, label, assigned_via FROM business_phone_numbers
+         WHERE business_id = $1::uuid ORDER BY phone_e164",
+    )
+    .bind(A)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_owner_cannot_add_a_number_and_is_told_who_can(pool: PgPool) {
+    let state = setup(&pool).await;
+    let before = numbers_of_a(&pool).await;
+    // A number no business holds: the takeover's first step.
+    let (status, resp) = put_numbers(
+        &state,
+        &owner_a(),
+        json!([{"phone": "+14155552600"}, {"phone": "+14155559999"}]),
+    )
+    .await;
+    assert_eq!(status, 403, "{resp}");
+    assert!(message(&resp).contains("phone_numbers[1].phone"), "{resp}");
+    assert!(message(&resp).contains("platform admin"), "{resp}");
+    assert!(message(&resp).contains("add-number"), "{resp}");
+    assert_eq!(numbers_of_a(&pool).await, before, "nothing changed");
+    // Another tenant's number is refused the same way: no hint that someone holds it.
+    let (status, _) = put_numbers(
+        &state,
+        &owner_a(),
+        json!([{"phone": "+14155552600"}, {"phone": "+14155553700"}]),
+    )
+    .await;
+    assert_eq!(status, 403);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_owner_keeps_the_numbers_may_relabel_them_and_cannot_remove_one(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, resp) = put_numbers(&state, &owner_a(), json!([])).await;
+    assert_eq!(status, 403, "{resp}");
+    assert!(message(&resp).contains("+14155552600 is missing"), "{resp}");
+    let (status, resp) = put_numbers(
+        &state,
+        &owner_a(),
+        json!([{"phone": "(415) 555-2600", "label": "Front desk"}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{resp}");
+    assert_eq!(resp["phone_numbers"][0]["label"], "Front desk");
+    assert_eq!(resp["phone_numbers"][0]["platform_assigned"], true);
+    // Left out, the numbers stay as they are (a member of the form that has no number field).
+    let mut body = business_body();
+    body.as_object_mut().unwrap().remove("phone_numbers");
+    let (status, resp) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(body)
+        .send(|r| admin_business::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{resp}");
+    assert_eq!(
+        numbers_of_a(&pool).await,
+        vec![(
+            "+14155552600".to_owned(),
+            Some("Front desk".to_owned()),
+            "operator".to_owned()
+        )]
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_platform_admin_adds_and_removes_numbers_and_is_recorded(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, resp) = put_numbers(
+        &state,
+        &platform_admin(),
+        json!([{"phone": "+14155552601", "label": "Sales"}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{resp}");
+    assert_eq!(
+        numbers_of_a(&pool).await,
+        vec![(
+            "+14155552601".to_owned(),
+            Some("Sales".to_owned()),
+            "platform_admin".to_owned()
+        )]
+    );
+    let by: Option<String> = sqlx::query_scalar(
+        "SELECT assigned_by::text FROM business_phone_numbers WHERE phone_e164 = '+14155552601'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(by.as_deref(), Some(USERS[3].0), "who assigned it");
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_operator_assigns_confirms_and_removes_numbers(pool: PgPool) {
+    use shared::admin::operator::{OperatorError, add_number, remove_number};
+    let state = setup(&pool).await;
+    let a = A.parse().unwrap();
+    sqlx::raw_sql("UPDATE business_phone_numbers SET assigned_via = 'unconfirmed'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Confirms a number recorded before assignments were tracked, keeping its label.
+    assert_eq!(
+        add_number(&state.db, a, "415 555 2600", None)
+            .await
+            .unwrap(),
+        "+14155552600"
+    );
+    add_number(&state.db, a, "+14155552601", Some("Sales"))
+        .await
+        .unwrap();
+    assert_eq!(
+        numbers_of_a(&pool).await,
+        vec![
+            ("+14155552600".to_owned(), None, "operator".to_owned()),
+            (
+                "+14155552601".to_owned(),
+                Some("Sales".to_owned()),
+                "operator".to_owned()
+            ),
+        ]
+    );
+    assert!(matches!(
+        add_number(&state.db, a, "+14155553700", None).await,
+        Err(OperatorError::Conflict(_))
+    ));
+    remove_number(&state.db, a, "+14155552601").await.unwrap();
+    assert!(matches!(
+        remove_number(&state.db, a, "+14155552601").await,
+        Err(OperatorError::Invalid(_))
+    ));
+    assert_eq!(numbers_of_a(&pool).await.len(), 1);
 }

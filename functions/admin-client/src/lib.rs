@@ -11,6 +11,7 @@ use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
+use shared::pm::store::relink_clients_by_rule;
 use shared::store::clients::{self, Client};
 use shared::web::parse_json;
 
@@ -65,6 +66,8 @@ pub async fn put(
     let pool = state.db.pool().await?;
     let update = input.validate(&clients::region_of(pool, business_id).await?)?;
     clients::update(pool, business_id, client_id, &update).await?;
+    // The company may have changed: the rule's links follow it.
+    relink_clients_by_rule(pool, business_id.get(), None).await?;
     ok(
         StatusCode::OK,
         &clients::load(pool, business_id, client_id).await?,
@@ -81,7 +84,10 @@ pub async fn delete(
     business_id: BusinessId,
     client_id: Uuid,
 ) -> Result<Response<Body>, ApiError> {
-    clients::delete(state.db.pool().await?, business_id, client_id).await?;
+    let pool = state.db.pool().await?;
+    clients::delete(pool, business_id, client_id).await?;
+    // A project this client's company made ambiguous may now name one client.
+    relink_clients_by_rule(pool, business_id.get(), None).await?;
     let mut resp = Response::new(Body::Empty);
     *resp.status_mut() = StatusCode::NO_CONTENT;
     Ok(resp)

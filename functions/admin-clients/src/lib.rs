@@ -12,6 +12,7 @@ use shared::admin::{method_not_allowed, ok};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::error::ApiError;
+use shared::pm::store::relink_clients_by_rule;
 use shared::store::Keyset;
 use shared::store::clients::{self, Client, ClientFilter};
 use shared::web::parse_json;
@@ -81,6 +82,8 @@ pub async fn create(
     let pool = state.db.pool().await?;
     let update = input.validate(&clients::region_of(pool, business_id).await?)?;
     let client_id = clients::create(pool, business_id, &update).await?;
+    // A new company may be the one a project names (or make a project's name ambiguous).
+    relink_clients_by_rule(pool, business_id.get(), None).await?;
     ok(
         StatusCode::CREATED,
         &clients::load(pool, business_id, client_id).await?,

@@ -1,6 +1,8 @@
 //! `GET /api/integrations/{provider}/connect?business_id=`: the provider's authorize URL for this
 //! business. The OAuth state is stored before the URL exists, with the PKCE verifier where the
-//! provider takes one; the callback (`pm-oauth-callback`) finishes the connection.
+//! provider takes one, the user who asked, and the digest of a binding cookie this answer sets on
+//! their browser; the callback (`pm-oauth-callback`) finishes the connection only in that
+//! browser, so an authorize link sent to someone else connects nothing.
 
 use chrono::{DateTime, Utc};
 use http::{Method, StatusCode};
@@ -15,7 +17,7 @@ use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
 use shared::pm::Provider;
-use shared::pm::oauth::StateStore;
+use shared::pm::oauth::{BrowserBinding, StateStore};
 
 mod config;
 
@@ -41,7 +43,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     let business_id = connect_business(req, &principal)?;
     principal.authorize(business_id, Access::Write)?;
     match *req.method() {
-        Method::GET => connect(state, business_id, req).await,
+        Method::GET => connect(state, &principal, business_id, req).await,
         _ => Err(method_not_allowed(req)),
     }
 }
@@ -61,11 +63,14 @@ fn connect_business(req: &Request, principal: &Principal) -> Result<BusinessId, 
 #[utoipa::path(get, path = "/api/integrations/{provider}/connect", tag = "integrations",
     params(("provider" = String, Path, description = "jira, asana or monday"),
         ("business_id" = Option<Uuid>, Query, description = "the business to connect (default: the token's own)")),
-    responses((status = 200, body = ConnectLink), Refused,
+    responses((status = 200, body = ConnectLink,
+            description = "sets the HttpOnly cookie `__Host-sc_oauth_<provider>` that the callback needs: open the authorize URL in this browser"),
+        Refused,
         (status = 404, body = ErrorBody, description = "unknown or unconfigured provider, or no such business")),
     security(("bearer" = [])))]
 pub async fn connect(
     state: &State,
+    principal: &Principal,
     business_id: BusinessId,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
@@ -93,6 +98,7 @@ pub async fn connect(
         .oauth()
         .authorize_url(&state_token)
         .map_err(ApiError::internal)?;
+    let binding = BrowserBinding::new();
     let expires_at = state
         .pm
         .states
@@ -101,15 +107,21 @@ pub async fn connect(
             business_id.get(),
             provider,
             verifier.as_deref(),
+            principal.user_id,
+            &binding,
         )
         .await
         .map_err(ApiError::internal)?;
-    ok(
+    let mut resp = ok(
         StatusCode::OK,
         &ConnectLink {
             provider,
             authorize_url: url,
             expires_at: DateTime::<Utc>::from(expires_at),
         },
-    )
+    )?;
+    let cookie =
+        http::HeaderValue::from_str(&binding.set_cookie(provider)).map_err(ApiError::internal)?;
+    resp.headers_mut().append(http::header::SET_COOKIE, cookie);
+    Ok(resp)
 }

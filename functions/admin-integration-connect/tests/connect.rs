@@ -51,6 +51,16 @@ async fn the_authorize_link_is_for_the_tokens_business_and_its_state_is_kept(poo
         let stored = state.pm.states.take(&state_token).await.unwrap();
         assert_eq!(stored.business_id, aurora());
         assert_eq!(stored.provider, Provider::parse(provider).unwrap());
+        assert_eq!(
+            stored.user_id,
+            OWNER_USER.parse::<Uuid>().unwrap(),
+            "who asked"
+        );
+        assert_eq!(
+            stored.browser_digest.len(),
+            64,
+            "the cookie's digest, not the cookie"
+        );
     }
 }
 

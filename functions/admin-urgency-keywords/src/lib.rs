@@ -4,6 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 
+use shared::admin::auth::Principal;
 use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
@@ -37,6 +38,7 @@ impl Document for Keywords {
 
     async fn save(
         pool: &PgPool,
+        _who: &Principal,
         business_id: BusinessId,
         checked: &Vec<KeywordInput>,
     ) -> Result<(), ApiError> {

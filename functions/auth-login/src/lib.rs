@@ -1,4 +1,8 @@
-//! `POST /api/auth/login`: email + password -> a short-lived access token.
+//! `POST /api/auth/login`: email + password -> a short-lived access token. Failed attempts are
+//! counted per account and per address (`domain::login_throttle`): past a few, each locks both
+//! for a growing time, and a locked login is refused before its password is checked. Every
+//! attempt is audited (`auth_events`: who, from where, never the password); the answer to a wrong
+//! email and to a wrong password is the same.
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -8,12 +12,16 @@ use uuid::Uuid;
 
 use shared::admin::auth::{Principal, verify_password};
 use shared::admin::openapi::ErrorBody;
-use shared::admin::{AdminState, method_not_allowed, ok};
+use shared::admin::request::invalid;
+use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::domain::catalog::Role;
+use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
+use shared::store::auth_events::{self, AuthEvent};
 use shared::store::users;
 use shared::web::parse_json;
+use shared::web::{source_ip, user_agent};
 
 mod config;
 
@@ -41,8 +49,13 @@ pub struct LoginResponse {
     pub role: Role,
 }
 
+/// Longer than any email; a password this long is refused before it is hashed (hashing is
+/// deliberately slow, and its cost grows with the input).
+pub const MAX_EMAIL_CHARS: usize = 320;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
-    shared::web::respond(login(&state.0, &req).await)
+    shared::web::respond(login(state, &req).await)
 }
 
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
@@ -51,14 +64,52 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         (status = 200, body = LoginResponse),
         (status = 400, body = ErrorBody, description = "malformed body"),
         (status = 401, body = ErrorBody, description = "wrong email or password (the same answer for both)"),
+        (status = 429, body = ErrorBody, description = "too many failed attempts from this account or address; `Retry-After` says when to try again"),
     ))]
-pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, ApiError> {
+pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
     if req.method() != Method::POST {
         return Err(method_not_allowed(req));
     }
     let body: LoginRequest = parse_json(req)?;
+    if body.email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(invalid(
+            "email",
+            format!("at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if body.password.len() > MAX_PASSWORD_BYTES {
+        return Err(invalid(
+            "password",
+            format!("at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
     let email = body.email.trim().to_lowercase();
-    let pool = state.db.pool().await?;
+    // Always there behind API Gateway; a request without one is counted by account only.
+    let address = source_ip(req);
+    let now = (state.admin.now)().timestamp().max(0) as u64;
+    let audit = |kind, user_id| AuthEvent {
+        kind,
+        user_id,
+        email: Some(&email),
+        address: address.as_deref(),
+        user_agent: user_agent(req),
+        ..AuthEvent::default()
+    };
+    let pool = state.admin.db.pool().await?;
+    let mut keys = vec![(Subject::Account, email.as_str())];
+    if let Some(a) = &address {
+        keys.push((Subject::Address, a.as_str()));
+    }
+    let locked = state
+        .throttle
+        .locked_for(&keys, now)
+        .await
+        .map_err(unavailable)?;
+    if !locked.is_zero() {
+        auth_events::record(pool, &audit("login_locked", None)).await?;
+        tracing::warn!("login refused: locked");
+        return Ok(too_many_attempts(locked));
+    }
     let user = users::by_email(pool, &email).await?;
     let password = body.password;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -69,6 +120,14 @@ pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, 
             .await
             .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|_| matched) else {
+        for &(subject, key) in &keys {
+            state
+                .throttle
+                .failed(subject, key, now)
+                .await
+                .map_err(unavailable)?;
+        }
+        auth_events::record(pool, &audit("login_failed", None)).await?;
         tracing::info!("login refused");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -76,24 +135,49 @@ pub async fn login(state: &AdminState, req: &Request) -> Result<Response<Body>, 
             "the email or password is wrong",
         ));
     };
+    state
+        .throttle
+        .cleared(Subject::Account, &email)
+        .await
+        .map_err(unavailable)?;
+    auth_events::record(pool, &audit("login_succeeded", Some(user.user_id))).await?;
     let role = user.role()?;
     let principal = Principal {
         user_id: user.user_id,
         business_id: user.business_id,
         role,
     };
-    let now = (state.now)().timestamp().max(0) as u64;
-    let token = state.tokens.issue(&principal, now)?;
+    let token = state.admin.tokens.issue(&principal, now)?;
     tracing::info!(user_id = %user.user_id, role = role.as_str(), "login");
     ok(
         StatusCode::OK,
         &LoginResponse {
             access_token: token,
             token_type: "Bearer".into(),
-            expires_in: state.tokens.ttl.as_secs(),
+            expires_in: state.admin.tokens.ttl.as_secs(),
             user_id: user.user_id,
             business_id: user.business_id.map(BusinessId::get),
             role,
         },
     )
+}
+
+/// The 429 for a locked login: the same words whichever key is locked, and when to try again.
+fn too_many_attempts(locked: std::time::Duration) -> Response<Body> {
+    let mut resp = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        "too many failed sign-in attempts; try again later",
+    )
+    .into_response();
+    resp.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from(locked.as_secs().max(1)),
+    );
+    resp
+}
+
+fn unavailable(e: shared::login_throttle::ThrottleError) -> ApiError {
+    tracing::error!(error = %e, "login throttle unavailable");
+    ApiError::unavailable("sign-in is unavailable; try again shortly")
 }

@@ -1,5 +1,7 @@
-//! Login on a real database: a token that opens the user's own business, the same answer for a
-//! wrong password and an unknown email, and a business bootstrapped by the operator CLI logging in.
+//! Login on a real database and the emulator's rate-limit table: a token that opens the user's own
+//! business, the same answer for a wrong password and an unknown email, the lockout after repeated
+//! failures (per account and per address) and its audit, and a business bootstrapped by the
+//! operator CLI logging in.
 
 use http::Method;
 use serde_json::json;
@@ -7,10 +9,20 @@ use shared::domain::catalog::Role;
 use shared::testing::admin::*;
 use sqlx::PgPool;
 
+async fn login_state(pool: &PgPool) -> auth_login::State {
+    auth_login::State {
+        admin: setup(pool).await,
+        throttle: shared::login_throttle::LoginThrottle::new(
+            shared::testing::aws().await.dynamodb,
+            shared::testing::env("RATE_LIMIT_TABLE"),
+        ),
+    }
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn login_issues_a_token_that_opens_the_users_own_business(pool: PgPool) {
-    let login = auth_login::State(setup(&pool).await);
-    let state = &login.0;
+    let login = login_state(&pool).await;
+    let state = &login.admin;
     let (status, body) = call(Method::POST)
         .body(json!({"email": "  Owner@Aurora.example ", "password": PASSWORD}))
         .send(|r| auth_login::handle(&login, r))
@@ -33,7 +45,7 @@ async fn login_issues_a_token_that_opens_the_users_own_business(pool: PgPool) {
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool) {
-    let login = auth_login::State(setup(&pool).await);
+    let login = login_state(&pool).await;
     let wrong = call(Method::POST)
         .body(json!({"email": "owner@aurora.example", "password": "wrong password here"}))
         .send(|r| auth_login::handle(&login, r))
@@ -58,8 +70,8 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_answer(pool: PgPool)
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(pool: PgPool) {
     use shared::admin::operator::{NewBusiness, OperatorError, create_business, create_user};
-    let login = auth_login::State(setup(&pool).await);
-    let state = &login.0;
+    let login = login_state(&pool).await;
+    let state = &login.admin;
     let new = |email: &str, phone: &str| NewBusiness {
         name: "Cedar Dental".into(),
         timezone: "America/Denver".into(),
@@ -131,4 +143,144 @@ async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(poo
     )
     .await
     .unwrap();
+}
+
+async fn attempt(
+    login: &auth_login::State,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> (u16, serde_json::Value) {
+    call(Method::POST)
+        .body(json!({"email": email, "password": password}))
+        .from_address(address)
+        .send(|r| auth_login::handle(login, r))
+        .await
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: PgPool) {
+    let login = login_state(&pool).await;
+    // An account of this test's own (the rate-limit table is shared by the whole run).
+    let email = format!("locked-{}@aurora.example", uuid::Uuid::new_v4().simple());
+    shared::admin::operator::create_user(
+        &login.admin.db,
+        &email,
+        PASSWORD,
+        Role::BusinessMember,
+        Some(A.parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let address = "198.51.100.7";
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(attempt(&login, &email, "not the password", address).await.0);
+    }
+    // Five free failures, then each one is refused or locks for longer.
+    assert!(statuses[..5].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses.contains(&429), "{statuses:?}");
+    let resp = auth_login::handle(
+        &login,
+        call(Method::POST)
+            .body(json!({"email": email, "password": PASSWORD}))
+            .from_address("192.0.2.1")
+            .build(),
+    )
+    .await;
+    assert_eq!(
+        resp.status(),
+        429,
+        "the right password, even from elsewhere"
+    );
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0 && retry <= 15 * 60, "{retry}");
+    let (_, body) = shared::testing::status_and_json(resp);
+    assert_eq!(code(&body), "too_many_attempts");
+    assert!(!message(&body).contains(&email), "generic text");
+    // After the lockout: the right password works, and the count starts again.
+    let later = auth_login::State {
+        admin: shared::admin::AdminState {
+            now: || chrono::Utc::now() + chrono::Duration::minutes(16),
+            ..setup_state(&login)
+        },
+        throttle: login.throttle.clone(),
+    };
+    assert_eq!(attempt(&later, &email, PASSWORD, "192.0.2.1").await.0, 200);
+    // Every attempt is audited, from where, never with the password.
+    let audited: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, address FROM auth_events WHERE email = $1 ORDER BY id")
+            .bind(&email)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(audited.len(), 22);
+    assert_eq!(audited[0], ("login_failed".into(), Some(address.into())));
+    assert!(audited.iter().any(|a| a.0 == "login_locked"));
+    assert_eq!(audited[21].0, "login_succeeded");
+    let everything: String =
+        sqlx::query_scalar("SELECT string_agg(auth_events::text, ' ') FROM auth_events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!everything.contains(PASSWORD) && !everything.contains("not the password"));
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn one_address_guessing_many_accounts_is_locked_out(pool: PgPool) {
+    let login = login_state(&pool).await;
+    let address = format!("203.0.113.{}", rand_octet());
+    for i in 0..21 {
+        let (status, _) = attempt(
+            &login,
+            &format!("guess{i}@example.com"),
+            "password1",
+            &address,
+        )
+        .await;
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    let (status, body) = attempt(&login, "owner@aurora.example", PASSWORD, &address).await;
+    assert_eq!(status, 429, "{body}");
+    // The same account from another address is not affected.
+    let (status, _) = attempt(&login, "owner@aurora.example", PASSWORD, "192.0.2.44").await;
+    assert_eq!(status, 200);
+}
+
+fn rand_octet() -> u8 {
+    (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 1
+}
+
+fn setup_state(login: &auth_login::State) -> shared::admin::AdminState {
+    shared::admin::AdminState {
+        db: login.admin.db.clone(),
+        tokens: login.admin.tokens.clone(),
+        now: login.admin.now,
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_oversized_email_or_password_is_refused_before_it_is_hashed(pool: PgPool) {
+    let login = login_state(&pool).await;
+    for (body, field) in [
+        (
+            json!({"email": "a".repeat(321), "password": PASSWORD}),
+            "email",
+        ),
+        (
+            json!({"email": "owner@aurora.example", "password": "p".repeat(1025)}),
+            "password",
+        ),
+    ] {
+        let (status, resp) = call(Method::POST)
+            .body(body)
+            .send(|r| auth_login::handle(&login, r))
+            .await;
+        assert_eq!(status, 400, "{resp}");
+        assert!(message(&resp).starts_with(field), "{resp}");
+    }
 }

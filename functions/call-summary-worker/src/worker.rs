@@ -91,9 +91,13 @@ impl Worker {
         let our_number = phone_call.agent_number.as_deref().and_then(international);
         let owner = store::find_call_owner(
             pool,
+            conv.conversation_id.as_str(),
+            phone_call
+                .call_sid
+                .as_deref()
+                .filter(|s| !s.trim().is_empty()),
             our_number.as_ref().map(E164::as_str),
             conv.agent_id.as_deref(),
-            conv.conversation_id.as_str(),
         )
         .await?
         .with_context(|| {
@@ -298,9 +302,10 @@ impl Worker {
         let our_number = ours.and_then(international);
         let owner = store::find_call_owner(
             pool,
+            f.conversation_id.as_str(),
+            field("CallSid").filter(|s| !s.trim().is_empty()),
             our_number.as_ref().map(E164::as_str),
             f.agent_id.as_deref(),
-            f.conversation_id.as_str(),
         )
         .await?
         .with_context(|| format!("no business owns the failed call {}", f.conversation_id))?;

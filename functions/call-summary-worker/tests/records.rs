@@ -342,3 +342,70 @@ async fn a_stored_oversized_event_is_processed_from_postgres(pool: PgPool) {
     assert!(deliver(&h, &[&job], 1).await.is_empty());
     assert_eq!(count(&h.pool, "SELECT count(*) FROM call_logs").await, 1);
 }
+
+/// Moves the fixture's number (+14155552600, the call's agent number) to a second business, as a
+/// platform admin may after the call.
+async fn move_the_number_to_another_business(pool: &PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO businesses (id, name, timezone) VALUES
+           ('b0000000-0000-4000-8000-000000000002', 'Bolt Plumbing', 'America/Chicago');
+         UPDATE business_phone_numbers SET business_id = 'b0000000-0000-4000-8000-000000000002'
+          WHERE phone_e164 = '+14155552600';",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+async fn call_log_business(pool: &PgPool) -> String {
+    sqlx::query_scalar("SELECT business_id::text FROM call_logs")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_call_stays_with_the_business_it_rang_after_its_number_moves(pool: PgPool) {
+    let h = harness(pool).await;
+    sendgrid_accepts(&h).await;
+    let (event, id) = transcription(None);
+    sqlx::query(
+        "INSERT INTO call_starts (conversation_id, business_id, direction)
+         VALUES ($1, 'a0000000-0000-4000-8000-000000000001', 'inbound')",
+    )
+    .bind(&id)
+    .execute(&h.pool)
+    .await
+    .unwrap();
+    move_the_number_to_another_business(&h.pool).await;
+    assert!(deliver(&h, &[&job(&event)], 1).await.is_empty());
+    assert_eq!(
+        call_log_business(&h.pool).await,
+        "a0000000-0000-4000-8000-000000000001"
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_call_recorded_under_another_conversation_id_is_found_by_its_call_sid(pool: PgPool) {
+    let h = harness(pool).await;
+    sendgrid_accepts(&h).await;
+    let (event, _) = transcription(None);
+    let sid = event["data"]["metadata"]["phone_call"]["call_sid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sqlx::query(
+        "INSERT INTO call_starts (conversation_id, call_sid, business_id, direction)
+         VALUES ('conv_recorded_at_initiation', $1, 'a0000000-0000-4000-8000-000000000001', 'inbound')",
+    )
+    .bind(&sid)
+    .execute(&h.pool)
+    .await
+    .unwrap();
+    move_the_number_to_another_business(&h.pool).await;
+    assert!(deliver(&h, &[&job(&event)], 1).await.is_empty());
+    assert_eq!(
+        call_log_business(&h.pool).await,
+        "a0000000-0000-4000-8000-000000000001"
+    );
+}

@@ -471,9 +471,14 @@ async fn a_database_that_is_down_or_hangs_gets_defaults_within_the_budget() {
             max_connections: 1,
         };
         // Without the budget, a request would wait the pool's whole 30 s acquire timeout.
-        let db = Database::connect_lazy(&settings, &sdk, Duration::from_secs(30))
-            .await
-            .unwrap();
+        let db = Database::connect_lazy(
+            &settings,
+            &sdk,
+            Duration::from_secs(30),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
         let st = State {
             db,
             secret: secret_header(),

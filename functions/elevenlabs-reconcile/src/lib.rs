@@ -3,13 +3,17 @@
 //! conversations from ElevenLabs (`GET /v1/convai/conversations`), keeps the finished ones of our
 //! agents that have no call log, fetches each (`GET /v1/convai/conversations/{id}`) and queues it
 //! exactly as the webhook would have, under the same idempotency key, so a late webhook and the
-//! reconciliation never both queue a call.
+//! reconciliation never both queue a call. It reads the whole lookback window (a window it could
+//! not read to the end is a warning and the `ReconcileWindowTruncated` metric), and a call whose
+//! job was exhausted in the dead-letter queue is queued again once it is `STUCK_AFTER` old, at
+//! most once per `REQUEUE_EVERY`, so fixing the cause is enough for it to be processed.
 
 use std::time::Duration;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde_json::{Value, json};
 use shared::elevenlabs::webhook::EventType;
+use shared::idempotency::{Once, OnceError};
 use shared::post_call::intake::Accepted;
 use shared::post_call::store;
 
@@ -18,8 +22,15 @@ mod config;
 pub use config::{SECRETS, State};
 
 pub const DEFAULT_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
-/// Listing pages read per run (100 conversations each).
-pub const MAX_PAGES: usize = 50;
+/// A bound against a listing that never ends: 100,000 conversations a lookback window. Reaching it
+/// is reported (log and metric), never silent.
+pub const MAX_PAGES: usize = 1_000;
+/// A finished call still without a call log this long after it ended had its job exhausted (five
+/// receives of twelve minutes, then the dead-letter queue) or lost.
+pub const STUCK_AFTER: Duration = Duration::from_secs(3 * 3600);
+/// A stuck call is queued again at most this often: while its cause is not fixed, each copy ends
+/// in the dead-letter queue too.
+pub const REQUEUE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// What a run did; also the function's result, visible in the invocation log.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -32,7 +43,11 @@ pub struct Report {
     pub enqueued: Vec<String>,
     /// Queued earlier (by the webhook or a previous run) and not processed yet.
     pub already_queued: usize,
+    /// Queued earlier, still not processed `STUCK_AFTER` the call: queued again.
+    pub requeued_stuck: Vec<String>,
     pub failed: usize,
+    /// The window was not read to its end (`MAX_PAGES`).
+    pub truncated: bool,
 }
 
 pub async fn handle(state: &State, _event: EventBridgeEvent<Value>) -> anyhow::Result<Value> {
@@ -43,7 +58,15 @@ pub async fn handle(state: &State, _event: EventBridgeEvent<Value>) -> anyhow::R
 
 pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
     let since = ((state.now)() - chrono::Duration::from_std(state.lookback)?).timestamp();
-    let listed = state.api.list_conversations(since, MAX_PAGES).await?;
+    let listing = state.api.list_conversations(since, MAX_PAGES).await?;
+    if listing.truncated {
+        tracing::warn!(
+            pages = listing.pages,
+            "the lookback window was not read to its end; older calls are not checked this run"
+        );
+        metric("ReconcileWindowTruncated", 1);
+    }
+    let listed = listing.conversations;
     let pool = state.db.pool().await?;
     let agents = store::known_agent_ids(pool).await?;
     // Only finished calls: a failed one arrives as `call_initiation_failure`, which has its own key,
@@ -61,11 +84,31 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
         listed: listed.len(),
         ours: ours.len(),
         missing: missing.len(),
+        truncated: listing.truncated,
         ..Report::default()
     };
-    for id in ours.iter().filter(|id| missing.contains(*id)) {
+    let now = (state.now)().timestamp();
+    for c in finished
+        .iter()
+        .filter(|c| missing.contains(&c.conversation_id))
+    {
+        let id = &c.conversation_id;
+        let ended = c.start_time_unix_secs.unwrap_or(now) + c.call_duration_secs.unwrap_or(0);
+        let stuck = now - ended >= STUCK_AFTER.as_secs() as i64;
         match requeue(state, id).await {
             Ok(Accepted::Queued { .. }) => report.enqueued.push(id.clone()),
+            Ok(Accepted::Duplicate) if stuck => match requeue_stuck(state, id, now).await {
+                Ok(true) => report.requeued_stuck.push(id.clone()),
+                Ok(false) => report.already_queued += 1,
+                Err(e) => {
+                    tracing::warn!(
+                        conversation_id = id,
+                        error = format!("{e:#}"),
+                        "could not requeue a stuck conversation"
+                    );
+                    report.failed += 1;
+                }
+            },
             Ok(Accepted::Duplicate) => report.already_queued += 1,
             Err(e) => {
                 tracing::warn!(
@@ -82,18 +125,66 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
 
 async fn requeue(state: &State, conversation_id: &str) -> anyhow::Result<Accepted> {
     let kind = EventType::PostCallTranscription;
-    let fetch = || async {
-        let data = state.api.conversation(conversation_id).await?;
-        // The webhook's envelope around the conversation, so the worker sees one shape.
-        let event = json!({
-            "type": kind.as_str(),
-            "event_timestamp": (state.now)().timestamp(),
-            "data": data,
-        });
-        Ok(event)
-    };
+    let fetch = || fetch_event(state, conversation_id);
     Ok(state
         .intake
         .accept_with(kind.as_str(), conversation_id, fetch)
         .await?)
+}
+
+/// The conversation in the webhook's envelope, so the worker sees one shape.
+async fn fetch_event(state: &State, conversation_id: &str) -> anyhow::Result<Value> {
+    let data = state.api.conversation(conversation_id).await?;
+    Ok(json!({
+        "type": EventType::PostCallTranscription.as_str(),
+        "event_timestamp": (state.now)().timestamp(),
+        "data": data,
+    }))
+}
+
+/// Queues a stuck call's event again, once per `REQUEUE_EVERY` window (its own idempotency key);
+/// `false` when this window's copy was already queued.
+async fn requeue_stuck(state: &State, conversation_id: &str, now: i64) -> anyhow::Result<bool> {
+    let window = now / REQUEUE_EVERY.as_secs() as i64;
+    let key = format!("elevenlabs-requeue#{conversation_id}#{window}");
+    let work = || async {
+        let event = fetch_event(state, conversation_id).await?;
+        let message_id = state
+            .intake
+            .queue_again(
+                EventType::PostCallTranscription.as_str(),
+                conversation_id,
+                event,
+            )
+            .await?;
+        tracing::warn!(
+            conversation_id,
+            message_id,
+            "stuck conversation queued again"
+        );
+        Ok::<_, anyhow::Error>(((), Some(message_id)))
+    };
+    match state.intake.idempotency.run_once(&key, work).await {
+        Ok(Once::Ran(())) => Ok(true),
+        Ok(Once::AlreadyCompleted | Once::InProgress) => Ok(false),
+        Err(OnceError::Store(e)) => Err(e.into()),
+        Err(OnceError::Work(e)) => Err(e),
+    }
+}
+
+/// One CloudWatch metric in the embedded metric format (a JSON line on stdout, which Lambda's log
+/// pipeline turns into the metric without an API call).
+fn metric(name: &str, value: u64) {
+    let line = json!({
+        "_aws": {
+            "Timestamp": chrono::Utc::now().timestamp_millis(),
+            "CloudWatchMetrics": [{
+                "Namespace": "StudioConnect",
+                "Dimensions": [[]],
+                "Metrics": [{"Name": name, "Unit": "Count"}],
+            }],
+        },
+        name: value,
+    });
+    println!("{line}");
 }

@@ -1,5 +1,6 @@
 //! The reconciliation against ElevenLabs' conversations API faked at the HTTP level: only finished
-//! conversations of our agents without a call log are queued, once.
+//! conversations of our agents without a call log are queued, once; the whole window is read; a
+//! call whose job died in the dead-letter queue is queued again, once per window.
 
 use std::time::Duration;
 
@@ -139,4 +140,110 @@ async fn a_conversation_that_cannot_be_fetched_is_retried_on_the_next_run(pool: 
     let second = reconcile(&state).await.unwrap();
     assert_eq!(second.enqueued, vec![id], "the failed claim was released");
     assert_eq!(drain(&aws, &queue_url).await.len(), 1);
+}
+
+fn summary(id: &str, started: i64) -> serde_json::Value {
+    json!({"agent_id": "agent_aurora_01", "conversation_id": id, "start_time_unix_secs": started,
+           "call_duration_secs": 30, "message_count": 3, "status": "done", "call_successful": "success"})
+}
+
+async fn serve_conversation(elevenlabs: &MockServer, id: &str) {
+    let mut conversation = json_fixture("elevenlabs/post_call_transcription.json")["data"].clone();
+    conversation["conversation_id"] = json!(id);
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/convai/conversations/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(conversation))
+        .mount(elevenlabs)
+        .await;
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_whole_window_is_read_and_a_listing_that_loops_is_reported(pool: PgPool) {
+    testing::seed_tenant(&pool).await;
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let (first, second) = (format!("conv_p1_{suffix}"), format!("conv_p2_{suffix}"));
+    let elevenlabs = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [summary(&first, 1_763_999_000)], "has_more": true, "next_cursor": "page-2"
+        })))
+        .mount(&elevenlabs)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .and(query_param("cursor", "page-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [summary(&second, 1_763_998_000)], "has_more": false, "next_cursor": null
+        })))
+        .with_priority(1)
+        .mount(&elevenlabs)
+        .await;
+    serve_conversation(&elevenlabs, &first).await;
+    serve_conversation(&elevenlabs, &second).await;
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "reconcile-pages").await;
+    let paged = state(pool.clone(), &aws, &queue_url, &elevenlabs.uri());
+    let report = reconcile(&paged).await.unwrap();
+    assert_eq!((report.listed, report.truncated), (2, false));
+    assert_eq!(
+        report.enqueued,
+        vec![second.clone(), first.clone()],
+        "oldest first"
+    );
+
+    // A listing whose cursor comes back forever stops, and says so.
+    let looping = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [], "has_more": true, "next_cursor": "same"
+        })))
+        .mount(&looping)
+        .await;
+    let looped = state(pool, &aws, &queue_url, &looping.uri());
+    let report = reconcile(&looped).await.unwrap();
+    assert!(report.truncated);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_call_whose_job_ended_in_the_dead_letter_queue_is_queued_again(pool: PgPool) {
+    testing::seed_tenant(&pool).await;
+    let id = format!("conv_dead_{}", uuid::Uuid::new_v4().simple());
+    let elevenlabs = MockServer::start().await;
+    // Ended four hours before `now`: well past five twelve-minute receives.
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "conversations": [summary(&id, 1_764_000_000 - 4 * 3600)], "has_more": false, "next_cursor": null
+        })))
+        .mount(&elevenlabs)
+        .await;
+    serve_conversation(&elevenlabs, &id).await;
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "reconcile-dlq").await;
+    let state = state(pool, &aws, &queue_url, &elevenlabs.uri());
+    // The webhook queued it; its job then failed five times and went to the dead-letter queue.
+    state
+        .intake
+        .accept(
+            "post_call_transcription",
+            &id,
+            b"{}",
+            json!({"type": "post_call_transcription", "data": {"conversation_id": id}}),
+        )
+        .await
+        .unwrap();
+    drain(&aws, &queue_url).await;
+
+    let report = reconcile(&state).await.unwrap();
+    assert_eq!(report.requeued_stuck, vec![id.clone()]);
+    let jobs: Vec<CallEventJob> = drain_jobs(&aws, &queue_url).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].conversation_id, id);
+    // Once per window: the next run (the cause not fixed yet) adds no copy.
+    let again = reconcile(&state).await.unwrap();
+    assert!(again.requeued_stuck.is_empty());
+    assert_eq!(again.already_queued, 1);
+    assert!(drain(&aws, &queue_url).await.is_empty());
 }

@@ -26,6 +26,45 @@ pub struct ToolState {
     pub now: fn() -> DateTime<Utc>,
 }
 
+/// How a notification's email and text are sent: two attempts of two seconds at most, half a
+/// second apart, so that with the claim and its completion (`NOTICE_STORE_TIMEOUT` each) the
+/// whole send fits in `NOTIFY_DEADLINE` (`notice_budget`).
+pub(crate) fn notice_http_policy() -> HttpPolicy {
+    HttpPolicy {
+        connect_timeout: Duration::from_millis(1_000),
+        request_timeout: Duration::from_millis(2_000),
+        max_retries: 1,
+        min_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_millis(500),
+        max_retry_after: Duration::from_millis(500),
+        ..HttpPolicy::default()
+    }
+}
+
+/// Each DynamoDB call of a notification's claim, completion or release gives up after this.
+pub(crate) const NOTICE_STORE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// The longest a notification can take: the claim, the sends with every retry, then its
+/// completion or release. Never more than `NOTIFY_DEADLINE`, so nothing cuts a send off halfway
+/// and leaves a claim that a later tool call would take over and send again.
+pub(crate) fn notice_budget() -> Duration {
+    NOTICE_STORE_TIMEOUT * 2 + notice_http_policy().worst_case()
+}
+
+/// The notices' own DynamoDB client, bounded by `NOTICE_STORE_TIMEOUT` per call.
+fn notice_dynamodb(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let bounded = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(NOTICE_STORE_TIMEOUT)
+                .operation_attempt_timeout(NOTICE_STORE_TIMEOUT)
+                .operation_timeout(NOTICE_STORE_TIMEOUT)
+                .build(),
+        )
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(bounded)
+}
+
 /// The secrets the tools function is granted (template.yaml holds its policy to these).
 pub const SECRETS: &[SecretName] = &[
     SecretName::ElevenLabsTool,
@@ -36,11 +75,12 @@ pub const SECRETS: &[SecretName] = &[
 impl ToolState {
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
         let env = Env::process();
-        let quick = HttpPolicy {
-            request_timeout: Duration::from_secs(4),
-            max_retries: 1,
-            ..HttpPolicy::default()
-        };
+        anyhow::ensure!(
+            notice_budget() <= crate::NOTIFY_DEADLINE,
+            "a notification could outlast NOTIFY_DEADLINE: {:?}",
+            notice_budget()
+        );
+        let quick = notice_http_policy();
         let sendgrid = SendGrid::from_env(
             &env,
             HttpClient::new("sendgrid", quick.clone())?,
@@ -69,7 +109,7 @@ impl ToolState {
                 sendgrid,
                 twilio,
                 idempotency: IdempotencyStore::new(
-                    platform.aws.dynamodb.clone(),
+                    notice_dynamodb(&platform.sdk),
                     &platform.settings.tables.idempotency,
                     NOTICE_RECORD_TTL,
                     NOTICE_CLAIM_TTL,
@@ -78,5 +118,22 @@ impl ToolState {
             },
             now: Utc::now,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notification_fits_in_its_deadline_with_every_retry() {
+        assert!(
+            notice_budget() <= crate::NOTIFY_DEADLINE,
+            "{:?} > {:?}",
+            notice_budget(),
+            crate::NOTIFY_DEADLINE
+        );
+        // The claim outlives any send, so no second sender takes it over while one is running.
+        assert!(crate::NOTICE_CLAIM_TTL > crate::NOTIFY_DEADLINE * 2);
     }
 }

@@ -15,10 +15,7 @@ use shared::post_call::store as post_call_store;
 use shared::sendgrid::Email;
 
 use crate::notices as notify;
-use crate::{
-    EscalationBody, MessageBody, NOTIFY_DEADLINE, Notifier, SESSION_ATTEMPTS, ToolState, internal,
-    pool,
-};
+use crate::{EscalationBody, MessageBody, Notifier, SESSION_ATTEMPTS, ToolState, internal, pool};
 
 /// `qualification_next`: one step of the state machine, stored before it is answered.
 pub(crate) async fn qualification_next(
@@ -429,18 +426,17 @@ async fn send_once(
             (Err(e), _) | (_, Err(e)) => Err(e),
         }
     };
-    match tokio::time::timeout(NOTIFY_DEADLINE, n.idempotency.run_once(key, work)).await {
-        Ok(Ok(Once::Ran(()) | Once::AlreadyCompleted | Once::InProgress)) => true,
-        Ok(Err(OnceError::Store(e))) => {
+    // Not cut off by a timeout: the claim, the sends and the completion are each bounded, and
+    // together they fit in NOTIFY_DEADLINE (`config::notice_budget`). A send cut off halfway
+    // would leave its claim held, to lapse and be sent again by a later call.
+    match n.idempotency.run_once(key, work).await {
+        Ok(Once::Ran(()) | Once::AlreadyCompleted | Once::InProgress) => true,
+        Err(OnceError::Store(e)) => {
             tracing::error!(error = %e, key, "notification not sent");
             false
         }
-        Ok(Err(OnceError::Work(e))) => {
+        Err(OnceError::Work(e)) => {
             tracing::error!(error = %e, key, "notification not sent");
-            false
-        }
-        Err(_) => {
-            tracing::error!(key, "notification timed out");
             false
         }
     }

@@ -1,6 +1,8 @@
 //! What this function reads from its environment at cold start: its secrets (`SECRETS`, which
-//! template.yaml grants and nothing else) and the variables its state is built from.
+//! template.yaml grants and nothing else: the admin token key, to show a platform admin each
+//! check) and the variables its state is built from.
 
+use shared::admin::auth::TokenKeys;
 use shared::db::Database;
 use shared::platform::Platform;
 use shared::secrets::SecretName;
@@ -15,15 +17,21 @@ pub struct State {
     /// Every secret of the deployment: each must exist (described, never read: the health
     /// function is granted no secret value).
     pub(crate) secret_ids: Vec<String>,
+    /// Verifies the platform admin's token that shows the details.
+    pub(crate) tokens: TokenKeys,
 }
 
-/// The secrets this function is granted: none.
-pub const SECRETS: &[SecretName] = &[];
+/// The secret this function reads: the admin token key (no other secret's value).
+pub const SECRETS: &[SecretName] = &[SecretName::AdminJwt];
 
 impl State {
-    pub fn new(platform: &Platform) -> Self {
+    pub fn new(platform: &Platform) -> anyhow::Result<Self> {
         let s = &platform.settings;
-        Self {
+        Ok(Self {
+            tokens: TokenKeys::new(
+                &platform.secrets.jwt_signing_key()?,
+                shared::admin::auth::DEFAULT_TOKEN_TTL,
+            ),
             db: platform.db.clone(),
             dynamodb: platform.aws.dynamodb.clone(),
             sqs: platform.aws.sqs.clone(),
@@ -32,12 +40,13 @@ impl State {
                 s.tables.idempotency.clone(),
                 s.tables.oauth_state.clone(),
                 s.tables.call_sessions.clone(),
+                s.tables.rate_limits.clone(),
             ],
             queues: vec![s.queues.call_summary.clone(), s.queues.pm_sync.clone()],
             secret_ids: SecretName::ALL
                 .iter()
                 .map(|name| format!("{}{name}", s.secrets_prefix))
                 .collect(),
-        }
+        })
     }
 }

@@ -1,13 +1,13 @@
 //! `GET /api/integrations/{provider}/callback` (`PmOAuthCallbackFunction`): the provider sends the
 //! browser back here after consent (the connect route, `GET /api/integrations/{provider}/connect`,
-//! stored the state it brings back).
+//! stored the state it brings back and set the browser-binding cookie this checks).
 
 use http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use uuid::Uuid;
 
 use shared::pm::Provider;
-use shared::pm::oauth::StateError;
+use shared::pm::oauth::{BrowserBinding, StateError};
 use shared::pm::store;
 use shared::pm::sync::PmJob;
 
@@ -54,12 +54,16 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         html_escape(&title),
         html_escape(&location)
     );
-    Response::builder()
+    let mut resp = Response::builder()
         .status(StatusCode::SEE_OTHER)
         .header(http::header::LOCATION, location)
         .header(http::header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(http::header::CACHE_CONTROL, "no-store")
-        .body(Body::Text(page))
+        .header(http::header::CACHE_CONTROL, "no-store");
+    if let Some(p) = provider {
+        // Spent either way: the state it belonged to is gone.
+        resp = resp.header(http::header::SET_COOKIE, BrowserBinding::clear_cookie(p));
+    }
+    resp.body(Body::Text(page))
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
@@ -86,6 +90,17 @@ async fn connect_from_callback(
         return Err((
             "invalid_state",
             "the state was issued for another provider".into(),
+        ));
+    }
+    // Before anything the provider sent is used: only the browser that asked for the link.
+    let cookies = req
+        .headers()
+        .get(http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    if !BrowserBinding::presented(cookies, provider, &pending.browser_digest) {
+        return Err((
+            "wrong_browser",
+            "the connection must be finished in the browser that started it; start again from the dashboard".into(),
         ));
     }
     if let Some(error) = query.first("error") {
@@ -120,6 +135,7 @@ async fn connect_from_callback(
         provider,
         &tenant,
         &grant,
+        pending.user_id,
     )
     .await
     .map_err(|e| ("internal", e.to_string()))?;
@@ -134,7 +150,8 @@ async fn connect_from_callback(
         // Connected all the same: the hourly resync picks it up.
         tracing::error!(integration_id = %id, error = %e, "initial sync not queued");
     }
-    tracing::info!(integration_id = %id, %provider, business_id = %pending.business_id, "integration connected");
+    tracing::info!(integration_id = %id, %provider, business_id = %pending.business_id,
+        connected_by = %pending.user_id, "integration connected");
     Ok(id)
 }
 

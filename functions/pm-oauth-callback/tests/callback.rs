@@ -5,6 +5,7 @@
 //! ./infra/local/test.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use chrono::Utc;
 use http::Method;
@@ -39,9 +40,12 @@ async fn routes(pool: &PgPool, server: &MockServer) -> Routes {
     }
 }
 
-/// The authorize URL's query, from the connect route.
+/// The browser's cookies, by the state of the link they came with (tests run side by side).
+static BROWSER: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// The authorize URL's query, from the connect route; the browser keeps the cookie it sets.
 async fn connect(state: &Routes, provider: &str) -> HashMap<String, String> {
-    let (status, body) = send(admin_integration_connect::handle(
+    let resp = admin_integration_connect::handle(
         &state.connect,
         request(
             Method::GET,
@@ -50,11 +54,16 @@ async fn connect(state: &Routes, provider: &str) -> HashMap<String, String> {
             Some(&owner_token(aurora())),
             None,
         ),
-    ))
+    )
     .await;
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let (status, body) = shared::testing::status_and_json(resp);
     assert_eq!(status, 200, "{body}");
     let url = url::Url::parse(body["authorize_url"].as_str().unwrap()).unwrap();
-    url.query_pairs().into_owned().collect()
+    let query: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    BROWSER.lock().unwrap().push((query["state"].clone(), pair));
+    query
 }
 
 /// The callback function's state on the test's database, fake vendors and queue.
@@ -73,17 +82,42 @@ async fn callback_state(
     }
 }
 
-/// The browser's return to our callback; returns the dashboard query it is sent to.
+/// The browser's return to our callback (with the cookie its link came with); returns the
+/// dashboard query it is sent to.
 async fn callback(
     web: &pm_oauth_callback::State,
     provider: &str,
     query: &[(&str, &str)],
 ) -> HashMap<String, String> {
-    let resp = pm_oauth_callback::handle(
-        web,
-        request(Method::GET, &[("provider", provider)], query, None, None),
-    )
-    .await;
+    let state = query.iter().find(|q| q.0 == "state").map(|q| q.1);
+    let cookie = BROWSER
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|c| Some(c.0.as_str()) == state)
+        .map(|c| c.1.clone());
+    callback_with_cookie(web, provider, query, cookie.as_deref()).await
+}
+
+async fn callback_with_cookie(
+    web: &pm_oauth_callback::State,
+    provider: &str,
+    query: &[(&str, &str)],
+    cookie: Option<&str>,
+) -> HashMap<String, String> {
+    let mut req = request(Method::GET, &[("provider", provider)], query, None, None);
+    if let Some(c) = cookie {
+        req.headers_mut()
+            .insert("cookie", format!("theme=dark; {c}").parse().unwrap());
+    }
+    let resp = pm_oauth_callback::handle(web, req).await;
+    if shared::pm::Provider::parse(provider).is_some() {
+        let cleared = resp.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cleared.contains("Max-Age=0"),
+            "the binding cookie is removed: {cleared}"
+        );
+    }
     assert_eq!(resp.status().as_u16(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(DASHBOARD), "{location}");
@@ -169,6 +203,13 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
             (provider, tenant)
         );
         assert_eq!(row.status, "connected");
+        let by: Option<Uuid> =
+            sqlx::query_scalar("SELECT connected_by FROM integrations WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(by, Some(OWNER_USER.parse().unwrap()), "who connected it");
         // Sealed at rest, and opened only with this row's context.
         let plain = fixture(&format!("{provider}/token.json"))["access_token"]
             .as_str()
@@ -367,4 +408,63 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
         .unwrap();
     assert_eq!(stored, 0, "nothing was stored");
     assert!(drain(&sqs, &url).await.is_empty(), "nothing was queued");
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_link_finished_in_another_browser_connects_nothing(pool: PgPool) {
+    seed(&pool).await;
+    let server = MockServer::start().await;
+    vendor_oauth(&server).await;
+    let state = routes(&pool, &server).await;
+    let (queue, sqs, url) = queue().await;
+    let web = callback_state(&pool, &server, queue).await;
+    // The tenant sends its authorize link to someone else, who consents in their own browser:
+    // no binding cookie, or the cookie of another connect.
+    let q = connect(&state, "jira").await;
+    let other = connect(&state, "jira").await;
+    let other_cookie = BROWSER
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|c| c.0 == other["state"])
+        .map(|c| c.1.clone())
+        .unwrap();
+    let back = callback_with_cookie(
+        &web,
+        "jira",
+        &[("code", "victims-code"), ("state", &q["state"])],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (back["status"].as_str(), back["reason"].as_str()),
+        ("error", "wrong_browser")
+    );
+    let back = callback_with_cookie(
+        &web,
+        "jira",
+        &[("code", "victims-code"), ("state", &other["state"])],
+        Some(&other_cookie.replace('=', "=x")),
+    )
+    .await;
+    assert_eq!(back["reason"], "wrong_browser");
+    // The states are spent: the right browser cannot reuse them either.
+    let back = callback(&web, "jira", &[("code", "c"), ("state", &q["state"])]).await;
+    assert_eq!(back["reason"], "invalid_state");
+    // Nothing was exchanged, stored or queued.
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.url.path() != "/oauth/token"),
+        "the code was never exchanged"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM integrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    assert!(drain(&sqs, &url).await.is_empty());
 }

@@ -269,7 +269,8 @@ impl PmWorker {
             report.deleted_projects = p;
             report.deleted_tasks = t;
         }
-        report.linked_clients = store::link_clients_by_rule(pool, row.id).await?;
+        report.linked_clients =
+            store::relink_clients_by_rule(pool, row.business_id, Some(row.id)).await?;
 
         // Webhooks cover what the provider lists now (every sync lists all projects), not rows
         // an incremental sync has not had the chance to mark deleted.

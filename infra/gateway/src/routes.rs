@@ -51,7 +51,7 @@ macro_rules! http_functions {
 }
 
 http_functions! {
-    Health => "HealthFunction", health, |p| Ok(health::State::new(p));
+    Health => "HealthFunction", health, health::State::new;
     ElevenLabsPersonalization => "ElevenLabsPersonalizationFunction", elevenlabs_personalization,
         elevenlabs_personalization::State::from_platform;
     ElevenLabsEvents => "ElevenLabsEventsFunction", elevenlabs_events,

@@ -45,6 +45,15 @@ fn granted(platform: &Platform, logical_id: &str) -> anyhow::Result<Platform> {
 }
 
 pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
+    // The pollers stand in for Lambda's event source mapping, which long-polls: their receive
+    // waits longer than the functions' AWS call bounds allow.
+    let poll_sqs = aws_sdk_sqs::Client::new(
+        &shared::aws::sdk_config_with(shared::config::AwsTimeouts {
+            operation: std::time::Duration::from_secs(30),
+            attempt: std::time::Duration::from_secs(25),
+        })
+        .await,
+    );
     let state: &'static call_summary_worker::State =
         Box::leak(Box::new(call_summary_worker::State::from_platform(
             &granted(platform, "CallSummaryWorkerFunction")?,
@@ -53,7 +62,7 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         async move { Ok(call_summary_worker::handle(state, event).await) }.boxed()
     });
     let call_summary = SqsPoller::new(
-        platform.aws.sqs.clone(),
+        poll_sqs.clone(),
         &platform.settings.queues.call_summary,
         CALL_SUMMARY_BATCH,
         2,
@@ -67,7 +76,7 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
     let handler: SqsHandler =
         Arc::new(move |event| async move { Ok(pm.handle(event).await) }.boxed());
     let pm_sync = SqsPoller::new(
-        platform.aws.sqs.clone(),
+        poll_sqs,
         &platform.settings.queues.pm_sync,
         PM_SYNC_BATCH,
         2,

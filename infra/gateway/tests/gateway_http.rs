@@ -34,6 +34,36 @@ async fn health_reports_every_dependency_up() {
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "application/json");
     let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "up"}),
+        "anyone: up or down"
+    );
+    // A platform admin sees each check.
+    let platform = Platform::load(&[shared::secrets::SecretName::AdminJwt])
+        .await
+        .unwrap();
+    let token = shared::admin::auth::TokenKeys::new(
+        &platform.secrets.jwt_signing_key().unwrap(),
+        shared::admin::auth::DEFAULT_TOKEN_TTL,
+    )
+    .issue(
+        &shared::admin::auth::Principal {
+            user_id: uuid::Uuid::new_v4(),
+            business_id: None,
+            role: shared::domain::Role::PlatformAdmin,
+        },
+        chrono::Utc::now().timestamp() as u64,
+    )
+    .unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/api/health"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "ok");
     let names: Vec<&str> = body["checks"]
         .as_array()
@@ -41,9 +71,9 @@ async fn health_reports_every_dependency_up() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 7, "{names:?}");
+    assert_eq!(names.len(), 8, "{names:?}");
     assert_eq!(names[0], "database");
-    assert!(names.iter().filter(|n| n.starts_with("dynamodb:")).count() == 3);
+    assert!(names.iter().filter(|n| n.starts_with("dynamodb:")).count() == 4);
     assert!(names.iter().filter(|n| n.starts_with("sqs:")).count() == 2);
     assert!(names.contains(&"secretsmanager"));
     assert!(

@@ -58,7 +58,7 @@ async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, max_receives: u32) -> (String
 
 #[tokio::test]
 async fn partial_failures_are_retried_and_poison_reaches_the_dlq() {
-    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+    let sqs = aws_sdk_sqs::Client::new(&long_polling().await);
     let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
     let jobs = JobQueue::<Work>::new(sqs.clone(), &queue_url);
     jobs.send(&Work {
@@ -176,7 +176,7 @@ async fn partial_failures_are_retried_and_poison_reaches_the_dlq() {
 
 #[tokio::test]
 async fn a_handler_error_retries_the_whole_batch_and_attributes_arrive_as_in_lambda() {
-    let sqs = aws_sdk_sqs::Client::new(&shared::aws::sdk_config().await);
+    let sqs = aws_sdk_sqs::Client::new(&long_polling().await);
     let (queue_url, _dlq) = queue_with_dlq(&sqs, 5).await;
     let attribute = aws_sdk_sqs::types::MessageAttributeValue::builder()
         .data_type("String")
@@ -222,7 +222,7 @@ async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: s
     use shared::post_call::{CallEventJob, Payload};
 
     let aws = shared::testing::aws().await;
-    let sqs = aws.sqs.clone();
+    let sqs = aws_sdk_sqs::Client::new(&long_polling().await);
     let (queue_url, dlq_url) = queue_with_dlq(&sqs, 2).await;
     // No vendor is reached for an event nobody owns.
     let worker = call_summary_worker::testing::worker(
@@ -283,4 +283,13 @@ async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: s
         (1, 1),
         "redriven and processed (and failing) again"
     );
+}
+
+/// The pollers and these tests long-poll: longer than the functions' AWS call bounds.
+async fn long_polling() -> aws_config::SdkConfig {
+    shared::aws::sdk_config_with(shared::config::AwsTimeouts {
+        operation: Duration::from_secs(30),
+        attempt: Duration::from_secs(25),
+    })
+    .await
 }

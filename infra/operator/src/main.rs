@@ -3,6 +3,8 @@
 //!
 //!   studioconnect business create --name "Aurora Branding" --timezone America/Los_Angeles \
 //!       --phone +14155552600 --owner-email owner@aurora.example      # password on stdin
+//!   studioconnect business add-number <business-id> --phone +14155552601 --label "Sales line"
+//!   studioconnect business remove-number <business-id> --phone +14155552601
 //!   studioconnect user create --email admin@studioconnect.example --role platform_admin
 //!   studioconnect agent sync <business-id>
 
@@ -10,7 +12,9 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use shared::admin::operator::{NewBusiness, create_business, create_user};
+use shared::admin::operator::{
+    NewBusiness, add_number, create_business, create_user, remove_number,
+};
 use shared::agent_manager::AgentManager;
 use shared::config::Env;
 use shared::domain::BusinessId;
@@ -60,6 +64,21 @@ enum BusinessCommand {
         phones: Vec<String>,
         #[arg(long)]
         owner_email: String,
+    },
+    /// Assigns a number to a business (only a platform admin or this command may); the agent
+    /// sync then connects it to the business's agent.
+    AddNumber {
+        business_id: BusinessId,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Takes a number away from a business.
+    RemoveNumber {
+        business_id: BusinessId,
+        #[arg(long)]
+        phone: String,
     },
 }
 
@@ -124,6 +143,23 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?,
         )?,
+        Command::Business {
+            command:
+                BusinessCommand::AddNumber {
+                    business_id,
+                    phone,
+                    label,
+                },
+        } => {
+            let phone = add_number(&platform.db, business_id, &phone, label.as_deref()).await?;
+            serde_json::json!({"business_id": business_id, "assigned": phone})
+        }
+        Command::Business {
+            command: BusinessCommand::RemoveNumber { business_id, phone },
+        } => {
+            let phone = remove_number(&platform.db, business_id, &phone).await?;
+            serde_json::json!({"business_id": business_id, "removed": phone})
+        }
         Command::User {
             command:
                 UserCommand::Create {

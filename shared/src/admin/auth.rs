@@ -57,6 +57,17 @@ pub enum Access {
     Write,
 }
 
+impl Access {
+    /// The access a configuration route's method needs: reads for GET, changes otherwise.
+    pub fn for_method(method: &http::Method) -> Self {
+        if method == http::Method::GET {
+            Access::Read
+        } else {
+            Access::Write
+        }
+    }
+}
+
 impl Principal {
     /// The tenant rule: a platform admin may act on any business; anyone else only on their own,
     /// and a member only reads (and works leads). Another tenant's id is a 403, never data.

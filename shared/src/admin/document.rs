@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::PgPool;
 
+use super::auth::{Access, Principal};
 use super::{AdminState, method_not_allowed, ok};
 use crate::error::ApiError;
 use crate::web::parse_json;
@@ -31,8 +32,11 @@ pub trait Document {
         business_id: BusinessId,
     ) -> impl Future<Output = Result<Self::View, ApiError>> + Send;
 
+    /// Stores a checked document; `who` is the authenticated caller (some documents have parts
+    /// only a platform admin changes).
     fn save(
         pool: &PgPool,
+        who: &Principal,
         business_id: BusinessId,
         checked: &Self::Checked,
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
@@ -47,12 +51,12 @@ async fn answer<D: Document>(
     state: &AdminState,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let business_id = state.business(req)?;
+    let (who, business_id) = state.authorize(req, Access::for_method(req.method()))?;
     match *req.method() {
         Method::GET => {}
         Method::PUT => {
             let checked = D::check(parse_json(req)?)?;
-            D::save(state.db.pool().await?, business_id, &checked).await?;
+            D::save(state.db.pool().await?, &who, business_id, &checked).await?;
         }
         _ => return Err(method_not_allowed(req)),
     }

@@ -15,7 +15,7 @@ pub mod request;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use http::{Method, StatusCode};
+use http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::config::Env;
@@ -69,12 +69,7 @@ impl AdminState {
     /// The business in the path, once the caller may do what the method does to it: reads for
     /// GET, changes otherwise.
     pub fn business(&self, req: &Request) -> Result<BusinessId, ApiError> {
-        let access = if req.method() == Method::GET {
-            Access::Read
-        } else {
-            Access::Write
-        };
-        Ok(self.authorize(req, access)?.1)
+        Ok(self.authorize(req, Access::for_method(req.method()))?.1)
     }
 }
 

@@ -1,5 +1,6 @@
 //! What the operator CLI (`infra/operator`) does to bootstrap a deployment without SQL: create a
-//! business with its first owner, and create users. Validated like the admin API.
+//! business with its first owner, assign and release its numbers, and create users. Validated
+//! like the admin API.
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -145,4 +146,55 @@ pub async fn create_user(
     )
     .await
     .map_err(conflict)
+}
+
+/// Assigns a number to a business (the operator is a platform admin): the agent sync may then
+/// connect it to the business's agent. Returns the number in E.164.
+pub async fn add_number(
+    db: &Database,
+    business_id: BusinessId,
+    raw_phone: &str,
+    label: Option<&str>,
+) -> Result<String, OperatorError> {
+    let (pool, phone) = business_number(db, business_id, raw_phone).await?;
+    let label = label.map(str::trim).filter(|l| !l.is_empty());
+    if !store::business::assign_number(pool, business_id, phone.as_str(), label).await? {
+        return Err(OperatorError::Conflict(format!(
+            "{phone} already belongs to another business; remove it there first"
+        )));
+    }
+    Ok(phone.as_str().to_owned())
+}
+
+/// Takes a number away from a business.
+pub async fn remove_number(
+    db: &Database,
+    business_id: BusinessId,
+    raw_phone: &str,
+) -> Result<String, OperatorError> {
+    let (pool, phone) = business_number(db, business_id, raw_phone).await?;
+    if !store::business::release_number(pool, business_id, phone.as_str()).await? {
+        return Err(OperatorError::Invalid(format!(
+            "business {business_id} has no number {phone}"
+        )));
+    }
+    Ok(phone.as_str().to_owned())
+}
+
+/// The pool, and `raw` read as a number in the business's region.
+async fn business_number<'d>(
+    db: &'d Database,
+    business_id: BusinessId,
+    raw: &str,
+) -> Result<(&'d sqlx::PgPool, E164), OperatorError> {
+    let pool = db
+        .pool()
+        .await
+        .map_err(|e| OperatorError::Other(e.into()))?;
+    let region = store::business::load(pool, business_id)
+        .await
+        .map_err(|_| OperatorError::Invalid(format!("no business {business_id}")))?
+        .default_region;
+    let phone = E164::parse(raw, &region).map_err(|e| OperatorError::Invalid(e.to_string()))?;
+    Ok((pool, phone))
 }

@@ -35,6 +35,19 @@ string_enum!(
 );
 
 string_enum!(
+    /// How a number came to ring a business. Only a platform admin (admin API) or the operator
+    /// CLI assigns numbers; the agent sync connects only those (`connects_to_agent`).
+    NumberAssignment { Unconfirmed => "unconfirmed", Operator => "operator", PlatformAdmin => "platform_admin" }
+);
+
+impl NumberAssignment {
+    /// Whether the agent sync may import this number or point it at the business's agent.
+    pub fn connects_to_agent(self) -> bool {
+        self != NumberAssignment::Unconfirmed
+    }
+}
+
+string_enum!(
     /// What form a qualification answer must take.
     ExpectedFormat {
         Text => "text", Email => "email", Phone => "phone", Number => "number",

@@ -5,14 +5,17 @@ pub mod agent;
 pub mod answers;
 pub mod business_hours;
 pub mod catalog;
+pub mod client_match;
 pub mod ids;
 pub mod lead;
+pub mod login_throttle;
+pub mod numbers;
 pub mod qualification;
 pub mod summary;
 pub mod urgency;
 pub mod voice;
 
 pub use business_hours::{BusinessHours, Holiday, Interval, Timezone};
-pub use catalog::{ExpectedFormat, Priority, ProjectStatus, Provider, Role};
+pub use catalog::{ExpectedFormat, NumberAssignment, Priority, ProjectStatus, Provider, Role};
 pub use ids::{BusinessId, ConversationId};
 pub use voice::VoiceSettings;

@@ -123,8 +123,8 @@ pub struct AgentInputs {
     pub transfers: Vec<(String, String)>,
     /// (field_key, question, expected format)
     pub questions: Vec<(String, String, String)>,
-    /// (phone, label, elevenlabs_phone_number_id)
-    pub phone_numbers: Vec<(String, Option<String>, Option<String>)>,
+    /// The business's numbers, as the admin API shows them.
+    pub phone_numbers: Vec<crate::store::business::PhoneNumber>,
 }
 
 /// The agent's name in ElevenLabs. It carries the business id so a re-run after a lost create

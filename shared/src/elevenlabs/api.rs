@@ -30,6 +30,15 @@ pub struct ConversationSummary {
     pub status: Option<String>,
 }
 
+/// What `list_conversations` read.
+#[derive(Debug, Default)]
+pub struct ConversationListing {
+    pub conversations: Vec<ConversationSummary>,
+    pub pages: usize,
+    /// The listing stopped before ElevenLabs' last page.
+    pub truncated: bool,
+}
+
 #[derive(Debug, Deserialize)]
 struct ConversationPage {
     #[serde(default)]
@@ -80,15 +89,23 @@ impl ElevenLabsApi {
 
     /// Every conversation that started at or after `since_unix`, following the cursor to the end
     /// (bounded by `max_pages` so a runaway listing cannot exhaust the function's time).
+    /// Every conversation that started after `since_unix`, page by page until ElevenLabs says
+    /// there is no more, or until `max_pages` (then `truncated` says the window was not read to
+    /// its end). A cursor that comes back twice ends the listing as truncated too.
     pub async fn list_conversations(
         &self,
         since_unix: i64,
         max_pages: usize,
-    ) -> Result<Vec<ConversationSummary>, HttpError> {
+    ) -> Result<ConversationListing, HttpError> {
         let url = self.url(&["v1", "convai", "conversations"])?;
-        let mut all = Vec::new();
+        let mut listing = ConversationListing::default();
         let mut cursor: Option<String> = None;
-        for _ in 0..max_pages {
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            if listing.pages == max_pages {
+                listing.truncated = true;
+                break;
+            }
             let mut request = self.request(reqwest::Method::GET, url.clone()).query(&[
                 ("page_size", "100".to_owned()),
                 ("call_start_after_unix", since_unix.to_string()),
@@ -97,13 +114,20 @@ impl ElevenLabsApi {
                 request = request.query(&[("cursor", c)]);
             }
             let page: ConversationPage = self.http.send_json(request).await?;
-            all.extend(page.conversations);
+            listing.pages += 1;
+            listing.conversations.extend(page.conversations);
             match page.next_cursor {
-                Some(next) if page.has_more && !next.is_empty() => cursor = Some(next),
+                Some(next) if page.has_more && !next.is_empty() => {
+                    if !seen.insert(next.clone()) {
+                        listing.truncated = true;
+                        break;
+                    }
+                    cursor = Some(next);
+                }
                 _ => break,
             }
         }
-        Ok(all)
+        Ok(listing)
     }
 
     /// The full conversation: the same model as `post_call_transcription.data`.

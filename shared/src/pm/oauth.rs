@@ -1,7 +1,10 @@
 //! The OAuth 2.0 authorization-code flow for every provider, with the `oauth2` crate:
 //! - `OAuthApp` describes a provider's endpoints, scopes, extra parameters and PKCE support;
-//! - `StateStore` keeps each pending authorization (business, provider, PKCE verifier) in the
-//!   DynamoDB `OAUTH_STATE_TABLE` for ten minutes and hands it out exactly once;
+//! - `StateStore` keeps each pending authorization (business, provider, PKCE verifier, the user
+//!   who started it and a digest of their browser's binding cookie) in the DynamoDB
+//!   `OAUTH_STATE_TABLE` for ten minutes and hands it out exactly once;
+//! - `BrowserBinding` is that cookie: the callback connects only in the browser that asked for
+//!   the authorize link, so a link sent to someone else cannot connect their account to ours;
 //! - `exchange_code` and `refresh` call the token endpoint through our own HTTP client (reqwest
 //!   0.13, redirects never followed), bridged to the crate's `AsyncHttpClient`.
 
@@ -11,12 +14,15 @@ use aws_sdk_dynamodb::Client as DynamoDb;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Utc};
+use cookie::{Cookie, SameSite};
 use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::Provider;
@@ -270,7 +276,85 @@ pub struct PendingAuthorization {
     pub business_id: Uuid,
     pub provider: Provider,
     pub pkce_verifier: Option<String>,
+    /// Who asked for the authorize link: recorded on the connection.
+    pub user_id: Uuid,
+    /// `BrowserBinding::digest` of the cookie set on their browser.
+    pub browser_digest: String,
     pub expires_at: SystemTime,
+}
+
+/// The secret an HttpOnly, SameSite=Lax cookie carries from the connect route to the callback.
+/// Only its digest is stored with the state, so the state store alone cannot forge it.
+pub struct BrowserBinding(String);
+
+impl BrowserBinding {
+    pub fn new() -> Self {
+        Self(CsrfToken::new_random_len(32).into_secret())
+    }
+
+    /// Per provider, so two connects in two tabs do not overwrite each other's cookie. The
+    /// `__Host-` prefix makes the browser refuse it unless Secure, host-only and path `/`.
+    pub fn cookie_name(provider: Provider) -> String {
+        format!("__Host-sc_oauth_{}", provider.as_str())
+    }
+
+    pub fn digest(&self) -> String {
+        digest(&self.0)
+    }
+
+    /// The `Set-Cookie` value the connect route answers with.
+    pub fn set_cookie(&self, provider: Provider) -> String {
+        Cookie::build((Self::cookie_name(provider), self.0.clone()))
+            .http_only(true)
+            .secure(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(STATE_TTL.as_secs() as i64))
+            .build()
+            .to_string()
+    }
+
+    /// The `Set-Cookie` value that removes it (the callback's answer, whatever the outcome).
+    pub fn clear_cookie(provider: Provider) -> String {
+        let mut c = Cookie::build((Self::cookie_name(provider), ""))
+            .http_only(true)
+            .secure(true)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .build();
+        c.make_removal();
+        c.to_string()
+    }
+
+    /// Whether the request's `Cookie` header carries the binding whose digest the state holds.
+    pub fn presented(cookie_header: Option<&str>, provider: Provider, digest_stored: &str) -> bool {
+        let name = Self::cookie_name(provider);
+        let Some(value) = cookie_header
+            .into_iter()
+            .flat_map(Cookie::split_parse)
+            .find_map(|c| {
+                c.ok()
+                    .filter(|c| c.name() == name)
+                    .map(|c| c.value().to_owned())
+            })
+        else {
+            return false;
+        };
+        digest(&value)
+            .as_bytes()
+            .ct_eq(digest_stored.as_bytes())
+            .into()
+    }
+}
+
+impl Default for BrowserBinding {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -284,7 +368,7 @@ pub enum StateError {
 }
 
 /// Pending authorizations in DynamoDB: `{id (the state), business_id, provider, pkce_verifier,
-/// expiration}`; the table's TTL attribute sweeps abandoned ones.
+/// user_id, browser_digest, expiration}`; the table's TTL attribute sweeps abandoned ones.
 #[derive(Clone, Debug)]
 pub struct StateStore {
     client: DynamoDb,
@@ -311,6 +395,8 @@ impl StateStore {
         business_id: Uuid,
         provider: Provider,
         pkce_verifier: Option<&str>,
+        user_id: Uuid,
+        binding: &BrowserBinding,
     ) -> Result<SystemTime, StateError> {
         let expires_at = SystemTime::now() + STATE_TTL;
         let mut put = self
@@ -320,6 +406,8 @@ impl StateStore {
             .item("id", AttributeValue::S(state.to_owned()))
             .item("business_id", AttributeValue::S(business_id.to_string()))
             .item("provider", AttributeValue::S(provider.as_str().into()))
+            .item("user_id", AttributeValue::S(user_id.to_string()))
+            .item("browser_digest", AttributeValue::S(binding.digest()))
             .item(
                 "expiration",
                 AttributeValue::N(epoch(expires_at).to_string()),
@@ -367,6 +455,10 @@ impl StateStore {
             .and_then(|n| n.parse::<u64>().ok())
             .map(|s| UNIX_EPOCH + Duration::from_secs(s))
             .ok_or(StateError::Unknown)?;
+        // DynamoDB's TTL sweep runs late: the expiry is checked here, not left to it.
+        if expires_at <= SystemTime::now() {
+            return Err(StateError::Expired);
+        }
         let pending = PendingAuthorization {
             business_id: text("business_id")
                 .and_then(|s| s.parse().ok())
@@ -375,12 +467,12 @@ impl StateStore {
                 .and_then(|p| Provider::parse(&p))
                 .ok_or(StateError::Unknown)?,
             pkce_verifier: text("pkce_verifier"),
+            user_id: text("user_id")
+                .and_then(|s| s.parse().ok())
+                .ok_or(StateError::Unknown)?,
+            browser_digest: text("browser_digest").ok_or(StateError::Unknown)?,
             expires_at,
         };
-        // DynamoDB's TTL sweep runs late: the expiry is checked here, not left to it.
-        if expires_at <= SystemTime::now() {
-            return Err(StateError::Expired);
-        }
         Ok(pending)
     }
 }
@@ -405,6 +497,44 @@ mod tests {
             extra_params: &[("audience", "api.atlassian.com"), ("prompt", "consent")],
             pkce,
         }
+    }
+
+    #[test]
+    fn the_binding_cookie_is_host_only_http_only_lax_and_checked_by_digest() {
+        let binding = BrowserBinding::new();
+        let set = binding.set_cookie(Provider::Jira);
+        assert!(set.starts_with("__Host-sc_oauth_jira="), "{set}");
+        for attr in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+            "Path=/",
+            "Max-Age=600",
+        ] {
+            assert!(set.contains(attr), "{set} lacks {attr}");
+        }
+        let value = set.split(';').next().unwrap();
+        let header = format!("theme=dark; {value}; other=1");
+        let digest = binding.digest();
+        assert!(BrowserBinding::presented(
+            Some(&header),
+            Provider::Jira,
+            &digest
+        ));
+        assert!(!BrowserBinding::presented(
+            Some(&header),
+            Provider::Asana,
+            &digest
+        ));
+        assert!(!BrowserBinding::presented(None, Provider::Jira, &digest));
+        let other = BrowserBinding::new().set_cookie(Provider::Jira);
+        let other_value = other.split(';').next().unwrap();
+        assert!(!BrowserBinding::presented(
+            Some(other_value),
+            Provider::Jira,
+            &digest
+        ));
+        assert!(BrowserBinding::clear_cookie(Provider::Jira).contains("Max-Age=0"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ pub mod overview;
 mod upserts;
 
 pub use upserts::{
-    link_clients_by_rule, mark_task_deleted, mark_unseen_deleted, upsert_projects, upsert_tasks,
+    mark_task_deleted, mark_unseen_deleted, relink_clients_by_rule, upsert_projects, upsert_tasks,
 };
 
 use std::time::Duration;
@@ -83,7 +83,8 @@ pub async fn load(pool: &PgPool, id: Uuid) -> Result<Option<IntegrationRow>, PmE
     .await?)
 }
 
-/// Stores a new connection (or a re-consent) with its tokens sealed; returns the integration id.
+/// Stores a new connection (or a re-consent) with its tokens sealed and the user who made it;
+/// returns the integration id.
 /// A reconnect to another tenant keeps the row: the next full sync marks the old tenant's
 /// projects deleted.
 pub async fn save_connection(
@@ -93,6 +94,7 @@ pub async fn save_connection(
     provider: Provider,
     tenant: &Tenant,
     grant: &TokenGrant,
+    connected_by: Uuid,
 ) -> Result<Uuid, PmError> {
     let p = provider.as_str();
     let access = cipher.seal(
@@ -107,8 +109,8 @@ pub async fn save_connection(
         r#"
         INSERT INTO integrations (business_id, provider, status, external_tenant_id,
                                   external_tenant_name, site_url, access_token, refresh_token,
-                                  token_key_id, token_expires_at, scopes)
-        VALUES ($1, $2, 'connected', $3, $4, $5, $6, $7, $8, $9, $10)
+                                  token_key_id, token_expires_at, scopes, connected_by)
+        VALUES ($1, $2, 'connected', $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (business_id, provider) DO UPDATE SET
             status = 'connected', external_tenant_id = EXCLUDED.external_tenant_id,
             external_tenant_name = EXCLUDED.external_tenant_name, site_url = EXCLUDED.site_url,
@@ -118,7 +120,7 @@ pub async fn save_connection(
             -- another tenant: its history is not this one's watermark
             sync_watermark = CASE WHEN integrations.external_tenant_id = EXCLUDED.external_tenant_id
                                   THEN integrations.sync_watermark END,
-            connected_at = now(), updated_at = now()
+            connected_at = now(), connected_by = EXCLUDED.connected_by, updated_at = now()
         RETURNING id
         "#,
         business_id,
@@ -131,6 +133,7 @@ pub async fn save_connection(
         cipher.current_key_id(),
         grant.expires_at,
         &grant.scopes,
+        connected_by,
     )
     .fetch_one(pool)
     .await?)

@@ -91,6 +91,20 @@ impl Intake {
             .await
     }
 
+    /// Queues an event again without its claim: for a call whose first job was exhausted in the
+    /// dead-letter queue (the worker is idempotent, so a copy still queued does no harm).
+    pub async fn queue_again(
+        &self,
+        event_type: &str,
+        conversation_id: &str,
+        event: Value,
+    ) -> Result<String, IntakeError> {
+        self.make_durable(event_type, conversation_id, None, event)
+            .await
+            .map(|(message_id, _)| message_id)
+            .map_err(IntakeError::Unavailable)
+    }
+
     async fn claim_and_queue<F, Fut>(
         &self,
         event_type: &str,

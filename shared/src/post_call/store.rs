@@ -56,22 +56,31 @@ pub struct CallOwner {
     pub start_call_sid: Option<String>,
 }
 
-/// By our number on the call, else by agent id, else by the initiation record.
+/// The business a call belongs to: the one whose initiation webhook recorded the call's start (by
+/// conversation id, then by Twilio call SID), and only for a call with no recorded start, the one
+/// that holds our number on the call now, else the one whose agent took it. The start comes first
+/// because a number can change hands after a call: the call stays with the business it rang.
 pub async fn find_call_owner(
     pool: &PgPool,
+    conversation_id: &str,
+    call_sid: Option<&str>,
     our_number: Option<&str>,
     agent_id: Option<&str>,
-    conversation_id: &str,
 ) -> anyhow::Result<Option<CallOwner>> {
     let owner = sqlx::query_as!(
         CallOwner,
         r#"
-        WITH candidate AS (
-            SELECT business_id, 1 AS rank FROM business_phone_numbers WHERE phone_e164 = $1::text
+        WITH start AS (
+            SELECT *, 1 AS rank FROM call_starts WHERE conversation_id = $1::text
             UNION ALL
-            SELECT business_id, 2 FROM agent_configs WHERE elevenlabs_agent_id = $2::text
+            SELECT *, 2 FROM call_starts WHERE call_sid = $2::text
+            ORDER BY rank LIMIT 1
+        ), candidate AS (
+            SELECT business_id, 1 AS rank FROM start
             UNION ALL
-            SELECT business_id, 3 FROM call_starts WHERE conversation_id = $3::text
+            SELECT business_id, 2 FROM business_phone_numbers WHERE phone_e164 = $3::text
+            UNION ALL
+            SELECT business_id, 3 FROM agent_configs WHERE elevenlabs_agent_id = $4::text
             ORDER BY rank LIMIT 1
         )
         SELECT b.id AS business_id, b.name AS business_name, b.default_region, b.notification_emails,
@@ -80,11 +89,12 @@ pub async fn find_call_owner(
                s.call_sid AS "start_call_sid?"
         FROM candidate c
         JOIN businesses b ON b.id = c.business_id
-        LEFT JOIN call_starts s ON s.conversation_id = $3::text AND s.business_id = b.id
+        LEFT JOIN start s ON s.business_id = b.id
         "#,
+        conversation_id,
+        call_sid,
         our_number,
         agent_id,
-        conversation_id,
     )
     .fetch_optional(pool)
     .await?;

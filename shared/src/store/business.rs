@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::BusinessId;
 use crate::domain::business_hours::BusinessHours;
+use crate::domain::numbers::NumberChanges;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -33,6 +34,9 @@ pub struct PhoneNumber {
     pub label: Option<String>,
     /// Set once the agent manager has imported the number into ElevenLabs.
     pub elevenlabs_phone_number_id: Option<String>,
+    /// Assigned by a platform admin or the operator CLI: only such numbers are connected to the
+    /// business's agent by the agent sync.
+    pub platform_assigned: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -50,8 +54,8 @@ pub struct BusinessUpdate {
     pub business_hours: BusinessHours,
     pub notification_emails: Vec<String>,
     pub notification_phone: Option<String>,
-    /// (E.164, label).
-    pub phone_numbers: Vec<(String, Option<String>)>,
+    /// (E.164, label); `None` keeps the numbers and their labels as they are.
+    pub phone_numbers: Option<Vec<(String, Option<String>)>>,
     pub transfer_numbers: Vec<TransferNumber>,
 }
 
@@ -69,8 +73,9 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<Busine
     .ok_or_else(|| ApiError::not_found("no such business"))?;
     let phone_numbers = sqlx::query_as!(
         PhoneNumber,
-        "SELECT phone_e164 AS phone, label, elevenlabs_phone_number_id
-         FROM business_phone_numbers WHERE business_id = $1 ORDER BY created_at, phone_e164",
+        r#"SELECT phone_e164 AS phone, label, elevenlabs_phone_number_id,
+                  assigned_via <> 'unconfirmed' AS "platform_assigned!"
+           FROM business_phone_numbers WHERE business_id = $1 ORDER BY created_at, phone_e164"#,
         business_id.get()
     )
     .fetch_all(pool)
@@ -98,12 +103,23 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<Busine
     })
 }
 
-/// Replaces the document in one transaction. A phone number another business holds is a 409 that
-/// names it, and nothing changes.
+/// Who is replacing the document: it decides whether the number list may change.
+#[derive(Debug, Clone, Copy)]
+pub enum Editor {
+    /// The business's own user: numbers stay as they are (labels may change).
+    Tenant,
+    /// A platform admin (this user): numbers may be added and removed.
+    PlatformAdmin(Uuid),
+}
+
+/// Replaces the document in one transaction. A tenant adding or removing a number is a 403 that
+/// says who can; a number another business holds is a 409 that names it; either way nothing
+/// changes.
 pub async fn replace(
     pool: &sqlx::PgPool,
     business_id: BusinessId,
     update: &BusinessUpdate,
+    editor: Editor,
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     let updated = sqlx::query!(
@@ -123,44 +139,8 @@ pub async fn replace(
     if updated.rows_affected() == 0 {
         return Err(ApiError::not_found("no such business"));
     }
-    let phones: Vec<String> = update.phone_numbers.iter().map(|p| p.0.clone()).collect();
-    sqlx::query!(
-        "DELETE FROM business_phone_numbers WHERE business_id = $1 AND NOT (phone_e164 = ANY($2))",
-        business_id.get(),
-        &phones,
-    )
-    .execute(&mut *tx)
-    .await?;
-    for (phone, label) in &update.phone_numbers {
-        let taken = || {
-            ApiError::conflict(
-                "phone_number_taken",
-                format!("phone_numbers: {phone} already belongs to another business"),
-            )
-        };
-        // The update only applies to our own row: no row back means another tenant has the number.
-        let mine = sqlx::query_scalar!(
-            "INSERT INTO business_phone_numbers (business_id, phone_e164, label) VALUES ($1, $2, $3)
-             ON CONFLICT (phone_e164) DO UPDATE SET label = EXCLUDED.label
-                 WHERE business_phone_numbers.business_id = EXCLUDED.business_id
-             RETURNING business_id",
-            business_id.get(),
-            phone,
-            label.as_deref(),
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db)
-                if db.constraint() == Some("business_phone_numbers_phone_e164_key") =>
-            {
-                taken()
-            }
-            _ => e.into(),
-        })?;
-        if mine.is_none() {
-            return Err(taken());
-        }
+    if let Some(numbers) = &update.phone_numbers {
+        replace_numbers(&mut tx, business_id, numbers, editor).await?;
     }
     sqlx::query!(
         "DELETE FROM business_transfer_numbers WHERE business_id = $1",
@@ -184,6 +164,93 @@ pub async fn replace(
     tx.commit().await?;
     Ok(())
 }
+
+async fn replace_numbers(
+    tx: &mut sqlx::PgConnection,
+    business_id: BusinessId,
+    numbers: &[(String, Option<String>)],
+    editor: Editor,
+) -> Result<(), ApiError> {
+    // The business row is locked by the update before this: concurrent replacements queue.
+    let current = sqlx::query_scalar!(
+        "SELECT phone_e164 FROM business_phone_numbers WHERE business_id = $1",
+        business_id.get()
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let wanted: Vec<String> = numbers.iter().map(|n| n.0.clone()).collect();
+    let changes = NumberChanges::between(&current, &wanted);
+    let assigner = match editor {
+        Editor::PlatformAdmin(user) => Some(user),
+        Editor::Tenant => None,
+    };
+    if assigner.is_none() {
+        if let Some(added) = changes.added.first() {
+            let i = wanted.iter().position(|w| w == added).unwrap_or_default();
+            return Err(ApiError::forbidden(format!(
+                "phone_numbers[{i}].phone: {added} is not one of this business's numbers; \
+                 {ONLY_PLATFORM}"
+            )));
+        }
+        if let Some(removed) = changes.removed.first() {
+            return Err(ApiError::forbidden(format!(
+                "phone_numbers: {removed} is missing; {ONLY_PLATFORM} (send the numbers as GET \
+                 returns them, or leave phone_numbers out to keep them)"
+            )));
+        }
+    }
+    sqlx::query!(
+        "DELETE FROM business_phone_numbers WHERE business_id = $1 AND NOT (phone_e164 = ANY($2))",
+        business_id.get(),
+        &wanted,
+    )
+    .execute(&mut *tx)
+    .await?;
+    for (phone, label) in numbers {
+        if current.contains(phone) {
+            sqlx::query!(
+                "UPDATE business_phone_numbers SET label = $3 WHERE business_id = $1 AND phone_e164 = $2",
+                business_id.get(),
+                phone,
+                label.as_deref(),
+            )
+            .execute(&mut *tx)
+            .await?;
+            continue;
+        }
+        let taken = || {
+            ApiError::conflict(
+                "phone_number_taken",
+                format!("phone_numbers: {phone} already belongs to another business"),
+            )
+        };
+        sqlx::query!(
+            "INSERT INTO business_phone_numbers
+                 (business_id, phone_e164, label, assigned_via, assigned_by, assigned_at)
+             VALUES ($1, $2, $3, 'platform_admin', $4, now())",
+            business_id.get(),
+            phone,
+            label.as_deref(),
+            assigner,
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db)
+                if db.constraint() == Some("business_phone_numbers_phone_e164_key") =>
+            {
+                taken()
+            }
+            _ => e.into(),
+        })?;
+    }
+    Ok(())
+}
+
+/// What the 403 for a tenant changing its numbers says.
+const ONLY_PLATFORM: &str = "numbers are added to and removed from a business only by a platform \
+    admin (this route with a platform-admin token, or `studioconnect-operator business \
+    add-number` / `remove-number`)";
 
 /// A new business as the operator creates it, with its first owner.
 pub struct NewBusinessRow<'a> {
@@ -220,7 +287,8 @@ pub async fn create_with_owner(
     .await?;
     for phone in b.phone_numbers {
         sqlx::query!(
-            "INSERT INTO business_phone_numbers (business_id, phone_e164) VALUES ($1, $2)",
+            "INSERT INTO business_phone_numbers (business_id, phone_e164, assigned_via, assigned_at)
+             VALUES ($1, $2, 'operator', now())",
             business_id.get(),
             phone
         )
@@ -237,6 +305,47 @@ pub async fn create_with_owner(
     .await?;
     tx.commit().await?;
     Ok((business_id, owner))
+}
+
+/// The operator CLI's assignment of a number to a business (also confirms a number recorded before
+/// assignments were tracked). `false` when another business holds the number.
+pub async fn assign_number(
+    pool: &sqlx::PgPool,
+    business_id: BusinessId,
+    phone: &str,
+    label: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let mine = sqlx::query_scalar!(
+        "INSERT INTO business_phone_numbers (business_id, phone_e164, label, assigned_via, assigned_at)
+         VALUES ($1, $2, $3, 'operator', now())
+         ON CONFLICT (phone_e164) DO UPDATE
+             SET label = COALESCE(EXCLUDED.label, business_phone_numbers.label),
+                 assigned_via = 'operator', assigned_by = NULL, assigned_at = now()
+             WHERE business_phone_numbers.business_id = EXCLUDED.business_id
+         RETURNING business_id",
+        business_id.get(),
+        phone,
+        label,
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(mine.is_some())
+}
+
+/// Takes a number away from a business; `false` when the business did not hold it.
+pub async fn release_number(
+    pool: &sqlx::PgPool,
+    business_id: BusinessId,
+    phone: &str,
+) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query!(
+        "DELETE FROM business_phone_numbers WHERE business_id = $1 AND phone_e164 = $2",
+        business_id.get(),
+        phone,
+    )
+    .execute(pool)
+    .await?;
+    Ok(deleted.rows_affected() > 0)
 }
 
 /// Whether the business exists.

@@ -3,6 +3,7 @@
 
 pub mod agent_config;
 pub mod agents;
+pub mod auth_events;
 pub mod business;
 pub mod call_context;
 pub mod calls;

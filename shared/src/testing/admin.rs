@@ -27,9 +27,36 @@ pub const B_LEAD: &str = "d0000000-0000-4000-8000-000000000002";
 pub const A_CALL: &str = "e0000000-0000-4000-8000-000000000001";
 pub const B_CALL: &str = "e0000000-0000-4000-8000-000000000002";
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The users `setup` creates: (id, email, role, business).
+pub const USERS: &[(&str, &str, Role, Option<&str>)] = &[
+    (
+        "f0000000-0000-4000-8000-000000000001",
+        "owner@aurora.example",
+        Role::BusinessOwner,
+        Some(A),
+    ),
+    (
+        "f0000000-0000-4000-8000-000000000002",
+        "member@aurora.example",
+        Role::BusinessMember,
+        Some(A),
+    ),
+    (
+        "f0000000-0000-4000-8000-000000000003",
+        "owner@bolt.example",
+        Role::BusinessOwner,
+        Some(B),
+    ),
+    (
+        "f0000000-0000-4000-8000-000000000004",
+        "admin@studioconnect.example",
+        Role::PlatformAdmin,
+        None,
+    ),
+];
 
 pub fn key() -> SecretString {
-    SecretString::from("admin-api-test-signing-key")
+    SecretString::from("admin-api-test-signing-key-of-32-bytes")
 }
 
 pub async fn setup(pool: &PgPool) -> AdminState {
@@ -42,18 +69,15 @@ pub async fn setup(pool: &PgPool) -> AdminState {
         .await
         .unwrap();
     let hash = hash_password(PASSWORD).unwrap();
-    for (email, role, business) in [
-        ("owner@aurora.example", "business_owner", Some(A)),
-        ("member@aurora.example", "business_member", Some(A)),
-        ("owner@bolt.example", "business_owner", Some(B)),
-        ("admin@studioconnect.example", "platform_admin", None),
-    ] {
+    for (id, email, role, business) in USERS {
         sqlx::query(
-            "INSERT INTO users (email, password_hash, role, business_id) VALUES ($1, $2, $3, $4::uuid)",
+            "INSERT INTO users (id, email, password_hash, role, business_id)
+             VALUES ($1::uuid, $2, $3, $4, $5::uuid)",
         )
+        .bind(id)
         .bind(email)
         .bind(&hash)
-        .bind(role)
+        .bind(role.as_str())
         .bind(business)
         .execute(pool)
         .await
@@ -70,11 +94,16 @@ pub fn now() -> u64 {
     Utc::now().timestamp() as u64
 }
 
+/// A token for the user `setup` created with this role and business (a new id for any other).
 pub fn token_for(role: Role, business: Option<&str>) -> String {
+    let user_id = USERS
+        .iter()
+        .find(|u| u.2 == role && u.3 == business)
+        .map_or_else(Uuid::new_v4, |u| u.0.parse().unwrap());
     TokenKeys::new(&key(), DEFAULT_TOKEN_TTL)
         .issue(
             &Principal {
-                user_id: Uuid::new_v4(),
+                user_id,
                 business_id: business.map(|b| b.parse().unwrap()),
                 role,
             },
@@ -87,6 +116,10 @@ pub fn owner_a() -> String {
     token_for(Role::BusinessOwner, Some(A))
 }
 
+pub fn platform_admin() -> String {
+    token_for(Role::PlatformAdmin, None)
+}
+
 /// A request as API Gateway hands it to the function: method, path parameters, query, body.
 pub struct Call {
     pub method: Method,
@@ -94,6 +127,8 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub token: Option<String>,
     pub body: Option<Value>,
+    /// The client's address, as API Gateway's request context carries it.
+    pub address: Option<String>,
 }
 
 pub fn call(method: Method) -> Call {
@@ -103,6 +138,7 @@ pub fn call(method: Method) -> Call {
         query: vec![],
         token: None,
         body: None,
+        address: None,
     }
 }
 
@@ -127,6 +163,10 @@ impl Call {
         self.body = Some(body);
         self
     }
+    pub fn from_address(mut self, address: &str) -> Self {
+        self.address = Some(address.to_owned());
+        self
+    }
     pub fn build(self) -> Request {
         let body = match self.body {
             Some(v) => Body::Text(v.to_string()),
@@ -144,6 +184,13 @@ impl Call {
         if let Some(t) = self.token {
             req.headers_mut()
                 .insert("authorization", format!("Bearer {t}").parse().unwrap());
+        }
+        if let Some(address) = self.address {
+            let mut context =
+                lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+            context.http.source_ip = Some(address);
+            req.extensions_mut()
+                .insert(lambda_http::request::RequestContext::ApiGatewayV2(context));
         }
         req
     }

@@ -180,6 +180,7 @@ pub async fn connected(
             expires_at: Some(expires_at),
             scopes: vec!["read".into()],
         },
+        uuid::Uuid::nil(),
     )
     .await
     .unwrap()
@@ -344,7 +345,7 @@ pub async fn jira_site(server: &MockServer, second_issue_page: Value) {
 // --------------------------------------------------------------------- the integration admin routes
 
 pub fn signing_key() -> secrecy::SecretString {
-    secrecy::SecretString::from("pm-admin-test-signing-key")
+    secrecy::SecretString::from("pm-admin-test-signing-key-of-32-bytes")
 }
 
 /// The admin state every admin route has, with this module's signing key.
@@ -367,11 +368,14 @@ pub async fn pm_admin(server: &MockServer) -> PmAdmin {
     }
 }
 
+/// The user id of every `owner_token` (the admin fixture's owner of Aurora).
+pub const OWNER_USER: &str = "f0000000-0000-4000-8000-000000000001";
+
 pub fn owner_token(business: Uuid) -> String {
     TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
         .issue(
             &Principal {
-                user_id: Uuid::new_v4(),
+                user_id: OWNER_USER.parse().unwrap(),
                 business_id: Some(business.into()),
                 role: Role::BusinessOwner,
             },

@@ -69,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
             expires_at: Some(Utc::now() + chrono::Duration::hours(1)),
             scopes: vec![],
         },
+        uuid::Uuid::nil(),
     )
     .await?;
     let provider = jira::Jira::new(

@@ -1,5 +1,5 @@
 //! The bulk upserts of normalised projects and tasks (one `UNNEST` statement a page), the
-//! deletion marks, and the rule that links projects to clients.
+//! deletion marks, and the rule that links projects to clients (`domain::client_match`).
 
 use std::collections::HashMap;
 
@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::client_match::{client_for_project, company_words};
 use crate::pm::{Connection, NormalizedProject, NormalizedTask, PmError, Provider, WorkStatus};
 /// The fields every synced row has, column by column, for one `UNNEST` upsert.
 struct Columns {
@@ -274,27 +275,70 @@ pub async fn mark_task_deleted(
         > 0)
 }
 
-/// The matching rule: a project nobody linked is linked to the one client whose company name
-/// (three characters or more) its name contains. An admin's link or unlink always stands.
-pub async fn link_clients_by_rule(pool: &PgPool, integration_id: Uuid) -> Result<u64, PmError> {
-    Ok(sqlx::query!(
-        r#"
-        UPDATE projects p SET client_id = m.client_id, client_link = 'rule', updated_at = now()
-        FROM (
-            SELECT p2.id AS project_id, (array_agg(c.id))[1] AS client_id
-            FROM projects p2
-            JOIN clients c ON c.business_id = p2.business_id AND c.company IS NOT NULL
-                          AND length(btrim(c.company)) >= 3
-                          AND position(lower(btrim(c.company)) IN lower(p2.name)) > 0
-            WHERE p2.integration_id = $1 AND p2.client_id IS NULL AND p2.client_link IS NULL
-            GROUP BY p2.id
-            HAVING count(*) = 1
-        ) m
-        WHERE p.id = m.project_id
-        "#,
+/// The matching rule (`domain::client_match`) over the business's projects that no admin linked
+/// or unlinked (of one integration, or all of them): a project is linked to the one client whose
+/// company its name mentions, and a rule link that no longer holds once a name changed is undone.
+/// Returns how many projects changed. Run after a sync and after a client's company changes.
+pub async fn relink_clients_by_rule(
+    pool: &PgPool,
+    business_id: Uuid,
+    integration_id: Option<Uuid>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let companies: Vec<(Uuid, Vec<String>)> = sqlx::query!(
+        r#"SELECT id, company AS "company!" FROM clients
+           WHERE business_id = $1 AND company IS NOT NULL"#,
+        business_id
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|c| (c.id, company_words(&c.company)))
+    .filter(|c| !c.1.is_empty())
+    .collect();
+    // Locked so an admin's link made meanwhile waits for this and then stands.
+    let projects = sqlx::query!(
+        "SELECT id, name, client_id FROM projects
+         WHERE business_id = $1 AND ($2::uuid IS NULL OR integration_id = $2)
+           AND (client_link IS NULL OR client_link = 'rule') AND deleted_at IS NULL
+         FOR UPDATE",
+        business_id,
         integration_id
     )
-    .execute(pool)
+    .fetch_all(&mut *tx)
+    .await?;
+    let (mut link_ids, mut link_clients, mut unlink_ids) = (Vec::new(), Vec::new(), Vec::new());
+    for p in projects {
+        let client = client_for_project(&p.name, &companies);
+        if client == p.client_id {
+            continue;
+        }
+        match client {
+            Some(c) => {
+                link_ids.push(p.id);
+                link_clients.push(c);
+            }
+            None => unlink_ids.push(p.id),
+        }
+    }
+    let linked = sqlx::query!(
+        "UPDATE projects p SET client_id = c.client_id, client_link = 'rule', updated_at = now()
+         FROM UNNEST($1::uuid[], $2::uuid[]) AS c(project_id, client_id)
+         WHERE p.id = c.project_id",
+        &link_ids,
+        &link_clients
+    )
+    .execute(&mut *tx)
     .await?
-    .rows_affected())
+    .rows_affected();
+    let unlinked = sqlx::query!(
+        "UPDATE projects SET client_id = NULL, client_link = NULL, updated_at = now()
+         WHERE id = ANY($1)",
+        &unlink_ids
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(linked + unlinked)
 }
