@@ -18,6 +18,7 @@ mod config;
 pub use config::{SECRETS, State};
 
 pub const MAX_QUESTIONS: usize = 30;
+pub const MAX_CHOICE_CHARS: usize = 100;
 pub const MAX_CHOICES: usize = 20;
 
 /// The ordered question list.
@@ -102,6 +103,16 @@ fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiErro
             .map(|c| c.trim().to_owned())
             .filter(|c| !c.is_empty())
             .collect();
+        if let Some(long) = q
+            .choices
+            .iter()
+            .position(|c| c.chars().count() > MAX_CHOICE_CHARS)
+        {
+            return Err(invalid(
+                &field(&format!("choices[{long}]")),
+                format!("at most {MAX_CHOICE_CHARS} characters"),
+            ));
+        }
         match q.expected_format {
             ExpectedFormat::Choice if q.choices.len() < 2 || q.choices.len() > MAX_CHOICES => {
                 return Err(invalid(

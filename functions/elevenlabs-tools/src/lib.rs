@@ -34,6 +34,8 @@ pub(crate) const NOTIFY_DEADLINE: Duration = Duration::from_secs(6);
 /// A notification sent is not sent again for this long; a sender that died frees its claim sooner.
 const NOTICE_RECORD_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 const NOTICE_CLAIM_TTL: Duration = Duration::from_secs(30);
+/// The longest answer `qualification_next` takes: a spoken answer is a sentence or two.
+pub const MAX_ANSWER_CHARS: usize = 1_000;
 /// Concurrent writes to one call's session: retries before giving up.
 pub(crate) const SESSION_ATTEMPTS: usize = 4;
 
@@ -108,6 +110,16 @@ async fn answer(state: &ToolState, req: &Request) -> Result<Response<Body>, ApiE
     let body = match tool {
         Tool::QualificationNext => {
             let body: QualificationBody = parse_json(req)?;
+            if body
+                .answer
+                .as_ref()
+                .is_some_and(|a| a.chars().count() > MAX_ANSWER_CHARS)
+            {
+                return Err(ApiError::bad_request(
+                    "invalid_field",
+                    format!("answer: at most {MAX_ANSWER_CHARS} characters"),
+                ));
+            }
             let call = identify(state, &body.call).await?;
             qualification_next(
                 state,

@@ -315,6 +315,13 @@ pub(crate) async fn take_message(
     )
     .await
     .map_err(|e| internal("recording the message", e))?;
+    let Some(id) = id else {
+        tracing::warn!(conversation_id, "message cap reached for this call");
+        return Ok(json!({
+            "recorded": false,
+            "say": "I've already passed several messages from this call to the team; they'll get back to you about all of them.",
+        }));
+    };
     let notice = notify::Message {
         call,
         caller_name: caller_name.as_deref(),

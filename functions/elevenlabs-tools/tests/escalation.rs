@@ -252,3 +252,44 @@ async fn tools_refuse_missing_or_wrong_secrets_and_bad_requests(pool: PgPool) {
         .unwrap();
     assert_eq!(stored, 0, "refused requests store nothing");
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_call_leaves_at_most_five_messages_and_a_repeat_is_not_one_more(pool: PgPool) {
+    seed(&pool).await;
+    let server = vendors().await;
+    let s = state(&pool, &server, evening).await;
+    let conv = conversation();
+    let leave = |text: String| {
+        let s = &s;
+        let conv = conv.clone();
+        async move {
+            tool(
+                s,
+                "take_message",
+                &conv,
+                NEW_CALLER,
+                AURORA,
+                json!({"message": text}),
+            )
+            .await
+            .1
+        }
+    };
+    for i in 0..5 {
+        assert_eq!(leave(format!("message {i}")).await["recorded"], true);
+    }
+    let sixth = leave("message 5".into()).await;
+    assert_eq!(sixth["recorded"], false, "{sixth}");
+    assert!(sixth["say"].as_str().unwrap().contains("already passed"));
+    // The same text again is the same message, not a sixth.
+    assert_eq!(leave("message 0".into()).await["recorded"], true);
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM call_messages WHERE elevenlabs_conversation_id = $1",
+    )
+    .bind(&conv)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(count, 5);
+    assert_eq!(emails(&server).await.len(), 5, "one email a message");
+}

@@ -132,3 +132,26 @@ async fn the_state_survives_a_cold_start_and_urgency_is_flagged_mid_qualificatio
         vec!["caller mentioned \"site is down\"".to_string()]
     );
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_answer_longer_than_anyone_speaks_is_a_400_naming_it(pool: PgPool) {
+    seed(&pool).await;
+    let server = vendors().await;
+    let s = state(&pool, &server, open_now).await;
+    let (status, body) = tool(
+        &s,
+        "qualification_next",
+        &conversation(),
+        NEW_CALLER,
+        AURORA,
+        json!({"answer": "a".repeat(1_001)}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("answer:")
+    );
+}

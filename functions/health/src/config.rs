@@ -2,6 +2,9 @@
 //! template.yaml grants and nothing else: the admin token key, to show a platform admin each
 //! check) and the variables its state is built from.
 
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use shared::admin::auth::TokenKeys;
 use shared::db::Database;
 use shared::platform::Platform;
@@ -19,6 +22,23 @@ pub struct State {
     pub(crate) secret_ids: Vec<String>,
     /// Verifies the platform admin's token that shows the details.
     pub(crate) tokens: TokenKeys,
+    /// The last public answer and when it was checked.
+    pub(crate) public: Mutex<Option<(Instant, bool)>>,
+}
+
+/// How long a public answer is reused.
+pub const PUBLIC_FOR: Duration = Duration::from_secs(5);
+
+impl State {
+    pub(crate) fn recent_public_answer(&self) -> Option<bool> {
+        let last = *self.public.lock().unwrap_or_else(|p| p.into_inner());
+        last.filter(|(at, _)| at.elapsed() < PUBLIC_FOR)
+            .map(|(_, up)| up)
+    }
+
+    pub(crate) fn remember_public_answer(&self, up: bool) {
+        *self.public.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), up));
+    }
 }
 
 /// The secret this function reads: the admin token key (no other secret's value).
@@ -32,6 +52,7 @@ impl State {
                 &platform.secrets.jwt_signing_key()?,
                 shared::admin::auth::DEFAULT_TOKEN_TTL,
             ),
+            public: Mutex::new(None),
             db: platform.db.clone(),
             dynamodb: platform.aws.dynamodb.clone(),
             sqs: platform.aws.sqs.clone(),

@@ -46,6 +46,11 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
             Err(e) => return e.into_response(),
         },
     };
+    // Anyone may ask: one container checks its dependencies at most once per PUBLIC_FOR, so
+    // unauthenticated traffic cannot turn into database and AWS calls.
+    if !details && let Some(up) = state.recent_public_answer() {
+        return public_answer(up);
+    }
     let database = check("database".into(), async {
         state
             .db
@@ -120,8 +125,8 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         http::StatusCode::SERVICE_UNAVAILABLE
     };
     if !details {
-        let word = if down.is_empty() { "up" } else { "down" };
-        return json_response(status, &serde_json::json!({ "status": word }));
+        state.remember_public_answer(down.is_empty());
+        return public_answer(down.is_empty());
     }
     let report = HealthReport {
         status: if down.is_empty() { "ok" } else { "degraded" },
@@ -153,4 +158,14 @@ where
         status,
         latency_ms: started.elapsed().as_millis() as u64,
     }
+}
+
+/// `{"status": "up"}` (200) or `"down"` (503): all anyone but a platform admin learns.
+fn public_answer(up: bool) -> Response<Body> {
+    let (status, word) = if up {
+        (http::StatusCode::OK, "up")
+    } else {
+        (http::StatusCode::SERVICE_UNAVAILABLE, "down")
+    };
+    json_response(status, &serde_json::json!({ "status": word }))
 }

@@ -80,6 +80,18 @@ async fn connect_from_callback(
         .ok_or(("not_configured", format!("{provider} is not configured")))?;
     let query = req.query_string_parameters();
     let state_param = query.first("state").unwrap_or_default();
+    let cookies = req
+        .headers()
+        .get(http::header::COOKIE)
+        .and_then(|v| v.to_str().ok());
+    // A browser without any binding cookie cannot be the one that asked: refused before the
+    // state store is touched (its state stays usable by the browser that did ask).
+    if !cookies.is_some_and(|c| c.contains(&BrowserBinding::cookie_name(provider))) {
+        return Err((
+            "wrong_browser",
+            "the connection must be finished in the browser that started it; start again from the dashboard".into(),
+        ));
+    }
     // The state is spent first: a replay of this URL (or a denial's) can never connect anything.
     let pending = state.states.take(state_param).await.map_err(|e| match e {
         StateError::Unknown => ("invalid_state", e.to_string()),
@@ -93,10 +105,6 @@ async fn connect_from_callback(
         ));
     }
     // Before anything the provider sent is used: only the browser that asked for the link.
-    let cookies = req
-        .headers()
-        .get(http::header::COOKIE)
-        .and_then(|v| v.to_str().ok());
     if !BrowserBinding::presented(cookies, provider, &pending.browser_digest) {
         return Err((
             "wrong_browser",

@@ -90,13 +90,15 @@ async fn callback(
     query: &[(&str, &str)],
 ) -> HashMap<String, String> {
     let state = query.iter().find(|q| q.0 == "state").map(|q| q.1);
+    // A state this browser never asked for: it still has some binding cookie of that provider.
     let cookie = BROWSER
         .lock()
         .unwrap()
         .iter()
         .find(|c| Some(c.0.as_str()) == state)
-        .map(|c| c.1.clone());
-    callback_with_cookie(web, provider, query, cookie.as_deref()).await
+        .map(|c| c.1.clone())
+        .unwrap_or_else(|| format!("__Host-sc_oauth_{provider}=another-links-binding"));
+    callback_with_cookie(web, provider, query, Some(&cookie)).await
 }
 
 async fn callback_with_cookie(
@@ -348,10 +350,29 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
         ),
         "provider_error"
     );
-    // A state issued for Jira cannot complete an Asana connection.
+    // A state issued for Jira cannot complete an Asana connection (in a browser holding both
+    // providers' cookies).
     let q = connect(&state, "jira").await;
+    let both = format!(
+        "{}; __Host-sc_oauth_asana=from-another-link",
+        BROWSER
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|c| c.0 == q["state"])
+            .map(|c| c.1.clone())
+            .unwrap()
+    );
     assert_eq!(
-        reason(callback(&web, "asana", &[("code", "c"), ("state", &q["state"])]).await),
+        reason(
+            callback_with_cookie(
+                &web,
+                "asana",
+                &[("code", "c"), ("state", &q["state"])],
+                Some(&both)
+            )
+            .await
+        ),
         "invalid_state"
     );
     // No code.
@@ -418,39 +439,33 @@ async fn a_link_finished_in_another_browser_connects_nothing(pool: PgPool) {
     let state = routes(&pool, &server).await;
     let (queue, sqs, url) = queue().await;
     let web = callback_state(&pool, &server, queue).await;
-    // The tenant sends its authorize link to someone else, who consents in their own browser:
-    // no binding cookie, or the cookie of another connect.
+    // The tenant sends its authorize link to someone else, who consents in their own browser.
     let q = connect(&state, "jira").await;
     let other = connect(&state, "jira").await;
-    let other_cookie = BROWSER
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|c| c.0 == other["state"])
-        .map(|c| c.1.clone())
-        .unwrap();
-    let back = callback_with_cookie(
-        &web,
-        "jira",
-        &[("code", "victims-code"), ("state", &q["state"])],
-        None,
-    )
-    .await;
+    let cookie_of = |query: &HashMap<String, String>| {
+        BROWSER
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|c| c.0 == query["state"])
+            .map(|c| c.1.clone())
+            .unwrap()
+    };
+    let linked = [("code", "victims-code"), ("state", q["state"].as_str())];
+    // A browser with no binding cookie: refused before the state store is read.
+    let back = callback_with_cookie(&web, "jira", &linked, None).await;
     assert_eq!(
         (back["status"].as_str(), back["reason"].as_str()),
         ("error", "wrong_browser")
     );
-    let back = callback_with_cookie(
-        &web,
-        "jira",
-        &[("code", "victims-code"), ("state", &other["state"])],
-        Some(&other_cookie.replace('=', "=x")),
-    )
-    .await;
+    // A browser holding another link's binding: refused, and the state is spent.
+    let back = callback_with_cookie(&web, "jira", &linked, Some(&cookie_of(&other))).await;
     assert_eq!(back["reason"], "wrong_browser");
-    // The states are spent: the right browser cannot reuse them either.
-    let back = callback(&web, "jira", &[("code", "c"), ("state", &q["state"])]).await;
-    assert_eq!(back["reason"], "invalid_state");
+    let back = callback_with_cookie(&web, "jira", &linked, Some(&cookie_of(&q))).await;
+    assert_eq!(
+        back["reason"], "invalid_state",
+        "spent: not even the asker can reuse it"
+    );
     // Nothing was exchanged, stored or queued.
     assert!(
         server

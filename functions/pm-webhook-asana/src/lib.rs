@@ -33,6 +33,13 @@ async fn delivery(state: &State, req: &Request) -> Result<Response<Body>, ApiErr
         .first("hook")
         .and_then(|h| h.parse().ok())
         .ok_or_else(|| ApiError::not_found("no such webhook"))?;
+    // Nothing without Asana's proof reaches the database: the secret's handshake or a signature.
+    // (Asana's signing secret is per webhook, so checking a signature needs one primary-key read.)
+    if header(req, "x-hook-secret").is_none() && header(req, "x-hook-signature").is_none() {
+        return Err(ApiError::unauthorized(
+            "an X-Hook-Secret handshake or an X-Hook-Signature is required",
+        ));
+    }
     let pool = state.db.pool().await.map_err(ApiError::internal)?;
     if let Some(secret) = header(req, "x-hook-secret") {
         // Only for a registration whose creation is in flight (its window is open): a stranger

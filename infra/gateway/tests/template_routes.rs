@@ -243,3 +243,52 @@ fn gateway_workers_and_schedules_equal_the_template() {
         SCHEDULED_FUNCTIONS.iter().map(|f| f.to_string()).collect();
     assert_eq!(gateway_scheduled, scheduled);
 }
+
+/// Junk on one route cannot use up another's throttle: every webhook, and every route anyone may
+/// call without a token, has its own route-level throttle (the admin routes share the default),
+/// each no looser than the stage default for the unauthenticated ones; the ElevenLabs webhooks
+/// reserve their concurrency when the deployment says how much.
+#[test]
+fn webhooks_and_unauthenticated_routes_have_their_own_throttles() {
+    let t = template();
+    let api = &t["Resources"]["HttpApi"]["Properties"];
+    let settings = api["RouteSettings"].as_mapping().unwrap();
+    let default_rate = api["DefaultRouteSettings"]["ThrottlingRateLimit"]
+        .as_f64()
+        .unwrap();
+    for (method, path, function) in template_routes(&t) {
+        let key = format!("{method} {path}");
+        let webhook = path.starts_with("/api/voice/") || path.starts_with("/api/webhooks/");
+        let open = matches!(path.as_str(), "/api/auth/login" | "/api/health");
+        if !(webhook || open) {
+            continue;
+        }
+        let own = settings
+            .get(Value::String(key.clone()))
+            .unwrap_or_else(|| panic!("{key} ({function}) has no RouteSettings of its own"));
+        let rate = own["ThrottlingRateLimit"].as_f64().unwrap();
+        assert!(
+            own["ThrottlingBurstLimit"].as_f64().unwrap() >= rate,
+            "{key}"
+        );
+        if open {
+            assert!(
+                rate < default_rate,
+                "{key}: an open route gets less than the default"
+            );
+        }
+    }
+    for function in [
+        "ElevenLabsPersonalizationFunction",
+        "ElevenLabsToolsFunction",
+        "ElevenLabsEventsFunction",
+    ] {
+        let reserved = &t["Resources"][function]["Properties"]["ReservedConcurrentExecutions"];
+        assert!(
+            serde_yaml::to_string(reserved)
+                .unwrap()
+                .contains("WebhookReservedConcurrency"),
+            "{function}: {reserved:?}"
+        );
+    }
+}

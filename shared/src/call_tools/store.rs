@@ -275,18 +275,25 @@ pub struct NewMessage<'a> {
     pub preferred_time: Option<&'a str>,
 }
 
-/// Stores a message once (a repeated tool call with the same text is the same message). Returns
-/// its id either way.
+/// Messages one call may leave: a caller (or a looping agent) cannot fill the team's inbox.
+pub const MAX_MESSAGES_PER_CALL: i64 = 5;
+
+/// Keeps a message once per call and text: `Some(id)` (new, or the same text again), `None` when
+/// the call already left `MAX_MESSAGES_PER_CALL` others.
 pub async fn record_message(
     pool: &PgPool,
     call: &CallIdentity,
     m: &NewMessage<'_>,
-) -> anyhow::Result<Uuid> {
+) -> anyhow::Result<Option<Uuid>> {
     Ok(sqlx::query_scalar!(
         r#"
         INSERT INTO call_messages (business_id, elevenlabs_conversation_id, client_id, caller_phone,
                                    caller_name, callback_phone, callback_raw, message, preferred_time)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9
+        WHERE EXISTS (SELECT 1 FROM call_messages
+                      WHERE elevenlabs_conversation_id = $2 AND md5(message) = md5($8))
+           OR (SELECT count(*) FROM call_messages
+               WHERE business_id = $1 AND elevenlabs_conversation_id = $2) < $10
         ON CONFLICT (elevenlabs_conversation_id, md5(message)) DO UPDATE SET updated_at = now()
         RETURNING id
         "#,
@@ -299,7 +306,8 @@ pub async fn record_message(
         m.callback_raw,
         m.message,
         m.preferred_time,
+        MAX_MESSAGES_PER_CALL,
     )
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await?)
 }

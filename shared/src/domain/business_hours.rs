@@ -80,7 +80,18 @@ pub enum HoursError {
     Overlap { day: DayKey },
     #[error("holiday {0} is listed twice")]
     DuplicateHoliday(NaiveDate),
+    #[error("{day:?}: at most {MAX_INTERVALS_PER_DAY} intervals a day")]
+    TooManyIntervals { day: DayKey },
+    #[error("at most {MAX_HOLIDAYS} holidays")]
+    TooManyHolidays,
+    #[error("holiday {0}: the name may have at most {MAX_HOLIDAY_NAME_CHARS} characters")]
+    HolidayNameTooLong(NaiveDate),
 }
+
+/// Bounds on what an owner can store: hours are read on every call.
+pub const MAX_INTERVALS_PER_DAY: usize = 6;
+pub const MAX_HOLIDAYS: usize = 100;
+pub const MAX_HOLIDAY_NAME_CHARS: usize = 100;
 
 impl BusinessHours {
     /// Hours as stored. Hours that no longer parse must not cost a call: they count as unknown
@@ -92,9 +103,23 @@ impl BusinessHours {
         })
     }
 
-    /// Checks what the type cannot: no empty intervals, no overlaps within a day, no repeated holidays.
+    /// Checks what the type cannot: no empty intervals, no overlaps within a day, no repeated
+    /// holidays, and the sizes an owner may store.
     pub fn validate(&self) -> Result<(), HoursError> {
+        if self.holidays.len() > MAX_HOLIDAYS {
+            return Err(HoursError::TooManyHolidays);
+        }
+        if let Some(h) = self.holidays.iter().find(|h| {
+            h.name
+                .as_ref()
+                .is_some_and(|n| n.chars().count() > MAX_HOLIDAY_NAME_CHARS)
+        }) {
+            return Err(HoursError::HolidayNameTooLong(h.date));
+        }
         for (day, intervals) in &self.weekly {
+            if intervals.len() > MAX_INTERVALS_PER_DAY {
+                return Err(HoursError::TooManyIntervals { day: *day });
+            }
             let mut spans: Vec<(u32, u32)> = Vec::new();
             for i in intervals {
                 if i.open == i.close {
@@ -294,6 +319,35 @@ mod tests {
         assert!(hours.weekly[&DayKey::Fri][0].is_overnight());
         let back = serde_json::to_value(&hours).unwrap();
         assert_eq!(back["weekly"]["mon"][1]["close"], "17:30");
+    }
+
+    #[test]
+    fn the_sizes_an_owner_may_store_are_bounded() {
+        let interval = |h: u32| serde_json::json!({"open": format!("{h:02}:00"), "close": format!("{h:02}:30")});
+        let seven: Vec<_> = (1..=7).map(interval).collect();
+        assert!(
+            parse(serde_json::json!({"weekly": {"tue": seven}}))
+                .unwrap_err()
+                .contains("at most 6 intervals")
+        );
+        let holidays: Vec<_> = (0..101)
+            .map(|d| {
+                serde_json::json!({"date": (chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+                + chrono::Days::new(d)).to_string()})
+            })
+            .collect();
+        assert!(
+            parse(serde_json::json!({"holidays": holidays}))
+                .unwrap_err()
+                .contains("at most 100 holidays")
+        );
+        assert!(
+            parse(
+                serde_json::json!({"holidays": [{"date": "2027-01-01", "name": "x".repeat(101)}]})
+            )
+            .unwrap_err()
+            .contains("at most 100 characters")
+        );
     }
 
     #[test]
