@@ -504,12 +504,21 @@ async fn elevenlabs_errors_surface_with_their_message_through_the_route(pool: Pg
         },
         agents: m,
     };
+    // Every request checks its user: the owner exists.
+    let owner: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, business_id)
+         VALUES ('owner@aurora.example', '', 'business_owner', $1::uuid) RETURNING id",
+    )
+    .bind(A)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let token = state
         .admin
         .tokens
         .issue(
             &Principal {
-                user_id: uuid::Uuid::new_v4(),
+                user_id: owner,
                 business_id: Some(A.parse().unwrap()),
                 role: Role::BusinessOwner,
             },

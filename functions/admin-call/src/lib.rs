@@ -20,7 +20,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    let business_id = state.business(req)?;
+    let business_id = state.business(req).await?;
     let call_id = path_id(req, "callId")?;
     match *req.method() {
         Method::GET => get(state, business_id, call_id).await,

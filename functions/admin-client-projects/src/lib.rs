@@ -34,7 +34,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    let business_id = state.business(req)?;
+    let business_id = state.business(req).await?;
     match *req.method() {
         Method::GET => get(state, business_id, path_id(req, "clientId")?).await,
         Method::PUT => put(state, business_id, path_id(req, "clientId")?, req).await,

@@ -24,7 +24,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    let business_id = state.business(req)?;
+    let business_id = state.business(req).await?;
     let client_id = path_id(req, "clientId")?;
     match *req.method() {
         Method::GET => get(state, business_id, client_id).await,

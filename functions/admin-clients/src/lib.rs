@@ -26,7 +26,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    let business_id = state.business(req)?;
+    let business_id = state.business(req).await?;
     match *req.method() {
         Method::GET => listing::page::<Clients>(state, business_id, req).await,
         Method::POST => create(state, business_id, req).await,

@@ -39,7 +39,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
     // Its business is in the query, not the path; the same tenant rule applies.
-    let principal = state.admin.tokens.authenticate(req)?;
+    let principal = state.admin.authenticate(req).await?;
     let business_id = connect_business(req, &principal)?;
     principal.authorize(business_id, Access::Write)?;
     match *req.method() {

@@ -76,13 +76,40 @@ async fn unknown_providers_strangers_and_a_missing_business_are_refused(pool: Pg
     ))
     .await;
     assert_eq!(status, 404, "{body}");
-    let stranger = owner_token(Uuid::new_v4());
+    // The owner of another business.
+    let (bolt, bolt_owner) = (Uuid::new_v4(), Uuid::new_v4());
+    sqlx::query("INSERT INTO businesses (id, name, timezone) VALUES ($1, 'Bolt Plumbing', 'UTC')")
+        .bind(bolt)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, business_id)
+         VALUES ($1, 'owner@bolt.example', '', 'business_owner', $2)",
+    )
+    .bind(bolt_owner)
+    .bind(bolt)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let stranger = owner_token_for(bolt_owner, bolt);
     let (status, body) = send(admin_integration_connect::handle(
         &state,
         connect("jira", Some(AURORA), &stranger),
     ))
     .await;
     assert_eq!(status, 403, "{body}");
+    // A token of a user who does not exist (any more) opens nothing.
+    let (status, _) = send(admin_integration_connect::handle(
+        &state,
+        connect(
+            "jira",
+            Some(AURORA),
+            &owner_token_for(Uuid::new_v4(), aurora()),
+        ),
+    ))
+    .await;
+    assert_eq!(status, 401);
     let (status, body) = send(admin_integration_connect::handle(
         &state,
         connect("jira", None, &platform_admin_token()),

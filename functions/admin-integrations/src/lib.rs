@@ -30,7 +30,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
-    let business_id = state.admin.business(req)?;
+    let business_id = state.admin.business(req).await?;
     match *req.method() {
         Method::GET => list(state, business_id).await,
         _ => Err(method_not_allowed(req)),

@@ -53,7 +53,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
         Method::GET => Access::Read,
         _ => Access::Write,
     };
-    let (_, business_id) = state.authorize(req, access)?;
+    let (_, business_id) = state.authorize(req, access).await?;
     let lead_id = path_id(req, "leadId")?;
     match *req.method() {
         Method::GET => get(state, business_id, lead_id).await,

@@ -1,4 +1,5 @@
-//! `POST /api/auth/login`: email + password -> a short-lived access token. Failed attempts are
+//! `POST /api/auth/login`: email + password -> a short-lived access token and the refresh token
+//! that keeps the session going (`shared::admin::sessions`). Failed attempts are
 //! counted per account and per address (`domain::login_throttle`): past a few, each locks both
 //! for a growing time, and a locked login is refused before its password is checked. Every
 //! attempt is audited (`auth_events`: who, from where, never the password); the answer to a wrong
@@ -6,16 +7,14 @@
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use shared::admin::auth::{Principal, verify_password};
 use shared::admin::openapi::ErrorBody;
 use shared::admin::request::invalid;
+use shared::admin::sessions::{self, ClientMeta, TokenPair};
 use shared::admin::{method_not_allowed, ok};
-use shared::domain::BusinessId;
-use shared::domain::catalog::Role;
 use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
 use shared::store::auth_events::{self, AuthEvent};
@@ -35,20 +34,6 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LoginResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the token expires.
-    pub expires_in: u64,
-    pub user_id: Uuid,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub business_id: Option<Uuid>,
-    #[schema(value_type = String, example = "business_owner")]
-    pub role: Role,
-}
-
 /// Longer than any email; a password this long is refused before it is hashed (hashing is
 /// deliberately slow, and its cost grows with the input).
 pub const MAX_EMAIL_CHARS: usize = 320;
@@ -61,9 +46,10 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, body = LoginResponse),
+        (status = 200, body = TokenPair, description = "an access token and the refresh token that keeps the session going"),
         (status = 400, body = ErrorBody, description = "malformed body"),
         (status = 401, body = ErrorBody, description = "wrong email or password (the same answer for both)"),
+        (status = 403, body = ErrorBody, description = "the account is disabled"),
         (status = 429, body = ErrorBody, description = "too many failed attempts from this account or address; `Retry-After` says when to try again"),
     ))]
 pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
@@ -140,26 +126,32 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
         .cleared(Subject::Account, &email)
         .await
         .map_err(unavailable)?;
-    auth_events::record(pool, &audit("login_succeeded", Some(user.user_id))).await?;
+    if user.disabled {
+        auth_events::record(pool, &audit("login_failed", Some(user.user_id))).await?;
+        return Err(ApiError::forbidden(
+            "this account is disabled; ask the business's owner",
+        ));
+    }
     let role = user.role()?;
     let principal = Principal {
         user_id: user.user_id,
         business_id: user.business_id,
         role,
     };
-    let token = state.admin.tokens.issue(&principal, now)?;
-    tracing::info!(user_id = %user.user_id, role = role.as_str(), "login");
-    ok(
-        StatusCode::OK,
-        &LoginResponse {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: state.admin.tokens.ttl.as_secs(),
-            user_id: user.user_id,
-            business_id: user.business_id.map(BusinessId::get),
-            role,
-        },
+    let mut tx = pool.begin().await?;
+    auth_events::record(&mut *tx, &audit("login_succeeded", Some(user.user_id))).await?;
+    let pair = sessions::issue(
+        &state.admin,
+        &mut tx,
+        &principal,
+        user.token_version,
+        None,
+        &ClientMeta::of(req),
     )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.user_id, role = role.as_str(), "login");
+    ok(StatusCode::OK, &pair)
 }
 
 /// The 429 for a locked login: the same words whichever key is locked, and when to try again.

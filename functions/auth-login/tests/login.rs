@@ -284,3 +284,45 @@ async fn an_oversized_email_or_password_is_refused_before_it_is_hashed(pool: PgP
         assert!(message(&resp).starts_with(field), "{resp}");
     }
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_operators_password_reset_ends_every_session(pool: PgPool) {
+    let login = login_state(&pool).await;
+    let before = sign_in(&login.admin, "owner@aurora.example").await;
+    shared::admin::operator::reset_password(
+        &login.admin.db,
+        "Owner@Aurora.example",
+        "a brand new passphrase",
+    )
+    .await
+    .unwrap();
+    let (status, _) = call(Method::GET)
+        .business(A)
+        .token(before["access_token"].as_str().unwrap())
+        .send(|r| admin_business::handle(&login.admin, r))
+        .await;
+    assert_eq!(status, 401, "the old session ended");
+    let revoked: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(revoked, 1);
+    let (status, _) = attempt(
+        &login,
+        "owner@aurora.example",
+        "a brand new passphrase",
+        "192.0.2.80",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(matches!(
+        shared::admin::operator::reset_password(
+            &login.admin.db,
+            "nobody@aurora.example",
+            "a brand new passphrase"
+        )
+        .await,
+        Err(shared::admin::operator::OperatorError::Invalid(_))
+    ));
+}

@@ -16,9 +16,11 @@ pub use config::{SECRETS, State};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "StudioConnect AI admin API", version = "1.0.0",
-        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
+        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login, refresh and accepting an invitation takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
     paths(
-        auth_login::login,
+        auth_login::login, auth_refresh::refresh, auth_logout::logout, auth_password::change,
+        auth_accept_invite::accept,
+        admin_users::list, admin_users::invite, admin_user::patch, admin_user::delete,
         admin_business::get, admin_business::put,
         admin_agent_config::get, admin_agent_config::put,
         admin_clients::list, admin_clients::create,
@@ -34,7 +36,7 @@ pub use config::{SECRETS, State};
     ),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
-        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "meta")),
+        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "users"), (name = "meta")),
 )]
 pub struct AdminApi;
 

@@ -66,6 +66,13 @@ http_functions! {
     PmMondayWebhook => "PmMondayWebhookFunction", pm_webhook_monday,
         pm_webhook_monday::State::from_platform;
     AuthLogin => "AuthLoginFunction", auth_login, auth_login::State::from_platform;
+    AuthRefresh => "AuthRefreshFunction", auth_refresh, auth_refresh::State::from_platform;
+    AuthLogout => "AuthLogoutFunction", auth_logout, auth_logout::State::from_platform;
+    AuthPassword => "AuthPasswordFunction", auth_password, auth_password::State::from_platform;
+    AuthAcceptInvite => "AuthAcceptInviteFunction", auth_accept_invite,
+        auth_accept_invite::State::from_platform;
+    AdminUsers => "AdminUsersFunction", admin_users, admin_users::State::from_platform;
+    AdminUser => "AdminUserFunction", admin_user, admin_user::State::from_platform;
     OpenApi => "OpenApiFunction", openapi, openapi::State::from_platform;
     AdminBusiness => "AdminBusinessFunction", admin_business, admin_business::State::from_platform;
     AdminAgentConfig => "AdminAgentConfigFunction", admin_agent_config,

@@ -6,6 +6,7 @@
 //!   studioconnect business add-number <business-id> --phone +14155552601 --label "Sales line"
 //!   studioconnect business remove-number <business-id> --phone +14155552601
 //!   studioconnect user create --email admin@studioconnect.example --role platform_admin
+//!   studioconnect user reset-password --email owner@aurora.example      # password on stdin
 //!   studioconnect agent sync <business-id>
 
 use std::io::BufRead;
@@ -13,7 +14,7 @@ use std::io::BufRead;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use shared::admin::operator::{
-    NewBusiness, add_number, create_business, create_user, remove_number,
+    NewBusiness, add_number, create_business, create_user, remove_number, reset_password,
 };
 use shared::agent_manager::AgentManager;
 use shared::config::Env;
@@ -94,6 +95,12 @@ enum UserCommand {
         #[arg(long)]
         business: Option<BusinessId>,
     },
+    /// Sets a user's password and ends every session of theirs; the password as for
+    /// `business create`.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +178,12 @@ async fn main() -> anyhow::Result<()> {
             let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let id = create_user(&platform.db, &email, &password()?, role, business).await?;
             serde_json::json!({"user_id": id})
+        }
+        Command::User {
+            command: UserCommand::ResetPassword { email },
+        } => {
+            let id = reset_password(&platform.db, &email, &password()?).await?;
+            serde_json::json!({"user_id": id, "sessions": "ended"})
         }
         Command::Agent {
             command: AgentCommand::Sync { business_id },

@@ -18,9 +18,11 @@ use crate::error::ApiError;
 
 pub const ISSUER: &str = "studioconnect";
 pub const AUDIENCE: &str = "studioconnect-admin";
-/// How long an access token lives unless `ACCESS_TOKEN_TTL_SECS` says otherwise: short, because a
-/// stolen token cannot be revoked before it expires.
+/// How long an access token lives unless `ACCESS_TOKEN_TTL_SECS` says otherwise: short, because
+/// the refresh token, not the access token, is what keeps a session going.
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+/// The longest `ACCESS_TOKEN_TTL_SECS` may set (a longer one fails the cold start).
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 /// Passwords shorter than this are refused when a user is created.
 pub const MIN_PASSWORD_LEN: usize = 12;
 
@@ -33,6 +35,11 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bid: Option<BusinessId>,
     pub role: Role,
+    /// The user's token version when the token was issued: a token of an older version is
+    /// refused (a password change, a reset, a role change, disabling or logging out everywhere
+    /// bumps it).
+    #[serde(default)]
+    pub ver: i32,
     pub iat: u64,
     pub exp: u64,
     pub iss: String,
@@ -114,11 +121,22 @@ impl TokenKeys {
         }
     }
 
+    /// A token of token version 0 (a user who never ended a session).
     pub fn issue(&self, principal: &Principal, now_unix: u64) -> Result<String, ApiError> {
+        self.issue_versioned(principal, 0, now_unix)
+    }
+
+    pub fn issue_versioned(
+        &self,
+        principal: &Principal,
+        version: i32,
+        now_unix: u64,
+    ) -> Result<String, ApiError> {
         let claims = Claims {
             sub: principal.user_id,
             bid: principal.business_id,
             role: principal.role,
+            ver: version,
             iat: now_unix,
             exp: now_unix + self.ttl.as_secs(),
             iss: ISSUER.into(),
@@ -129,6 +147,11 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        Ok(self.verify_versioned(token)?.0)
+    }
+
+    /// The token's principal and the token version it was issued under.
+    pub fn verify_versioned(&self, token: &str) -> Result<(Principal, i32), ApiError> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
@@ -144,15 +167,23 @@ impl TokenKeys {
         if (c.role == Role::PlatformAdmin) != c.bid.is_none() {
             return Err(ApiError::unauthorized("the access token is not valid"));
         }
-        Ok(Principal {
-            user_id: c.sub,
-            business_id: c.bid,
-            role: c.role,
-        })
+        Ok((
+            Principal {
+                user_id: c.sub,
+                business_id: c.bid,
+                role: c.role,
+            },
+            c.ver,
+        ))
     }
 
-    /// The bearer token of a request, verified.
+    /// The bearer token of a request, its signature and claims verified (not yet whether its
+    /// session still stands: `AdminState::authenticate`).
     pub fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
+        Ok(self.authenticate_versioned(req)?.0)
+    }
+
+    pub fn authenticate_versioned(&self, req: &Request) -> Result<(Principal, i32), ApiError> {
         let header = req
             .headers()
             .get(http::header::AUTHORIZATION)
@@ -166,7 +197,7 @@ impl TokenKeys {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::unauthorized("an Authorization: Bearer token is required"))?;
-        self.verify(token)
+        self.verify_versioned(token)
     }
 }
 

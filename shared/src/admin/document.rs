@@ -51,7 +51,9 @@ async fn answer<D: Document>(
     state: &AdminState,
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let (who, business_id) = state.authorize(req, Access::for_method(req.method()))?;
+    let (who, business_id) = state
+        .authorize(req, Access::for_method(req.method()))
+        .await?;
     match *req.method() {
         Method::GET => {}
         Method::PUT => {

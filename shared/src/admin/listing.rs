@@ -46,7 +46,7 @@ pub async fn page<L: Listing>(
 /// Serves a list route that only answers `GET`.
 pub async fn serve<L: Listing>(state: &AdminState, req: Request) -> Response<Body> {
     let answer = async {
-        let business_id = state.business(&req)?;
+        let business_id = state.business(&req).await?;
         match *req.method() {
             Method::GET => page::<L>(state, business_id, &req).await,
             _ => Err(method_not_allowed(&req)),

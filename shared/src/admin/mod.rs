@@ -11,6 +11,7 @@ pub mod listing;
 pub mod openapi;
 pub mod operator;
 pub mod request;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -30,6 +31,7 @@ use auth::{Access, Principal, TokenKeys};
 pub const SECRETS: &[SecretName] = &[SecretName::AdminJwt];
 
 /// What every admin function needs, built once per cold start.
+#[derive(Clone)]
 pub struct AdminState {
     pub db: Database,
     pub tokens: TokenKeys,
@@ -37,10 +39,15 @@ pub struct AdminState {
 }
 
 impl AdminState {
-    /// Reads `ACCESS_TOKEN_TTL_SECS` and the signing key.
+    /// Reads `ACCESS_TOKEN_TTL_SECS` (at most `auth::MAX_TOKEN_TTL`) and the signing key.
     pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
         let ttl = Duration::from_secs(
             Env::process().parsed("ACCESS_TOKEN_TTL_SECS", auth::DEFAULT_TOKEN_TTL.as_secs())?,
+        );
+        anyhow::ensure!(
+            !ttl.is_zero() && ttl <= auth::MAX_TOKEN_TTL,
+            "ACCESS_TOKEN_TTL_SECS must be 1 to {} seconds",
+            auth::MAX_TOKEN_TTL.as_secs()
         );
         Ok(Self {
             db: platform.db.clone(),
@@ -49,13 +56,33 @@ impl AdminState {
         })
     }
 
+    /// The caller: a valid bearer token whose session still stands (its user exists, is not
+    /// disabled, has the token's role and business, and has not ended its sessions since).
+    pub async fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
+        let (principal, version) = self.tokens.authenticate_versioned(req)?;
+        let pool = self.db.pool().await?;
+        match crate::store::users::session(pool, principal.user_id).await? {
+            Some(s)
+                if !s.disabled
+                    && s.token_version == version
+                    && s.role == principal.role
+                    && s.business_id == principal.business_id =>
+            {
+                Ok(principal)
+            }
+            _ => Err(ApiError::unauthorized(
+                "this session has ended; sign in again",
+            )),
+        }
+    }
+
     /// Authenticates the request and applies the tenant rule to the business in its path.
-    pub fn authorize(
+    pub async fn authorize(
         &self,
         req: &Request,
         access: Access,
     ) -> Result<(Principal, BusinessId), ApiError> {
-        let principal = self.tokens.authenticate(req)?;
+        let principal = self.authenticate(req).await?;
         let business_id = request::path_id(req, "id")
             .map(BusinessId::new)
             .map_err(|_| {
@@ -68,8 +95,11 @@ impl AdminState {
 
     /// The business in the path, once the caller may do what the method does to it: reads for
     /// GET, changes otherwise.
-    pub fn business(&self, req: &Request) -> Result<BusinessId, ApiError> {
-        Ok(self.authorize(req, Access::for_method(req.method()))?.1)
+    pub async fn business(&self, req: &Request) -> Result<BusinessId, ApiError> {
+        Ok(self
+            .authorize(req, Access::for_method(req.method()))
+            .await?
+            .1)
     }
 }
 

@@ -198,3 +198,37 @@ async fn business_number<'d>(
     let phone = E164::parse(raw, &region).map_err(|e| OperatorError::Invalid(e.to_string()))?;
     Ok((pool, phone))
 }
+
+/// Sets a user's password (the operator's reset: the user forgot it, or it leaked) and ends every
+/// session of theirs.
+pub async fn reset_password(
+    db: &Database,
+    email_raw: &str,
+    password: &str,
+) -> Result<Uuid, OperatorError> {
+    let email = email(email_raw)?;
+    check_new_password(password).map_err(OperatorError::Invalid)?;
+    let hash = hash_password(password)?;
+    let pool = db
+        .pool()
+        .await
+        .map_err(|e| OperatorError::Other(e.into()))?;
+    let user_id = store::users::id_by_email(pool, &email)
+        .await?
+        .ok_or_else(|| OperatorError::Invalid(format!("no user {email}")))?;
+    let mut tx = pool.begin().await?;
+    store::users::set_password(&mut tx, user_id, &hash).await?;
+    store::sessions::revoke_all(&mut tx, user_id).await?;
+    store::auth_events::record(
+        &mut *tx,
+        &store::auth_events::AuthEvent {
+            kind: "password_reset",
+            user_id: Some(user_id),
+            email: Some(&email),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user_id)
+}

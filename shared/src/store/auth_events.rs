@@ -23,7 +23,6 @@ pub async fn record<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     e: &AuthEvent<'_>,
 ) -> Result<(), sqlx::Error> {
-    let cut = |s: Option<&str>, n: usize| s.map(|s| s.chars().take(n).collect::<String>());
     sqlx::query!(
         "INSERT INTO auth_events (kind, user_id, actor_id, business_id, email, address, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -31,9 +30,9 @@ pub async fn record<'e>(
         e.user_id,
         e.actor_id,
         e.business_id.map(BusinessId::get),
-        cut(e.email, 320),
-        cut(e.address, 64),
-        cut(e.user_agent, 512),
+        super::clip(e.email, 320),
+        super::clip(e.address, 64),
+        super::clip(e.user_agent, 512),
     )
     .execute(executor)
     .await?;

@@ -10,6 +10,7 @@ pub mod calls;
 pub mod clients;
 pub mod leads;
 pub mod questions;
+pub mod sessions;
 pub mod urgency;
 pub mod users;
 
@@ -85,4 +86,9 @@ pub fn conflict_on(
 /// never a guess.
 pub(crate) fn corrupt(e: String) -> ApiError {
     ApiError::internal(anyhow::anyhow!(e))
+}
+
+/// A client-supplied text cut to a column's limit in characters (an address, a user agent).
+pub(crate) fn clip(text: Option<&str>, chars: usize) -> Option<String> {
+    text.map(|t| t.chars().take(chars).collect())
 }

@@ -218,6 +218,7 @@ pub fn a_params(path: &str) -> Vec<(&'static str, String)> {
         ("clientId", A_CLIENT),
         ("leadId", A_LEAD),
         ("callId", A_CALL),
+        ("userId", USERS[1].0),
     ] {
         if path.contains(&format!("{{{name}}}")) {
             params.push((name, value.to_owned()));
@@ -236,4 +237,30 @@ pub fn endpoint_call(method: &str, path: &str) -> Call {
         c.query.push(("business_id".to_owned(), A.to_owned()));
     }
     c
+}
+
+/// Signs the user in as login does (a new sign-in, no password check): the token pair as JSON.
+pub async fn sign_in(state: &AdminState, email: &str) -> Value {
+    let pool = state.db.pool().await.unwrap();
+    let user = crate::store::users::by_email(pool, email)
+        .await
+        .unwrap()
+        .expect("a fixture user");
+    let principal = Principal {
+        user_id: user.user_id,
+        business_id: user.business_id,
+        role: user.role().unwrap(),
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let pair = crate::admin::sessions::issue(
+        state,
+        &mut conn,
+        &principal,
+        user.token_version,
+        None,
+        &crate::admin::sessions::ClientMeta::default(),
+    )
+    .await
+    .unwrap();
+    serde_json::to_value(pair).unwrap()
 }

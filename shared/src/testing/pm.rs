@@ -53,6 +53,17 @@ pub async fn seed(pool: &PgPool) {
         .execute(pool)
         .await
         .unwrap();
+    // The users `owner_token` and `platform_admin_token` stand for (every request checks them).
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, role, business_id) VALUES
+           ($1::uuid, 'owner@aurora.example', '', 'business_owner', 'a0000000-0000-4000-8000-000000000001'),
+           ($2::uuid, 'admin@studioconnect.example', '', 'platform_admin', NULL)",
+    )
+    .bind(OWNER_USER)
+    .bind(PLATFORM_ADMIN_USER)
+    .execute(pool)
+    .await
+    .unwrap();
 }
 
 pub fn fixture(name: &str) -> Value {
@@ -370,6 +381,22 @@ pub async fn pm_admin(server: &MockServer) -> PmAdmin {
 
 /// The user id of every `owner_token` (the admin fixture's owner of Aurora).
 pub const OWNER_USER: &str = "f0000000-0000-4000-8000-000000000001";
+/// The user id of every `platform_admin_token`.
+pub const PLATFORM_ADMIN_USER: &str = "f0000000-0000-4000-8000-000000000004";
+
+/// A token for this user as an owner of that business.
+pub fn owner_token_for(user: Uuid, business: Uuid) -> String {
+    TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
+        .issue(
+            &Principal {
+                user_id: user,
+                business_id: Some(business.into()),
+                role: Role::BusinessOwner,
+            },
+            Utc::now().timestamp() as u64,
+        )
+        .unwrap()
+}
 
 pub fn owner_token(business: Uuid) -> String {
     TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
@@ -388,7 +415,7 @@ pub fn platform_admin_token() -> String {
     TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL)
         .issue(
             &Principal {
-                user_id: Uuid::new_v4(),
+                user_id: PLATFORM_ADMIN_USER.parse().unwrap(),
                 business_id: None,
                 role: Role::PlatformAdmin,
             },
