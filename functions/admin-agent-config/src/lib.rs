@@ -13,6 +13,7 @@ use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::domain::VoiceSettings;
 use shared::domain::agent::AgentSettings;
+use shared::domain::catalog::CallerAccess;
 use shared::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
 use shared::error::ApiError;
 use shared::personalization::DYNAMIC_VARIABLES;
@@ -59,6 +60,12 @@ pub struct AgentConfigInput {
     pub client_welcome_message: String,
     #[serde(default)]
     pub after_hours_message: String,
+    /// What a caller recognised by caller ID alone hears before the agent verifies them:
+    /// `anonymous` (nothing of their account), `name` (greeted by name, general help; the
+    /// default) or `projects` (also their projects: caller ID can be spoofed).
+    #[serde(default)]
+    #[schema(value_type = String, example = "name")]
+    pub unverified_caller_access: CallerAccess,
 }
 
 fn d_stability() -> f32 {
@@ -193,5 +200,6 @@ fn validate(mut c: AgentConfigInput) -> Result<AgentSettings, ApiError> {
         welcome_message: c.welcome_message,
         client_welcome_message: c.client_welcome_message,
         after_hours_message: c.after_hours_message,
+        unverified_caller_access: c.unverified_caller_access,
     })
 }

@@ -21,6 +21,8 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["language"], "es");
     assert_eq!(body["elevenlabs_agent_id"], "agent_aurora_01");
+    // Left out, what an unverified caller hears is the default: their name, no projects.
+    assert_eq!(body["unverified_caller_access"], "name");
     let stability = body["stability"].as_f64().unwrap();
     assert!((stability - 0.4).abs() < 1e-6);
     for (change, field) in [
@@ -38,6 +40,10 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
             "welcome_message: {{first_name}} is not a known variable",
         ),
         (json!({"speed": "fast"}), "speed: invalid type"),
+        (
+            json!({"unverified_caller_access": "everything"}),
+            "unverified_caller_access: unknown variant",
+        ),
     ] {
         let mut body = good.clone();
         for (k, v) in change.as_object().unwrap() {
@@ -51,5 +57,20 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
             .await;
         assert_eq!(status, 400, "{change}: {resp}");
         assert!(message(&resp).starts_with(field), "{change}: {resp}");
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_an_unverified_caller_hears_is_saved(pool: PgPool) {
+    let state = setup(&pool).await;
+    for mode in ["anonymous", "projects", "name"] {
+        let (status, body) = call(Method::PUT)
+            .business(A)
+            .token(&owner_a())
+            .body(json!({"unverified_caller_access": mode}))
+            .send(|r| admin_agent_config::handle(&state, r))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["unverified_caller_access"], mode);
     }
 }

@@ -447,7 +447,8 @@ async fn the_mid_call_tools_are_registered_at_the_deployment_url_with_the_worksp
             "get_project_status",
             "escalate_to_team",
             "take_message",
-            "check_business_hours"
+            "check_business_hours",
+            "verify_caller",
         ]
     );
     let secret_id = requests(&server, "POST", "/v1/convai/secrets").await.len();
@@ -472,7 +473,7 @@ async fn the_mid_call_tools_are_registered_at_the_deployment_url_with_the_worksp
             .as_array()
             .unwrap()
             .len(),
-        5
+        6
     );
 }
 

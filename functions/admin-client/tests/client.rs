@@ -38,3 +38,41 @@ async fn a_client_is_replaced_and_deleted(pool: PgPool) {
         .await;
     assert_eq!(status, 404);
 }
+
+/// A client's PIN (to verify on calls) is written, never read back: set, kept when left out,
+/// removed with "", refused unless 4 to 8 digits.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_clients_pin_is_write_only(pool: PgPool) {
+    let state = setup(&pool).await;
+    let put = |body: serde_json::Value| {
+        let state = &state;
+        async move {
+            call(Method::PUT)
+                .business(A)
+                .param("clientId", A_CLIENT)
+                .token(&owner_a())
+                .body(body)
+                .send(|r| admin_client::handle(state, r))
+                .await
+        }
+    };
+    let (status, body) = put(json!({"name": "Dana", "pin": "482913"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["has_pin"], true);
+    assert!(!body.to_string().contains("482913"), "never shown");
+    let stored: String = sqlx::query_scalar("SELECT pin_hash FROM clients WHERE id = $1::uuid")
+        .bind(A_CLIENT)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2"), "hashed");
+    let (_, body) = put(json!({"name": "Dana W."})).await;
+    assert_eq!(body["has_pin"], true, "kept when left out");
+    for bad in ["12", "123456789", "12ab"] {
+        let (status, body) = put(json!({"name": "Dana", "pin": bad})).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(message(&body).starts_with("pin"), "{body}");
+    }
+    let (_, body) = put(json!({"name": "Dana", "pin": ""})).await;
+    assert_eq!(body["has_pin"], false, "removed");
+}

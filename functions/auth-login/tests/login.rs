@@ -9,6 +9,22 @@ use shared::domain::catalog::Role;
 use shared::testing::admin::*;
 use sqlx::PgPool;
 
+/// A clock that stands still: a lockout set during a test does not run out before it is checked.
+fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap()
+}
+
+fn sixteen_minutes_later() -> chrono::DateTime<chrono::Utc> {
+    fixed_now() + chrono::Duration::minutes(16)
+}
+
+/// The login state with the clock standing still.
+async fn still_login_state(pool: &PgPool) -> auth_login::State {
+    let mut login = login_state(pool).await;
+    login.admin.now = fixed_now;
+    login
+}
+
 async fn login_state(pool: &PgPool) -> auth_login::State {
     auth_login::State {
         admin: setup(pool).await,
@@ -160,7 +176,7 @@ async fn attempt(
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: PgPool) {
-    let login = login_state(&pool).await;
+    let login = still_login_state(&pool).await;
     // An account of this test's own (the rate-limit table is shared by the whole run).
     let email = format!("locked-{}@aurora.example", uuid::Uuid::new_v4().simple());
     shared::admin::operator::create_user(
@@ -205,8 +221,8 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: 
     // After the lockout: the right password works, and the count starts again.
     let later = auth_login::State {
         admin: shared::admin::AdminState {
-            now: || chrono::Utc::now() + chrono::Duration::minutes(16),
-            ..setup_state(&login)
+            now: sixteen_minutes_later,
+            ..login.admin.clone()
         },
         throttle: login.throttle.clone(),
     };
@@ -232,7 +248,7 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: 
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn one_address_guessing_many_accounts_is_locked_out(pool: PgPool) {
-    let login = login_state(&pool).await;
+    let login = still_login_state(&pool).await;
     let address = format!("203.0.113.{}", rand_octet());
     for i in 0..21 {
         let (status, _) = attempt(
@@ -253,14 +269,6 @@ async fn one_address_guessing_many_accounts_is_locked_out(pool: PgPool) {
 
 fn rand_octet() -> u8 {
     (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 1
-}
-
-fn setup_state(login: &auth_login::State) -> shared::admin::AdminState {
-    shared::admin::AdminState {
-        db: login.admin.db.clone(),
-        tokens: login.admin.tokens.clone(),
-        now: login.admin.now,
-    }
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]

@@ -497,3 +497,62 @@ async fn a_database_that_is_down_or_hangs_gets_defaults_within_the_budget() {
         assert_eq!(resp["dynamic_variables"]["caller_phone"], "+14155552671");
     }
 }
+
+/// Caller ID can be spoofed: with `name` (the default) a known caller is greeted by name but hears
+/// nothing of their projects until verified; with `anonymous` not even their name is used.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_an_unverified_known_caller_hears_follows_the_business_setting(pool: PgPool) {
+    setup(&pool).await;
+    let set = |mode: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(
+                "UPDATE agent_configs SET unverified_caller_access = $1
+                 WHERE business_id = '11111111-0000-4000-8000-000000000001'",
+            )
+            .bind(mode)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    let prompt_of = |resp: &Value| {
+        resp["conversation_config_override"]["agent"]["prompt"]["prompt"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    set("name").await;
+    let (status, resp) = call(&state(pool.clone(), monday_morning), REQUEST).await;
+    assert_eq!(status, 200);
+    assert_variables_complete(&resp);
+    let prompt = prompt_of(&resp);
+    assert!(prompt.contains("Greet them by name."), "{prompt}");
+    assert!(prompt.contains("verify_caller"), "{prompt}");
+    assert!(
+        !prompt.contains("Spring packaging"),
+        "no project before verification"
+    );
+    assert_eq!(resp["dynamic_variables"]["active_projects"], "none");
+    assert_eq!(resp["dynamic_variables"]["active_project_count"], 0);
+    assert_ne!(resp["dynamic_variables"]["caller_name"], "there");
+
+    set("anonymous").await;
+    let (_, resp) = call(&state(pool.clone(), monday_morning), REQUEST).await;
+    assert_variables_complete(&resp);
+    let prompt = prompt_of(&resp);
+    assert!(prompt.contains("verify_caller"), "{prompt}");
+    assert!(!prompt.contains("Spring packaging"));
+    assert_eq!(resp["dynamic_variables"]["caller_name"], "there", "no name");
+    let first = resp["conversation_config_override"]["agent"]["first_message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !first.contains("welcome back"),
+        "the new-caller greeting: {first}"
+    );
+
+    set("projects").await;
+    let (_, resp) = call(&state(pool, monday_morning), REQUEST).await;
+    assert!(prompt_of(&resp).contains("Spring packaging"));
+}

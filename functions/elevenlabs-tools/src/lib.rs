@@ -8,6 +8,7 @@
 mod notices;
 pub mod session;
 mod tools;
+mod verify;
 
 use std::time::Duration;
 
@@ -92,6 +93,18 @@ pub(crate) struct MessageBody {
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct VerifyBody {
+    #[serde(flatten)]
+    pub(crate) call: CallRef,
+    /// The code the caller read back.
+    #[serde(default)]
+    pub(crate) code: Option<String>,
+    /// The PIN the caller gave.
+    #[serde(default)]
+    pub(crate) pin: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct PlainBody {
     #[serde(flatten)]
     pub(crate) call: CallRef,
@@ -132,7 +145,12 @@ async fn answer(state: &ToolState, req: &Request) -> Result<Response<Body>, ApiE
         Tool::GetProjectStatus => {
             let body: PlainBody = parse_json(req)?;
             let call = identify(state, &body.call).await?;
-            project_status(state, &call).await?
+            project_status(state, &call, &body.call.conversation_id).await?
+        }
+        Tool::VerifyCaller => {
+            let body: VerifyBody = parse_json(req)?;
+            let call = identify(state, &body.call).await?;
+            verify::verify_caller(state, &call, &body.call.conversation_id, &body).await?
         }
         Tool::EscalateToTeam => {
             let body: EscalationBody = parse_json(req)?;

@@ -1,6 +1,7 @@
-//! A live call's qualification state in DynamoDB (the `CALL_SESSION_TABLE`), keyed by conversation
-//! id, so any Lambda instance (a fresh one after a cold start included) continues where the last
-//! tool call left off. Item: `{id, business_id, data (JSON of `Progress`), version, expiration}`.
+//! A live call's state in DynamoDB (the `CALL_SESSION_TABLE`), keyed by conversation id, so any
+//! Lambda instance (a fresh one after a cold start included) continues where the last tool call
+//! left off: the qualification's `Progress` and the caller's `Verification`. Item: `{id,
+//! business_id, data (JSON of both), version, expiration}`.
 //! Writes are conditional on the version read, so two tool calls racing on one call cannot lose
 //! an answer: the loser re-reads and applies its step again.
 
@@ -11,8 +12,10 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
+use serde::{Deserialize, Serialize};
 use shared::aws::describe_error;
 use shared::domain::ConversationId;
+use shared::domain::caller_verification::Verification;
 use shared::domain::qualification::Progress;
 
 /// A session outlives any call (ElevenLabs caps a conversation at a few hours).
@@ -29,7 +32,17 @@ pub struct SessionError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub progress: Progress,
+    pub verification: Verification,
     version: u64,
+}
+
+/// What `data` holds (a session written before verification existed reads with none).
+#[derive(Serialize, Deserialize, Default)]
+struct Stored {
+    #[serde(flatten)]
+    progress: Progress,
+    #[serde(default)]
+    verification: Verification,
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +77,7 @@ impl SessionStore {
             .map_err(|e| error("get", e))?;
         let fresh = Session {
             progress: Progress::default(),
+            verification: Verification::default(),
             version: 0,
         };
         let Some(item) = out.item else {
@@ -80,13 +94,14 @@ impl SessionStore {
                 ..fresh
             });
         }
-        let progress = item
+        let stored: Stored = item
             .get("data")
             .and_then(|v| v.as_s().ok())
             .and_then(|d| serde_json::from_str(d).ok())
             .unwrap_or_default();
         Ok(Session {
-            progress,
+            progress: stored.progress,
+            verification: stored.verification,
             version: number_attr(&item, "version").unwrap_or(0),
         })
     }
@@ -99,7 +114,11 @@ impl SessionStore {
         business_id: Uuid,
         session: &Session,
     ) -> Result<bool, SessionError> {
-        let data = serde_json::to_string(&session.progress).map_err(|e| SessionError {
+        let stored = Stored {
+            progress: session.progress.clone(),
+            verification: session.verification.clone(),
+        };
+        let data = serde_json::to_string(&stored).map_err(|e| SessionError {
             operation: "encode",
             reason: e.to_string(),
         })?;

@@ -129,6 +129,7 @@ fn spoken_date(d: chrono::NaiveDate) -> String {
 pub(crate) async fn project_status(
     state: &ToolState,
     call: &CallIdentity,
+    conversation_id: &ConversationId,
 ) -> Result<Value, ApiError> {
     let (Some(client_id), Some(client_name)) = (call.client_id, call.client_name.as_deref()) else {
         return Ok(json!({
@@ -137,6 +138,21 @@ pub(crate) async fn project_status(
         I can take a message and have the team get back to you.",
         }));
     };
+    // Caller ID alone is not proof, unless the business accepts it (`CallerAccess::Projects`).
+    if !call.access().shares_projects_unverified() {
+        let session = state
+            .sessions
+            .load(conversation_id, call.business_id)
+            .await
+            .map_err(|e| internal("reading the call session", e))?;
+        if !session.verification.verified {
+            return Ok(json!({
+                "known_client": true,
+                "verification_required": true,
+                "say": "Before I share project details, I need to confirm it's you. I can send a code to the number or email we have on file. Shall I?",
+            }));
+        }
+    }
     let rows = store::client_projects(pool(state).await?, call.business_id, client_id)
         .await
         .map_err(|e| internal("loading the projects", e))?;

@@ -4,11 +4,12 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::auth::hash_password;
 use super::request::invalid;
 use crate::domain::answers::email;
 use crate::error::ApiError;
 use crate::phone::E164;
-use crate::store::clients::ClientUpdate;
+use crate::store::clients::{ClientUpdate, PinChange};
 
 pub const MAX_CLIENT_PHONES: usize = 10;
 
@@ -25,6 +26,10 @@ pub struct ClientInput {
     /// The numbers the client calls from; within a business a number names one client.
     #[serde(default)]
     pub phone_numbers: Vec<String>,
+    /// A PIN of 4 to 8 digits the client can verify with on calls (stored hashed, never shown);
+    /// `""` removes it, leaving it out keeps it.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 impl ClientInput {
@@ -72,12 +77,21 @@ impl ClientInput {
                 phones.push(p);
             }
         }
+        let pin = match self.pin.as_deref().map(str::trim) {
+            None => PinChange::Keep,
+            Some("") => PinChange::Clear,
+            Some(p) if (4..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()) => {
+                PinChange::Set(hash_password(p).map_err(ApiError::internal)?)
+            }
+            Some(_) => return Err(invalid("pin", "must be 4 to 8 digits")),
+        };
         Ok(ClientUpdate {
             name,
             company,
             email,
             notes: self.notes,
             phone_numbers: phones,
+            pin,
         })
     }
 }

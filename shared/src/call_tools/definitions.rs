@@ -49,7 +49,8 @@ If `status` is `ask` with a `reason`, the answer did not fit: ask again as told.
         Tool::GetProjectStatus => (
             "Looks up the status of the caller's own projects and their open tasks. Use it when a \
 known client asks how their work is going. Say the returned `say` text; details are in `projects`. \
-It never reveals anything to callers who are not known clients.",
+It never reveals anything to callers who are not known clients, and if `verification_required` is \
+true, verify the caller with verify_caller first.",
             &[],
         ),
         Tool::EscalateToTeam => (
@@ -84,6 +85,24 @@ transfer) and emails it to them. Confirm the details with the caller first.",
                 (
                     "preferred_time",
                     "When the caller prefers to be called back, as they said it.",
+                    false,
+                ),
+            ],
+        ),
+        Tool::VerifyCaller => (
+            "Confirms that a caller recognised by their number is really that client (caller ID can \
+be faked). Call it with nothing to send them a 6-digit code by text or email; then call it again with \
+the `code` they read back, or with the `pin` they give if they set one. Say the returned `say` text. \
+Only when `verified` is true may you share their projects or account details.",
+            &[
+                (
+                    "code",
+                    "The code the caller read back, digits only. Leave it out to send a code.",
+                    false,
+                ),
+                (
+                    "pin",
+                    "The PIN the caller gave, digits only, if they say they have one.",
                     false,
                 ),
             ],

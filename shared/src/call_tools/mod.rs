@@ -15,6 +15,7 @@ pub enum Tool {
     EscalateToTeam,
     TakeMessage,
     CheckBusinessHours,
+    VerifyCaller,
 }
 
 impl Tool {
@@ -24,6 +25,7 @@ impl Tool {
         Tool::EscalateToTeam,
         Tool::TakeMessage,
         Tool::CheckBusinessHours,
+        Tool::VerifyCaller,
     ];
 
     /// The tool's name, in ElevenLabs and in its URL.
@@ -34,6 +36,7 @@ impl Tool {
             Tool::EscalateToTeam => "escalate_to_team",
             Tool::TakeMessage => "take_message",
             Tool::CheckBusinessHours => "check_business_hours",
+            Tool::VerifyCaller => "verify_caller",
         }
     }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::domain::answers::Answer;
 use crate::domain::business_hours::HoursStatus;
+use crate::domain::catalog::CallerAccess;
 use crate::domain::lead::LeadColumns;
 use crate::domain::urgency::Urgency;
 use crate::domain::{BusinessHours, Priority, ProjectStatus, Timezone};
@@ -38,9 +39,24 @@ pub struct CallIdentity {
     pub business_phone: Option<String>,
     pub outbound: bool,
     pub started_at: Option<DateTime<Utc>>,
+    /// What the business lets a caller recognised by caller ID alone hear (`CallerAccess`).
+    pub caller_access: String,
+    /// Where a verification code can go besides the client's number.
+    pub client_email: Option<String>,
+    /// The client's PIN (argon2), when they set one.
+    pub client_pin_hash: Option<String>,
 }
 
 impl CallIdentity {
+    /// What this caller hears before verifying: on a call we placed, the person is whoever
+    /// answered our call, so caller ID spoofing does not arise.
+    pub fn access(&self) -> CallerAccess {
+        if self.outbound {
+            return CallerAccess::Projects;
+        }
+        self.caller_access.parse().unwrap_or_default()
+    }
+
     /// Open or closed now, in the business's time zone. Hours that no longer parse count as
     /// closed (`BusinessHours::from_stored`); a zone that no longer parses reads them in UTC.
     pub fn hours_at(&self, now: DateTime<Utc>) -> (HoursStatus, chrono_tz::Tz) {
@@ -86,7 +102,10 @@ SELECT c.business_id AS "business_id!", b.name AS business_name, b.timezone, b.d
        b.notification_emails, b.notification_phone,
        (SELECT count(*) FROM business_transfer_numbers t WHERE t.business_id = c.business_id) AS "transfer_numbers!",
        cl.id AS "client_id?", cl.name AS "client_name?", c.person_phone, c.business_phone,
-       c.outbound AS "outbound!", c.started_at
+       c.outbound AS "outbound!", c.started_at,
+       COALESCE((SELECT a.unverified_caller_access FROM agent_configs a
+                 WHERE a.business_id = c.business_id), 'name') AS "caller_access!",
+       cl.email AS "client_email?", cl.pin_hash AS "client_pin_hash?"
 FROM chosen c
 JOIN businesses b ON b.id = c.business_id
 LEFT JOIN client_phone_numbers cp ON cp.business_id = c.business_id AND cp.phone_e164 = c.person_phone

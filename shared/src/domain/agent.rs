@@ -15,4 +15,6 @@ pub struct AgentSettings {
     pub welcome_message: String,
     pub client_welcome_message: String,
     pub after_hours_message: String,
+    /// What a caller recognised by caller ID alone hears before verifying.
+    pub unverified_caller_access: super::catalog::CallerAccess,
 }

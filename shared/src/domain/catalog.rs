@@ -48,6 +48,19 @@ impl NumberAssignment {
 }
 
 string_enum!(
+    /// What a caller recognised by caller ID alone, not yet verified, may hear: nothing of their
+    /// account (`anonymous`), a greeting by name and general help (`name`, the default), or also
+    /// their projects (`projects`, the business accepts that caller ID can be spoofed).
+    CallerAccess { Anonymous => "anonymous", Name => "name", Projects => "projects" }
+);
+
+impl Default for CallerAccess {
+    fn default() -> Self {
+        CallerAccess::Name
+    }
+}
+
+string_enum!(
     /// What form a qualification answer must take.
     ExpectedFormat {
         Text => "text", Email => "email", Phone => "phone", Number => "number",

@@ -4,6 +4,7 @@
 pub mod agent;
 pub mod answers;
 pub mod business_hours;
+pub mod caller_verification;
 pub mod catalog;
 pub mod client_match;
 pub mod ids;

@@ -8,6 +8,7 @@ pub mod variables;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::catalog::CallerAccess;
 use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, VoiceSettings};
 use crate::phone::E164;
 pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
@@ -171,7 +172,22 @@ the best number to call back, what it is about and a good time to call, and say 
 
     let voice_for_caller;
     let greeting_template;
+    // We dialed this number ourselves: the person is whoever answers it, not a spoofable caller ID.
+    let access = if ctx.outbound {
+        CallerAccess::Projects
+    } else {
+        agent.unverified_caller_access
+    };
     match &ctx.client {
+        Some(_) if !access.greets_by_name() => {
+            prompt.push_str(
+                "\n\n## The caller\nThe calling number belongs to an existing client, but caller ID can be spoofed: \
+do not use a name or mention anything of an account until the verify_caller tool says the caller is verified. \
+Offer general help; if they ask about their work, verify them first (the tool sends a code to their number or email on file, \
+or checks their PIN), then use get_project_status.",
+            );
+            (voice_for_caller, greeting_template) = new_caller_greeting(hours.open, agent);
+        }
         Some(client) => {
             v.set("caller_type", "known_client");
             v.set("is_known_client", true);
@@ -180,13 +196,16 @@ the best number to call back, what it is about and a good time to call, and say 
             if let Some(company) = company {
                 v.set("client_company", template::sanitize(company));
             }
+            let shared_now = access.shares_projects_unverified();
             let active: Vec<String> = client
                 .projects
                 .iter()
-                .filter(|p| p.status != ProjectStatus::Done)
+                .filter(|p| shared_now && p.status != ProjectStatus::Done)
                 .map(project_phrase)
                 .collect();
-            v.set("active_project_count", active.len() as i64);
+            if shared_now {
+                v.set("active_project_count", active.len() as i64);
+            }
             if !active.is_empty() {
                 v.set("active_projects", active.join("; "));
             }
@@ -198,7 +217,13 @@ the best number to call back, what it is about and a good time to call, and say 
                 prompt.push_str(&format!(" from {}", v.text("client_company")));
             }
             prompt.push_str(". Greet them by name.");
-            if active.is_empty() {
+            if !shared_now {
+                prompt.push_str(
+                    " Caller ID can be spoofed: before you share anything about their projects or account, verify them \
+with the verify_caller tool (it sends a code to their number or email on file, or checks their PIN); once it says they are \
+verified, use get_project_status for their projects.",
+                );
+            } else if active.is_empty() {
                 prompt.push_str(" They have no active projects on file.");
             } else {
                 prompt.push_str(" Their active projects:");
@@ -208,9 +233,11 @@ the best number to call back, what it is about and a good time to call, and say 
                 }
                 prompt.push_str("\nShare only these projects' status, and only with this caller.");
             }
-            prompt.push_str(
-                " For the latest status and open tasks, use the get_project_status tool.",
-            );
+            if shared_now {
+                prompt.push_str(
+                    " For the latest status and open tasks, use the get_project_status tool.",
+                );
+            }
             voice_for_caller = agent.existing_client_voice_id.clone();
             greeting_template = greeting(
                 hours.open,
@@ -239,13 +266,7 @@ the best number to call back, what it is about and a good time to call, and say 
                     prompt.push_str("\nAfter hours, ask them together with taking the message.");
                 }
             }
-            voice_for_caller = agent.new_caller_voice_id.clone();
-            greeting_template = greeting(
-                hours.open,
-                agent,
-                &agent.welcome_message,
-                "Thank you for calling {{business_name}}. How can I help you today?",
-            );
+            (voice_for_caller, greeting_template) = new_caller_greeting(hours.open, agent);
         }
     }
     prompt.push_str("\n\nIf the matter is urgent, call the escalate_to_team tool: it alerts the team and says whether to transfer the call or take a message. Record messages with the take_message tool. Never reveal information about other clients. Keep answers short: this is a phone call.");
@@ -276,6 +297,19 @@ the best number to call back, what it is about and a good time to call, and say 
 
 /// The greeting template: the business's after-hours message when closed, else its own welcome
 /// for this kind of caller, else ours.
+/// The voice and greeting for a caller we do not (yet) know as a client.
+fn new_caller_greeting(open: bool, agent: &AgentSettings) -> (Option<String>, &str) {
+    (
+        agent.new_caller_voice_id.clone(),
+        greeting(
+            open,
+            agent,
+            &agent.welcome_message,
+            "Thank you for calling {{business_name}}. How can I help you today?",
+        ),
+    )
+}
+
 fn greeting<'a>(
     open: bool,
     agent: &'a AgentSettings,

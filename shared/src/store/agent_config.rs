@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::domain::BusinessId;
 use crate::domain::VoiceSettings;
 use crate::domain::agent::AgentSettings;
+use crate::domain::catalog::CallerAccess;
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -23,6 +24,10 @@ pub struct AgentConfig {
     pub welcome_message: String,
     pub client_welcome_message: String,
     pub after_hours_message: String,
+    /// What a caller recognised by caller ID alone hears before the agent verifies them:
+    /// `anonymous`, `name` (the default) or `projects`.
+    #[schema(value_type = String, example = "name")]
+    pub unverified_caller_access: CallerAccess,
     /// The business's ElevenLabs agent, once the agent manager has created it.
     pub elevenlabs_agent_id: Option<String>,
     pub agent_synced_at: Option<DateTime<Utc>>,
@@ -49,6 +54,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
                   ac.persona_prompt AS "persona_prompt?", ac.welcome_message AS "welcome_message?",
                   ac.client_welcome_message AS "client_welcome_message?",
                   ac.after_hours_message AS "after_hours_message?",
+                  ac.unverified_caller_access AS "unverified_caller_access?",
                   ac.elevenlabs_agent_id AS "elevenlabs_agent_id?",
                   ac.agent_synced_at AS "agent_synced_at?", ac.updated_at AS "updated_at?"
            FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
@@ -71,6 +77,11 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
         welcome_message: row.welcome_message.unwrap_or_default(),
         client_welcome_message: row.client_welcome_message.unwrap_or_default(),
         after_hours_message: row.after_hours_message.unwrap_or_default(),
+        unverified_caller_access: row
+            .unverified_caller_access
+            .map(|a| a.parse().map_err(super::corrupt))
+            .transpose()?
+            .unwrap_or_default(),
         elevenlabs_agent_id: row.elevenlabs_agent_id,
         agent_synced_at: row.agent_synced_at,
         updated_at: row.updated_at,
@@ -87,8 +98,8 @@ pub async fn save(
     sqlx::query!(
         "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
              stability, similarity_boost, speed, language, persona_prompt, welcome_message,
-             client_welcome_message, after_hours_message, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+             client_welcome_message, after_hours_message, unverified_caller_access, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
          ON CONFLICT (business_id) DO UPDATE SET voice_id = EXCLUDED.voice_id,
              new_caller_voice_id = EXCLUDED.new_caller_voice_id,
              existing_client_voice_id = EXCLUDED.existing_client_voice_id,
@@ -96,7 +107,8 @@ pub async fn save(
              speed = EXCLUDED.speed, language = EXCLUDED.language,
              persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
              client_welcome_message = EXCLUDED.client_welcome_message,
-             after_hours_message = EXCLUDED.after_hours_message, updated_at = now()",
+             after_hours_message = EXCLUDED.after_hours_message,
+             unverified_caller_access = EXCLUDED.unverified_caller_access, updated_at = now()",
         business_id.get(),
         c.voice_id,
         c.new_caller_voice_id,
@@ -109,6 +121,7 @@ pub async fn save(
         c.welcome_message,
         c.client_welcome_message,
         c.after_hours_message,
+        c.unverified_caller_access.as_str(),
     )
     .execute(pool)
     .await?;

@@ -58,6 +58,7 @@ SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
        COALESCE(a.persona_prompt, '') AS persona_prompt, COALESCE(a.welcome_message, '') AS welcome_message,
        COALESCE(a.client_welcome_message, '') AS client_welcome_message,
        COALESCE(a.after_hours_message, '') AS after_hours_message,
+       COALESCE(a.unverified_caller_access, 'name') AS unverified_caller_access,
        c.name AS client_name, c.company AS client_company,
        CASE WHEN c.id IS NULL THEN NULL ELSE COALESCE((
            SELECT json_agg(json_build_object('name', pr.name, 'status', pr.status,
@@ -106,6 +107,7 @@ struct Row {
     welcome_message: String,
     client_welcome_message: String,
     after_hours_message: String,
+    unverified_caller_access: String,
     client_name: Option<String>,
     client_company: Option<String>,
     projects: Option<Json<Vec<ProjectLine>>>,
@@ -158,6 +160,10 @@ pub async fn load_call_context(
             welcome_message: row.welcome_message,
             client_welcome_message: row.client_welcome_message,
             after_hours_message: row.after_hours_message,
+            unverified_caller_access: row
+                .unverified_caller_access
+                .parse()
+                .map_err(LookupError::Invalid)?,
         },
         client,
         questions,

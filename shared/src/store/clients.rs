@@ -20,6 +20,8 @@ pub struct Client {
     pub notes: String,
     /// E.164.
     pub phone_numbers: Vec<String>,
+    /// Whether the client set a PIN to verify with on calls (the PIN itself is never shown).
+    pub has_pin: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -30,6 +32,24 @@ impl Keyed for Client {
     }
 }
 
+/// What a write does to the client's PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinChange {
+    Keep,
+    Clear,
+    /// Its argon2 hash.
+    Set(String),
+}
+
+impl PinChange {
+    fn new_hash(&self) -> Option<&str> {
+        match self {
+            PinChange::Set(hash) => Some(hash),
+            _ => None,
+        }
+    }
+}
+
 /// A checked client document (email normalised, numbers in E.164 without repeats).
 pub struct ClientUpdate {
     pub name: String,
@@ -37,6 +57,7 @@ pub struct ClientUpdate {
     pub email: Option<String>,
     pub notes: String,
     pub phone_numbers: Vec<String>,
+    pub pin: PinChange,
 }
 
 /// One page of the list, newest first.
@@ -56,7 +77,7 @@ pub async fn list(
         r#"SELECT c.id, c.name, c.company, c.email, c.notes,
                   COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
                             WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
-                  c.created_at, c.updated_at
+                  c.pin_hash IS NOT NULL AS "has_pin!", c.created_at, c.updated_at
            FROM clients c
            WHERE c.business_id = $1 AND (c.created_at, c.id) < ($2, $3)
              AND ($5::text IS NULL OR c.name ILIKE '%' || $5 || '%' OR c.company ILIKE '%' || $5 || '%'
@@ -84,7 +105,7 @@ pub async fn load(
         r#"SELECT c.id, c.name, c.company, c.email, c.notes,
                   COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
                             WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
-                  c.created_at, c.updated_at
+                  c.pin_hash IS NOT NULL AS "has_pin!", c.created_at, c.updated_at
            FROM clients c
            WHERE c.business_id = $1 AND c.id = $2"#,
         business_id.get(),
@@ -114,13 +135,14 @@ pub async fn create(
 ) -> Result<Uuid, ApiError> {
     let mut tx = pool.begin().await?;
     let client_id = sqlx::query_scalar!(
-        "INSERT INTO clients (business_id, name, company, email, notes) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id",
+        "INSERT INTO clients (business_id, name, company, email, notes, pin_hash)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         business_id.get(),
         c.name,
         c.company,
         c.email,
         c.notes,
+        c.pin.new_hash(),
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -138,7 +160,8 @@ pub async fn update(
 ) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     let updated = sqlx::query!(
-        "UPDATE clients SET name = $3, company = $4, email = $5, notes = $6, updated_at = now()
+        "UPDATE clients SET name = $3, company = $4, email = $5, notes = $6,
+                pin_hash = CASE WHEN $7 THEN $8 ELSE pin_hash END, updated_at = now()
          WHERE id = $2 AND business_id = $1",
         business_id.get(),
         client_id,
@@ -146,6 +169,8 @@ pub async fn update(
         c.company,
         c.email,
         c.notes,
+        !matches!(c.pin, PinChange::Keep),
+        c.pin.new_hash(),
     )
     .execute(&mut *tx)
     .await?;
