@@ -282,3 +282,27 @@ async fn the_operator_assigns_confirms_and_removes_numbers(pool: PgPool) {
     ));
     assert_eq!(numbers_of_a(&pool).await.len(), 1);
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_platform_admins_put_confirms_a_number_recorded_before_assignments_were(pool: PgPool) {
+    let state = setup(&pool).await;
+    sqlx::raw_sql("UPDATE business_phone_numbers SET assigned_via = 'unconfirmed'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, resp) = put_numbers(&state, &owner_a(), json!([{"phone": "+14155552600"}])).await;
+    assert_eq!(status, 200, "{resp}");
+    assert_eq!(
+        resp["phone_numbers"][0]["platform_assigned"], false,
+        "an owner cannot confirm"
+    );
+    let (status, resp) = put_numbers(
+        &state,
+        &platform_admin(),
+        json!([{"phone": "+14155552600"}]),
+    )
+    .await;
+    assert_eq!(status, 200, "{resp}");
+    assert_eq!(resp["phone_numbers"][0]["platform_assigned"], true);
+    assert_eq!(numbers_of_a(&pool).await[0].2, "platform_admin");
+}

@@ -161,6 +161,14 @@ async fn the_rule_matches_whole_words_never_guesses_and_follows_renamed_companie
     let gallery = project(&pool, id, "2", "ART gallery signage").await;
     let both = project(&pool, id, "3", "Whitfield Bakery x Art pop-up").await;
     let bakery = project(&pool, id, "4", "whitfield-bakery menu").await;
+    // Linked before links said how: the rule leaves it alone.
+    let older = project(&pool, id, "5", "Spring catalogue").await;
+    sqlx::query("UPDATE projects SET client_id = $1 WHERE id = $2")
+        .bind(dana)
+        .bind(older)
+        .execute(&pool)
+        .await
+        .unwrap();
     store::relink_clients_by_rule(&pool, aurora(), Some(id))
         .await
         .unwrap();
@@ -234,5 +242,10 @@ async fn the_rule_matches_whole_words_never_guesses_and_follows_renamed_companie
     assert_eq!(
         client_of(&pool, gallery).await,
         (Some(art), Some("admin".into()))
+    );
+    assert_eq!(
+        client_of(&pool, older).await,
+        (Some(dana), None),
+        "never the rule's"
     );
 }

@@ -1,6 +1,6 @@
 //! `PATCH/DELETE /api/businesses/{id}/users/{userId}`: an owner (or a platform admin) changes a
 //! user's role, disables or re-enables them, or removes them. Any change ends the user's sessions
-//! (their token version moves on; disabling also revokes their refresh tokens). The business always
+//! (their token version moves on and their refresh tokens are revoked). The business always
 //! keeps an active owner: a change that would leave none is a 409.
 
 use http::{Method, StatusCode};
@@ -118,9 +118,7 @@ pub async fn patch(
         return Err(last_owner());
     }
     users::update_access(&mut tx, business_id, user_id, role, disabled).await?;
-    if disabled {
-        refresh_tokens::revoke_all(&mut tx, user_id).await?;
-    }
+    refresh_tokens::revoke_all(&mut tx, user_id).await?;
     if role != current.role {
         audit(&mut tx, "role_changed", who, business_id, user_id, req).await?;
     }

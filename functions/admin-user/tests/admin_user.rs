@@ -43,9 +43,19 @@ async fn a_change_ends_the_users_sessions_and_an_owner_always_remains(pool: PgPo
     let (status, body) = change(MEMBER, json!({"disabled": false, "role": "business_owner"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["role"], "business_owner");
-    // The original owner steps down; then the new one cannot, being the last.
+    // The original owner steps down (their sign-in ends with it); then the new one cannot,
+    // being the last.
+    sign_in(&state, "owner@aurora.example").await;
     let (status, _) = change(OWNER, json!({"role": "business_member"})).await;
     assert_eq!(status, 200);
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = $1::uuid AND revoked_at IS NULL",
+    )
+    .bind(OWNER)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(live, 0, "a role change revokes the refresh tokens too");
     let (status, body) = call(Method::PATCH)
         .business(A)
         .param("userId", MEMBER)

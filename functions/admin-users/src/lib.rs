@@ -102,6 +102,7 @@ pub async fn invite(
     let (token, digest) = new_secret();
     let expires_at = (state.admin.now)() + INVITE_LIFETIME;
     let pool = state.admin.db.pool().await?;
+    shared::store::require_business(pool, business_id).await?;
     let mut tx = pool.begin().await?;
     let user_id = users::invite(
         &mut tx,

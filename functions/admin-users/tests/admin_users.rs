@@ -104,3 +104,15 @@ async fn the_team_is_listed_and_owners_invite(pool: PgPool) {
         .await;
     assert_eq!(status, 403);
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_invitation_to_a_business_that_does_not_exist_is_a_404(pool: PgPool) {
+    let s = state(&pool).await;
+    let (status, body) = call(Method::POST)
+        .business("99999999-0000-4000-8000-000000000009")
+        .token(&token_for(Role::PlatformAdmin, None))
+        .body(json!({"email": "x@nowhere.example", "role": "business_owner"}))
+        .send(|r| admin_users::handle(&s, r))
+        .await;
+    assert_eq!(status, 404, "{body}");
+}

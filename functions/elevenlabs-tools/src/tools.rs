@@ -146,11 +146,15 @@ pub(crate) async fn project_status(
             .await
             .map_err(|e| internal("reading the call session", e))?;
         if !session.verification.verified {
-            return Ok(json!({
-                "known_client": true,
+            // `anonymous`: not even that the number is a client's is confirmed before verifying.
+            let mut answer = json!({
                 "verification_required": true,
                 "say": "Before I share project details, I need to confirm it's you. I can send a code to the number or email we have on file. Shall I?",
-            }));
+            });
+            if call.access().greets_by_name() {
+                answer["known_client"] = json!(true);
+            }
+            return Ok(answer);
         }
     }
     let rows = store::client_projects(pool(state).await?, call.business_id, client_id)

@@ -81,17 +81,28 @@ async fn a_known_caller_hears_projects_only_after_the_texted_code(pool: PgPool) 
         body["projects"].as_array().is_some_and(|p| !p.is_empty()),
         "{body}"
     );
-    // The code belongs to that call: another call of the same client starts unverified.
-    let (_, other) = tool(
-        &s,
-        "verify_caller",
-        &conversation(),
-        DANA,
-        AURORA,
-        json!({"code": code}),
-    )
-    .await;
-    assert_eq!(other["verified"], false);
+    // The code belongs to that call: on another call of the same client, with its own code sent,
+    // the first call's code is a wrong answer.
+    let other_call = conversation();
+    let (_, sent) = tool(&s, "verify_caller", &other_call, DANA, AURORA, json!({})).await;
+    assert_eq!(sent["code_sent"], true);
+    let other_code = texted_code(&server).await;
+    if other_code != code {
+        let (_, other) = tool(
+            &s,
+            "verify_caller",
+            &other_call,
+            DANA,
+            AURORA,
+            json!({"code": code}),
+        )
+        .await;
+        assert_eq!(
+            (other["verified"].clone(), other["attempts_left"].clone()),
+            (json!(false), json!(2)),
+            "{other}"
+        );
+    }
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
@@ -145,6 +156,10 @@ async fn three_wrong_answers_end_verification_and_a_pin_works(pool: PgPool) {
     );
     let (_, body) = tool(&s, "get_project_status", &conv, DANA, AURORA, json!({})).await;
     assert_eq!(body["verification_required"], true);
+    assert!(
+        body.get("known_client").is_none(),
+        "anonymous: not even that the number is a client's: {body}"
+    );
     // A fresh call: the PIN verifies at once.
     let fresh = conversation();
     let (_, ok) = tool(

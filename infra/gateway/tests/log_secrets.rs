@@ -59,7 +59,7 @@ async fn no_secret_is_logged_at_debug(pool: PgPool) {
     let call = |function: HttpFunction, req| (table.handler_of(function).unwrap())(req);
 
     // Logins: the right password, a wrong one.
-    let mut tokens = Vec::new();
+    let (mut tokens, mut refresh_tokens) = (Vec::new(), Vec::new());
     for password in [PASSWORD, "wrong-password-that-is-secret"] {
         let resp = call(
             HttpFunction::AuthLogin,
@@ -71,6 +71,7 @@ async fn no_secret_is_logged_at_debug(pool: PgPool) {
         let (_, body) = shared::testing::status_and_json(resp);
         if let Some(t) = body["access_token"].as_str() {
             tokens.push(t.to_owned());
+            refresh_tokens.push(body["refresh_token"].as_str().unwrap().to_owned());
         }
     }
     assert_eq!(tokens.len(), 1, "the right password logged in");
@@ -118,6 +119,7 @@ async fn no_secret_is_logged_at_debug(pool: PgPool) {
         "wrong-password-that-is-secret".into(),
         "a-wrong-tool-secret-value".into(),
         tokens[0].clone(),
+        refresh_tokens[0].clone(),
         tool_secret.expose_secret().to_owned(),
         secrets
             .elevenlabs_webhook_secret()

@@ -213,7 +213,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// verification against a fixed hash, so a login for an unknown email takes as long as a wrong
 /// password and the two cannot be told apart.
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
-    let (hash, real) = match stored {
+    // An invited user's hash is empty: it too costs a full verification, so a pending invitation
+    // cannot be told from a wrong password by the time the answer takes.
+    let (hash, real) = match stored.filter(|h| PasswordHash::new(h).is_ok()) {
         Some(h) => (h, true),
         None => (dummy_hash(), false),
     };

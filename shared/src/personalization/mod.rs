@@ -181,8 +181,8 @@ the best number to call back, what it is about and a good time to call, and say 
     match &ctx.client {
         Some(_) if !access.greets_by_name() => {
             prompt.push_str(
-                "\n\n## The caller\nThe calling number belongs to an existing client, but caller ID can be spoofed: \
-do not use a name or mention anything of an account until the verify_caller tool says the caller is verified. \
+                "\n\n## The caller\nThe calling number may belong to an existing client, but caller ID can be spoofed: \
+do not use a name, say whether they are a client, or mention anything of an account until the verify_caller tool says the caller is verified. \
 Offer general help; if they ask about their work, verify them first (the tool sends a code to their number or email on file, \
 or checks their PIN), then use get_project_status.",
             );

@@ -208,11 +208,20 @@ async fn replace_numbers(
     .await?;
     for (phone, label) in numbers {
         if current.contains(phone) {
+            // A platform admin's PUT also confirms a number recorded before assignments were.
             sqlx::query!(
-                "UPDATE business_phone_numbers SET label = $3 WHERE business_id = $1 AND phone_e164 = $2",
+                "UPDATE business_phone_numbers SET label = $3,
+                        assigned_via = CASE WHEN $4::uuid IS NOT NULL AND assigned_via = 'unconfirmed'
+                                            THEN 'platform_admin' ELSE assigned_via END,
+                        assigned_by = CASE WHEN $4::uuid IS NOT NULL AND assigned_via = 'unconfirmed'
+                                           THEN $4 ELSE assigned_by END,
+                        assigned_at = CASE WHEN $4::uuid IS NOT NULL AND assigned_via = 'unconfirmed'
+                                           THEN now() ELSE assigned_at END
+                 WHERE business_id = $1 AND phone_e164 = $2",
                 business_id.get(),
                 phone,
                 label.as_deref(),
+                assigner,
             )
             .execute(&mut *tx)
             .await?;

@@ -278,14 +278,16 @@ pub async fn active_owners(
     .await
 }
 
-/// Replaces the user's password and ends every session of theirs; returns the new token version.
+/// Replaces the user's password (a pending invitation with it) and ends every session of theirs;
+/// returns the new token version.
 pub async fn set_password(
     conn: &mut sqlx::PgConnection,
     user_id: Uuid,
     password_hash: &str,
 ) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar!(
-        "UPDATE users SET password_hash = $2, token_version = token_version + 1
+        "UPDATE users SET password_hash = $2, token_version = token_version + 1,
+                invite_digest = NULL, invite_expires_at = NULL
          WHERE id = $1 RETURNING token_version",
         user_id,
         password_hash,

@@ -296,11 +296,15 @@ pub async fn relink_clients_by_rule(
     .map(|c| (c.id, company_words(&c.company)))
     .filter(|c| !c.1.is_empty())
     .collect();
-    // Locked so an admin's link made meanwhile waits for this and then stands.
+    // Only what the rule may own: synced projects it linked, or that nobody linked (a project
+    // linked before `client_link` existed, or by hand, keeps its client). Locked so an admin's
+    // link made meanwhile waits for this and then stands.
     let projects = sqlx::query!(
         "SELECT id, name, client_id FROM projects
          WHERE business_id = $1 AND ($2::uuid IS NULL OR integration_id = $2)
-           AND (client_link IS NULL OR client_link = 'rule') AND deleted_at IS NULL
+           AND integration_id IS NOT NULL
+           AND (client_link = 'rule' OR (client_link IS NULL AND client_id IS NULL))
+           AND deleted_at IS NULL
          FOR UPDATE",
         business_id,
         integration_id
