@@ -1,6 +1,7 @@
 //! `PUT /api/auth/password`: a signed-in user changes their own password with the current one.
 //! Every other session of theirs ends (access tokens at once, refresh tokens revoked); the answer
-//! is a new pair for this one.
+//! is a new pair for this one. Wrong current passwords are counted per user like failed sign-ins
+//! (`domain::login_throttle`): past five, the route answers 429 until the lockout passes.
 
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -12,6 +13,7 @@ use shared::admin::openapi::{ErrorBody, Refused};
 use shared::admin::request::invalid;
 use shared::admin::sessions::{self, ClientMeta, TokenPair};
 use shared::admin::{method_not_allowed, ok};
+use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::sessions as refresh_tokens;
@@ -40,6 +42,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         (status = 200, body = TokenPair, description = "changed; every other session has ended"),
         (status = 400, body = ErrorBody, description = "a new password too short or too long"),
         (status = 403, body = ErrorBody, description = "the current password is wrong"),
+        (status = 429, body = ErrorBody, description = "too many wrong current passwords; try again later"),
         Refused,
     ),
     security(("bearer" = [])))]
@@ -47,13 +50,27 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
     if req.method() != Method::PUT {
         return Err(method_not_allowed(req));
     }
-    let principal = state.authenticate(req).await?;
+    let principal = state.admin.authenticate(req).await?;
     let body: PasswordChange = parse_json(req)?;
     if body.current_password.len() > 1024 {
         return Err(invalid("current_password", "at most 1024 bytes"));
     }
     check_new_password(&body.new_password).map_err(|e| invalid("new_password", e))?;
-    let pool = state.db.pool().await?;
+    let pool = state.admin.db.pool().await?;
+    let key = format!("password-change:{}", principal.user_id);
+    let now = (state.admin.now)().timestamp().max(0) as u64;
+    let locked = state
+        .throttle
+        .locked_for(&[(Subject::Account, &key)], now)
+        .await
+        .map_err(unavailable)?;
+    if !locked.is_zero() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many wrong passwords; try again later",
+        ));
+    }
     let stored = users::password_hash(pool, principal.user_id).await?;
     let (current, new) = (body.current_password, body.new_password);
     let (matched, hash) = tokio::task::spawn_blocking(move || {
@@ -72,6 +89,12 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
         ..AuthEvent::default()
     };
     let Some(hash) = hash else {
+        state
+            .throttle
+            .failed(Subject::Account, &key, now)
+            .await
+            .map_err(unavailable)?;
+        auth_events::record(pool, &audit("password_change_failed")).await?;
         return Err(ApiError::forbidden("the current password is wrong"));
     };
     let hash = hash.map_err(ApiError::internal)?;
@@ -79,8 +102,13 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
     let version = users::set_password(&mut tx, principal.user_id, &hash).await?;
     refresh_tokens::revoke_all(&mut tx, principal.user_id).await?;
     auth_events::record(&mut *tx, &audit("password_changed")).await?;
-    let pair = sessions::issue(state, &mut tx, &principal, version, None, &meta).await?;
+    let pair = sessions::issue(&state.admin, &mut tx, &principal, version, None, &meta).await?;
     tx.commit().await?;
     debug_assert!(matched);
     ok(StatusCode::OK, &pair)
+}
+
+fn unavailable(e: shared::login_throttle::ThrottleError) -> ApiError {
+    tracing::error!(error = %e, "attempt counts unavailable");
+    ApiError::unavailable("changing the password is unavailable; try again shortly")
 }

@@ -1,10 +1,21 @@
 //! Changing one's password on a real database: the current one is required, the new one checked,
-//! every other session ends and the answer's pair works; the old password no longer signs in.
+//! every other session ends and the answer's pair works; wrong current passwords are counted and
+//! locked out like failed sign-ins.
 
 use http::Method;
 use serde_json::json;
 use shared::testing::admin::*;
 use sqlx::PgPool;
+
+async fn route(admin: &shared::admin::AdminState) -> auth_password::State {
+    auth_password::State {
+        admin: admin.clone(),
+        throttle: shared::login_throttle::LoginThrottle::new(
+            shared::testing::aws().await.dynamodb,
+            shared::testing::env("RATE_LIMIT_TABLE"),
+        ),
+    }
+}
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_password_change_ends_every_other_session(pool: PgPool) {
@@ -12,11 +23,12 @@ async fn a_password_change_ends_every_other_session(pool: PgPool) {
     let other_device = sign_in(&state, "owner@aurora.example").await;
     let this_one = sign_in(&state, "owner@aurora.example").await;
     let token = this_one["access_token"].as_str().unwrap().to_owned();
+    let password_route = route(&state).await;
     let change = |body: serde_json::Value| {
         call(Method::PUT)
             .token(&token)
             .body(body)
-            .send(|r| auth_password::handle(&state, r))
+            .send(|r| auth_password::handle(&password_route, r))
     };
     let (status, body) = change(
         json!({"current_password": "not it at all", "new_password": "a much longer passphrase"}),
@@ -56,4 +68,43 @@ async fn a_password_change_ends_every_other_session(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(audited, 1);
+}
+
+/// A clock that stands still, so the lockout set during the test is still on when checked.
+fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn wrong_current_passwords_lock_the_change_like_a_sign_in(pool: PgPool) {
+    let state = setup(&pool).await;
+    let pair = sign_in(&state, "member@aurora.example").await;
+    let token = pair["access_token"].as_str().unwrap().to_owned();
+    let mut still = route(&state).await;
+    still.admin.now = fixed_now;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let (status, _) = call(Method::PUT)
+            .token(&token)
+            .body(json!({"current_password": "a guess at the password", "new_password": "a much longer passphrase"}))
+            .send(|r| auth_password::handle(&still, r))
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses[..6], [403; 6], "{statuses:?}");
+    assert_eq!(statuses[6..], [429, 429], "{statuses:?}");
+    // Even the right password waits for the lockout.
+    let (status, _) = call(Method::PUT)
+        .token(&token)
+        .body(json!({"current_password": PASSWORD, "new_password": "a much longer passphrase"}))
+        .send(|r| auth_password::handle(&still, r))
+        .await;
+    assert_eq!(status, 429);
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM auth_events WHERE kind = 'password_change_failed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(failed, 6);
 }
