@@ -1,7 +1,7 @@
 //! `POST /api/auth/login`: email + password -> a short-lived access token and the refresh token
 //! that keeps the session going (`shared::admin::sessions`). Failed attempts are
-//! counted per account and per address (`domain::login_throttle`): past a few, each locks both
-//! for a growing time, and a locked login is refused before its password is checked. Every
+//! counted per account and per address (`domain::login_throttle`), each before its password is
+//! checked: past a few, each locks both for a growing time, and a locked login is refused unchecked. Every
 //! attempt is audited (`auth_events`: who, from where, never the password); the answer to a wrong
 //! email and to a wrong password is the same.
 
@@ -17,6 +17,7 @@ use shared::admin::sessions::{self, ClientMeta, TokenPair};
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
+use shared::login_throttle::Admission;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::users;
 use shared::web::parse_json;
@@ -86,12 +87,13 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
     if let Some(a) = &address {
         keys.push((Subject::Address, a.as_str()));
     }
-    let locked = state
+    // Counted before the password is checked, so concurrent guesses cannot all slip through.
+    let admission = state
         .throttle
-        .locked_for(&keys, now)
+        .attempt(&keys, now)
         .await
         .map_err(unavailable)?;
-    if !locked.is_zero() {
+    if let Admission::Locked(locked) = admission {
         auth_events::record(pool, &audit("login_locked", None)).await?;
         tracing::warn!("login refused: locked");
         return Ok(too_many_attempts(locked));
@@ -106,13 +108,6 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
             .await
             .map_err(ApiError::internal)?;
     let Some(user) = user.filter(|_| matched) else {
-        for &(subject, key) in &keys {
-            state
-                .throttle
-                .failed(subject, key, now)
-                .await
-                .map_err(unavailable)?;
-        }
         auth_events::record(pool, &audit("login_failed", None)).await?;
         tracing::info!("login refused");
         return Err(ApiError::new(
@@ -121,11 +116,7 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
             "the email or password is wrong",
         ));
     };
-    state
-        .throttle
-        .cleared(Subject::Account, &email)
-        .await
-        .map_err(unavailable)?;
+    state.throttle.succeeded(&keys).await.map_err(unavailable)?;
     if user.disabled {
         auth_events::record(pool, &audit("login_failed", Some(user.user_id))).await?;
         return Err(ApiError::forbidden(

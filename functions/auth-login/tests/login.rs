@@ -246,6 +246,42 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: 
     assert!(!everything.contains(PASSWORD) && !everything.contains("not the password"));
 }
 
+/// Every attempt takes its number before its password is checked: a burst of concurrent guesses
+/// gets the five free ones and the one that locks, not one guess per request in flight.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn concurrent_wrong_passwords_get_no_more_guesses_than_sequential_ones(pool: PgPool) {
+    let login = still_login_state(&pool).await;
+    let email = format!("burst-{}@aurora.example", uuid::Uuid::new_v4().simple());
+    shared::admin::operator::create_user(
+        &login.admin.db,
+        &email,
+        PASSWORD,
+        Role::BusinessMember,
+        Some(A.parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let burst = (0..12).map(|i| {
+        let (login, email) = (&login, &email);
+        async move {
+            let address = format!("198.51.100.{}", 100 + i);
+            attempt(login, email, "not the password", &address).await.0
+        }
+    });
+    let statuses = futures::future::join_all(burst).await;
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (6, 6), "{statuses:?}");
+    let failed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM auth_events WHERE email = $1 AND kind = 'login_failed'",
+    )
+    .bind(&email)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(failed, 6, "only the checked attempts are failures");
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn one_address_guessing_many_accounts_is_locked_out(pool: PgPool) {
     let login = still_login_state(&pool).await;

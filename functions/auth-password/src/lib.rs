@@ -15,6 +15,7 @@ use shared::admin::sessions::{self, ClientMeta, TokenPair};
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
+use shared::login_throttle::Admission;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::sessions as refresh_tokens;
 use shared::store::users;
@@ -59,12 +60,14 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
     let pool = state.admin.db.pool().await?;
     let key = format!("password-change:{}", principal.user_id);
     let now = (state.admin.now)().timestamp().max(0) as u64;
-    let locked = state
+    let keys = [(Subject::Account, key.as_str())];
+    // Counted before the password is checked, so concurrent guesses cannot all slip through.
+    let admission = state
         .throttle
-        .locked_for(&[(Subject::Account, &key)], now)
+        .attempt(&keys, now)
         .await
         .map_err(unavailable)?;
-    if !locked.is_zero() {
+    if let Admission::Locked(_) = admission {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
@@ -89,15 +92,11 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
         ..AuthEvent::default()
     };
     let Some(hash) = hash else {
-        state
-            .throttle
-            .failed(Subject::Account, &key, now)
-            .await
-            .map_err(unavailable)?;
         auth_events::record(pool, &audit("password_change_failed")).await?;
         return Err(ApiError::forbidden("the current password is wrong"));
     };
     let hash = hash.map_err(ApiError::internal)?;
+    state.throttle.succeeded(&keys).await.map_err(unavailable)?;
     let mut tx = pool.begin().await?;
     let version = users::set_password(&mut tx, principal.user_id, &hash).await?;
     refresh_tokens::revoke_all(&mut tx, principal.user_id).await?;
