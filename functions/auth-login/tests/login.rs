@@ -174,11 +174,9 @@ async fn attempt(
         .await
 }
 
-#[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: PgPool) {
-    let login = still_login_state(&pool).await;
-    // An account of this test's own (the rate-limit table is shared by the whole run).
-    let email = format!("locked-{}@aurora.example", uuid::Uuid::new_v4().simple());
+/// An account of the test's own (the rate-limit table is shared by the whole run).
+async fn own_account(login: &auth_login::State, prefix: &str) -> String {
+    let email = format!("{prefix}-{}@aurora.example", uuid::Uuid::new_v4().simple());
     shared::admin::operator::create_user(
         &login.admin.db,
         &email,
@@ -188,6 +186,13 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: 
     )
     .await
     .unwrap();
+    email
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: PgPool) {
+    let login = still_login_state(&pool).await;
+    let email = own_account(&login, "locked").await;
     let address = "198.51.100.7";
     let mut statuses = Vec::new();
     for _ in 0..20 {
@@ -251,16 +256,7 @@ async fn twenty_wrong_passwords_lock_the_account_until_the_lockout_passes(pool: 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn concurrent_wrong_passwords_get_no_more_guesses_than_sequential_ones(pool: PgPool) {
     let login = still_login_state(&pool).await;
-    let email = format!("burst-{}@aurora.example", uuid::Uuid::new_v4().simple());
-    shared::admin::operator::create_user(
-        &login.admin.db,
-        &email,
-        PASSWORD,
-        Role::BusinessMember,
-        Some(A.parse().unwrap()),
-    )
-    .await
-    .unwrap();
+    let email = own_account(&login, "burst").await;
     let burst = (0..12).map(|i| {
         let (login, email) = (&login, &email);
         async move {
