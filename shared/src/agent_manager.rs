@@ -18,7 +18,9 @@ use crate::domain::BusinessId;
 use crate::elevenlabs::agent_body::{
     AgentInputs, AgentWiring, WebhookTool, agent_definition, agent_name,
 };
-use crate::elevenlabs::agents::{DEFAULT_VOICE_ID, TwilioImport, vendor_message};
+use crate::elevenlabs::agents::{
+    DEFAULT_VOICE_ID, PhoneNumberRecord, TwilioImport, vendor_message,
+};
 use crate::elevenlabs::api::ElevenLabsApi;
 use crate::elevenlabs::initiation::secret_header_name;
 use crate::http_client::{HttpClient, HttpError, HttpPolicy};
@@ -131,7 +133,8 @@ pub struct PhoneSync {
     pub phone_number_id: Option<String>,
     /// `imported` (new to ElevenLabs), `found` (already there, now linked), `assigned`, or not
     /// connected: `unconfirmed` (no platform admin assigned it to the business) or
-    /// `held_by_another_agent` (another agent in the workspace answers it).
+    /// `held_by_another_agent` (another agent in the workspace answers it); or `released`: no
+    /// longer the business's, so its agent stopped answering it.
     pub action: String,
 }
 
@@ -370,11 +373,9 @@ impl AgentManager {
         agent_id: &str,
     ) -> Result<Vec<PhoneSync>, SyncError> {
         let mut report = Vec::new();
-        let listed = if inputs.phone_numbers.iter().any(|n| n.platform_assigned) {
-            self.api.list_phone_numbers().await?
-        } else {
-            Vec::new()
-        };
+        // Listed on every sync, also with no numbers: a number taken away from the business may
+        // still be routed to its agent, and is released below.
+        let listed = self.api.list_phone_numbers().await?;
         for number in &inputs.phone_numbers {
             let phone = &number.phone;
             if !number.platform_assigned {
@@ -455,6 +456,47 @@ impl AgentManager {
             .await?;
             report.push(PhoneSync::new(phone, Some(&id), action));
         }
+        report.extend(self.release_numbers(inputs, agent_id, &listed).await?);
         Ok(report)
+    }
+
+    /// Releases every workspace number routed to this agent that the business no longer has
+    /// (a platform admin took it away): until then its callers would still reach this business.
+    /// A number the business still lists is left as it is, confirmed or not.
+    async fn release_numbers(
+        &self,
+        inputs: &AgentInputs,
+        agent_id: &str,
+        listed: &[PhoneNumberRecord],
+    ) -> Result<Vec<PhoneSync>, SyncError> {
+        let mut released = Vec::new();
+        for record in listed {
+            let answered_here = record
+                .assigned_agent
+                .as_ref()
+                .is_some_and(|a| a.agent_id == agent_id);
+            let still_ours = inputs.phone_numbers.iter().any(|n| {
+                n.phone == record.phone_number
+                    || n.elevenlabs_phone_number_id.as_deref()
+                        == Some(record.phone_number_id.as_str())
+            });
+            if !answered_here || still_ours {
+                continue;
+            }
+            self.api
+                .release_phone_number(&record.phone_number_id)
+                .await?;
+            tracing::info!(
+                phone = record.phone_number,
+                phone_number_id = record.phone_number_id,
+                "number no longer the business's: released from its agent"
+            );
+            released.push(PhoneSync::new(
+                &record.phone_number,
+                Some(&record.phone_number_id),
+                "released",
+            ));
+        }
+        Ok(released)
     }
 }

@@ -122,17 +122,7 @@ async fn re_running_updates_in_place_and_never_duplicates(pool: PgPool) {
     setup(&pool).await;
     let server = MockServer::start().await;
     empty_workspace(&server).await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/convai/agents/agent_new_1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"agent_id": "agent_new_1"})))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1/convai/phone-numbers/pn_1"))
-        .and(body_partial_json(json!({"agent_id": "agent_new_1"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"phone_number_id": "pn_1"})))
-        .mount(&server)
-        .await;
+    agent_updates(&server).await;
     let m = manager(&pool, &server, vec![]);
     m.sync(A.parse().unwrap()).await.unwrap();
     // The workspace now lists the imported number, answered by our agent.
@@ -146,6 +136,10 @@ async fn re_running_updates_in_place_and_never_duplicates(pool: PgPool) {
     assert_eq!(second.agent, "updated");
     assert_eq!(second.agent_id, "agent_new_1");
     assert_eq!(second.phone_numbers[0].action, "assigned");
+    assert_eq!(
+        requests(&server, "PATCH", "/v1/convai/phone-numbers/pn_1").await,
+        [json!({"agent_id": "agent_new_1"})]
+    );
     assert_eq!(
         requests(&server, "POST", "/v1/convai/agents/create")
             .await

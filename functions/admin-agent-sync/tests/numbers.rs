@@ -1,5 +1,6 @@
 //! Which numbers the agent sync connects: only those a platform admin assigned, and never a
-//! workspace number that another agent answers (the workspace is shared by every business).
+//! workspace number that another agent answers (the workspace is shared by every business); and
+//! the numbers it releases: those routed to the agent that the business no longer has.
 
 mod common;
 
@@ -73,4 +74,46 @@ async fn a_workspace_number_another_agent_answers_is_never_repointed(pool: PgPoo
     .await
     .unwrap();
     assert_eq!(recorded, None);
+}
+
+/// A number a platform admin took away stops reaching the business at its next sync: its agent is
+/// taken off the number (`agent_id: null`), and a number another agent answers is not touched.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_number_taken_away_is_released_from_the_agent_at_the_next_sync(pool: PgPool) {
+    setup(&pool).await;
+    let server = MockServer::start().await;
+    empty_workspace(&server).await;
+    agent_updates(&server).await;
+    let m = manager(&pool, &server, vec![]);
+    let first = m.sync(A.parse().unwrap()).await.unwrap();
+    assert_eq!(first.phone_numbers[0].action, "imported");
+    let removed = shared::admin::operator::remove_number(
+        &Database::from_pool(pool.clone()),
+        A.parse().unwrap(),
+        "+14155552600",
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed, "+14155552600");
+    // ElevenLabs still routes the imported number to the agent; another agent has its own.
+    workspace_numbers(
+        &server,
+        json!([{"phone_number": "+14155552600", "phone_number_id": "pn_1",
+                "assigned_agent": {"agent_id": "agent_new_1", "agent_name": "Aurora"}},
+               {"phone_number": "+14155557777", "phone_number_id": "pn_other",
+                "assigned_agent": {"agent_id": "agent_of_another_business", "agent_name": "Bolt"}}]),
+    )
+    .await;
+    let second = m.sync(A.parse().unwrap()).await.unwrap();
+    assert_eq!(second.phone_numbers.len(), 1, "{:?}", second.phone_numbers);
+    assert_eq!(second.phone_numbers[0].phone, "+14155552600");
+    assert_eq!(second.phone_numbers[0].action, "released");
+    let patches = requests(&server, "PATCH", "/v1/convai/phone-numbers/pn_1").await;
+    assert_eq!(patches, [json!({"agent_id": null})], "only the release");
+    assert!(
+        requests(&server, "PATCH", "/v1/convai/phone-numbers/pn_other")
+            .await
+            .is_empty(),
+        "another business's number is left alone"
+    );
 }

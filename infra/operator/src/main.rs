@@ -165,7 +165,12 @@ async fn main() -> anyhow::Result<()> {
             command: BusinessCommand::RemoveNumber { business_id, phone },
         } => {
             let phone = remove_number(&platform.db, business_id, &phone).await?;
-            serde_json::json!({"business_id": business_id, "removed": phone})
+            // ElevenLabs keeps routing the number to the agent until a sync releases it.
+            serde_json::json!({
+                "business_id": business_id,
+                "removed": phone,
+                "next": format!("studioconnect agent sync {business_id} (releases the number from the business's agent in ElevenLabs)"),
+            })
         }
         Command::User {
             command:

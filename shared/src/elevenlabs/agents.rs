@@ -225,19 +225,33 @@ impl ElevenLabsApi {
         Ok(created.phone_number_id)
     }
 
-    /// Points an imported number at the agent; `false` when the number is no longer there.
+    /// `PATCH /v1/convai/phone-numbers/{id}` `{agent_id}`: the agent answers the number. False
+    /// when ElevenLabs no longer has the number.
     pub async fn assign_phone_number(
         &self,
         phone_number_id: &str,
         agent_id: &str,
     ) -> Result<bool, HttpError> {
+        self.patch_phone_number(phone_number_id, json!({"agent_id": agent_id}))
+            .await
+    }
+
+    /// The same PATCH with `agent_id: null`: no agent answers the number any more. False when
+    /// ElevenLabs no longer has the number (nothing left to release).
+    pub async fn release_phone_number(&self, phone_number_id: &str) -> Result<bool, HttpError> {
+        self.patch_phone_number(phone_number_id, json!({"agent_id": null}))
+            .await
+    }
+
+    async fn patch_phone_number(
+        &self,
+        phone_number_id: &str,
+        body: Value,
+    ) -> Result<bool, HttpError> {
         let url = self.url(&["v1", "convai", "phone-numbers", phone_number_id])?;
         match self
             .http()
-            .send_json_repeatable::<Value>(
-                self.request(reqwest::Method::PATCH, url)
-                    .json(&json!({"agent_id": agent_id})),
-            )
+            .send_json_repeatable::<Value>(self.request(reqwest::Method::PATCH, url).json(&body))
             .await
         {
             Ok(_) => Ok(true),

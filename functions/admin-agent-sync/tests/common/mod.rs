@@ -113,6 +113,21 @@ pub async fn empty_workspace(server: &MockServer) {
         .await;
 }
 
+/// ElevenLabs' answers to a second sync: the created agent updated in place, its number `pn_1`
+/// patched (whatever the body; tests read what was sent).
+pub async fn agent_updates(server: &MockServer) {
+    Mock::given(method("PATCH"))
+        .and(path("/v1/convai/agents/agent_new_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"agent_id": "agent_new_1"})))
+        .mount(server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/convai/phone-numbers/pn_1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"phone_number_id": "pn_1"})))
+        .mount(server)
+        .await;
+}
+
 /// What `GET /v1/convai/phone-numbers` lists from now on (over `empty_workspace`'s empty list).
 pub async fn workspace_numbers(server: &MockServer, numbers: Value) {
     Mock::given(method("GET"))

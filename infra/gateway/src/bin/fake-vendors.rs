@@ -245,7 +245,7 @@ async fn list_workspace(
     let items = s.workspace.get(&kind).cloned().unwrap_or_default();
     match kind.as_str() {
         "secrets" => Json(json!({"secrets": items.iter().map(|(id, b)| json!({"type": "stored", "secret_id": id, "name": b["name"]})).collect::<Vec<_>>()})).into_response(),
-        "phone-numbers" => Json(json!(items.iter().map(|(id, b)| json!({"phone_number_id": id, "phone_number": b["phone_number"], "provider": "twilio", "label": b["label"], "assigned_agent": b.get("agent_id").map(|a| json!({"agent_id": a}))})).collect::<Vec<_>>())).into_response(),
+        "phone-numbers" => Json(json!(items.iter().map(|(id, b)| json!({"phone_number_id": id, "phone_number": b["phone_number"], "provider": "twilio", "label": b["label"], "assigned_agent": b.get("agent_id").filter(|a| !a.is_null()).map(|a| json!({"agent_id": a}))})).collect::<Vec<_>>())).into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
