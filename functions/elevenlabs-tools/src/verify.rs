@@ -3,7 +3,8 @@
 //! code, by text from the business's number to the client's own number (the one on file that
 //! the call came from) or, without Twilio, by email to the client's address; with `code` or `pin`
 //! it checks the answer. Codes are bound to the call and stored only as digests in the call's
-//! session; a call gets two codes and three wrong answers.
+//! session; a call gets two codes and three wrong answers, and a client five of each in any 24
+//! hours across calls (each step recorded in `caller_verification_events`, the audit).
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -11,9 +12,10 @@ use sha2::{Digest, Sha256};
 use shared::admin::auth::verify_password;
 use shared::call_tools::store::CallIdentity;
 use shared::domain::ConversationId;
-use shared::domain::caller_verification::{CODE_TTL_SECS, Checked};
+use shared::domain::caller_verification::{CODE_TTL_SECS, Checked, MAX_ATTEMPTS};
 use shared::error::ApiError;
 use shared::sendgrid::Email;
+use shared::store::caller_verification::{self as client_steps, Step};
 
 use crate::{SESSION_ATTEMPTS, ToolState, VerifyBody, internal};
 
@@ -32,7 +34,7 @@ pub(crate) async fn verify_caller(
     conversation_id: &ConversationId,
     body: &VerifyBody,
 ) -> Result<Value, ApiError> {
-    let Some(client_name) = call.client_name.as_deref() else {
+    let (Some(client_id), Some(client_name)) = (call.client_id, call.client_name.as_deref()) else {
         return Ok(json!({
             "verified": false,
             "say": "I can only verify existing clients calling from a number we have on file. I can take a message for the team.",
@@ -56,7 +58,12 @@ pub(crate) async fn verify_caller(
         }
         _ => false,
     };
-    let now = (state.now)().timestamp();
+    let at = (state.now)();
+    let now = at.timestamp();
+    // The client's steps across calls, one request at a time, until this one's are recorded.
+    let mut tx = state.db.pool().await?.begin().await?;
+    client_steps::lock(&mut tx, client_id).await?;
+    let client = client_steps::record(&mut tx, client_id, at).await?;
     for _ in 0..SESSION_ATTEMPTS {
         let mut session = state
             .sessions
@@ -64,9 +71,14 @@ pub(crate) async fn verify_caller(
             .await
             .map_err(|e| internal("reading the call session", e))?;
         let v = &mut session.verification;
+        let before = v.clone();
         let mut to_send = None;
-        let answer = if v.verified {
+        let mut steps = Vec::new();
+        let mut answer = if v.verified {
             verified(first)
+        } else if client.locked() {
+            steps.push(Step::Refused);
+            locked_for_today()
         } else if pin.is_some() {
             checked(v.check_pin(pin_matched), first)
         } else if let Some(code) = &code {
@@ -79,6 +91,10 @@ pub(crate) async fn verify_caller(
         } else if !v.may_send_code() {
             json!({"verified": false, "code_sent": false,
                    "say": "I've already sent you codes on this call; please read me the last one."})
+        } else if !client.may_send_code() {
+            steps.push(Step::Refused);
+            json!({"verified": false, "code_sent": false,
+                   "say": "I've sent you as many codes as I can today, so I can't share account details on this call. I can take a message for the team."})
         } else {
             let Some(channel) = channel(state, call) else {
                 return Ok(json!({"verified": false, "code_sent": false,
@@ -97,8 +113,22 @@ pub(crate) async fn verify_caller(
                 }
             };
             to_send = Some((channel, code));
+            steps.push(Step::CodeSent);
             json!({"verified": false, "code_sent": true, "say": say})
         };
+        if v.failed_attempts > before.failed_attempts {
+            steps.push(Step::Failed);
+            if client.locks_on_next_failure() {
+                // The client's last wrong answer for the window: no more tries on any call.
+                steps.push(Step::Locked);
+                v.failed_attempts = v.failed_attempts.max(MAX_ATTEMPTS);
+                v.code_digest = None;
+                answer = locked_for_today();
+            }
+        }
+        if v.verified && !before.verified {
+            steps.push(Step::Verified);
+        }
         if !state
             .sessions
             .save(conversation_id, call.business_id, &session)
@@ -106,6 +136,21 @@ pub(crate) async fn verify_caller(
             .map_err(|e| internal("saving the call session", e))?
         {
             continue;
+        }
+        if !steps.is_empty() {
+            client_steps::add(
+                &mut tx,
+                call.business_id,
+                client_id,
+                conversation_id.as_str(),
+                &steps,
+                at,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        if steps.contains(&Step::Locked) {
+            tracing::warn!(%client_id, "caller verification locked for the client: too many wrong answers");
         }
         // Sent once the code is stored: a code the caller hears about always works.
         if let Some((channel, code)) = to_send
@@ -120,6 +165,12 @@ pub(crate) async fn verify_caller(
     Err(ApiError::unavailable(
         "the call session is busy; try the tool again",
     ))
+}
+
+/// The client gave too many wrong answers in the window, on this call or others.
+fn locked_for_today() -> Value {
+    json!({"verified": false, "attempts_left": 0,
+        "say": "I'm sorry, I can't verify you today, so I can't share account details. I can take a message for the team."})
 }
 
 fn verified(first: &str) -> Value {

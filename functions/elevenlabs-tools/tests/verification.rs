@@ -17,6 +17,14 @@ async fn set_access(pool: &PgPool, mode: &str) {
     .unwrap();
 }
 
+async fn set_pin(pool: &PgPool, pin: &str) {
+    sqlx::query("UPDATE clients SET pin_hash = $1")
+        .bind(shared::admin::auth::hash_password(pin).unwrap())
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
 /// The 6-digit code in the last text message sent.
 async fn texted_code(server: &MockServer) -> String {
     let last = texts(server).await.pop().expect("a text was sent");
@@ -109,12 +117,7 @@ async fn a_known_caller_hears_projects_only_after_the_texted_code(pool: PgPool) 
 async fn three_wrong_answers_end_verification_and_a_pin_works(pool: PgPool) {
     seed(&pool).await;
     set_access(&pool, "anonymous").await;
-    let pin_hash = shared::admin::auth::hash_password("4321").unwrap();
-    sqlx::query("UPDATE clients SET pin_hash = $1")
-        .bind(&pin_hash)
-        .execute(&pool)
-        .await
-        .unwrap();
+    set_pin(&pool, "4321").await;
     let server = vendors().await;
     let s = state(&pool, &server, open_now).await;
     let conv = conversation();
@@ -199,4 +202,110 @@ async fn three_wrong_answers_end_verification_and_a_pin_works(pool: PgPool) {
             .unwrap()
             .starts_with("code:")
     );
+}
+
+/// A day after `open_now`: the client's window has moved on.
+fn next_day() -> chrono::DateTime<chrono::Utc> {
+    open_now() + chrono::Duration::hours(25)
+}
+
+async fn pin_on_a_new_call(state: &elevenlabs_tools::ToolState, pin: &str) -> Value {
+    let conv = conversation();
+    tool(
+        state,
+        "verify_caller",
+        &conv,
+        DANA,
+        AURORA,
+        json!({"pin": pin}),
+    )
+    .await
+    .1
+}
+
+async fn steps(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar("SELECT kind FROM caller_verification_events ORDER BY id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+/// Spoofing a client's caller ID call after call does not buy more guesses: the client gets five
+/// wrong answers in any 24 hours across all calls, also when the calls come at once; then even
+/// the right PIN is refused until the window moves on. Every step is audited.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_client_gets_five_wrong_answers_a_day_across_calls_even_at_once(pool: PgPool) {
+    seed(&pool).await;
+    set_access(&pool, "name").await;
+    set_pin(&pool, "4321").await;
+    let server = vendors().await;
+    let s = state(&pool, &server, open_now).await;
+    // Eight calls at once, one wrong PIN each.
+    let calls: Vec<String> = (0..8).map(|_| conversation()).collect();
+    let guesses = calls.iter().map(|conv| {
+        let s = &s;
+        async move {
+            tool(
+                s,
+                "verify_caller",
+                conv,
+                DANA,
+                AURORA,
+                json!({"pin": "1111"}),
+            )
+            .await
+            .1
+        }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let wrong = answers
+        .iter()
+        .filter(|a| a["attempts_left"] == json!(2))
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|a| {
+            a["say"]
+                .as_str()
+                .unwrap()
+                .contains("can't verify you today")
+        })
+        .count();
+    assert_eq!((wrong, locked), (4, 4), "{answers:#?}");
+    let refused = pin_on_a_new_call(&s, "4321").await;
+    assert_eq!(refused["verified"], false, "even the right PIN: {refused}");
+    let kinds = steps(&pool).await;
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
+    assert_eq!(
+        (count("failed"), count("locked"), count("refused")),
+        (5, 1, 4),
+        "{kinds:?}"
+    );
+    // A day later the client verifies, which also clears the wrong answers before it.
+    let later = state(&pool, &server, next_day).await;
+    let ok = pin_on_a_new_call(&later, "4321").await;
+    assert_eq!(ok["verified"], true, "{ok}");
+    assert_eq!(steps(&pool).await.last().unwrap(), "verified");
+}
+
+/// Codes cost a text message each: a client is sent five in any 24 hours, however many calls ask.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_client_is_sent_five_codes_a_day_across_calls(pool: PgPool) {
+    seed(&pool).await;
+    set_access(&pool, "name").await;
+    let server = vendors().await;
+    let s = state(&pool, &server, open_now).await;
+    let mut sent = Vec::new();
+    for _ in 0..3 {
+        let conv = conversation();
+        for _ in 0..2 {
+            let (_, answer) = tool(&s, "verify_caller", &conv, DANA, AURORA, json!({})).await;
+            sent.push(answer["code_sent"] == json!(true));
+        }
+    }
+    assert_eq!(sent, [true, true, true, true, true, false]);
+    assert_eq!(texts(&server).await.len(), 5);
+    let kinds = steps(&pool).await;
+    assert_eq!(kinds.iter().filter(|k| *k == "code_sent").count(), 5);
+    assert_eq!(kinds.last().unwrap(), "refused");
 }

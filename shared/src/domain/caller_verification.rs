@@ -2,7 +2,10 @@
 //! so a business chooses what an unverified caller hears (`CallerAccess`), and the agent can verify
 //! the caller during the call: a one-time code sent to the client's own number or email, or a PIN
 //! the client set. A call gets `MAX_CODES` codes and `MAX_ATTEMPTS` wrong answers in all; then it
-//! stays unverified. The state lives in the call's session (`Verification`).
+//! stays unverified. The state lives in the call's session (`Verification`). Across calls, a
+//! client gets `DAILY_CODES` codes and `DAILY_FAILURES` wrong answers in any `CLIENT_WINDOW_SECS`
+//! (`ClientRecord`): past those, verification is refused until the window moves on, so calling
+//! again and again neither guesses a PIN nor runs up text messages.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +17,38 @@ pub const MAX_ATTEMPTS: u32 = 3;
 pub const MAX_CODES: u32 = 2;
 /// How long a code works.
 pub const CODE_TTL_SECS: i64 = 600;
+
+/// Codes one client may be sent in any window, whatever the number of calls.
+pub const DAILY_CODES: u32 = 5;
+/// Wrong codes or PINs one client may give in any window (counted since their last verification)
+/// before verification is refused for them.
+pub const DAILY_FAILURES: u32 = 5;
+/// The window the client's counts cover: 24 hours.
+pub const CLIENT_WINDOW_SECS: i64 = 24 * 3600;
+
+/// One client's verification within the window, across calls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientRecord {
+    pub codes_sent: u32,
+    /// Wrong answers since the later of the window's start and the client's last verification.
+    pub failures: u32,
+}
+
+impl ClientRecord {
+    /// No more answers are checked for this client until the window moves on.
+    pub fn locked(&self) -> bool {
+        self.failures >= DAILY_FAILURES
+    }
+
+    pub fn may_send_code(&self) -> bool {
+        !self.locked() && self.codes_sent < DAILY_CODES
+    }
+
+    /// Whether one more wrong answer locks the client.
+    pub fn locks_on_next_failure(&self) -> bool {
+        self.failures + 1 >= DAILY_FAILURES
+    }
+}
 
 impl CallerAccess {
     /// Whether an unverified known caller is greeted by name.
@@ -127,6 +162,27 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_gets_a_few_codes_and_wrong_answers_a_day_across_calls() {
+        let fresh = ClientRecord::default();
+        assert!(fresh.may_send_code() && !fresh.locked());
+        let texted_out = ClientRecord {
+            codes_sent: DAILY_CODES,
+            failures: 0,
+        };
+        assert!(!texted_out.may_send_code() && !texted_out.locked());
+        let almost = ClientRecord {
+            codes_sent: 0,
+            failures: DAILY_FAILURES - 1,
+        };
+        assert!(!almost.locked() && almost.locks_on_next_failure());
+        let locked = ClientRecord {
+            codes_sent: 0,
+            failures: DAILY_FAILURES,
+        };
+        assert!(locked.locked() && !locked.may_send_code());
+    }
 
     #[test]
     fn a_code_verifies_once_within_its_time() {

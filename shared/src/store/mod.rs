@@ -6,6 +6,7 @@ pub mod agents;
 pub mod auth_events;
 pub mod business;
 pub mod call_context;
+pub mod caller_verification;
 pub mod calls;
 pub mod clients;
 pub mod leads;
