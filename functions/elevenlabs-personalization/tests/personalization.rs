@@ -264,12 +264,23 @@ async fn a_call_from_one_tenants_number_to_another_tenants_agent_is_not_outbound
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn outbound_calls_swap_the_roles(pool: PgPool) {
     setup(&pool).await;
+    // The business keeps projects from unverified callers; the person we call is no spoofer.
+    sqlx::raw_sql("UPDATE agent_configs SET unverified_caller_access = 'name'")
+        .execute(&pool)
+        .await
+        .unwrap();
     // We call Dana from our own number: caller_id is ours, called_number is the person.
     let body = body_with(json!({"caller_id": "+14155552600", "called_number": "+14155552671"}));
     let (_, resp) = call(&state(pool.clone(), monday_morning), body).await;
     assert_eq!(resp["dynamic_variables"]["caller_name"], "Dana Whitfield");
     assert_eq!(resp["dynamic_variables"]["call_direction"], "outbound");
     assert_eq!(resp["dynamic_variables"]["caller_phone"], "+14155552671");
+    assert!(
+        resp["dynamic_variables"]["active_project_count"]
+            .as_i64()
+            .is_some_and(|n| n > 0),
+        "their projects: {resp}"
+    );
     let agent = &resp["conversation_config_override"]["agent"];
     assert_eq!(
         agent["first_message"],

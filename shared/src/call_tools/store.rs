@@ -48,13 +48,10 @@ pub struct CallIdentity {
 }
 
 impl CallIdentity {
-    /// What this caller hears before verifying: on a call we placed, the person is whoever
-    /// answered our call, so caller ID spoofing does not arise.
+    /// What this caller hears before verifying (`CallerAccess::on_call`).
     pub fn access(&self) -> CallerAccess {
-        if self.outbound {
-            return CallerAccess::Projects;
-        }
-        self.caller_access.parse().unwrap_or_default()
+        let configured: CallerAccess = self.caller_access.parse().unwrap_or_default();
+        configured.on_call(self.outbound)
     }
 
     /// Open or closed now, in the business's time zone. Hours that no longer parse count as

@@ -51,6 +51,17 @@ impl ClientRecord {
 }
 
 impl CallerAccess {
+    /// What the person on this call hears before verifying. On a call we placed, they are
+    /// whoever answered our call, so caller-ID spoofing does not arise and they hear their
+    /// projects. (The call-context query skips loading projects by the same rule.)
+    pub fn on_call(self, outbound: bool) -> CallerAccess {
+        if outbound {
+            CallerAccess::Projects
+        } else {
+            self
+        }
+    }
+
     /// Whether an unverified known caller is greeted by name.
     pub fn greets_by_name(self) -> bool {
         self != CallerAccess::Anonymous

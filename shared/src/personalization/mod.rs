@@ -8,7 +8,6 @@ pub mod variables;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::catalog::CallerAccess;
 use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, VoiceSettings};
 use crate::phone::E164;
 pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
@@ -172,12 +171,7 @@ the best number to call back, what it is about and a good time to call, and say 
 
     let voice_for_caller;
     let greeting_template;
-    // We dialed this number ourselves: the person is whoever answers it, not a spoofable caller ID.
-    let access = if ctx.outbound {
-        CallerAccess::Projects
-    } else {
-        agent.unverified_caller_access
-    };
+    let access = agent.unverified_caller_access.on_call(ctx.outbound);
     match &ctx.client {
         Some(_) if !access.greets_by_name() => {
             prompt.push_str(
