@@ -215,11 +215,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     // An invited user's hash is empty: it too costs a full verification, so a pending invitation
     // cannot be told from a wrong password by the time the answer takes.
-    let (hash, real) = match stored.filter(|h| PasswordHash::new(h).is_ok()) {
-        Some(h) => (h, true),
-        None => (dummy_hash(), false),
-    };
-    let Ok(parsed) = PasswordHash::new(hash) else {
+    let stored = stored.and_then(|h| PasswordHash::new(h).ok());
+    let real = stored.is_some();
+    let Some(parsed) = stored.or_else(|| PasswordHash::new(dummy_hash()).ok()) else {
         return false;
     };
     let ok = Argon2::default()
