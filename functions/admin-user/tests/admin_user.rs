@@ -2,6 +2,7 @@
 //! disabled user cannot sign in, the last active owner cannot be demoted, disabled or removed, and
 //! another tenant's user is not found.
 
+use auth_login::testing::login_status;
 use http::Method;
 use serde_json::json;
 use shared::domain::catalog::Role;
@@ -104,20 +105,4 @@ async fn a_change_ends_the_users_sessions_and_an_owner_always_remains(pool: PgPo
             "user_removed"
         ]
     );
-}
-
-/// Signs in through the login route: its status.
-async fn login_status(state: &shared::admin::AdminState, email: &str, password: &str) -> u16 {
-    let login = auth_login::State {
-        admin: state.clone(),
-        throttle: shared::login_throttle::LoginThrottle::new(
-            shared::testing::aws().await.dynamodb,
-            shared::testing::env("RATE_LIMIT_TABLE"),
-        ),
-    };
-    call(Method::POST)
-        .body(json!({"email": email, "password": password}))
-        .send(|r| auth_login::handle(&login, r))
-        .await
-        .0
 }

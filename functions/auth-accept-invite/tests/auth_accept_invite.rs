@@ -1,6 +1,7 @@
 //! Accepting an invitation end to end: the owner invites, the invited user sets a password once
 //! with the link's token and is signed in to their business; the token does not work twice.
 
+use auth_login::testing::login_status;
 use http::Method;
 use serde_json::json;
 use shared::testing::admin::*;
@@ -47,20 +48,4 @@ async fn an_invited_user_sets_a_password_once_and_is_signed_in(pool: PgPool) {
     let (status, body) = accept("another passphrase here").await;
     assert_eq!(status, 400, "once: {body}");
     assert_eq!(code(&body), "invalid_invitation");
-}
-
-/// Signs in through the login route: its status.
-async fn login_status(state: &shared::admin::AdminState, email: &str, password: &str) -> u16 {
-    let login = auth_login::State {
-        admin: state.clone(),
-        throttle: shared::login_throttle::LoginThrottle::new(
-            shared::testing::aws().await.dynamodb,
-            shared::testing::env("RATE_LIMIT_TABLE"),
-        ),
-    };
-    call(Method::POST)
-        .body(json!({"email": email, "password": password}))
-        .send(|r| auth_login::handle(&login, r))
-        .await
-        .0
 }

@@ -164,3 +164,27 @@ fn unavailable(e: shared::login_throttle::ThrottleError) -> ApiError {
     tracing::error!(error = %e, "login throttle unavailable");
     ApiError::unavailable("sign-in is unavailable; try again shortly")
 }
+
+/// For the tests of other routes that change who can sign in.
+#[cfg(feature = "test-support")]
+pub mod testing {
+    /// Signs in through this route: its status.
+    pub async fn login_status(
+        admin: &shared::admin::AdminState,
+        email: &str,
+        password: &str,
+    ) -> u16 {
+        let login = super::State {
+            admin: admin.clone(),
+            throttle: shared::login_throttle::LoginThrottle::new(
+                shared::testing::aws().await.dynamodb,
+                shared::testing::env("RATE_LIMIT_TABLE"),
+            ),
+        };
+        shared::testing::admin::call(http::Method::POST)
+            .body(serde_json::json!({"email": email, "password": password}))
+            .send(|r| super::handle(&login, r))
+            .await
+            .0
+    }
+}
