@@ -8,7 +8,7 @@
 //! (compare-and-set on the count it read), and any lock the new count earns is set in that same
 //! write. So a burst of concurrent guesses gets exactly the free attempts and no more: each one
 //! takes the next number, and the first past the free ones locks the key for the rest. A right
-//! password then gives its attempt back (`succeeded`).
+//! password then gives its attempt back (`succeeded`), so sign-ins that succeed never lock.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -34,12 +34,26 @@ pub struct ThrottleError {
 }
 
 /// Whether an attempt may check its password.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
-    /// Counted; go on and check the password.
-    Admitted,
+    /// Counted; go on and check the password, then hand this to `succeeded` if it was right.
+    Admitted(Counted),
     /// Refused without counting; every key is unlocked after this long.
     Locked(Duration),
+}
+
+/// What an admitted attempt wrote, so a right password can take exactly that back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    writes: Vec<Written>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Written {
+    subject: Subject,
+    id: String,
+    failures: String,
+    expiration: String,
 }
 
 #[derive(Clone, Debug)]
@@ -49,12 +63,13 @@ pub struct LoginThrottle {
 }
 
 /// One key's item as read: its count while live, the lock, and what the write must still find.
-struct Counted {
+struct Stored {
     id: String,
     failures: u32,
     locked_until: u64,
-    /// `(failures, expiration)` as stored, for the compare-and-set; `None` when there is no item.
-    stored: Option<(String, String)>,
+    /// `failures` and `expiration` as stored (`None` where absent), for the compare-and-set;
+    /// `None` when there is no item.
+    raw: Option<(Option<String>, Option<String>)>,
 }
 
 impl LoginThrottle {
@@ -72,36 +87,56 @@ impl LoginThrottle {
         keys: &[(Subject, &str)],
         now: u64,
     ) -> Result<Admission, ThrottleError> {
-        for _ in 0..MAX_ROUNDS {
+        for round in 0..MAX_ROUNDS {
+            if round > 0 {
+                // Apart, so that competing transactions do not keep cancelling each other.
+                let jitter = rand::random_range(2..=10u64 * round.min(5) as u64);
+                tokio::time::sleep(Duration::from_millis(jitter)).await;
+            }
             let mut read = Vec::with_capacity(keys.len());
             for &(subject, key) in keys {
                 read.push((subject, self.read(subject, key, now).await?));
             }
             let wait = read
                 .iter()
-                .map(|(_, c)| c.locked_until.saturating_sub(now))
+                .map(|(_, stored)| stored.locked_until.saturating_sub(now))
                 .max()
                 .unwrap_or(0);
             if wait > 0 {
                 return Ok(Admission::Locked(Duration::from_secs(wait)));
             }
-            let writes = read
-                .iter()
-                .map(|(subject, counted)| self.counted_write(*subject, counted, now))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut items = Vec::with_capacity(read.len());
+            let mut writes = Vec::with_capacity(read.len());
+            for (subject, stored) in &read {
+                let (item, written) = self.counted_write(*subject, stored, now)?;
+                items.push(item);
+                writes.push(written);
+            }
             let sent = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(writes))
+                .set_transact_items(Some(items))
                 .send()
                 .await;
-            match sent {
-                Ok(_) => return Ok(Admission::Admitted),
-                Err(e) => match e.into_service_error() {
-                    // Another attempt counted first: read again.
-                    TransactWriteItemsError::TransactionCanceledException(_) => continue,
-                    other => return Err(error("count", other)),
-                },
+            let refused = match sent {
+                Ok(_) => return Ok(Admission::Admitted(Counted { writes })),
+                Err(e) => e.into_service_error(),
+            };
+            // Another attempt counted first (or is counting): read again. Anything else (a
+            // throttled table, a bad request) is an outage, not a lockout.
+            let contended = match &refused {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
+                    c.cancellation_reasons().iter().all(|r| {
+                        matches!(
+                            r.code(),
+                            None | Some("None" | "ConditionalCheckFailed" | "TransactionConflict")
+                        )
+                    })
+                }
+                _ => false,
+            };
+            if !contended {
+                return Err(error("count", refused));
             }
         }
         tracing::warn!("login attempts contended past the retry limit; refused");
@@ -109,12 +144,12 @@ impl LoginThrottle {
     }
 
     /// The password was right: the account's count is forgotten, and the address gets its
-    /// attempt back (a lock the address earned stays, so a guesser's own account cannot unlock
-    /// the address it guesses from).
-    pub async fn succeeded(&self, keys: &[(Subject, &str)]) -> Result<(), ThrottleError> {
-        for &(subject, key) in keys {
-            let id = AttributeValue::S(item_id(subject, key));
-            match subject {
+    /// attempt back, lock included when nothing was counted since (a lock a later attempt
+    /// earned stays, so a guesser's own account cannot unlock the address it guesses from).
+    pub async fn succeeded(&self, counted: &Counted) -> Result<(), ThrottleError> {
+        for written in &counted.writes {
+            let id = AttributeValue::S(written.id.clone());
+            match written.subject {
                 Subject::Account => {
                     self.client
                         .delete_item()
@@ -124,32 +159,52 @@ impl LoginThrottle {
                         .await
                         .map_err(|e| error("delete", e))?;
                 }
-                Subject::Address => {
-                    let refunded = self
-                        .client
-                        .update_item()
-                        .table_name(&self.table)
-                        .key("id", id)
-                        .update_expression("ADD failures :minus_one")
-                        .condition_expression("failures > :zero")
-                        .expression_attribute_values(":minus_one", AttributeValue::N("-1".into()))
-                        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-                        .send()
-                        .await;
-                    // Nothing to give back when the count expired or was never there.
-                    if let Err(e) = refunded {
-                        let e = e.into_service_error();
-                        if !e.is_conditional_check_failed_exception() {
-                            return Err(error("refund", e));
-                        }
-                    }
-                }
+                Subject::Address => self.refund(written).await?,
             }
         }
         Ok(())
     }
 
-    async fn read(&self, subject: Subject, key: &str, now: u64) -> Result<Counted, ThrottleError> {
+    /// Takes one attempt off an address: exactly as it was before when the item is still as this
+    /// attempt wrote it, else one off the count.
+    async fn refund(&self, written: &Written) -> Result<(), ThrottleError> {
+        let number = |n: &str| AttributeValue::N(n.to_owned());
+        let exact = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(written.id.clone()))
+            .update_expression("ADD failures :minus_one REMOVE locked_until")
+            .condition_expression("failures = :f AND expiration = :e")
+            .expression_attribute_values(":minus_one", number("-1"))
+            .expression_attribute_values(":f", number(&written.failures))
+            .expression_attribute_values(":e", number(&written.expiration))
+            .send()
+            .await;
+        match exact.map_err(|e| e.into_service_error()) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.is_conditional_check_failed_exception() => {}
+            Err(e) => return Err(error("refund", e)),
+        }
+        let counted_since = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", AttributeValue::S(written.id.clone()))
+            .update_expression("ADD failures :minus_one")
+            .condition_expression("failures > :zero")
+            .expression_attribute_values(":minus_one", number("-1"))
+            .expression_attribute_values(":zero", number("0"))
+            .send()
+            .await;
+        match counted_since.map_err(|e| e.into_service_error()) {
+            // Nothing to give back when the count expired or was cleared.
+            Err(e) if !e.is_conditional_check_failed_exception() => Err(error("refund", e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn read(&self, subject: Subject, key: &str, now: u64) -> Result<Stored, ThrottleError> {
         let id = item_id(subject, key);
         let item = self
             .client
@@ -162,25 +217,22 @@ impl LoginThrottle {
             .map_err(|e| error("get", e))?
             .item;
         let Some(item) = item else {
-            return Ok(Counted {
+            return Ok(Stored {
                 id,
                 failures: 0,
                 locked_until: 0,
-                stored: None,
+                raw: None,
             });
         };
         let text = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).cloned();
         let number = |name: &str| -> u64 { text(name).and_then(|n| n.parse().ok()).unwrap_or(0) };
         // A count whose window passed is no count at all.
         let live = number("expiration") > now;
-        Ok(Counted {
+        Ok(Stored {
             id,
             failures: if live { number("failures") as u32 } else { 0 },
             locked_until: if live { number("locked_until") } else { 0 },
-            stored: Some((
-                text("failures").unwrap_or_else(|| "0".into()),
-                text("expiration").unwrap_or_else(|| "0".into()),
-            )),
+            raw: Some((text("failures"), text("expiration"))),
         })
     }
 
@@ -188,35 +240,48 @@ impl LoginThrottle {
     fn counted_write(
         &self,
         subject: Subject,
-        counted: &Counted,
+        stored: &Stored,
         now: u64,
-    ) -> Result<TransactWriteItem, ThrottleError> {
-        let failures = counted.failures.saturating_add(1);
-        let locked_until = now + subject.lockout_after(failures).as_secs();
-        let number = |n: u64| AttributeValue::N(n.to_string());
+    ) -> Result<(TransactWriteItem, Written), ThrottleError> {
+        let failures = stored.failures.saturating_add(1).to_string();
+        let expiration = (now + WINDOW.as_secs()).to_string();
+        let locked_until = now
+            + subject
+                .lockout_after(stored.failures.saturating_add(1))
+                .as_secs();
         let mut values = HashMap::new();
-        let condition = match &counted.stored {
-            None => "attribute_not_exists(id)",
+        let condition = match &stored.raw {
+            None => "attribute_not_exists(id)".to_owned(),
             Some((stored_failures, stored_expiration)) => {
-                values.insert(":f".to_owned(), AttributeValue::N(stored_failures.clone()));
-                values.insert(
-                    ":e".to_owned(),
-                    AttributeValue::N(stored_expiration.clone()),
-                );
-                "failures = :f AND expiration = :e"
+                let mut same = |attribute: &str, value: &Option<String>| match value {
+                    Some(v) => {
+                        values.insert(format!(":{attribute}"), AttributeValue::N(v.clone()));
+                        format!("{attribute} = :{attribute}")
+                    }
+                    None => format!("attribute_not_exists({attribute})"),
+                };
+                let failures_same = same("failures", stored_failures);
+                let expiration_same = same("expiration", stored_expiration);
+                format!("{failures_same} AND {expiration_same}")
             }
         };
         let put = Put::builder()
             .table_name(&self.table)
-            .item("id", AttributeValue::S(counted.id.clone()))
-            .item("failures", number(failures.into()))
-            .item("locked_until", number(locked_until))
-            .item("expiration", number(now + WINDOW.as_secs()))
+            .item("id", AttributeValue::S(stored.id.clone()))
+            .item("failures", AttributeValue::N(failures.clone()))
+            .item("locked_until", AttributeValue::N(locked_until.to_string()))
+            .item("expiration", AttributeValue::N(expiration.clone()))
             .condition_expression(condition)
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()
             .map_err(|e| error("build", e))?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        let written = Written {
+            subject,
+            id: stored.id.clone(),
+            failures,
+            expiration,
+        };
+        Ok((TransactWriteItem::builder().put(put).build(), written))
     }
 }
 

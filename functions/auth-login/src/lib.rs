@@ -93,11 +93,14 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
         .attempt(&keys, now)
         .await
         .map_err(unavailable)?;
-    if let Admission::Locked(locked) = admission {
-        auth_events::record(pool, &audit("login_locked", None)).await?;
-        tracing::warn!("login refused: locked");
-        return Ok(too_many_attempts(locked));
-    }
+    let counted = match admission {
+        Admission::Admitted(counted) => counted,
+        Admission::Locked(locked) => {
+            auth_events::record(pool, &audit("login_locked", None)).await?;
+            tracing::warn!("login refused: locked");
+            return Ok(too_many_attempts(locked));
+        }
+    };
     let user = users::by_email(pool, &email).await?;
     let password = body.password;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -116,7 +119,11 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
             "the email or password is wrong",
         ));
     };
-    state.throttle.succeeded(&keys).await.map_err(unavailable)?;
+    state
+        .throttle
+        .succeeded(&counted)
+        .await
+        .map_err(unavailable)?;
     if user.disabled {
         auth_events::record(pool, &audit("login_failed", Some(user.user_id))).await?;
         return Err(ApiError::forbidden(

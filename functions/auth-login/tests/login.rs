@@ -299,6 +299,28 @@ async fn one_address_guessing_many_accounts_is_locked_out(pool: PgPool) {
     assert_eq!(status, 200);
 }
 
+/// Sign-ins that succeed never lock: an office address at its free limit keeps signing in, and
+/// its next wrong guess still locks it.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn right_passwords_never_lock_an_address_at_its_limit(pool: PgPool) {
+    let login = still_login_state(&pool).await;
+    let address = format!("2001:db8::{:x}", uuid::Uuid::new_v4().as_u128() as u32);
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    for i in 0..20 {
+        let guess = format!("guess-{run}-{i}@example.com");
+        let (status, _) = attempt(&login, &guess, "password1", &address).await;
+        assert_eq!(status, 401, "the address's free attempts");
+    }
+    for _ in 0..3 {
+        let (status, body) = attempt(&login, "owner@aurora.example", PASSWORD, &address).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let guess = format!("guess-{run}-last@example.com");
+    assert_eq!(attempt(&login, &guess, "password1", &address).await.0, 401);
+    let (status, _) = attempt(&login, "owner@aurora.example", PASSWORD, &address).await;
+    assert_eq!(status, 429, "the 21st wrong guess locked the address");
+}
+
 fn rand_octet() -> u8 {
     (uuid::Uuid::new_v4().as_u128() % 250) as u8 + 1
 }

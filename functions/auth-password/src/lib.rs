@@ -67,13 +67,13 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
         .attempt(&keys, now)
         .await
         .map_err(unavailable)?;
-    if let Admission::Locked(_) = admission {
+    let Admission::Admitted(counted) = admission else {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
             "too many wrong passwords; try again later",
         ));
-    }
+    };
     let stored = users::password_hash(pool, principal.user_id).await?;
     let (current, new) = (body.current_password, body.new_password);
     let (matched, hash) = tokio::task::spawn_blocking(move || {
@@ -96,7 +96,11 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
         return Err(ApiError::forbidden("the current password is wrong"));
     };
     let hash = hash.map_err(ApiError::internal)?;
-    state.throttle.succeeded(&keys).await.map_err(unavailable)?;
+    state
+        .throttle
+        .succeeded(&counted)
+        .await
+        .map_err(unavailable)?;
     let mut tx = pool.begin().await?;
     let version = users::set_password(&mut tx, principal.user_id, &hash).await?;
     refresh_tokens::revoke_all(&mut tx, principal.user_id).await?;

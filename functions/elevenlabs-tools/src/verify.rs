@@ -58,11 +58,12 @@ pub(crate) async fn verify_caller(
         }
         _ => false,
     };
-    let at = (state.now)();
-    let now = at.timestamp();
     // The client's steps across calls, one request at a time, until this one's are recorded.
     let mut tx = state.db.pool().await?.begin().await?;
     client_steps::lock(&mut tx, client_id).await?;
+    // Read once the lock is held, so steps are stamped in the order they were taken.
+    let at = (state.now)();
+    let now = at.timestamp();
     let client = client_steps::record(&mut tx, client_id, at).await?;
     for _ in 0..SESSION_ATTEMPTS {
         let mut session = state
@@ -97,6 +98,7 @@ pub(crate) async fn verify_caller(
                    "say": "I've sent you as many codes as I can today, so I can't share account details on this call. I can take a message for the team."})
         } else {
             let Some(channel) = channel(state, call) else {
+                tx.rollback().await?;
                 return Ok(json!({"verified": false, "code_sent": false,
                     "say": "I can't send you a code right now, so I can't share account details on this call. I can take a message for the team."}));
             };
@@ -162,6 +164,7 @@ pub(crate) async fn verify_caller(
         }
         return Ok(answer);
     }
+    tx.rollback().await?;
     Err(ApiError::unavailable(
         "the call session is busy; try the tool again",
     ))

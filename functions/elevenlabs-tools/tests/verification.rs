@@ -204,9 +204,14 @@ async fn three_wrong_answers_end_verification_and_a_pin_works(pool: PgPool) {
     );
 }
 
+/// An hour after `open_now`: another instance whose clock runs ahead.
+fn an_hour_later() -> chrono::DateTime<chrono::Utc> {
+    open_now() + chrono::Duration::hours(1)
+}
+
 /// A day after `open_now`: the client's window has moved on.
 fn next_day() -> chrono::DateTime<chrono::Utc> {
-    open_now() + chrono::Duration::hours(25)
+    open_now() + chrono::Duration::hours(26)
 }
 
 async fn pin_on_a_new_call(state: &elevenlabs_tools::ToolState, pin: &str) -> Value {
@@ -231,19 +236,20 @@ async fn steps(pool: &PgPool) -> Vec<String> {
 }
 
 /// Spoofing a client's caller ID call after call does not buy more guesses: the client gets five
-/// wrong answers in any 24 hours across all calls, also when the calls come at once; then even
-/// the right PIN is refused until the window moves on. Every step is audited.
+/// wrong answers in any 24 hours across all calls, also when the calls come at once and whatever
+/// each instance's clock says; then even the right PIN is refused until the window moves on.
+/// Every step is audited.
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_client_gets_five_wrong_answers_a_day_across_calls_even_at_once(pool: PgPool) {
     seed(&pool).await;
     set_access(&pool, "name").await;
     set_pin(&pool, "4321").await;
     let server = vendors().await;
-    let s = state(&pool, &server, open_now).await;
-    // Eight calls at once, one wrong PIN each.
+    let ahead = state(&pool, &server, an_hour_later).await;
+    // Eight calls at once, one wrong PIN each, on an instance whose clock runs ahead.
     let calls: Vec<String> = (0..8).map(|_| conversation()).collect();
     let guesses = calls.iter().map(|conv| {
-        let s = &s;
+        let s = &ahead;
         async move {
             tool(
                 s,
@@ -272,6 +278,8 @@ async fn a_client_gets_five_wrong_answers_a_day_across_calls_even_at_once(pool: 
         })
         .count();
     assert_eq!((wrong, locked), (4, 4), "{answers:#?}");
+    // The next call reaches an instance whose clock is behind: the steps still count.
+    let s = state(&pool, &server, open_now).await;
     let refused = pin_on_a_new_call(&s, "4321").await;
     assert_eq!(refused["verified"], false, "even the right PIN: {refused}");
     let kinds = steps(&pool).await;

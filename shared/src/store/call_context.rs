@@ -62,7 +62,7 @@ SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
        c.name AS client_name, c.company AS client_company,
        -- Projects only where the caller may hear them unverified (`CallerAccess::on_call`):
        -- otherwise the prompt never holds them, and the hot path does not load them.
-       CASE WHEN c.id IS NULL OR NOT (p.outbound OR a.unverified_caller_access = 'projects') THEN NULL
+       CASE WHEN c.id IS NULL OR NOT (p.outbound OR COALESCE(a.unverified_caller_access, 'name') = 'projects') THEN NULL
        ELSE COALESCE((
            SELECT json_agg(json_build_object('name', pr.name, 'status', pr.status,
                                              'provider_status', pr.provider_status, 'due_date', pr.due_date)

@@ -32,8 +32,12 @@ impl Step {
     }
 }
 
-/// Takes the client's verification lock until `tx` ends.
+/// Takes the client's verification lock until `tx` ends. A transaction left idle (its request
+/// died between statements) ends by itself, and the lock with it.
 pub async fn lock(tx: &mut Transaction<'_, Postgres>, client_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("SET LOCAL idle_in_transaction_session_timeout = '10s'")
+        .execute(&mut **tx)
+        .await?;
     sqlx::query!(
         "SELECT pg_advisory_xact_lock(hashtextextended('caller-verification:' || $1::text, 0))",
         client_id.to_string(),
@@ -43,7 +47,8 @@ pub async fn lock(tx: &mut Transaction<'_, Postgres>, client_id: Uuid) -> Result
     Ok(())
 }
 
-/// The client's counts in the window that ends at `now`.
+/// The client's counts in the window that ends at `now`. Steps stamped after `now` count too:
+/// another instance's clock may run a little ahead.
 pub async fn record(
     conn: &mut PgConnection,
     client_id: Uuid,
@@ -53,7 +58,7 @@ pub async fn record(
     let row = sqlx::query!(
         r#"WITH recent AS (
              SELECT kind, at FROM caller_verification_events
-             WHERE client_id = $1 AND at > $2 AND at <= $3
+             WHERE client_id = $1 AND at > $2
            ), last_verified AS (
              SELECT coalesce(max(at), '-infinity') AS at FROM recent WHERE kind = 'verified'
            )
@@ -63,7 +68,6 @@ pub async fn record(
            FROM recent"#,
         client_id,
         since,
-        now,
     )
     .fetch_one(conn)
     .await?;
