@@ -109,6 +109,24 @@ pub struct AwsTimeouts {
     pub attempt: Duration,
 }
 
+impl AwsTimeouts {
+    /// `AWS_OPERATION_TIMEOUT_MS` and `AWS_ATTEMPT_TIMEOUT_MS`, else the defaults.
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let millis = |d: Duration| d.as_millis() as u64;
+        Ok(Self {
+            operation: Duration::from_millis(
+                env.parsed("AWS_OPERATION_TIMEOUT_MS", millis(defaults.operation))?
+                    .max(1),
+            ),
+            attempt: Duration::from_millis(
+                env.parsed("AWS_ATTEMPT_TIMEOUT_MS", millis(defaults.attempt))?
+                    .max(1),
+            ),
+        })
+    }
+}
+
 impl Default for AwsTimeouts {
     fn default() -> Self {
         Self {
@@ -164,14 +182,7 @@ impl Settings {
             db_statement_timeout: Duration::from_millis(
                 env.parsed("DB_STATEMENT_TIMEOUT_MS", 5_000u64)?.max(1),
             ),
-            aws_timeouts: AwsTimeouts {
-                operation: Duration::from_millis(
-                    env.parsed("AWS_OPERATION_TIMEOUT_MS", 3_000u64)?.max(1),
-                ),
-                attempt: Duration::from_millis(
-                    env.parsed("AWS_ATTEMPT_TIMEOUT_MS", 1_000u64)?.max(1),
-                ),
-            },
+            aws_timeouts: AwsTimeouts::from_env(&env)?,
         })
     }
 }

@@ -9,14 +9,18 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::aws::{AwsClients, sdk_config};
+use crate::aws::AwsClients;
 use crate::db::Database;
 use crate::idempotency::IdempotencyStore;
 use crate::jobs::{Job, JobQueue};
 use crate::post_call::intake::Intake;
 
+/// Clients with the bounds the functions get from the same variables (the benchmarks widen them
+/// for the emulator).
 pub async fn aws() -> AwsClients {
-    AwsClients::new(&sdk_config().await)
+    let timeouts = crate::config::AwsTimeouts::from_env(&crate::config::Env::process())
+        .expect("AWS_*_TIMEOUT_MS are whole milliseconds");
+    AwsClients::new(&crate::aws::sdk_config_with(timeouts).await)
 }
 
 pub fn env(name: &str) -> String {

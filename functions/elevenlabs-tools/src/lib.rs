@@ -145,7 +145,7 @@ async fn answer(state: &ToolState, req: &Request) -> Result<Response<Body>, ApiE
         Tool::GetProjectStatus => {
             let body: PlainBody = parse_json(req)?;
             let call = identify(state, &body.call).await?;
-            project_status(state, &call, &body.call.conversation_id).await?
+            project_status(state, &call).await?
         }
         Tool::VerifyCaller => {
             let body: VerifyBody = parse_json(req)?;

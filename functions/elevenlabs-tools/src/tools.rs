@@ -129,7 +129,6 @@ fn spoken_date(d: chrono::NaiveDate) -> String {
 pub(crate) async fn project_status(
     state: &ToolState,
     call: &CallIdentity,
-    conversation_id: &ConversationId,
 ) -> Result<Value, ApiError> {
     let (Some(client_id), Some(client_name)) = (call.client_id, call.client_name.as_deref()) else {
         return Ok(json!({
@@ -139,23 +138,16 @@ pub(crate) async fn project_status(
         }));
     };
     // Caller ID alone is not proof, unless the business accepts it (`CallerAccess::Projects`).
-    if !call.access().shares_projects_unverified() {
-        let session = state
-            .sessions
-            .load(conversation_id, call.business_id)
-            .await
-            .map_err(|e| internal("reading the call session", e))?;
-        if !session.verification.verified {
-            // `anonymous`: not even that the number is a client's is confirmed before verifying.
-            let mut answer = json!({
-                "verification_required": true,
-                "say": "Before I share project details, I need to confirm it's you. I can send a code to the number or email we have on file. Shall I?",
-            });
-            if call.access().greets_by_name() {
-                answer["known_client"] = json!(true);
-            }
-            return Ok(answer);
+    if !call.access().shares_projects_unverified() && !call.verified {
+        // `anonymous`: not even that the number is a client's is confirmed before verifying.
+        let mut answer = json!({
+            "verification_required": true,
+            "say": "Before I share project details, I need to confirm it's you. I can send a code to the number or email we have on file. Shall I?",
+        });
+        if call.access().greets_by_name() {
+            answer["known_client"] = json!(true);
         }
+        return Ok(answer);
     }
     let rows = store::client_projects(pool(state).await?, call.business_id, client_id)
         .await

@@ -4,7 +4,9 @@
 //! the call came from) or, without Twilio, by email to the client's address; with `code` or `pin`
 //! it checks the answer. Codes are bound to the call and stored only as digests in the call's
 //! session; a call gets two codes and three wrong answers, and a client five of each in any 24
-//! hours across calls (each step recorded in `caller_verification_events`, the audit).
+//! hours across calls (each step recorded in `caller_verification_events`, the audit). That the
+//! caller is verified is read from there too, with the call's identity, so `get_project_status`
+//! needs no session read.
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -75,7 +77,7 @@ pub(crate) async fn verify_caller(
         let before = v.clone();
         let mut to_send = None;
         let mut steps = Vec::new();
-        let mut answer = if v.verified {
+        let mut answer = if v.verified || call.verified {
             verified(first)
         } else if client.locked() {
             steps.push(Step::Refused);
@@ -128,7 +130,8 @@ pub(crate) async fn verify_caller(
                 answer = locked_for_today();
             }
         }
-        if v.verified && !before.verified {
+        // Recorded until it is: the record is what `get_project_status` reads.
+        if v.verified && !call.verified {
             steps.push(Step::Verified);
         }
         if !state

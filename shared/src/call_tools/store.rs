@@ -45,6 +45,8 @@ pub struct CallIdentity {
     pub client_email: Option<String>,
     /// The client's PIN (argon2), when they set one.
     pub client_pin_hash: Option<String>,
+    /// `verify_caller` verified this client on this call (`caller_verification_events`).
+    pub verified: bool,
 }
 
 impl CallIdentity {
@@ -102,7 +104,10 @@ SELECT c.business_id AS "business_id!", b.name AS business_name, b.timezone, b.d
        c.outbound AS "outbound!", c.started_at,
        COALESCE((SELECT a.unverified_caller_access FROM agent_configs a
                  WHERE a.business_id = c.business_id), 'name') AS "caller_access!",
-       cl.email AS "client_email?", cl.pin_hash AS "client_pin_hash?"
+       cl.email AS "client_email?", cl.pin_hash AS "client_pin_hash?",
+       EXISTS (SELECT 1 FROM caller_verification_events e
+               WHERE e.conversation_id = $1::text AND e.kind = 'verified'
+                 AND e.client_id = cl.id) AS "verified!"
 FROM chosen c
 JOIN businesses b ON b.id = c.business_id
 LEFT JOIN client_phone_numbers cp ON cp.business_id = c.business_id AND cp.phone_e164 = c.person_phone

@@ -125,7 +125,7 @@ pub fn providers(server: &MockServer) -> PmProviders {
 }
 
 pub async fn aws() -> crate::aws::AwsClients {
-    crate::aws::AwsClients::new(&crate::aws::sdk_config().await)
+    super::aws().await
 }
 
 /// A queue of this test's own on the emulator.
