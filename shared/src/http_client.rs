@@ -20,6 +20,8 @@ use failsafe::failure_policy::{self, ConsecutiveFailures};
 use failsafe::futures::CircuitBreaker;
 use reqwest::{Request, Response, StatusCode};
 
+use crate::domain::text;
+
 #[derive(Debug, Clone)]
 pub struct HttpPolicy {
     pub connect_timeout: Duration,
@@ -218,7 +220,9 @@ impl HttpClient {
                 service: self.service,
                 source,
             })?;
-        serde_json::from_slice(&bytes).map_err(|e| HttpError::Decode {
+        // A vendor's text is kept less the characters Postgres cannot store (`domain::text`), so
+        // one stray NUL in a task name cannot fail every sync of the integration.
+        text::parse_vendor_json(&bytes).map_err(|e| HttpError::Decode {
             service: self.service,
             reason: e.to_string(),
         })

@@ -245,10 +245,7 @@ impl LoginThrottle {
     ) -> Result<(TransactWriteItem, Written), ThrottleError> {
         let failures = stored.failures.saturating_add(1).to_string();
         let expiration = (now + WINDOW.as_secs()).to_string();
-        let locked_until = now
-            + subject
-                .lockout_after(stored.failures.saturating_add(1))
-                .as_secs();
+        let lockout = subject.lockout_after(stored.failures.saturating_add(1));
         let mut values = HashMap::new();
         let condition = match &stored.raw {
             None => "attribute_not_exists(id)".to_owned(),
@@ -265,12 +262,19 @@ impl LoginThrottle {
                 format!("{failures_same} AND {expiration_same}")
             }
         };
-        let put = Put::builder()
+        let mut put = Put::builder()
             .table_name(&self.table)
             .item("id", AttributeValue::S(stored.id.clone()))
             .item("failures", AttributeValue::N(failures.clone()))
-            .item("locked_until", AttributeValue::N(locked_until.to_string()))
-            .item("expiration", AttributeValue::N(expiration.clone()))
+            .item("expiration", AttributeValue::N(expiration.clone()));
+        // Only a count that earns a lock carries one.
+        if !lockout.is_zero() {
+            put = put.item(
+                "locked_until",
+                AttributeValue::N((now + lockout.as_secs()).to_string()),
+            );
+        }
+        let put = put
             .condition_expression(condition)
             .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .build()

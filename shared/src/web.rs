@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::domain::text;
 use crate::error::ApiError;
 
 pub use crate::response::json_response;
@@ -28,6 +29,7 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
             "the request body is empty; a JSON object is required",
         ));
     }
+    refuse_control_characters(bytes)?;
     // The fast parse serves every good body (the initiation webhook's hot path); only a refused
     // body is parsed again to learn the path of the field at fault.
     serde_json::from_slice(bytes).map_err(|first| {
@@ -46,6 +48,29 @@ pub fn parse_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         };
         ApiError::bad_request("invalid_json", message)
     })
+}
+
+/// A body whose strings hold a control character Postgres cannot store, or no one should
+/// (`domain::text`), is a 400 naming the field, whatever the route does with it. Only a body whose
+/// bytes may hold one is walked.
+fn refuse_control_characters(bytes: &[u8]) -> Result<(), ApiError> {
+    if !text::may_hold_forbidden(bytes) {
+        return Ok(());
+    }
+    // Broken JSON is left to the typed parse, which says where.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match text::find_forbidden(&value) {
+        None => Ok(()),
+        Some((path, c)) => Err(ApiError::bad_request(
+            "invalid_field",
+            format!(
+                "{path}: must not contain control characters (found U+{:04X})",
+                c as u32
+            ),
+        )),
+    }
 }
 
 /// A serde_json message without its " at line 1 column 57" suffix, for messages that name the
@@ -87,6 +112,21 @@ pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn control_characters_in_any_body_are_a_400_naming_the_field() {
+        let req = |body: &str| Request::new(Body::Text(body.to_owned()));
+        let err =
+            parse_json::<serde_json::Value>(&req(r#"{"call":{"answer":"ok\u0000"}}"#)).unwrap_err();
+        assert_eq!(err.code(), "invalid_field");
+        assert_eq!(
+            err.message(),
+            "call.answer: must not contain control characters (found U+0000)"
+        );
+        // Accents written as escapes, lines and tabs are text like any other.
+        let ok = parse_json::<serde_json::Value>(&req(r#"{"n":"Ren\u00e9e\n\tx"}"#)).unwrap();
+        assert_eq!(ok["n"], "Renée\n\tx");
+    }
 
     #[test]
     fn body_errors_name_the_field() {

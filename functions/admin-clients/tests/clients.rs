@@ -89,6 +89,15 @@ async fn a_number_already_naming_a_client_is_a_409_and_bad_input_names_the_field
             "phone_numbers[0]:",
         ),
         (json!({"name": "X", "phones": []}), "unknown field `phones`"),
+        // Postgres cannot store NUL: this used to reach it and come back a 500.
+        (
+            json!({"name": "Ro\u{0}sa"}),
+            "name: must not contain control characters",
+        ),
+        (
+            json!({"name": "X", "notes": "bell \u{7}"}),
+            "notes: must not contain control characters",
+        ),
     ] {
         let (status, resp) = call(Method::POST)
             .business(A)
@@ -104,6 +113,11 @@ async fn a_number_already_naming_a_client_is_a_409_and_bad_input_names_the_field
         ("limit", "101", "limit:"),
         ("cursor", "zzz", "cursor:"),
         ("sort", "name", "sort:"),
+        (
+            "search",
+            "Ro\u{0}sa",
+            "search: must not contain control characters",
+        ),
     ] {
         let (status, resp) = call(Method::GET)
             .business(A)

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use shared::db::Database;
 use shared::domain::Priority;
 use shared::domain::lead::unanswered;
+use shared::domain::text;
 use shared::elevenlabs::webhook::{Conversation, Envelope, EventType, InitiationFailure};
 use shared::idempotency::{IdempotencyStore, Once, OnceError};
 use shared::jobs::Delivery;
@@ -385,14 +386,21 @@ fn call_sid<'a>(from_event: Option<&'a str>, owner: &'a CallOwner) -> Option<&'a
         .or(owner.start_call_sid.as_deref().filter(nonblank))
 }
 
+/// The event, less any character Postgres cannot store (`domain::text`): ElevenLabs signed it, and
+/// a stray NUL in a transcript must not fail the call's records for ever.
 async fn load_event(pool: &PgPool, payload: Payload) -> anyhow::Result<Value> {
-    match payload {
-        Payload::Inline { event } => Ok(event),
+    let mut event = match payload {
+        Payload::Inline { event } => event,
         Payload::Stored { payload_id } => {
             let raw = store::load_payload(pool, payload_id).await?;
-            serde_json::from_slice(&raw).context("the stored event is not JSON")
+            serde_json::from_slice(&raw).context("the stored event is not JSON")?
         }
+    };
+    let removed = text::strip_forbidden(&mut event);
+    if removed > 0 {
+        tracing::warn!(removed, "control characters removed from the event");
     }
+    Ok(event)
 }
 
 fn international(n: &str) -> Option<E164> {

@@ -409,3 +409,32 @@ async fn a_call_recorded_under_another_conversation_id_is_found_by_its_call_sid(
         "a0000000-0000-4000-8000-000000000001"
     );
 }
+
+/// ElevenLabs signed the event, so a NUL in what the caller said (which Postgres cannot store) is
+/// dropped, not the call: it is processed like any other, once.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_nul_in_the_transcript_is_dropped_not_the_call(pool: PgPool) {
+    let h = harness(pool).await;
+    sendgrid_accepts(&h).await;
+    let (mut event, id) = transcription(None);
+    event["data"]["transcript"][0]["message"] = json!("Hello\u{0}, I need a new logo");
+    assert!(deliver(&h, &[&job(&event)], 1).await.is_empty());
+    let logs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM call_logs WHERE elevenlabs_conversation_id = $1")
+            .bind(&id)
+            .fetch_one(&h.pool)
+            .await
+            .unwrap();
+    assert_eq!(logs, 1);
+    let transcript: String = sqlx::query_scalar(
+        "SELECT messages::text FROM conversations WHERE elevenlabs_conversation_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&h.pool)
+    .await
+    .unwrap();
+    assert!(
+        transcript.contains("Hello, I need a new logo"),
+        "{transcript}"
+    );
+}

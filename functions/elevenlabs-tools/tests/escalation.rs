@@ -194,7 +194,7 @@ async fn tools_refuse_missing_or_wrong_secrets_and_bad_requests(pool: PgPool) {
             "get_project_status",
             r#"{"conversation_id": "conv\u0000x"}"#,
             400,
-            "invalid_json",
+            "invalid_field",
         ),
         (
             "check_business_hours",

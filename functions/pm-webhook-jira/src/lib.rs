@@ -4,6 +4,7 @@
 //! `X-Atlassian-Webhook-Identifier` and becomes a refetch of the issue it names.
 
 use lambda_http::{Body, Request, Response};
+use shared::domain::text::parse_vendor_json;
 use shared::error::ApiError;
 use shared::pm::deliveries::{accepted, header};
 use shared::pm::jira;
@@ -23,7 +24,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 async fn delivery(state: &State, req: &Request) -> Result<Response<Body>, ApiError> {
     jira::verify_delivery(&state.jira_client_secret, header(req, "authorization"))
         .map_err(ApiError::unauthorized)?;
-    let delivery: jira::Delivery = serde_json::from_slice(body_bytes(req)).map_err(|e| {
+    let delivery: jira::Delivery = parse_vendor_json(body_bytes(req)).map_err(|e| {
         ApiError::bad_request(
             "invalid_payload",
             format!("not a Jira webhook delivery: {e}"),

@@ -219,3 +219,47 @@ fn every_route_on_a_business_is_an_admin_function_under_the_tenant_rule() {
         }
     }
 }
+
+/// Postgres cannot store NUL, and no field should hold the other control characters: on every
+/// route that takes a body, one in any string is a 400 naming the field, never the database's
+/// 500; in a query string, never a 5xx either.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn control_characters_are_refused_naming_the_field_on_every_route(pool: PgPool) {
+    setup(&pool).await;
+    let table = routes(&pool).await;
+    let mut with_body = 0;
+    for e in admin_routes() {
+        let route = format!("{} {}", e.method, e.path);
+        // The agent sync takes no body.
+        let takes_body = matches!(e.method, "POST" | "PUT" | "PATCH")
+            && e.function != HttpFunction::AdminAgentSync;
+        if takes_body {
+            for (body, field) in [
+                (serde_json::json!({"name": "Ro\u{0}sa"}), "name"),
+                (
+                    serde_json::json!({"notes": ["ok", "bell\u{7}"]}),
+                    "notes[1]",
+                ),
+            ] {
+                let (status, answer) = endpoint_call(e.method, e.path)
+                    .token(&owner_a())
+                    .body(body)
+                    .send(|r| table.call(e.function, r))
+                    .await;
+                assert_eq!(status, 400, "{route}: {answer}");
+                assert_eq!(code(&answer), "invalid_field", "{route}");
+                assert!(
+                    message(&answer).starts_with(&format!("{field}: must not contain control")),
+                    "{route}: {answer}"
+                );
+            }
+            with_body += 1;
+        } else if e.method == "GET" {
+            let mut c = endpoint_call(e.method, e.path).token(&owner_a());
+            c.query.push(("search".to_owned(), "Ro\u{0}sa".to_owned()));
+            let (status, answer) = c.send(|r| table.call(e.function, r)).await;
+            assert!(status < 500, "{route}: {answer}");
+        }
+    }
+    assert!(with_body >= 10, "{with_body} routes with a body");
+}

@@ -9,6 +9,7 @@ use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::text;
 use crate::error::ApiError;
 use crate::store::{Keyed, Keyset};
 
@@ -32,6 +33,15 @@ impl Query {
     pub fn of(req: &Request) -> Result<Self, ApiError> {
         let mut params = BTreeMap::new();
         for (k, v) in req.query_string_parameters().iter() {
+            if let Some(c) = text::forbidden_in(k).or_else(|| text::forbidden_in(v)) {
+                return Err(invalid(
+                    k,
+                    format!(
+                        "must not contain control characters (found U+{:04X})",
+                        c as u32
+                    ),
+                ));
+            }
             if params.insert(k.to_owned(), v.to_owned()).is_some() {
                 return Err(invalid(k, "given more than once"));
             }

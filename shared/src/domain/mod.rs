@@ -13,6 +13,7 @@ pub mod login_throttle;
 pub mod numbers;
 pub mod qualification;
 pub mod summary;
+pub mod text;
 pub mod urgency;
 pub mod voice;
 

@@ -74,9 +74,10 @@ pub fn accepted(queued: bool) -> Result<Response<Body>, ApiError> {
     ))
 }
 
-/// The raw body as JSON, or a 400.
+/// The raw body as JSON (less the characters no stored text may hold: the vendor signed it), or
+/// a 400.
 pub fn parse_body(req: &Request) -> Result<Value, ApiError> {
-    serde_json::from_slice(body_bytes(req))
+    crate::domain::text::parse_vendor_json(body_bytes(req))
         .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))
 }
 

@@ -55,7 +55,7 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
         .bytes()
         .await
         .map_err(|e| PmError::api(provider, e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
+    crate::domain::text::parse_vendor_json(&bytes).map_err(|e| {
         PmError::api(
             provider,
             format!(
