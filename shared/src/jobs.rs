@@ -5,11 +5,12 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_sqs::Client;
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -203,10 +204,18 @@ where
                     tracing::error!(message_id = %id, receives, error = %e, "poison message; it will reach the DLQ");
                     false
                 }
-                Ok(job) => match work(job, Delivery { receive_count: receives }).await {
-                    Ok(()) => true,
-                    Err(e) => {
+                // A panic fails its own message only: the batch's others and the process go on.
+                Ok(job) => match AssertUnwindSafe(work(job, Delivery { receive_count: receives }))
+                    .catch_unwind()
+                    .await
+                {
+                    Ok(Ok(())) => true,
+                    Ok(Err(e)) => {
                         tracing::warn!(message_id = %id, receives, kind = J::KIND, error = format!("{e:#}"), "job failed; SQS will retry it");
+                        false
+                    }
+                    Err(panic) => {
+                        tracing::error!(message_id = %id, receives, kind = J::KIND, panic = crate::runtime::panic_message(&panic), "job panicked; SQS will retry it");
                         false
                     }
                 },
@@ -250,6 +259,27 @@ mod tests {
         m.message_id = Some(id.into());
         m.body = Some(body.into());
         m
+    }
+
+    #[tokio::test]
+    async fn a_panic_fails_its_own_message_only() {
+        let mut event = SqsEvent::default();
+        event.records = (1..=3)
+            .map(|n| message(&n.to_string(), &encode(&Ping { n }).unwrap()))
+            .collect();
+        let response = process_batch(event, 2, |job: Ping, _| async move {
+            if job.n == 2 {
+                panic!("a bug in one job");
+            }
+            Ok(())
+        })
+        .await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["2"]);
     }
 
     #[test]

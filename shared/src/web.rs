@@ -94,9 +94,25 @@ where
 {
     let state: &'static S = Box::leak(Box::new(state));
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(handler(state, req).await)
+        Ok::<_, Infallible>(contain_panics(handler(state, req)).await)
     }))
     .await
+}
+
+/// Serves a handler's response; a panic inside it is a 500 with the JSON error body and a log
+/// line, not a dead process: the next request is served as usual (the release profile unwinds).
+pub async fn contain_panics(handling: impl Future<Output = Response<Body>>) -> Response<Body> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(handling).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(
+                panic = crate::runtime::panic_message(&panic),
+                "handler panicked"
+            );
+            ApiError::internal(anyhow::anyhow!("handler panicked")).into_response()
+        }
+    }
 }
 
 /// A uuid path parameter; a malformed one is a 404 (no such resource), like an unknown one.
@@ -112,6 +128,25 @@ pub fn path_id(req: &Request, name: &str) -> Result<Uuid, ApiError> {
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_with_the_error_body_and_the_next_request_is_served() {
+        async fn handler(req: Request) -> Response<Body> {
+            if req.uri().path() == "/boom" {
+                panic!("a bug");
+            }
+            crate::response::json_response(http::StatusCode::OK, &serde_json::json!({"ok": true}))
+        }
+        let boom = Request::new(Body::Empty);
+        let mut boom = boom;
+        *boom.uri_mut() = "/boom".parse().unwrap();
+        let resp = contain_panics(handler(boom)).await;
+        assert_eq!(resp.status(), 500);
+        let body: serde_json::Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        let next = contain_panics(handler(Request::new(Body::Empty))).await;
+        assert_eq!(next.status(), 200);
+    }
 
     #[test]
     fn control_characters_in_any_body_are_a_400_naming_the_field() {

@@ -166,7 +166,7 @@ where
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
 {
     let state: &'static S = Box::leak(Box::new(state));
-    Arc::new(move |req| Box::pin(handle(state, req)))
+    Arc::new(move |req| Box::pin(shared::web::contain_panics(handle(state, req))))
 }
 
 /// Resolves a request's method and path to its route, as API Gateway does.
