@@ -1,0 +1,216 @@
+//! Properties of the parsers of untrusted input: whatever arrives, they never panic, and what they
+//! accept round-trips. CI runs `PROPTEST_CASES` cases per property (256 unless set); a long soak:
+//! `PROPTEST_CASES=200000 ./infra/local/test -p shared --test properties`.
+
+use chrono::{DateTime, TimeZone, Utc};
+use lambda_http::{Body, Request};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use shared::admin::request::Cursor;
+use shared::domain::ExpectedFormat;
+use shared::domain::answers::{self, Checked};
+use shared::domain::business_hours::BusinessHours;
+use shared::domain::text;
+use shared::elevenlabs::webhook::{self, SignatureError};
+use shared::personalization::template;
+use shared::phone::E164;
+
+/// Any JSON value a caller could send, strings with any characters at all (no floats: serde_json
+/// does not promise to read back a float's last digit, which is not what is tested here).
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).unwrap()
+}
+
+proptest! {
+    // Case count from PROPTEST_CASES; a failure prints its minimal input instead of writing a
+    // regressions file into the tree.
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_signed_body_verifies_and_any_change_does_not(
+        body in prop::collection::vec(any::<u8>(), 0..512),
+        secret in prop::collection::vec(any::<u8>(), 1..64),
+        t in 1_600_000_000i64..2_000_000_000,
+        age in 0i64..1800,
+        flip in any::<prop::sample::Index>(),
+    ) {
+        let header = webhook::sign(&body, &secret, t);
+        prop_assert!(webhook::verify_signature(Some(&header), &body, &secret, at(t + age)).is_ok());
+        if !body.is_empty() {
+            let mut changed = body.clone();
+            let i = flip.index(changed.len());
+            changed[i] ^= 0x01;
+            prop_assert_eq!(
+                webhook::verify_signature(Some(&header), &changed, &secret, at(t + age)),
+                Err(SignatureError::Mismatch)
+            );
+        }
+    }
+
+    #[test]
+    fn any_signature_header_is_refused_or_accepted_never_a_panic(
+        header in any::<String>(),
+        body in prop::collection::vec(any::<u8>(), 0..64),
+        now in any::<i64>(),
+    ) {
+        let now = Utc.timestamp_opt(now % 8_000_000_000, 0).single().unwrap_or_else(Utc::now);
+        let _ = webhook::verify_signature(Some(&header), &body, b"secret", now);
+        let _ = webhook::verify_signature(
+            Some(&format!("t={},v0={header}", now.timestamp())), &body, b"secret", now);
+    }
+
+    #[test]
+    fn any_json_body_is_parsed_or_refused_never_a_panic(
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+        value in any_json(),
+    ) {
+        let parse = |b: Vec<u8>| {
+            let req = Request::new(Body::Binary(b));
+            shared::web::parse_json::<Value>(&req)
+        };
+        let _ = parse(bytes);
+        let raw = serde_json::to_vec(&value).unwrap();
+        match parse(raw) {
+            Ok(parsed) => prop_assert!(text::find_forbidden(&parsed).is_none()),
+            Err(e) => prop_assert_eq!(e.code(), "invalid_field"),
+        }
+        let _ = webhook::event_head(&value);
+    }
+
+    #[test]
+    fn the_byte_scan_never_misses_a_forbidden_character_and_stripping_removes_them_all(
+        value in any_json(),
+    ) {
+        let raw = serde_json::to_vec(&value).unwrap();
+        if text::find_forbidden(&value).is_some() {
+            prop_assert!(text::may_hold_forbidden(&raw));
+        }
+        let mut stripped = value.clone();
+        text::strip_forbidden(&mut stripped);
+        prop_assert!(text::find_forbidden(&stripped).is_none());
+        let vendor: Value = text::parse_vendor_json(&raw).unwrap();
+        prop_assert_eq!(vendor, stripped);
+    }
+
+    #[test]
+    fn a_number_that_parses_parses_again_to_itself(raw in any::<String>(), region in "(US|GB|DE|FR|AU|XX|)") {
+        if let Ok(n) = E164::parse(&raw, &region) {
+            prop_assert_eq!(E164::parse(n.as_str(), &region).ok(), Some(n.clone()));
+            prop_assert_eq!(E164::from_carrier(n.as_str()).ok(), Some(n.clone()));
+        }
+        let _ = E164::from_carrier(&raw);
+        let _ = E164::parse_international(&raw);
+    }
+
+    /// The hot path takes a carrier's canonical number as it is (`from_carrier`); it must be what
+    /// the full parse makes of it whenever that parse leaves it canonical. (An over-long number such
+    /// as +51141000000 is rewritten by libphonenumber, to +5141000000; no carrier sends that form,
+    /// and a stored number is always the full parse's, which `from_carrier` reads back unchanged:
+    /// the property above.)
+    #[test]
+    fn carrier_numbers_are_what_the_full_parse_says(digits in "[1-9][0-9]{6,14}") {
+        let raw = format!("+{digits}");
+        let carrier = E164::from_carrier(&raw);
+        if let Ok(full) = E164::parse_international(&raw)
+            && full.as_str() == raw
+        {
+            prop_assert_eq!(carrier.ok(), Some(full));
+        }
+    }
+
+    #[test]
+    fn templates_render_whatever_they_hold_and_values_cannot_add_placeholders(
+        template_text in any::<String>(),
+        value in any::<String>(),
+    ) {
+        let names: Vec<String> = template::placeholders(&template_text)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let rendered = template::render(&template_text, |_| Some(value.clone()));
+        let sanitized = template::sanitize(&value);
+        prop_assert!(!sanitized.contains("{{") && !sanitized.contains("}}"));
+        for name in &names {
+            if !name.starts_with("system__") {
+                let placeholder = format!("{{{{{name}}}}}");
+                prop_assert!(!rendered.contains(&placeholder), "{} left in {}", placeholder, rendered);
+            }
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_any_string_is_refused_or_read(
+        secs in 0i64..4_000_000_000,
+        nanos in 0u32..1_000_000_000,
+        id in any::<u128>(),
+        junk in any::<String>(),
+    ) {
+        let cursor = Cursor {
+            created_at: Utc.timestamp_opt(secs, nanos).unwrap(),
+            id: uuid::Uuid::from_u128(id),
+        };
+        prop_assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
+        let _ = Cursor::decode(&junk);
+    }
+
+    #[test]
+    fn answer_checks_never_panic_and_what_they_accept_they_accept_again(
+        raw in any::<String>(),
+        format in prop::sample::select(ExpectedFormat::ALL.to_vec()),
+        choices in prop::collection::vec("[a-z ]{1,12}", 0..4),
+    ) {
+        if let Checked::Valid(value) = answers::check(format, &raw, &choices, "US") {
+            prop_assert_eq!(
+                answers::check(format, &value, &choices, "US"),
+                Checked::Valid(value.clone()),
+                "{:?} {:?}", format, raw
+            );
+        }
+    }
+
+    /// Across a year with both DST changes (New York) and an overnight span: if open, the opening
+    /// ends later; if closed, the next opening is later and is open.
+    #[test]
+    fn business_hours_agree_with_themselves_across_dst_and_midnight(
+        secs in 1_767_225_600i64..1_798_761_600, // 2026-01-01 .. 2027-01-01
+    ) {
+        let hours = BusinessHours::from_stored(json!({
+            "weekly": {
+                "mon": [{"open": "09:00", "close": "17:00"}],
+                "fri": [{"open": "22:00", "close": "02:00"}],
+                "sun": [{"open": "01:30", "close": "03:30"}]
+            },
+            "holidays": [{"date": "2026-12-25", "name": "Christmas"}]
+        }));
+        let tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        let now = at(secs);
+        let status = hours.status_at(now, tz);
+        if status.open {
+            let closes = status.closes_at.expect("an open business closes");
+            prop_assert!(closes.with_timezone(&Utc) > now);
+        } else if let Some(next) = status.next_open {
+            let next = next.with_timezone(&Utc);
+            prop_assert!(next > now);
+            prop_assert!(hours.status_at(next, tz).open, "closed at its own next opening {}", next);
+        }
+    }
+}
