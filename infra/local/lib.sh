@@ -15,6 +15,19 @@ STARTED_PGDATA=()
 log() { printf '\033[1m[local]\033[0m %s\n' "$*" >&2; }
 die() { printf '[local] error: %s\n' "$*" >&2; exit 1; }
 
+# checkov in a venv of its own: its pins and the SAM CLI's disagree.
+CHECKOV_VENV="$LOCAL/.venv-checkov"
+ensure_checkov() {
+  local stamp="$CHECKOV_VENV/.requirements"
+  if [ -x "$CHECKOV_VENV/bin/checkov" ] && cmp -s "$LOCAL/requirements-checkov.txt" "$stamp"; then return; fi
+  log "installing checkov into infra/local/.venv-checkov"
+  ensure_venv   # makes sure python3 -m venv works
+  python3 -m venv "$CHECKOV_VENV"
+  "$CHECKOV_VENV/bin/pip" install -q --upgrade pip
+  "$CHECKOV_VENV/bin/pip" install -q -r "$LOCAL/requirements-checkov.txt"
+  cp "$LOCAL/requirements-checkov.txt" "$stamp"
+}
+
 ensure_venv() {
   local stamp="$VENV/.requirements"
   if [ -x "$VENV/bin/python" ] && cmp -s "$LOCAL/requirements.txt" "$stamp"; then return; fi

@@ -292,3 +292,29 @@ fn webhooks_and_unauthenticated_routes_have_their_own_throttles() {
         );
     }
 }
+
+#[test]
+fn every_function_logs_to_a_group_of_its_own_with_a_retention() {
+    let t = template();
+    let mut functions = 0;
+    for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        functions += 1;
+        let group = format!("{}LogGroup", name.as_str().unwrap());
+        assert!(
+            references(&resource["Properties"]["LoggingConfig"]["LogGroup"], &group),
+            "{name:?} logs to {group}"
+        );
+        let declared = &t["Resources"][group.as_str()];
+        assert_eq!(declared["Type"], "AWS::Logs::LogGroup", "{group}");
+        assert!(
+            references(&declared["Properties"]["RetentionInDays"], "LogRetentionDays"),
+            "{group} keeps its logs for LogRetentionDays"
+        );
+    }
+    assert!(functions >= 35, "{functions}");
+    let access = &t["Resources"]["HttpApiAccessLogGroup"]["Properties"]["RetentionInDays"];
+    assert!(references(access, "LogRetentionDays"));
+}
