@@ -214,3 +214,134 @@ proptest! {
         }
     }
 }
+
+mod state_machines {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use shared::domain::ExpectedFormat;
+    use shared::domain::answers::Answer;
+    use shared::domain::catalog::Priority;
+    use shared::domain::lead::merge_answers;
+    use shared::domain::qualification::{self, MAX_ASKS, Progress, Question};
+    use shared::domain::urgency::UrgencyKeyword;
+
+    fn question() -> impl Strategy<Value = Question> {
+        (
+            prop::sample::select(ExpectedFormat::ALL.to_vec()),
+            any::<bool>(),
+            prop::collection::vec("[a-z]{1,8}", 0..3),
+        )
+            .prop_map(|(format, required, choices)| Question {
+                question: "What do you need?".into(),
+                field_key: String::new(),
+                format,
+                choices,
+                required,
+            })
+    }
+
+    /// What callers say: garbage, declines, plausible answers, urgent words, silence.
+    fn said() -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            Just(None),
+            any::<String>().prop_map(Some),
+            prop::sample::select(vec![
+                "skip",
+                "yes",
+                "no",
+                "sam@rivera.example",
+                "(415) 555-2671",
+                "8000",
+                "2026-12-01",
+                "a website",
+                "it's an emergency",
+                "the roof is leaking",
+            ])
+            .prop_map(|s| Some(s.to_owned())),
+        ]
+    }
+
+    fn answer(raw: String, valid: bool, live: bool) -> Answer {
+        Answer {
+            raw: raw.clone(),
+            value: valid.then_some(raw),
+            valid,
+            problem: None,
+            source: if live { "live" } else { "data_collection" }.into(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// However the caller answers, qualification ends within its ask limit, its priority never
+        /// goes down, and no recorded answer disappears.
+        #[test]
+        fn qualification_ends_within_its_ask_limit_and_loses_nothing(
+            questions in prop::collection::vec(question(), 1..6),
+            replies in prop::collection::vec(said(), 1..64),
+        ) {
+            let questions: Vec<Question> = questions
+                .into_iter()
+                .enumerate()
+                .map(|(i, q)| Question { field_key: format!("q{i}"), ..q })
+                .collect();
+            let keywords = [
+                UrgencyKeyword { phrase: "emergency".into(), severity: Priority::Urgent },
+                UrgencyKeyword { phrase: "leaking".into(), severity: Priority::High },
+            ];
+            // Silence is not an answer (the agent repeating a question is not a new attempt): the
+            // limit counts the answers given.
+            prop_assume!(replies.iter().flatten().any(|r| !r.trim().is_empty()));
+            let limit = questions.len() * MAX_ASKS as usize;
+            let mut progress = Progress::default();
+            let mut replies = replies.into_iter().cycle();
+            qualification::step(&mut progress, &questions, None, &keywords, "US");
+            let mut answered = 0;
+            while !progress.completed {
+                prop_assert!(answered <= limit, "not complete after {} answers", answered);
+                let before = progress.clone();
+                let said = replies.next().flatten();
+                if said.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+                    answered += 1;
+                }
+                qualification::step(&mut progress, &questions, said.as_deref(), &keywords, "US");
+                prop_assert!(progress.priority >= before.priority);
+                for key in before.answers.keys() {
+                    prop_assert!(progress.answers.contains_key(key), "{} lost", key);
+                }
+                prop_assert!(progress.asks <= MAX_ASKS);
+            }
+        }
+
+        /// Merging never loses an answer, and a valid live answer always stands.
+        #[test]
+        fn merging_answers_never_loses_one_and_a_live_answer_stands(
+            previous in prop::collection::btree_map("[a-c]", (any::<String>(), any::<bool>(), any::<bool>()), 0..3),
+            collected in prop::collection::btree_map("[a-c]", (any::<String>(), any::<bool>()), 0..3),
+            newer in any::<bool>(),
+        ) {
+            let previous: BTreeMap<String, Answer> = previous
+                .into_iter()
+                .map(|(k, (raw, valid, live))| (k, answer(raw, valid, live)))
+                .collect();
+            let collected: BTreeMap<String, Answer> = collected
+                .into_iter()
+                .map(|(k, (raw, valid))| (k, answer(raw, valid, false)))
+                .collect();
+            let merged = merge_answers(previous.clone(), collected.clone(), newer);
+            for key in previous.keys().chain(collected.keys()) {
+                prop_assert!(merged.contains_key(key), "{} lost", key);
+            }
+            for (key, p) in &previous {
+                if p.valid && p.source == "live" {
+                    prop_assert_eq!(&merged[key], p);
+                }
+            }
+        }
+    }
+}

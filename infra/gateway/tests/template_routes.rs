@@ -310,7 +310,10 @@ fn every_function_logs_to_a_group_of_its_own_with_a_retention() {
         let declared = &t["Resources"][group.as_str()];
         assert_eq!(declared["Type"], "AWS::Logs::LogGroup", "{group}");
         assert!(
-            references(&declared["Properties"]["RetentionInDays"], "LogRetentionDays"),
+            references(
+                &declared["Properties"]["RetentionInDays"],
+                "LogRetentionDays"
+            ),
             "{group} keeps its logs for LogRetentionDays"
         );
     }
