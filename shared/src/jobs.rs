@@ -205,8 +205,10 @@ where
                     false
                 }
                 // A panic fails its own message only: the batch's others and the process go on.
-                Ok(job) => match AssertUnwindSafe(work(job, Delivery { receive_count: receives }))
-                    .catch_unwind()
+                Ok(job) => match AssertUnwindSafe(async move {
+                    work(job, Delivery { receive_count: receives }).await
+                })
+                .catch_unwind()
                     .await
                 {
                     Ok(Ok(())) => true,

@@ -57,10 +57,10 @@ fn refuse_control_characters(bytes: &[u8]) -> Result<(), ApiError> {
     if !text::may_hold_forbidden(bytes) {
         return Ok(());
     }
-    // Broken JSON is left to the typed parse, which says where.
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
-    };
+    // Not JSON at all (or a lone surrogate, which a typed parse may skip in a field it ignores):
+    // refused here, so nothing unchecked gets through.
+    let value = serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
     match text::find_forbidden(&value) {
         None => Ok(()),
         Some((path, c)) => Err(ApiError::bad_request(

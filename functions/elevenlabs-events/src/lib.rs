@@ -10,10 +10,11 @@
 use lambda_http::{Body, Request, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
+use shared::domain::text::parse_vendor_json;
 use shared::elevenlabs::webhook::{EventType, SIGNATURE_HEADER, event_head, verify_signature};
 use shared::error::ApiError;
 use shared::post_call::intake::{Accepted, IntakeError};
-use shared::web::{body_bytes, json_response, parse_json, respond};
+use shared::web::{body_bytes, json_response, respond};
 
 mod config;
 
@@ -40,7 +41,10 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
         ApiError::unauthorized(e.to_string())
     })?;
 
-    let event: Value = parse_json(req)?;
+    // ElevenLabs signed it: a character Postgres cannot store (a NUL in a transcript) is dropped,
+    // not the event (a refusal would count toward ElevenLabs disabling the webhook).
+    let event: Value = parse_vendor_json(raw)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))?;
     let (event_type, conversation_id) = event_head(&event).map_err(|reason| {
         ApiError::bad_request(
             "invalid_event",

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use elevenlabs_events::{State, handle};
 use lambda_http::{Body, Request};
-use serde_json::Value;
+use serde_json::{Value, json};
 use shared::elevenlabs::webhook::sign;
 use shared::post_call::{CallEventJob, Payload};
 use shared::testing::{self, aws, drain, drain_jobs, fresh_queue, json_fixture};
@@ -157,6 +157,34 @@ async fn anything_not_signed_by_elevenlabs_is_refused_and_nothing_is_queued(pool
     // The refused deliveries claimed nothing: the genuine one is still processed.
     let (status, resp) = call(&h, signed(&body)).await;
     assert_eq!((status, resp["status"].as_str()), (200, Some("queued")));
+}
+
+/// A NUL in what the caller said is ElevenLabs' text, signed: the event is queued without it, not
+/// refused (refusals count toward ElevenLabs disabling the webhook).
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_signed_event_with_a_nul_in_the_transcript_is_queued_without_it(pool: PgPool) {
+    let h = harness(pool).await;
+    let (body, id) = transcription();
+    let mut event: Value = serde_json::from_str(&body).unwrap();
+    event["data"]["transcript"][0]["message"] = json!("Hello\u{0}, I need a new logo");
+    let body = serde_json::to_string(&event).unwrap();
+    assert!(body.contains("\\u0000"));
+    let (status, resp) = call(&h, signed(&body)).await;
+    assert_eq!(
+        (status, resp["status"].as_str()),
+        (200, Some("queued")),
+        "{resp}"
+    );
+    let queued = jobs(&h).await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].conversation_id, id);
+    match &queued[0].payload {
+        Payload::Inline { event } => assert_eq!(
+            event["data"]["transcript"][0]["message"],
+            "Hello, I need a new logo"
+        ),
+        other => panic!("expected the event inline, got {other:?}"),
+    }
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
