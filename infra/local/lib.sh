@@ -15,18 +15,22 @@ STARTED_PGDATA=()
 log() { printf '\033[1m[local]\033[0m %s\n' "$*" >&2; }
 die() { printf '[local] error: %s\n' "$*" >&2; exit 1; }
 
-# checkov in a venv of its own: its pins and the SAM CLI's disagree.
-CHECKOV_VENV="$LOCAL/.venv-checkov"
-ensure_checkov() {
-  local stamp="$CHECKOV_VENV/.requirements"
-  if [ -x "$CHECKOV_VENV/bin/checkov" ] && cmp -s "$LOCAL/requirements-checkov.txt" "$stamp"; then return; fi
-  log "installing checkov into infra/local/.venv-checkov"
+# ensure_tool_venv DIR REQUIREMENTS: a Python tool in a venv of its own (checkov's and
+# schemathesis' pins disagree with the SAM CLI's); reinstalled when the requirements change.
+ensure_tool_venv() {
+  local dir=$1 requirements=$2 stamp="$1/.requirements"
+  if [ -x "$dir/bin/python" ] && cmp -s "$requirements" "$stamp"; then return; fi
+  log "installing $(basename "$requirements") into ${dir#"$ROOT"/}"
   ensure_venv   # makes sure python3 -m venv works
-  python3 -m venv "$CHECKOV_VENV"
-  "$CHECKOV_VENV/bin/pip" install -q --upgrade pip
-  "$CHECKOV_VENV/bin/pip" install -q -r "$LOCAL/requirements-checkov.txt"
-  cp "$LOCAL/requirements-checkov.txt" "$stamp"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --upgrade pip
+  "$dir/bin/pip" install -q -r "$requirements"
+  cp "$requirements" "$stamp"
 }
+CHECKOV_VENV="$LOCAL/.venv-checkov"
+ensure_checkov() { ensure_tool_venv "$CHECKOV_VENV" "$LOCAL/requirements-checkov.txt"; }
+SCHEMATHESIS_VENV="$LOCAL/.venv-schemathesis"
+ensure_schemathesis() { ensure_tool_venv "$SCHEMATHESIS_VENV" "$LOCAL/requirements-schemathesis.txt"; }
 
 ensure_venv() {
   local stamp="$VENV/.requirements"
@@ -133,6 +137,40 @@ provision() {
   # Locally the database is a plain URL, not RDS Proxy.
   export DB_AUTH=url DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-10}
   log "provisioned queues, tables and secrets as template.yaml names them (stack $stack)"
+}
+
+# build_gateway: the local gateway, the fake vendors and the operator CLI (debug, locked).
+build_gateway() {
+  cargo build --quiet --locked -p local-gateway -p studioconnect-operator --bins --manifest-path "$ROOT/Cargo.toml"
+  GATEWAY="$ROOT/target/debug/local-gateway"
+  OPERATOR="$ROOT/target/debug/studioconnect"
+}
+
+# start_fake_vendors PORT: OpenAI, SendGrid, Twilio, ElevenLabs' API and Jira, faked with their
+# documented shapes (no keys, no network); exports the base URLs the functions read.
+start_fake_vendors() {
+  local port=$1
+  FAKE_VENDORS_ADDR="127.0.0.1:$port" "$ROOT/target/debug/fake-vendors" &
+  STARTED_PIDS+=($!)
+  wait_for_port 127.0.0.1 "$port" 30 "the fake vendors"
+  export OPENAI_BASE_URL="http://127.0.0.1:$port" SENDGRID_BASE_URL="http://127.0.0.1:$port" \
+    ELEVENLABS_BASE_URL="http://127.0.0.1:$port" TWILIO_BASE_URL="http://127.0.0.1:$port"
+  # Jira Cloud for the PM integration (consent approved at once; a generated site).
+  export JIRA_CLIENT_ID=local-jira-app JIRA_AUTH_URL="http://127.0.0.1:$port/_fake/jira/auth" \
+    JIRA_API_URL="http://127.0.0.1:$port/_fake/jira/api"
+}
+
+# start_gateway PORT: every function on its production path at 127.0.0.1:PORT (after
+# build_gateway, start_fake_vendors and migrations).
+start_gateway() {
+  local port=$1
+  export GATEWAY_ADDR="127.0.0.1:$port"
+  # The agent manager: ElevenLabs (faked) calls back to this gateway.
+  export PUBLIC_API_BASE_URL="http://127.0.0.1:$port" ELEVENLABS_POST_CALL_WEBHOOK_ID=wh_local_postcall \
+    TWILIO_ACCOUNT_SID=AClocal
+  "$GATEWAY" serve &
+  STARTED_PIDS+=($!)
+  wait_for_port 127.0.0.1 "$port" 60 "the local gateway"
 }
 
 stop_started() {

@@ -39,32 +39,39 @@ pub struct AgentConfigInput {
     pub existing_client_voice_id: Option<String>,
     /// 0 to 1.
     #[serde(default = "d_stability")]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub stability: f32,
     /// 0 to 1.
     #[serde(default = "d_similarity")]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub similarity_boost: f32,
     /// 0.7 to 1.2.
     #[serde(default = "d_speed")]
+    #[schema(minimum = 0.7, maximum = 1.2)]
     pub speed: f32,
     /// An ElevenLabs agent language code, e.g. `en`, `es`, `pt-br`.
     #[serde(default = "d_language")]
     pub language: String,
     /// The persona and instructions; may use `{{variable}}` placeholders.
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub persona_prompt: String,
     /// Greeting for new callers.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub welcome_message: String,
     /// Greeting for known clients, e.g. "Hi {{caller_name}}, welcome back".
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub client_welcome_message: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub after_hours_message: String,
     /// What a caller recognised by caller ID alone hears before the agent verifies them:
     /// `anonymous` (nothing of their account), `name` (greeted by name, general help; the
     /// default) or `projects` (also their projects: caller ID can be spoofed).
     #[serde(default)]
-    #[schema(value_type = String, example = "name")]
+    #[schema(example = "name")]
     pub unverified_caller_access: CallerAccess,
 }
 
@@ -113,13 +120,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 // The two operations `handle` serves, as the OpenAPI document describes them.
 
-#[utoipa::path(get, path = "/api/businesses/{id}/agent-config", tag = "agent",
+#[utoipa::path(get, path = "/api/businesses/{id}/agent-config", operation_id = "getAgentConfig", tag = "agent",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = AgentConfig), RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn get() {}
 
-#[utoipa::path(put, path = "/api/businesses/{id}/agent-config", tag = "agent",
+#[utoipa::path(put, path = "/api/businesses/{id}/agent-config", operation_id = "replaceAgentConfig", tag = "agent",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = AgentConfigInput,
     responses((status = 200, body = AgentConfig), Invalid, RefusedOrMissing),

@@ -26,7 +26,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(post, path = "/api/businesses/{id}/agent/sync", tag = "agent",
+#[utoipa::path(post, path = "/api/businesses/{id}/agent/sync", operation_id = "syncAgent", tag = "agent",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = SyncReport), RefusedOrMissing,
         (status = 409, body = ErrorBody, description = "a sync of this business is already running"),

@@ -29,6 +29,7 @@ pub const MAX_TRANSFER_NUMBERS: usize = 10;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// IANA time zone, e.g. `America/Los_Angeles`.
     pub timezone: String,
@@ -38,6 +39,7 @@ pub struct BusinessInput {
     #[serde(default)]
     pub business_hours: BusinessHours,
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub notification_emails: Vec<String>,
     #[serde(default)]
     pub notification_phone: Option<String>,
@@ -45,9 +47,11 @@ pub struct BusinessInput {
     /// admin adds or removes numbers (a business's own users get a 403 for that, and may change
     /// labels); left out, the numbers stay as they are.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub phone_numbers: Option<Vec<PhoneNumberInput>>,
     /// Where live calls may be transferred, in order of preference.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub transfer_numbers: Vec<TransferNumberInput>,
 }
 
@@ -60,6 +64,7 @@ fn default_region() -> String {
 pub struct PhoneNumberInput {
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub label: Option<String>,
 }
 
@@ -68,8 +73,10 @@ pub struct PhoneNumberInput {
 pub struct TransferNumberInput {
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub label: String,
     /// When the agent should transfer, in words, e.g. "the caller asks for a person".
+    #[schema(min_length = 1, max_length = 500)]
     pub condition: String,
 }
 
@@ -110,13 +117,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 // The two operations `handle` serves, as the OpenAPI document describes them.
 
-#[utoipa::path(get, path = "/api/businesses/{id}", tag = "business",
+#[utoipa::path(get, path = "/api/businesses/{id}", operation_id = "getBusiness", tag = "business",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = Business), RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn get() {}
 
-#[utoipa::path(put, path = "/api/businesses/{id}", tag = "business",
+#[utoipa::path(put, path = "/api/businesses/{id}", operation_id = "replaceBusiness", tag = "business",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = BusinessInput,
     responses((status = 200, body = Business), Invalid, RefusedOrMissing,

@@ -28,7 +28,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/calls/{callId}", tag = "calls",
+#[utoipa::path(get, path = "/api/businesses/{id}/calls/{callId}", operation_id = "getCall", tag = "calls",
     params(("id" = Uuid, Path, description = "business id"), ("callId" = Uuid, Path)),
     responses((status = 200, body = CallDetail), RefusedOrMissing),
     security(("bearer" = [])))]

@@ -48,13 +48,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 }
 
 /// The operation `handle` serves, as the OpenAPI document describes it.
-#[utoipa::path(get, path = "/api/businesses/{id}/calls", tag = "calls",
+#[utoipa::path(get, path = "/api/businesses/{id}/calls", operation_id = "listCalls", tag = "calls",
     params(("id" = Uuid, Path, description = "business id"),
-        ("status" = Option<String>, Query, description = "completed, failed, busy, no-answer or in-progress"),
-        ("direction" = Option<String>, Query, description = "inbound or outbound"),
+        ("status" = Option<CallStatus>, Query, description = "completed, failed, busy, no-answer or in-progress"),
+        ("direction" = Option<CallDirection>, Query, description = "inbound or outbound"),
         ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
         ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
-        ("limit" = Option<i64>, Query, description = "page size, 1 to 100 (default 25)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = Page<CallSummary>), Invalid, Refused),
     security(("bearer" = [])))]

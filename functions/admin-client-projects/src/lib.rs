@@ -46,7 +46,7 @@ fn no_such_client() -> ApiError {
     ApiError::not_found("no such client")
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/clients/{clientId}/projects", tag = "integrations",
+#[utoipa::path(get, path = "/api/businesses/{id}/clients/{clientId}/projects", operation_id = "getClientProjects", tag = "integrations",
     params(("id" = Uuid, Path, description = "business id"), ("clientId" = Uuid, Path)),
     responses((status = 200, body = ProjectList), RefusedOrMissing),
     security(("bearer" = [])))]
@@ -67,7 +67,7 @@ pub async fn get(
     )
 }
 
-#[utoipa::path(put, path = "/api/businesses/{id}/clients/{clientId}/projects", tag = "integrations",
+#[utoipa::path(put, path = "/api/businesses/{id}/clients/{clientId}/projects", operation_id = "replaceClientProjects", tag = "integrations",
     params(("id" = Uuid, Path, description = "business id"), ("clientId" = Uuid, Path)),
     request_body = ProjectLinks,
     responses((status = 200, body = ProjectList),

@@ -34,7 +34,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/clients/{clientId}", tag = "clients",
+#[utoipa::path(get, path = "/api/businesses/{id}/clients/{clientId}", operation_id = "getClient", tag = "clients",
     params(("id" = Uuid, Path, description = "business id"), ("clientId" = Uuid, Path)),
     responses((status = 200, body = Client), RefusedOrMissing),
     security(("bearer" = [])))]
@@ -50,7 +50,7 @@ pub async fn get(
     )
 }
 
-#[utoipa::path(put, path = "/api/businesses/{id}/clients/{clientId}", tag = "clients",
+#[utoipa::path(put, path = "/api/businesses/{id}/clients/{clientId}", operation_id = "replaceClient", tag = "clients",
     params(("id" = Uuid, Path, description = "business id"), ("clientId" = Uuid, Path)),
     request_body = ClientInput,
     responses((status = 200, body = Client), Invalid, RefusedOrMissing,
@@ -74,7 +74,7 @@ pub async fn put(
     )
 }
 
-#[utoipa::path(delete, path = "/api/businesses/{id}/clients/{clientId}", tag = "clients",
+#[utoipa::path(delete, path = "/api/businesses/{id}/clients/{clientId}", operation_id = "deleteClient", tag = "clients",
     params(("id" = Uuid, Path, description = "business id"), ("clientId" = Uuid, Path)),
     responses((status = 204, description = "deleted; their calls and leads stay, unlinked"),
         RefusedOrMissing),

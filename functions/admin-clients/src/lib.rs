@@ -58,16 +58,16 @@ impl Listing for Clients {
 }
 
 /// The list operation, as the OpenAPI document describes it.
-#[utoipa::path(get, path = "/api/businesses/{id}/clients", tag = "clients",
+#[utoipa::path(get, path = "/api/businesses/{id}/clients", operation_id = "listClients", tag = "clients",
     params(("id" = Uuid, Path, description = "business id"),
-        ("limit" = Option<i64>, Query, description = "page size, 1 to 100 (default 25)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("search" = Option<String>, Query, description = "part of the name, company or a phone number")),
     responses((status = 200, body = Page<Client>), Invalid, Refused),
     security(("bearer" = [])))]
 pub fn list() {}
 
-#[utoipa::path(post, path = "/api/businesses/{id}/clients", tag = "clients",
+#[utoipa::path(post, path = "/api/businesses/{id}/clients", operation_id = "createClient", tag = "clients",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = ClientInput,
     responses((status = 201, body = Client), Invalid, Refused,

@@ -25,7 +25,7 @@ pub use config::{SECRETS, State, state};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConnectLink {
-    #[schema(value_type = String, example = "jira")]
+    #[schema(example = "jira")]
     pub provider: Provider,
     /// Send the user's browser here; the provider redirects back to our callback.
     pub authorize_url: String,
@@ -60,8 +60,8 @@ fn connect_business(req: &Request, principal: &Principal) -> Result<BusinessId, 
     }
 }
 
-#[utoipa::path(get, path = "/api/integrations/{provider}/connect", tag = "integrations",
-    params(("provider" = String, Path, description = "jira, asana or monday"),
+#[utoipa::path(get, path = "/api/integrations/{provider}/connect", operation_id = "connectIntegration", tag = "integrations",
+    params(("provider" = Provider, Path, description = "jira, asana or monday"),
         ("business_id" = Option<Uuid>, Query, description = "the business to connect (default: the token's own)")),
     responses((status = 200, body = ConnectLink,
             description = "sets the HttpOnly cookie `__Host-sc_oauth_<provider>` that the callback needs: open the authorize URL in this browser"),

@@ -41,7 +41,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(delete, path = "/api/businesses/{id}/integrations/{integrationId}", tag = "integrations",
+#[utoipa::path(delete, path = "/api/businesses/{id}/integrations/{integrationId}", operation_id = "disconnectIntegration", tag = "integrations",
     params(("id" = Uuid, Path, description = "business id"), ("integrationId" = Uuid, Path)),
     responses((status = 200, body = Disconnected), RefusedOrMissing),
     security(("bearer" = [])))]

@@ -37,7 +37,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/integrations", tag = "integrations",
+#[utoipa::path(get, path = "/api/businesses/{id}/integrations", operation_id = "listIntegrations", tag = "integrations",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = IntegrationList), RefusedOrMissing),
     security(("bearer" = [])))]

@@ -28,13 +28,14 @@ pub const MAX_NOTES_CHARS: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct LeadPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "contacted")]
+    #[schema(example = "contacted")]
     pub status: Option<LeadStatus>,
     /// A user of this business; `null` unassigns.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub assignee_user_id: Option<Option<Uuid>>,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub notes: Option<String>,
 }
 
@@ -62,7 +63,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/leads/{leadId}", tag = "leads",
+#[utoipa::path(get, path = "/api/businesses/{id}/leads/{leadId}", operation_id = "getLead", tag = "leads",
     params(("id" = Uuid, Path, description = "business id"), ("leadId" = Uuid, Path)),
     responses((status = 200, body = Lead), RefusedOrMissing),
     security(("bearer" = [])))]
@@ -78,7 +79,7 @@ pub async fn get(
     )
 }
 
-#[utoipa::path(patch, path = "/api/businesses/{id}/leads/{leadId}", tag = "leads",
+#[utoipa::path(patch, path = "/api/businesses/{id}/leads/{leadId}", operation_id = "updateLead", tag = "leads",
     params(("id" = Uuid, Path, description = "business id"), ("leadId" = Uuid, Path)),
     request_body = LeadPatch,
     responses((status = 200, body = Lead), Invalid, RefusedOrMissing,

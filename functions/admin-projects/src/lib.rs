@@ -26,7 +26,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/projects", tag = "integrations",
+#[utoipa::path(get, path = "/api/businesses/{id}/projects", operation_id = "listProjects", tag = "integrations",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = ProjectList), RefusedOrMissing),
     security(("bearer" = [])))]

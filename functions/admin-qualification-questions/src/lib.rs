@@ -53,13 +53,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 // The two operations `handle` serves, as the OpenAPI document describes them.
 
-#[utoipa::path(get, path = "/api/businesses/{id}/qualification-questions", tag = "questions",
+#[utoipa::path(get, path = "/api/businesses/{id}/qualification-questions", operation_id = "getQualificationQuestions", tag = "questions",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = QuestionList), RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn get() {}
 
-#[utoipa::path(put, path = "/api/businesses/{id}/qualification-questions", tag = "questions",
+#[utoipa::path(put, path = "/api/businesses/{id}/qualification-questions", operation_id = "replaceQualificationQuestions", tag = "questions",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = QuestionList,
     responses((status = 200, body = QuestionList), Invalid, RefusedOrMissing),

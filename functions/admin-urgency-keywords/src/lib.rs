@@ -52,13 +52,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 // The two operations `handle` serves, as the OpenAPI document describes them.
 
-#[utoipa::path(get, path = "/api/businesses/{id}/urgency-keywords", tag = "urgency",
+#[utoipa::path(get, path = "/api/businesses/{id}/urgency-keywords", operation_id = "getUrgencyKeywords", tag = "urgency",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = KeywordList), RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn get() {}
 
-#[utoipa::path(put, path = "/api/businesses/{id}/urgency-keywords", tag = "urgency",
+#[utoipa::path(put, path = "/api/businesses/{id}/urgency-keywords", operation_id = "replaceUrgencyKeywords", tag = "urgency",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = KeywordList,
     responses((status = 200, body = KeywordList), Invalid, RefusedOrMissing),

@@ -31,7 +31,7 @@ pub use config::{SECRETS, State};
 pub struct AccessChange {
     /// `business_owner` or `business_member`.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "business_member")]
+    #[schema(example = "business_member")]
     pub role: Option<Role>,
     /// Disabled users cannot sign in or refresh, and their sessions end at once.
     #[serde(default)]
@@ -84,7 +84,7 @@ async fn audit(
     Ok(())
 }
 
-#[utoipa::path(patch, path = "/api/businesses/{id}/users/{userId}", tag = "users",
+#[utoipa::path(patch, path = "/api/businesses/{id}/users/{userId}", operation_id = "updateUser", tag = "users",
     params(("id" = Uuid, Path, description = "business id"), ("userId" = Uuid, Path)),
     request_body = AccessChange,
     responses((status = 200, body = users::UserView), Invalid, RefusedOrMissing,
@@ -137,7 +137,7 @@ pub async fn patch(
     )
 }
 
-#[utoipa::path(delete, path = "/api/businesses/{id}/users/{userId}", tag = "users",
+#[utoipa::path(delete, path = "/api/businesses/{id}/users/{userId}", operation_id = "deleteUser", tag = "users",
     params(("id" = Uuid, Path, description = "business id"), ("userId" = Uuid, Path)),
     responses((status = 204, description = "removed; their calls, leads and notes stay"),
         RefusedOrMissing,

@@ -36,9 +36,10 @@ pub struct UserList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invitation {
+    #[schema(max_length = 320)]
     pub email: String,
     /// `business_owner` or `business_member`.
-    #[schema(value_type = String, example = "business_member")]
+    #[schema(example = "business_member")]
     pub role: Role,
 }
 
@@ -66,7 +67,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     }
 }
 
-#[utoipa::path(get, path = "/api/businesses/{id}/users", tag = "users",
+#[utoipa::path(get, path = "/api/businesses/{id}/users", operation_id = "listUsers", tag = "users",
     params(("id" = Uuid, Path, description = "business id")),
     responses((status = 200, body = UserList), Refused),
     security(("bearer" = [])))]
@@ -75,7 +76,7 @@ pub async fn list(state: &State, business_id: BusinessId) -> Result<Response<Bod
     ok(StatusCode::OK, &UserList { users })
 }
 
-#[utoipa::path(post, path = "/api/businesses/{id}/users", tag = "users",
+#[utoipa::path(post, path = "/api/businesses/{id}/users", operation_id = "inviteUser", tag = "users",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = Invitation,
     responses((status = 201, body = Invited), Invalid, Refused,

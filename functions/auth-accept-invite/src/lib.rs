@@ -27,6 +27,7 @@ pub struct AcceptInvitation {
     /// The token from the invitation link.
     pub token: String,
     /// At least 12 characters.
+    #[schema(min_length = 12)]
     pub password: String,
 }
 
@@ -34,7 +35,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(accept(state, &req).await)
 }
 
-#[utoipa::path(post, path = "/api/auth/invitations/accept", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/invitations/accept", operation_id = "acceptInvitation", tag = "auth",
     request_body = AcceptInvitation,
     responses(
         (status = 200, body = TokenPair, description = "the password is set and the user signed in"),

@@ -44,7 +44,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(login(state, &req).await)
 }
 
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, body = TokenPair, description = "an access token and the refresh token that keeps the session going"),

@@ -37,7 +37,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(logout(state, &req).await)
 }
 
-#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
     request_body = LogoutRequest,
     responses(
         (status = 204, description = "ended"),

@@ -30,6 +30,7 @@ pub use config::{SECRETS, State};
 pub struct PasswordChange {
     pub current_password: String,
     /// At least 12 characters.
+    #[schema(min_length = 12)]
     pub new_password: String,
 }
 
@@ -37,7 +38,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(change(state, &req).await)
 }
 
-#[utoipa::path(put, path = "/api/auth/password", tag = "auth",
+#[utoipa::path(put, path = "/api/auth/password", operation_id = "changePassword", tag = "auth",
     request_body = PasswordChange,
     responses(
         (status = 200, body = TokenPair, description = "changed; every other session has ended"),

@@ -35,7 +35,7 @@ fn ended() -> ApiError {
     ApiError::unauthorized("the refresh token is not valid; sign in again")
 }
 
-#[utoipa::path(post, path = "/api/auth/refresh", tag = "auth",
+#[utoipa::path(post, path = "/api/auth/refresh", operation_id = "refreshSession", tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, body = TokenPair, description = "a new pair; the token sent is spent"),

@@ -112,3 +112,156 @@ async fn only_get_is_served() {
     assert_eq!(status, 405);
     assert_eq!(body["error"]["code"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn every_reference_resolves() {
+    let (_, doc) = call(Method::GET)
+        .send(|r| openapi::handle(&openapi::State, r))
+        .await;
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(found.len() > 30);
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").expect(r);
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} does not resolve"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_operation_has_its_own_id() {
+    let (_, doc) = call(Method::GET)
+        .send(|r| openapi::handle(&openapi::State, r))
+        .await;
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: {id} is used twice"
+            );
+        }
+    }
+}
+
+/// The limits the document states are the ones the routes enforce (a generated client and the
+/// API fuzzer read them from here).
+#[tokio::test]
+async fn documented_limits_are_the_enforced_ones() {
+    let (_, doc) = call(Method::GET)
+        .send(|r| openapi::handle(&openapi::State, r))
+        .await;
+    let stated = [
+        (
+            "ClientInput",
+            "phone_numbers",
+            "maxItems",
+            shared::admin::clients::MAX_CLIENT_PHONES,
+        ),
+        (
+            "BusinessInput",
+            "notification_emails",
+            "maxItems",
+            admin_business::MAX_NOTIFICATION_EMAILS,
+        ),
+        (
+            "BusinessInput",
+            "phone_numbers",
+            "maxItems",
+            admin_business::MAX_PHONE_NUMBERS,
+        ),
+        (
+            "BusinessInput",
+            "transfer_numbers",
+            "maxItems",
+            admin_business::MAX_TRANSFER_NUMBERS,
+        ),
+        (
+            "QuestionList",
+            "questions",
+            "maxItems",
+            admin_qualification_questions::MAX_QUESTIONS,
+        ),
+        (
+            "QuestionInput",
+            "choices",
+            "maxItems",
+            admin_qualification_questions::MAX_CHOICES,
+        ),
+        (
+            "KeywordList",
+            "keywords",
+            "maxItems",
+            admin_urgency_keywords::MAX_KEYWORDS,
+        ),
+        (
+            "LeadPatch",
+            "notes",
+            "maxLength",
+            admin_lead::MAX_NOTES_CHARS,
+        ),
+        (
+            "AgentConfigInput",
+            "persona_prompt",
+            "maxLength",
+            admin_agent_config::MAX_PROMPT_CHARS,
+        ),
+        (
+            "AgentConfigInput",
+            "welcome_message",
+            "maxLength",
+            admin_agent_config::MAX_MESSAGE_CHARS,
+        ),
+        (
+            "PasswordChange",
+            "new_password",
+            "minLength",
+            shared::admin::auth::MIN_PASSWORD_LEN,
+        ),
+    ];
+    let schema =
+        |name: &str, field: &str| doc["components"]["schemas"][name]["properties"][field].clone();
+    for (name, field, keyword, enforced) in stated {
+        assert_eq!(
+            schema(name, field)[keyword],
+            enforced,
+            "{name}.{field} {keyword}"
+        );
+    }
+    let limit = doc["paths"]["/api/businesses/{id}/calls"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        limit["schema"]["maximum"],
+        shared::admin::request::MAX_PAGE_SIZE
+    );
+    // Closed sets are enums, not free strings.
+    assert_eq!(
+        schema("QuestionInput", "expected_format")["$ref"],
+        "#/components/schemas/ExpectedFormat"
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["Role"]["enum"],
+        json!(["platform_admin", "business_owner", "business_member"])
+    );
+}

@@ -16,19 +16,24 @@ pub const MAX_CLIENT_PHONES: usize = 10;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub company: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub notes: String,
     /// The numbers the client calls from; within a business a number names one client.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub phone_numbers: Vec<String>,
     /// A PIN of 4 to 8 digits the client can verify with on calls (stored hashed, never shown);
     /// `""` removes it, leaving it out keeps it.
     #[serde(default)]
+    #[schema(pattern = "^([0-9]{4,8})?$")]
     pub pin: Option<String>,
 }
 

@@ -96,7 +96,7 @@ pub struct TokenPair {
     pub user_id: Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_id: Option<Uuid>,
-    #[schema(value_type = String, example = "business_owner")]
+    #[schema(example = "business_owner")]
     pub role: Role,
 }
 

@@ -26,7 +26,7 @@ pub struct AgentConfig {
     pub after_hours_message: String,
     /// What a caller recognised by caller ID alone hears before the agent verifies them:
     /// `anonymous`, `name` (the default) or `projects`.
-    #[schema(value_type = String, example = "name")]
+    #[schema(example = "name")]
     pub unverified_caller_access: CallerAccess,
     /// The business's ElevenLabs agent, once the agent manager has created it.
     pub elevenlabs_agent_id: Option<String>,

@@ -12,19 +12,22 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     /// How the agent asks it.
+    #[schema(min_length = 1, max_length = 500)]
     pub question: String,
     /// Stable key of the answer (`^[a-z][a-z0-9_]{0,63}$`); also the ElevenLabs data-collection id.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub field_key: String,
-    #[schema(value_type = String, example = "email")]
+    #[schema(example = "email")]
     pub expected_format: ExpectedFormat,
     /// The allowed answers when expected_format is `choice` (at least two).
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub choices: Vec<String>,
     #[serde(default = "yes")]
     pub required: bool,
     /// Lead column the answer fills: contact_name, email, phone, company or notes.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "email")]
+    #[schema(example = "email")]
     pub maps_to_lead_field: Option<LeadField>,
     /// Asked even when the caller reports an emergency.
     #[serde(default)]
@@ -38,6 +41,7 @@ fn yes() -> bool {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionList {
+    #[schema(max_items = 30)]
     pub questions: Vec<QuestionInput>,
 }
 

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct KeywordInput {
     /// A word or phrase, matched whole-word and case-insensitively in what the caller says.
+    #[schema(min_length = 1, max_length = 200)]
     pub phrase: String,
     /// `high` or `urgent`.
     #[schema(value_type = String, example = "urgent")]
@@ -20,6 +21,7 @@ pub struct KeywordInput {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeywordList {
+    #[schema(max_items = 100)]
     pub keywords: Vec<KeywordInput>,
 }
 

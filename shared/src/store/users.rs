@@ -126,7 +126,7 @@ pub async fn bump_token_version(
 pub struct UserView {
     pub id: Uuid,
     pub email: String,
-    #[schema(value_type = String, example = "business_member")]
+    #[schema(example = "business_member")]
     pub role: Role,
     /// `active`, `invited` (has not accepted yet) or `disabled`.
     pub status: String,
