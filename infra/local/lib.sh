@@ -86,15 +86,22 @@ wait_for_port() { # host port seconds what
   die "$4 did not start listening on $1:$2 within $3 s"
 }
 
+# pg_start NAME PORT: starts the initialised server NAME (also after a stop, as ./infra/local/chaos does).
+pg_start() {
+  local name=$1 port=$2 logf="$STATE/$1/postgres.log"
+  run_as_pg "$(pg_bin)/pg_ctl" -D "$STATE/$name/pgdata" -l "$logf" -w -t 30 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/$name -c max_connections=300 ${PG_SERVER_OPTS--c fsync=off -c synchronous_commit=off}" \
+    start >/dev/null || { tail -20 "$logf" >&2; die "PostgreSQL did not start"; }
+}
+
 # start_postgres NAME PORT: an embedded server unless DATABASE_URL is already set; exports DATABASE_URL.
 # PG_SERVER_OPTS: extra server settings (default: fsync and synchronous commit off, for fast tests).
 start_postgres() {
   local name=$1 port=$2
   if [ -n "${DATABASE_URL:-}" ]; then log "using the database at DATABASE_URL"; return; fi
-  local bin data logf
+  local bin data
   bin=$(pg_bin)
   data="$STATE/$name/pgdata"
-  logf="$STATE/$name/postgres.log"
   ensure_pg_user
   mkdir -p "$STATE/$name"
   [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$STATE/$name"
@@ -105,9 +112,7 @@ start_postgres() {
   if run_as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     run_as_pg "$bin/pg_ctl" -D "$data" stop -m fast >/dev/null
   fi
-  run_as_pg "$bin/pg_ctl" -D "$data" -l "$logf" -w -t 30 \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $STATE/$name -c max_connections=300 ${PG_SERVER_OPTS--c fsync=off -c synchronous_commit=off}" \
-    start >/dev/null || { tail -20 "$logf" >&2; die "PostgreSQL did not start"; }
+  pg_start "$name" "$port"
   STARTED_PGDATA+=("$data")
   "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='studioconnect'" | grep -q 1 \
     || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres studioconnect
@@ -131,7 +136,8 @@ start_moto() {
 provision() {
   local stack=$1 envfile="$STATE/$1.env"
   "$VENV/bin/python" "$LOCAL/provision.py" --template "$ROOT/template.yaml" --endpoint "$AWS_ENDPOINT_URL" \
-    --stack "$stack" --region "$AWS_REGION" --secrets "$LOCAL/dev-secrets.json" >"$envfile"
+    --stack "$stack" --region "$AWS_REGION" --secrets "$LOCAL/dev-secrets.json" \
+    ${VISIBILITY_TIMEOUT:+--visibility-timeout "$VISIBILITY_TIMEOUT"} >"$envfile"
   # shellcheck disable=SC1090
   source "$envfile"
   # Locally the database is a plain URL, not RDS Proxy.

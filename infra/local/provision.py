@@ -37,8 +37,9 @@ CfnLoader.add_multi_constructor("!", _tag)
 
 
 class Stack:
-    def __init__(self, template, stack, region, endpoint):
+    def __init__(self, template, stack, region, endpoint, visibility_timeout=None):
         self.t = template
+        self.visibility_timeout = visibility_timeout
         self.stack = stack
         self.region = region
         kw = dict(endpoint_url=endpoint, region_name=region,
@@ -95,6 +96,8 @@ class Stack:
                 for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds"):
                     if key in props:
                         attrs[key] = str(props[key])
+                if self.visibility_timeout is not None and "RedrivePolicy" in props:
+                    attrs["VisibilityTimeout"] = str(self.visibility_timeout)
                 if redrive:
                     attrs["RedrivePolicy"] = json.dumps(self.resolve(redrive))
                 qname = self.resolve(props["QueueName"])
@@ -150,12 +153,16 @@ def main():
     p.add_argument("--stack", default="studioconnect-local")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--secrets", required=True, help="JSON file with each secret's value, by name after the stack prefix")
+    p.add_argument("--visibility-timeout", type=int,
+                   help="replaces the work queues' VisibilityTimeout (./infra/local/chaos: failed messages "
+                        "come back in seconds, not the template's minutes, so a bounded run sees retries "
+                        "and dead-lettering)")
     args = p.parse_args()
     with open(args.template) as f:
         template = yaml.load(f, Loader=CfnLoader)
     with open(args.secrets) as f:
         secret_values = json.load(f)
-    stack = Stack(template, args.stack, args.region, args.endpoint)
+    stack = Stack(template, args.stack, args.region, args.endpoint, args.visibility_timeout)
     stack.queues()
     stack.tables()
     stack.secrets(secret_values)

@@ -60,6 +60,14 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
     }
 
+    /// `what` (the job queue, the idempotency table, ...) failed or timed out: a 503 the caller
+    /// (a vendor's webhook retries, the dashboard) may retry, with the cause logged, never shown.
+    pub fn dependency_down(what: &str, source: impl Into<anyhow::Error>) -> Self {
+        let mut err = ApiError::unavailable(format!("{what} is unavailable, try again shortly"));
+        err.source = Some(source.into());
+        err
+    }
+
     /// Our fault. The chain is logged when the response is built; the caller sees a generic message.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         Self {
@@ -130,11 +138,19 @@ impl std::error::Error for ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                let mut err =
-                    ApiError::unavailable("the database is unavailable, try again shortly");
-                err.source = Some(e.into());
-                err
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => ApiError::dependency_down("the database", e),
+            // The server going away or not taking connections yet: restarting, in recovery,
+            // shutting down (57P), the connection lost (08), out of connections (53300).
+            sqlx::Error::Database(ref db)
+                if db.code().is_some_and(|c| {
+                    c.starts_with("08") || c.starts_with("57P") || c == "53300"
+                }) =>
+            {
+                ApiError::dependency_down("the database", e)
             }
             other => ApiError::internal(other),
         }

@@ -111,7 +111,7 @@ pub async fn connect(
             &binding,
         )
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::dependency_down("the sign-in state store", e))?;
     let mut resp = ok(
         StatusCode::OK,
         &ConnectLink {

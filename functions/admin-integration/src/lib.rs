@@ -12,6 +12,7 @@ use shared::admin::request::path_id;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::error::ApiError;
+use shared::pm::PmError;
 use shared::pm::store::{self, Tokens, overview};
 
 mod config;
@@ -54,7 +55,10 @@ pub async fn delete(
     let pool = state.admin.db.pool().await?;
     let row = store::load(pool, integration_id)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            PmError::Db(e) => ApiError::from(e),
+            other => ApiError::internal(other),
+        })?
         .filter(|r| r.business_id == business_id.get())
         .ok_or_else(|| ApiError::not_found("no such integration"))?;
     let pm = &state.pm;

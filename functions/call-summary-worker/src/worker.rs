@@ -239,6 +239,12 @@ impl Worker {
         )
         .await?;
         tx.commit().await?;
+        fail::fail_point!("call-summary-after-commit", |_| {
+            tracing::error!("failpoint fired: call-summary-after-commit");
+            Err(anyhow::anyhow!(
+                "failpoint: after the commit, before the email"
+            ))
+        });
 
         let notice = CallNotice {
             to: &owner.notification_emails,

@@ -49,6 +49,6 @@ impl State {
     }
 
     pub(crate) async fn pool(&self) -> Result<&PgPool, ApiError> {
-        self.db.pool().await.map_err(ApiError::internal)
+        Ok(self.db.pool().await?)
     }
 }

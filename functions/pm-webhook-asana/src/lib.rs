@@ -40,7 +40,7 @@ async fn delivery(state: &State, req: &Request) -> Result<Response<Body>, ApiErr
             "an X-Hook-Secret handshake or an X-Hook-Signature is required",
         ));
     }
-    let pool = state.db.pool().await.map_err(ApiError::internal)?;
+    let pool = state.db.pool().await?;
     if let Some(secret) = header(req, "x-hook-secret") {
         // Only for a registration whose creation is in flight (its window is open): a stranger
         // cannot plant a secret on an existing or closed registration.

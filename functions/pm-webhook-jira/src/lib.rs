@@ -40,7 +40,7 @@ async fn delivery(state: &State, req: &Request) -> Result<Response<Body>, ApiErr
         .iter()
         .map(i64::to_string)
         .collect();
-    let pool = state.db.pool().await.map_err(ApiError::internal)?;
+    let pool = state.db.pool().await?;
     let integrations: Vec<Uuid> =
         jira_integrations(pool, &ids, cloud.as_deref(), site.as_deref()).await?;
     if integrations.is_empty() {

@@ -22,15 +22,21 @@ async fn state(pool: &PgPool, queue: JobQueue<PmJob>) -> pm_webhook_jira::State 
     }
 }
 
-#[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn jira_deliveries_are_verified_routed_and_deduplicated(pool: PgPool) {
-    seed(&pool).await;
-    let id = valid(&pool, Provider::Jira).await;
+/// A connected Jira integration with its webhook `1000` registered; its id.
+async fn connected_with_webhook(pool: &PgPool) -> Uuid {
+    seed(pool).await;
+    let id = valid(pool, Provider::Jira).await;
     sqlx::query("INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id) VALUES ($1, 'project IN (10000)', '1000')")
         .bind(id)
-        .execute(&pool)
+        .execute(pool)
         .await
         .unwrap();
+    id
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn jira_deliveries_are_verified_routed_and_deduplicated(pool: PgPool) {
+    let id = connected_with_webhook(&pool).await;
     let (queue, sqs, url) = queue().await;
     let web = state(&pool, queue).await;
     let body = serde_json::to_vec(&fixture("jira/webhook_issue_updated.json")).unwrap();
@@ -104,4 +110,34 @@ async fn jira_deliveries_are_verified_routed_and_deduplicated(pool: PgPool) {
     let (status, answer, _) = parts(pm_webhook_jira::handle(&web, deliver(good, b"[1,2")).await);
     assert_eq!(status, 400, "{answer}");
     assert!(drain(&sqs, &url).await.is_empty());
+}
+
+/// A queue that cannot be reached is Jira's cue to retry (a 503), not a fault of ours (a 500).
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_delivery_that_cannot_be_queued_is_a_503_to_retry(pool: PgPool) {
+    connected_with_webhook(&pool).await;
+    let (_, sqs, url) = queue().await;
+    let gone = format!("{url}-deleted");
+    let web = state(&pool, JobQueue::new(sqs, &gone)).await;
+    let body = serde_json::to_vec(&fixture("jira/webhook_issue_updated.json")).unwrap();
+    let auth = format!(
+        "Bearer {}",
+        jwt(
+            JIRA_SECRET,
+            json!({"iss": "jira-client", "exp": in_an_hour()})
+        )
+    );
+    let identifier = Uuid::new_v4().to_string();
+    let request = post(
+        &[],
+        &[],
+        &[
+            ("authorization", &auth),
+            ("x-atlassian-webhook-identifier", &identifier),
+        ],
+        &body,
+    );
+    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, request).await);
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(answer["error"]["code"], "unavailable");
 }

@@ -35,7 +35,7 @@ async fn delivery(state: &State, req: &Request) -> Result<Response<Body>, ApiErr
     let account =
         monday::verify_delivery(&state.monday_signing_secret, header(req, "authorization"))
             .map_err(ApiError::unauthorized)?;
-    let pool = state.db.pool().await.map_err(ApiError::internal)?;
+    let pool = state.db.pool().await?;
     let Some(tenant) = monday_account(pool, integration_id).await? else {
         return Err(ApiError::not_found("no such integration"));
     };

@@ -8,6 +8,7 @@
 //! The routes are read from template.yaml (`routes::ROUTES`): the gateway serves exactly what deploys.
 
 pub mod apigw;
+pub mod fake_faults;
 pub mod fake_jira;
 pub mod routes;
 pub mod schedule;

@@ -57,6 +57,8 @@ async fn redrive() -> anyhow::Result<()> {
 }
 
 async fn serve() -> anyhow::Result<()> {
+    // FAILPOINTS="name=action;..." (./infra/local/chaos); nothing is set up without it.
+    let _failpoints = fail::FailScenario::setup();
     let addr: SocketAddr = std::env::var("GATEWAY_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".into())
         .parse()

@@ -52,7 +52,9 @@ impl DeliveryQueue {
             Ok::<_, JobError>(((), None))
         };
         let Some(key) = dedupe_key else {
-            send().await.map_err(ApiError::internal)?;
+            send()
+                .await
+                .map_err(|e| ApiError::dependency_down("the job queue", e))?;
             return Ok(true);
         };
         match self.deliveries.run_once(&key, send).await {
@@ -60,8 +62,8 @@ impl DeliveryQueue {
             Ok(Once::AlreadyCompleted) => Ok(false),
             // The first copy is being queued right now: this one is a duplicate too.
             Ok(Once::InProgress) => Ok(false),
-            Err(OnceError::Store(e)) => Err(ApiError::internal(e)),
-            Err(OnceError::Work(e)) => Err(ApiError::internal(e)),
+            Err(OnceError::Store(e)) => Err(ApiError::dependency_down("the delivery record", e)),
+            Err(OnceError::Work(e)) => Err(ApiError::dependency_down("the job queue", e)),
         }
     }
 }

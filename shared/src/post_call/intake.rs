@@ -124,6 +124,10 @@ impl Intake {
             let (message_id, stored) = self
                 .make_durable(event_type, conversation_id, raw, event)
                 .await?;
+            fail::fail_point!("post-call-after-queue", |_| {
+                tracing::error!("failpoint fired: post-call-after-queue");
+                Err("failpoint: queued, not yet recorded".to_owned())
+            });
             Ok(((message_id.clone(), stored), Some(message_id)))
         };
         match self.idempotency.run_once(&key, work).await {

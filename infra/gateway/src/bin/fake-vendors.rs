@@ -11,6 +11,7 @@
 //!   `GET /_fake/twilio/messages` lists the texts "sent".
 //! - Jira Cloud under /_fake/jira (`local_gateway::fake_jira`): the OAuth consent (approved at once),
 //!   token and accessible-resources endpoints, and a generated site of 3 projects x 12 issues.
+//! - Faults on demand and a journal of what was sent (`local_gateway::fake_faults`).
 //! Address: FAKE_VENDORS_ADDR (127.0.0.1:54322).
 
 use std::sync::{Arc, Mutex};
@@ -67,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_state(Shared::default())
         .nest("/_fake/jira", jira);
+    let app = local_gateway::fake_faults::wrap(app);
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     tracing::info!(%addr, "fake vendors listening");
     axum::serve(listener, app)
@@ -103,12 +105,17 @@ async fn chat_completion(Json(request): Json<Value>) -> Json<Value> {
     }))
 }
 
-async fn mail_send(State(state): State<Shared>, Json(email): Json<Value>) -> impl IntoResponse {
+async fn mail_send(
+    State(state): State<Shared>,
+    headers: axum::http::HeaderMap,
+    Json(email): Json<Value>,
+) -> impl IntoResponse {
     tracing::info!(
         to = %email["personalizations"][0]["to"][0]["email"],
         subject = %email["subject"],
         "email accepted (not delivered: local fake)"
     );
+    local_gateway::fake_faults::journal("email", &email, &headers);
     state.lock().unwrap().emails.push(email);
     (
         StatusCode::ACCEPTED,
@@ -127,6 +134,7 @@ async fn sent_emails(State(state): State<Shared>) -> Json<Value> {
 async fn send_text(
     State(state): State<Shared>,
     Path(account): Path<String>,
+    headers: axum::http::HeaderMap,
     axum::extract::Form(form): axum::extract::Form<std::collections::HashMap<String, String>>,
 ) -> impl IntoResponse {
     let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
@@ -137,6 +145,9 @@ async fn send_text(
         "uri": format!("/2010-04-01/Accounts/{account}/Messages/{sid}.json"),
     });
     tracing::info!(to = ?form.get("To"), "text accepted (not delivered: local fake)");
+    // What was asked for, not the resource (its sid is new each time): a repeat shows as one.
+    let asked = json!({"to": form.get("To"), "from": form.get("From"), "body": form.get("Body")});
+    local_gateway::fake_faults::journal("sms", &asked, &headers);
     state.lock().unwrap().texts.push(message.clone());
     (StatusCode::CREATED, Json(message))
 }
