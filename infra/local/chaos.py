@@ -73,11 +73,11 @@ def send(method, url, body=None, headers=None, timeout=15):
         return 0, b"", time.monotonic() - start
 
 
-def signed_event(conversation, call_sid, caller):
+def signed_event(conversation, call_sid, caller, called=CALLED):
     event = json.loads(json.dumps(EVENT))
     event["data"]["conversation_id"] = conversation
     phone = event["data"]["metadata"]["phone_call"]
-    phone.update(call_sid=call_sid, external_number=caller, agent_number=CALLED)
+    phone.update(call_sid=call_sid, external_number=caller, agent_number=called)
     raw = json.dumps(event).encode()
     t = str(int(time.time()))
     signature = f"t={t},v0=" + hmac.new(WEBHOOK_SECRET, t.encode() + b"." + raw, hashlib.sha256).hexdigest()

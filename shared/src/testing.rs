@@ -23,6 +23,22 @@ pub async fn aws() -> AwsClients {
     AwsClients::new(&crate::aws::sdk_config_with(timeouts).await)
 }
 
+/// AWS clients whose every call fails at once (nothing listens on 127.0.0.1:9), and a database
+/// pool that cannot connect: for proving a handler refuses before it reaches either.
+pub async fn unreachable_dependencies() -> (AwsClients, Database) {
+    let nowhere = "http://127.0.0.1:9";
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(nowhere)
+        .region(aws_config::Region::new("us-east-1"))
+        .load()
+        .await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy("postgres://nobody@127.0.0.1:9/nothing")
+        .expect("a well-formed URL");
+    (AwsClients::new(&config), Database::from_pool(pool))
+}
+
 pub fn env(name: &str) -> String {
     std::env::var(name)
         .unwrap_or_else(|_| panic!("{name} is not set: run the tests with ./infra/local/test"))

@@ -2,6 +2,7 @@
 //! OpenAI and SendGrid faked in-process). Run with `./infra/local/bench` (it starts the stack).
 //! 1. Webhook acknowledgement: BENCH_EVENTS signed, distinct `post_call_transcription` events through
 //!    the webhook handler (verify, claim, enqueue); p50/p90/p99/max.
+//! 1b. The cost of refusing a forged delivery (10 x BENCH_EVENTS), in-process.
 //! 2. Worker throughput: the queue those events filled, drained by BENCH_CONSUMERS concurrent
 //!    consumers (receive 10 -> handle -> delete, as Lambda's event source mapping does); events/s.
 
@@ -31,7 +32,7 @@ fn percentiles(label: &str, mut samples: Vec<Duration>) {
     samples.sort();
     let at = |q: f64| shared::testing::percentile(&samples, q);
     println!(
-        "{label}: n={} p50={:.2} ms p90={:.2} ms p99={:.2} ms max={:.2} ms",
+        "{label}: n={} p50={:.3} ms p90={:.3} ms p99={:.3} ms max={:.3} ms",
         samples.len(),
         at(0.50).as_secs_f64() * 1e3,
         at(0.90).as_secs_f64() * 1e3,
@@ -98,6 +99,31 @@ async fn main() {
     }
     percentiles(
         "webhook acknowledgement (verify + claim + enqueue)",
+        latencies,
+    );
+
+    // 1b. the cost of a refusal: a forged signature over a real event's bytes. Nothing is reached
+    // before the signature checks (test `a_refusal_reaches_no_dependency`), so this is the HMAC
+    // and the header parse alone.
+    let body = serde_json::to_string(&template).unwrap();
+    let forged = sign(body.as_bytes(), b"not-the-secret", Utc::now().timestamp());
+    let refusals = events * 10;
+    let mut latencies = Vec::with_capacity(refusals);
+    for _ in 0..refusals {
+        let mut req = Request::new(Body::Text(body.clone()));
+        *req.method_mut() = http::Method::POST;
+        req.headers_mut()
+            .insert("elevenlabs-signature", forged.parse().unwrap());
+        let started = Instant::now();
+        let resp = elevenlabs_events::handle(&webhook, req).await;
+        latencies.push(started.elapsed());
+        assert_eq!(resp.status(), 401);
+    }
+    percentiles(
+        &format!(
+            "refusal of a forged delivery ({} byte body; no database or AWS call)",
+            body.len()
+        ),
         latencies,
     );
 

@@ -283,3 +283,48 @@ async fn when_the_queue_is_unreachable_the_answer_is_5xx_and_a_retry_succeeds(po
     assert_eq!((status, resp["status"].as_str()), (200, Some("queued")));
     assert_eq!(drain(&h.aws, &h.queue_url).await.len(), 1);
 }
+
+/// Nothing in a delivery is trusted, and nothing is spent on it, before its signature checks:
+/// with SQS, DynamoDB and Postgres all unreachable, every forged or unsigned delivery is still a
+/// plain 401 (a call to any of them would have been a 503), and a genuine one is the 503.
+#[tokio::test]
+async fn a_refusal_reaches_no_dependency() {
+    let (aws, db) = testing::unreachable_dependencies().await;
+    let state = State {
+        intake: shared::post_call::intake::Intake {
+            idempotency: testing::idempotency(
+                &aws,
+                std::time::Duration::from_secs(60),
+                std::time::Duration::from_secs(60),
+            ),
+            queue: shared::jobs::JobQueue::new(
+                aws.sqs.clone(),
+                "http://127.0.0.1:9/000000000000/q",
+            ),
+            db,
+        },
+        secret: SECRET.to_owned().into(),
+        now,
+    };
+    let (body, _) = transcription();
+    let good = sign(body.as_bytes(), SECRET.as_bytes(), NOW);
+    let forged = sign(body.as_bytes(), b"not-the-secret", NOW);
+    let stale = sign(body.as_bytes(), SECRET.as_bytes(), NOW - 3600);
+    let tampered = format!("{good}0");
+    for (label, signature) in [
+        ("unsigned", None),
+        ("forged", Some(forged.as_str())),
+        ("stale", Some(stale.as_str())),
+        ("tampered", Some(tampered.as_str())),
+        ("garbage", Some("v0=,t=")),
+    ] {
+        let resp = handle(&state, request(&body, signature)).await;
+        assert_eq!(resp.status(), 401, "{label}");
+    }
+    let resp = handle(&state, request(&body, Some(&good))).await;
+    assert_eq!(
+        resp.status(),
+        503,
+        "a genuine delivery does reach the (unreachable) dependencies"
+    );
+}

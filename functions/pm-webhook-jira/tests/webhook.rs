@@ -141,3 +141,46 @@ async fn a_delivery_that_cannot_be_queued_is_a_503_to_retry(pool: PgPool) {
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["error"]["code"], "unavailable");
 }
+
+/// A forged delivery costs nothing: with Postgres, SQS and DynamoDB unreachable it is still a
+/// plain 401 (reaching any of them would have been a 503).
+#[tokio::test]
+async fn a_refusal_reaches_no_dependency() {
+    let (aws, db) = shared::testing::unreachable_dependencies().await;
+    let web = pm_webhook_jira::State {
+        db,
+        deliveries: shared::pm::deliveries::DeliveryQueue {
+            queue: JobQueue::new(aws.sqs.clone(), "http://127.0.0.1:9/000000000000/q"),
+            deliveries: shared::idempotency::IdempotencyStore::new(
+                aws.dynamodb.clone(),
+                "nowhere",
+                std::time::Duration::from_secs(60),
+                std::time::Duration::from_secs(60),
+            ),
+        },
+        jira_client_secret: SecretString::from(JIRA_SECRET),
+    };
+    let body = serde_json::to_vec(&fixture("jira/webhook_issue_updated.json")).unwrap();
+    let forged = format!(
+        "Bearer {}",
+        jwt("not-the-secret", json!({"exp": in_an_hour()}))
+    );
+    for auth in [forged.as_str(), "", "Bearer x.y.z"] {
+        let request = post(&[], &[], &[("authorization", auth)], &body);
+        let (status, answer, _) = parts(pm_webhook_jira::handle(&web, request).await);
+        assert_eq!(status, 401, "{auth}: {answer}");
+    }
+    let genuine = format!(
+        "Bearer {}",
+        jwt(
+            JIRA_SECRET,
+            json!({"iss": "jira-client", "exp": in_an_hour()})
+        )
+    );
+    let request = post(&[], &[], &[("authorization", &genuine)], &body);
+    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, request).await);
+    assert_eq!(
+        status, 503,
+        "a genuine delivery reaches the (unreachable) database: {answer}"
+    );
+}
