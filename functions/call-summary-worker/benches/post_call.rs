@@ -224,10 +224,22 @@ async fn main() {
         .await
         .unwrap();
     let emails = vendors.received_requests().await.unwrap().len();
+    // The effects are exact; the deliveries may not be: SQS (and moto, whose concurrent receives
+    // take no lock) may hand a message out twice, which the worker's idempotency absorbs.
     assert_eq!(
-        (processed, logs as usize, leads as usize, emails),
-        (events, events, events, events)
+        (logs as usize, leads as usize, emails),
+        (events, events, events)
     );
+    assert!(
+        processed >= events,
+        "{processed} of {events} events processed"
+    );
+    if processed > events {
+        println!(
+            "  {} redelivered message(s), absorbed (one call log, lead and email each)",
+            processed - events
+        );
+    }
     println!(
         "worker throughput: {processed} events in {:.2} s = {:.0} events/s ({consumers} consumers x batches of 10, \
          each event: conversation + lead + call log in one transaction, one email)",

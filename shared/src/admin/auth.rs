@@ -247,6 +247,14 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
     if password.len() > 1024 {
         return Err("password must be at most 1024 bytes".into());
     }
+    // The sign-in route refuses such a password (every JSON body is checked), so one set here,
+    // by the operator CLI, could never be used.
+    if let Some(c) = crate::domain::text::forbidden_in(password) {
+        return Err(format!(
+            "password must not contain control characters (found U+{:04X})",
+            c as u32
+        ));
+    }
     Ok(())
 }
 
@@ -271,6 +279,13 @@ mod tests {
 
     fn now() -> u64 {
         jsonwebtoken::get_current_timestamp()
+    }
+
+    #[test]
+    fn a_new_password_holds_no_control_character() {
+        assert!(check_new_password("correct\thorse battery").is_ok());
+        let refused = check_new_password("correct horse\u{7}battery").unwrap_err();
+        assert!(refused.contains("U+0007"), "{refused}");
     }
 
     #[test]

@@ -42,6 +42,18 @@ pub enum OperatorError {
     Other(#[from] anyhow::Error),
 }
 
+/// The same rule as the admin API's bodies (`domain::text`): no control character reaches a
+/// stored name or label from the command line either.
+fn printable(field: &str, value: &str) -> Result<(), OperatorError> {
+    match crate::domain::text::forbidden_in(value) {
+        Some(c) => Err(OperatorError::Invalid(format!(
+            "{field} must not contain control characters (found U+{:04X})",
+            c as u32
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn email(raw: &str) -> Result<String, OperatorError> {
     crate::domain::answers::email(raw)
         .ok_or_else(|| OperatorError::Invalid(format!("{raw:?} is not an email address")))
@@ -67,6 +79,7 @@ pub async fn create_business(
     b: NewBusiness,
 ) -> Result<CreatedBusiness, OperatorError> {
     let name = b.name.trim().to_owned();
+    printable("name", &name)?;
     if name.is_empty() || name.chars().count() > 200 {
         return Err(OperatorError::Invalid(
             "name must be 1 to 200 characters".into(),
@@ -158,6 +171,14 @@ pub async fn add_number(
 ) -> Result<String, OperatorError> {
     let (pool, phone) = business_number(db, business_id, raw_phone).await?;
     let label = label.map(str::trim).filter(|l| !l.is_empty());
+    if let Some(label) = label {
+        printable("label", label)?;
+        if label.chars().count() > 100 {
+            return Err(OperatorError::Invalid(
+                "label must be at most 100 characters".into(),
+            ));
+        }
+    }
     if !store::business::assign_number(pool, business_id, phone.as_str(), label).await? {
         return Err(OperatorError::Conflict(format!(
             "{phone} already belongs to another business; remove it there first"

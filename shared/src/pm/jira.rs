@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::oauth::OAuthApp;
+use super::page_token;
 use super::{
     Connection, CreatedWebhook, NormalizedProject, NormalizedTask, Page, PmError,
     ProjectManagementProvider, Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport,
@@ -281,22 +282,6 @@ fn window_minutes(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (now - since).num_minutes().max(0) + INCREMENTAL_OVERLAP_MINUTES
 }
 
-/// Our page token: the window the listing started with (a nextPageToken belongs to its exact
-/// query, which must not drift as minutes pass) and Jira's token.
-fn encode_page(window: Option<i64>, next: &str) -> String {
-    format!(
-        "{}|{next}",
-        window.map(|m| m.to_string()).unwrap_or_default()
-    )
-}
-
-fn decode_page(token: &str) -> (Option<i64>, &str) {
-    match token.split_once('|') {
-        Some((window, next)) => (window.parse().ok(), next),
-        None => (None, token),
-    }
-}
-
 /// The webhook filter: the supported JQL subset (`project IN (...)`).
 fn webhook_jql(project_ids: &[String]) -> String {
     let mut ids: Vec<&str> = project_ids.iter().map(String::as_str).collect();
@@ -383,7 +368,7 @@ impl ProjectManagementProvider for Jira {
     ) -> Result<Page<NormalizedTask>, PmError> {
         let (window, next) = match page.as_deref() {
             Some(token) => {
-                let (window, next) = decode_page(token);
+                let (window, next) = page_token::read_windowed(token);
                 (window, Some(next.to_owned()))
             }
             None => (since.map(|s| window_minutes(s, Utc::now())), None),
@@ -409,7 +394,7 @@ impl ProjectManagementProvider for Jira {
             next: found
                 .next_page_token
                 .filter(|t| !t.is_empty())
-                .map(|t| encode_page(window, &t)),
+                .map(|t| page_token::windowed(window, &t)),
         })
     }
 
@@ -571,12 +556,6 @@ mod tests {
             issues_jql("1\"0", None),
             "project = \"10\" ORDER BY updated ASC"
         );
-        // The window is fixed at the first page; Jira's own token passes through untouched.
-        assert_eq!(
-            decode_page(&encode_page(Some(62), "ab|c")),
-            (Some(62), "ab|c")
-        );
-        assert_eq!(decode_page(&encode_page(None, "tok")), (None, "tok"));
         assert_eq!(
             webhook_jql(&["10001".into(), "10000".into()]),
             "project IN (10000, 10001)"

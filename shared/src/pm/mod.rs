@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod jira;
 pub mod monday;
 pub mod oauth;
+pub mod page_token;
 mod providers;
 pub mod store;
 pub mod sync;

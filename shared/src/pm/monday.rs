@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::oauth::OAuthApp;
+use super::page_token;
 use super::{
     Connection, CreatedWebhook, NormalizedProject, NormalizedTask, Page, PmError,
     ProjectManagementProvider, Provider, PublicUrls, Tenant, WebhookLedger, WebhookReport,
@@ -252,16 +253,6 @@ pub fn normalize_item(item: Value, board_id: Option<&str>) -> Option<NormalizedT
     })
 }
 
-/// Our page token: when the listing's first page was served, and monday's cursor.
-fn encode_cursor(first_page_at: DateTime<Utc>, cursor: &str) -> String {
-    format!("{}:{cursor}", first_page_at.timestamp())
-}
-
-fn decode_cursor(token: &str) -> Option<(DateTime<Utc>, &str)> {
-    let (at, cursor) = token.split_once(':')?;
-    Some((DateTime::from_timestamp(at.parse().ok()?, 0)?, cursor))
-}
-
 // ------------------------------------------------------------------------------- the client
 
 #[async_trait::async_trait]
@@ -364,8 +355,8 @@ impl ProjectManagementProvider for Monday {
                 (Utc::now(), page["items"].clone(), page["cursor"].clone())
             }
             Some(token) => {
-                let (first_page_at, cursor) =
-                    decode_cursor(token).ok_or_else(|| PmError::api(P, "unreadable page token"))?;
+                let (first_page_at, cursor) = page_token::read_stamped(token)
+                    .ok_or_else(|| PmError::api(P, "unreadable page token"))?;
                 if (Utc::now() - first_page_at).to_std().unwrap_or_default() > CURSOR_LIFETIME {
                     return Err(PmError::CursorExpired { provider: P });
                 }
@@ -394,7 +385,7 @@ impl ProjectManagementProvider for Monday {
             next: cursor
                 .as_str()
                 .filter(|c| !c.is_empty())
-                .map(|c| encode_cursor(first_page_at, c)),
+                .map(|c| page_token::stamped(first_page_at, c)),
         })
     }
 
@@ -587,13 +578,5 @@ mod tests {
         let other = json!({"errors": [{"message": "Parse error", "extensions": {"code": "GRAPHQL_PARSE"}}]});
         assert!(matches!(graphql_error(&other), Some(PmError::Api { .. })));
         assert!(graphql_error(&json!({"data": {"boards": []}})).is_none());
-    }
-
-    #[test]
-    fn page_tokens_carry_the_first_page_time() {
-        let at = DateTime::from_timestamp(1_795_000_000, 0).unwrap();
-        let token = encode_cursor(at, "MSw1MDA:abc");
-        assert_eq!(decode_cursor(&token), Some((at, "MSw1MDA:abc")));
-        assert_eq!(decode_cursor("garbage"), None);
     }
 }
