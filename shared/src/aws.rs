@@ -44,6 +44,39 @@ impl AwsClients {
     }
 }
 
+/// Whether an SDK call failed because the service could not be reached or answered that it is
+/// overloaded or failing (time out, connection refused, 5xx, throttling): worth a retry later, a
+/// 503 to a caller. A request the service refused (no such queue or table, access denied, a bad
+/// parameter) is a bug or a misconfiguration instead, and is not hidden as "unavailable".
+pub fn is_transient<E>(
+    e: &aws_sdk_sqs::error::SdkError<E, aws_sdk_sqs::config::http::HttpResponse>,
+) -> bool
+where
+    E: aws_sdk_sqs::error::ProvideErrorMetadata,
+{
+    use aws_sdk_sqs::error::SdkError;
+    match e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(s) => {
+            s.raw().status().is_server_error()
+                || s.err().code().is_some_and(|c| {
+                    c.contains("Throttl")
+                        || matches!(
+                            c,
+                            "RequestLimitExceeded"
+                                | "ProvisionedThroughputExceededException"
+                                | "ServiceUnavailable"
+                                | "InternalError"
+                                | "InternalServerError"
+                        )
+                })
+        }
+        _ => false,
+    }
+}
+
 /// The SDK's error chain as one line, e.g. for "which dependency is down" messages.
 pub fn describe_error<E: std::error::Error>(e: &E) -> String {
     aws_sdk_sqs::error::DisplayErrorContext(e).to_string()

@@ -143,11 +143,24 @@ impl From<sqlx::Error> for ApiError {
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_) => ApiError::dependency_down("the database", e),
-            // The server going away or not taking connections yet: restarting, in recovery,
-            // shutting down (57P), the connection lost (08), out of connections (53300).
+            // The server going away or not taking connections yet: the connection lost or
+            // refused (08000, 08001, 08003, 08004, 08006), shut down by an administrator or a
+            // crash, or still starting (57P01-57P03), out of connections (53300). Not a protocol
+            // violation (08P01) or a dropped database (57P04): those are ours to fix.
             sqlx::Error::Database(ref db)
                 if db.code().is_some_and(|c| {
-                    c.starts_with("08") || c.starts_with("57P") || c == "53300"
+                    matches!(
+                        c.as_ref(),
+                        "08000"
+                            | "08001"
+                            | "08003"
+                            | "08004"
+                            | "08006"
+                            | "57P01"
+                            | "57P02"
+                            | "57P03"
+                            | "53300"
+                    )
                 }) =>
             {
                 ApiError::dependency_down("the database", e)

@@ -55,6 +55,8 @@ pub enum OnceError<E> {
 pub struct IdempotencyError {
     operation: &'static str,
     reason: String,
+    /// DynamoDB did not answer or was overloaded (`aws::is_transient`): a retry may succeed.
+    pub transient: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -106,8 +108,10 @@ impl IdempotencyStore {
             .await;
         match put {
             Ok(_) => Ok(Claim::Acquired(ClaimToken(token))),
-            Err(e) => match e.into_service_error() {
-                PutItemError::ConditionalCheckFailedException(failed) => {
+            // The SDK error itself, not `into_service_error`: that turns a time-out into an
+            // "unhandled" service error and loses whether a retry can help.
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => {
                     let existing = match failed.item() {
                         Some(item) => Some(item.clone()),
                         // Not every implementation returns the old item: read it.
@@ -118,7 +122,7 @@ impl IdempotencyStore {
                         None => Claim::InProgress,
                     })
                 }
-                other => Err(error("claim", other)),
+                _ => Err(error("claim", e)),
             },
         }
     }
@@ -205,9 +209,9 @@ impl IdempotencyStore {
             .await;
         match res {
             Ok(_) => Ok(()),
-            Err(e) => match e.into_service_error() {
-                aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_) => Ok(()),
-                other => Err(error("release", other)),
+            Err(e) => match e.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::delete_item::DeleteItemError::ConditionalCheckFailedException(_)) => Ok(()),
+                _ => Err(error("release", e)),
             },
         }
     }
@@ -242,9 +246,16 @@ fn classify(item: &HashMap<String, AttributeValue>) -> Claim {
     }
 }
 
-fn error(operation: &'static str, e: impl std::error::Error) -> IdempotencyError {
+fn error<E>(
+    operation: &'static str,
+    e: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> IdempotencyError
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + 'static,
+{
     IdempotencyError {
         operation,
+        transient: crate::aws::is_transient(&e),
         reason: crate::aws::describe_error(&e),
     }
 }

@@ -40,6 +40,9 @@ pub enum JobError {
     TooLarge { size: usize },
     #[error("could not enqueue job: {0}")]
     Send(String),
+    /// SQS did not answer, or answered that it is overloaded (`aws::is_transient`): retry later.
+    #[error("the queue is unavailable: {0}")]
+    Unavailable(String),
     #[error("message {message_id} is not a {expected} job: {reason}")]
     Malformed {
         message_id: String,
@@ -78,7 +81,14 @@ impl<J: Job> JobQueue<J> {
             .message_body(body)
             .send()
             .await
-            .map_err(|e| JobError::Send(crate::aws::describe_error(&e)))?;
+            .map_err(|e| {
+                let described = crate::aws::describe_error(&e);
+                if crate::aws::is_transient(&e) {
+                    JobError::Unavailable(described)
+                } else {
+                    JobError::Send(described)
+                }
+            })?;
         Ok(out.message_id.unwrap_or_default())
     }
 }

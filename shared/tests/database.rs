@@ -270,3 +270,25 @@ async fn a_statement_over_the_functions_bound_is_cancelled() {
         .unwrap();
     assert_eq!(one, 1);
 }
+
+/// A server that ends the session (an administrator, a shutdown, a crash: SQLSTATE 57P01) is a
+/// dependency down, a 503 to retry; a statement of ours that is wrong stays a 500.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_server_going_away_is_a_503_and_our_mistake_a_500(pool: PgPool) {
+    use shared::error::ApiError;
+    let mut doomed = pool.acquire().await.unwrap();
+    let ended = sqlx::query("SELECT pg_terminate_backend(pg_backend_pid())")
+        .execute(&mut *doomed)
+        .await
+        .unwrap_err();
+    let answer = ApiError::from(ended);
+    assert_eq!(
+        (answer.status().as_u16(), answer.code()),
+        (503, "unavailable")
+    );
+    let wrong = sqlx::query("SELECT no_such_column FROM businesses")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert_eq!(ApiError::from(wrong).status().as_u16(), 500);
+}

@@ -20,18 +20,28 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone)]
 struct Case {
-    /// Seconds after a base time of the rows there before paging starts; few distinct values, so
-    /// many rows share a timestamp.
+    /// Microseconds after a base time of the rows there before paging starts; few distinct
+    /// values, so many rows share a timestamp, and some a second apart by one microsecond (a cursor
+    /// that lost sub-second precision would skip or repeat them).
     existing: Vec<i64>,
-    /// Seconds of the rows inserted while paging, one after each page read.
+    /// Microseconds of the rows inserted while paging, one batch after each page read.
     inserted: Vec<Vec<i64>>,
     page_size: i64,
 }
 
+/// An instant near the others: whole seconds, or one microsecond either side of one.
+fn micros(seconds: std::ops::Range<i64>) -> impl Strategy<Value = i64> {
+    (
+        seconds,
+        prop_oneof![Just(0i64), Just(1), Just(-1), 0i64..1_000_000],
+    )
+        .prop_map(|(s, us)| s * 1_000_000 + us)
+}
+
 fn any_case() -> impl Strategy<Value = Case> {
     (
-        prop::collection::vec(0i64..8, 0..40),
-        prop::collection::vec(prop::collection::vec(-2i64..10, 0..4), 0..12),
+        prop::collection::vec(micros(0..8), 0..40),
+        prop::collection::vec(prop::collection::vec(micros(-2..10), 0..4), 0..12),
         1i64..7,
     )
         .prop_map(|(existing, inserted, page_size)| Case {
@@ -45,12 +55,12 @@ fn base() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
 }
 
-async fn insert(pool: &PgPool, business: Uuid, secs: i64) -> Uuid {
+async fn insert(pool: &PgPool, business: Uuid, micros: i64) -> Uuid {
     sqlx::query_scalar(
         "INSERT INTO clients (business_id, name, created_at) VALUES ($1, 'Client', $2) RETURNING id",
     )
     .bind(business)
-    .bind(base() + Duration::seconds(secs))
+    .bind(base() + Duration::microseconds(micros))
     .fetch_one(pool)
     .await
     .unwrap()
@@ -64,8 +74,8 @@ async fn check(pool: &PgPool, case: &Case) {
     .await
     .unwrap();
     let mut existing = HashSet::new();
-    for &secs in &case.existing {
-        existing.insert(insert(pool, business, secs).await);
+    for &at in &case.existing {
+        existing.insert(insert(pool, business, at).await);
     }
     // The inserts run beside the pager, on their own connection: each batch is let go after a
     // page is read, and lands while the next is being read (or before, or after).
@@ -79,8 +89,8 @@ async fn check(pool: &PgPool, case: &Case) {
                 if gate.recv().await.is_none() {
                     break;
                 }
-                for secs in batch {
-                    inserted.insert(insert(&pool, business, secs).await);
+                for at in batch {
+                    inserted.insert(insert(&pool, business, at).await);
                 }
             }
             inserted

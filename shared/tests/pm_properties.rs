@@ -219,6 +219,48 @@ proptest! {
     }
 }
 
+/// `extra` (any object's fields) with `fields` set over them.
+fn with(extra: &Value, fields: Value) -> Value {
+    let mut record = match extra {
+        Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    if let Value::Object(set) = fields {
+        record.extend(set);
+    }
+    Value::Object(record)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    // A record that has what we need (its id, and for a task the project it is under) is kept,
+    // under that id and that project, whatever else it holds.
+    #[test]
+    fn a_record_with_what_we_need_is_kept_under_its_id(
+        id in "[0-9]{1,12}",
+        parent in "[0-9]{1,12}",
+        name in any_text(),
+        extra in any_json(),
+    ) {
+        let kept = |t: Option<shared::pm::NormalizedTask>| t.map(|t| (t.external_id, t.project_external_id));
+        let expected = Some((id.clone(), parent.clone()));
+        let issue = with(&extra, json!({"id": id, "fields": {"project": {"id": parent}, "summary": name}}));
+        prop_assert_eq!(kept(jira::normalize_issue(issue, None)), expected.clone());
+        let task = with(&extra, json!({"gid": id, "name": name, "memberships": [{"project": {"gid": parent}}]}));
+        prop_assert_eq!(kept(asana::normalize_task(task, None)), expected.clone());
+        let item = with(&extra, json!({"id": id, "name": name, "board": {"id": parent}, "state": "active"}));
+        prop_assert_eq!(kept(monday::normalize_item(item, None)), expected);
+        let project = |p: Option<shared::pm::NormalizedProject>| p.map(|p| p.external_id);
+        prop_assert_eq!(project(jira::normalize_project(with(&extra, json!({"id": id})), None)), Some(id.clone()));
+        prop_assert_eq!(project(asana::normalize_project(with(&extra, json!({"gid": id})))), Some(id.clone()));
+        prop_assert_eq!(project(monday::normalize_board(with(&extra, json!({"id": id})))), Some(id.clone()));
+    }
+}
+
 #[test]
 fn an_expired_or_unsigned_token_is_refused() {
     let expired = jwt(SECRET, &json!({"exp": Utc::now().timestamp() - 600}));

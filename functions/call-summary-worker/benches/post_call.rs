@@ -241,10 +241,10 @@ async fn main() {
         );
     }
     println!(
-        "worker throughput: {processed} events in {:.2} s = {:.0} events/s ({consumers} consumers x batches of 10, \
+        "worker throughput: {events} events in {:.2} s = {:.0} events/s ({consumers} consumers x batches of 10, \
          each event: conversation + lead + call log in one transaction, one email)",
         elapsed.as_secs_f64(),
-        processed as f64 / elapsed.as_secs_f64()
+        events as f64 / elapsed.as_secs_f64()
     );
     println!(
         "  of which in the handler: {:.1} ms per event (summed over consumers; the rest is SQS receive/delete on moto)",

@@ -112,13 +112,8 @@ async fn jira_deliveries_are_verified_routed_and_deduplicated(pool: PgPool) {
     assert!(drain(&sqs, &url).await.is_empty());
 }
 
-/// A queue that cannot be reached is Jira's cue to retry (a 503), not a fault of ours (a 500).
-#[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn a_delivery_that_cannot_be_queued_is_a_503_to_retry(pool: PgPool) {
-    connected_with_webhook(&pool).await;
-    let (_, sqs, url) = queue().await;
-    let gone = format!("{url}-deleted");
-    let web = state(&pool, JobQueue::new(sqs, &gone)).await;
+/// A signed delivery for webhook 1000, with an identifier of its own.
+fn signed_delivery() -> lambda_http::Request {
     let body = serde_json::to_vec(&fixture("jira/webhook_issue_updated.json")).unwrap();
     let auth = format!(
         "Bearer {}",
@@ -128,7 +123,7 @@ async fn a_delivery_that_cannot_be_queued_is_a_503_to_retry(pool: PgPool) {
         )
     );
     let identifier = Uuid::new_v4().to_string();
-    let request = post(
+    post(
         &[],
         &[],
         &[
@@ -136,10 +131,28 @@ async fn a_delivery_that_cannot_be_queued_is_a_503_to_retry(pool: PgPool) {
             ("x-atlassian-webhook-identifier", &identifier),
         ],
         &body,
-    );
-    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, request).await);
+    )
+}
+
+/// A queue that cannot be reached is Jira's cue to retry (a 503); a queue that refuses the job
+/// (here: there is no such queue, a misconfiguration) is a fault of ours (a 500), not hidden as
+/// an outage.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_unreachable_queue_is_a_503_to_retry_and_a_refusing_one_a_500(pool: PgPool) {
+    connected_with_webhook(&pool).await;
+    let (nowhere, _) = shared::testing::unreachable_dependencies().await;
+    let web = state(
+        &pool,
+        JobQueue::new(nowhere.sqs, "http://127.0.0.1:9/000000000000/q"),
+    )
+    .await;
+    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, signed_delivery()).await);
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["error"]["code"], "unavailable");
+    let (_, sqs, url) = queue().await;
+    let web = state(&pool, JobQueue::new(sqs, &format!("{url}-deleted"))).await;
+    let (status, answer, _) = parts(pm_webhook_jira::handle(&web, signed_delivery()).await);
+    assert_eq!(status, 500, "{answer}");
 }
 
 /// A forged delivery costs nothing: with Postgres, SQS and DynamoDB unreachable it is still a

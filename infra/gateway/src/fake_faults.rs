@@ -1,5 +1,6 @@
 //! Faults the fake vendors can be told to show for a while (`./infra/local/chaos`): every vendor
-//! API answer a 500, a 429 with `Retry-After`, or late (past our clients' timeouts).
+//! API answer a 500, a 429 with `Retry-After`, or late: the request is carried out at once and
+//! answered past our clients' timeouts (the case no client can tell from a lost request).
 //! `POST /_fake/faults {"mode": "error" | "rate_limited" | "slow" | "off", "seconds": 8}`; the
 //! fakes' own `/_fake/...` views are never affected, the fake Jira site under `/_fake/jira` is.
 //! Also the journal: every email and text accepted, appended as one JSON line to
@@ -92,17 +93,20 @@ async fn apply(State(faults): State<Arc<Faults>>, req: Request, next: Next) -> R
         )
             .into_response(),
         Some(Mode::Slow) => {
-            tokio::time::sleep(SLOW_ANSWER).await;
+            // Done first (and journalled as late), answered after the sender has given up.
             let mut req = req;
             req.headers_mut()
                 .insert(LATE, http::HeaderValue::from_static("1"));
-            next.run(req).await
+            let answer = next.run(req).await;
+            tokio::time::sleep(SLOW_ANSWER).await;
+            answer
         }
     }
 }
 
-/// Set on a request answered late: its sender gave up waiting and may send it again, which with
-/// SendGrid and Twilio (no idempotency keys) is a second message. The journal says so.
+/// Set on a request that will be answered late: its sender gives up waiting and may send it
+/// again, which with SendGrid and Twilio (no idempotency keys) is a second message. The journal
+/// says so.
 pub const LATE: &str = "x-fake-vendors-late";
 
 /// Appends one accepted message (`kind`: "email" or "sms") to the journal, if there is one;

@@ -52,9 +52,7 @@ impl DeliveryQueue {
             Ok::<_, JobError>(((), None))
         };
         let Some(key) = dedupe_key else {
-            send()
-                .await
-                .map_err(|e| ApiError::dependency_down("the job queue", e))?;
+            send().await.map_err(queue_error)?;
             return Ok(true);
         };
         match self.deliveries.run_once(&key, send).await {
@@ -62,9 +60,21 @@ impl DeliveryQueue {
             Ok(Once::AlreadyCompleted) => Ok(false),
             // The first copy is being queued right now: this one is a duplicate too.
             Ok(Once::InProgress) => Ok(false),
-            Err(OnceError::Store(e)) => Err(ApiError::dependency_down("the delivery record", e)),
-            Err(OnceError::Work(e)) => Err(ApiError::dependency_down("the job queue", e)),
+            Err(OnceError::Store(e)) if e.transient => {
+                Err(ApiError::dependency_down("the delivery record", e))
+            }
+            Err(OnceError::Store(e)) => Err(ApiError::internal(e)),
+            Err(OnceError::Work(e)) => Err(queue_error(e)),
         }
+    }
+}
+
+/// A queue that did not answer is the vendor's cue to retry (503); one that refused the job (no
+/// such queue, no permission, a job too large) is our fault (500).
+fn queue_error(e: JobError) -> ApiError {
+    match e {
+        JobError::Unavailable(_) => ApiError::dependency_down("the job queue", e),
+        other => ApiError::internal(other),
     }
 }
 

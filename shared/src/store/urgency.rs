@@ -14,7 +14,7 @@ pub struct KeywordInput {
     #[schema(min_length = 1, max_length = 200)]
     pub phrase: String,
     /// `high` or `urgent`.
-    #[schema(value_type = String, example = "urgent")]
+    #[schema(value_type = String, pattern = "^(high|urgent)$", example = "urgent")]
     pub severity: Priority,
 }
 

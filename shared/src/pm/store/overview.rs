@@ -13,7 +13,7 @@ use crate::error::ApiError;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Integration {
     pub id: Uuid,
-    #[schema(value_type = String, example = "jira")]
+    #[schema(value_type = crate::pm::Provider, example = "jira")]
     pub provider: String,
     /// connected, syncing, error or needs_reconsent.
     pub status: String,
