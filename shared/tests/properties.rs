@@ -146,7 +146,7 @@ proptest! {
         let sanitized = template::sanitize(&value);
         prop_assert!(!sanitized.contains("{{") && !sanitized.contains("}}"));
         for name in &names {
-            if !name.starts_with("system__") {
+            if !template::is_system_variable(name) {
                 let placeholder = format!("{{{{{name}}}}}");
                 prop_assert!(!rendered.contains(&placeholder), "{} left in {}", placeholder, rendered);
             }

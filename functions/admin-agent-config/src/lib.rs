@@ -17,7 +17,7 @@ use shared::domain::catalog::CallerAccess;
 use shared::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
 use shared::error::ApiError;
 use shared::personalization::DYNAMIC_VARIABLES;
-use shared::personalization::template::placeholders;
+use shared::personalization::template::{self, placeholders};
 use shared::store::agent_config::{self, AgentConfig};
 
 mod config;
@@ -189,7 +189,8 @@ fn validate(mut c: AgentConfigInput) -> Result<AgentSettings, ApiError> {
         }
         // An unknown placeholder would render empty on every call: refuse it now instead.
         if let Some(unknown) = placeholders(value).into_iter().find(|name| {
-            !name.starts_with("system__") && !DYNAMIC_VARIABLES.iter().any(|v| v.name == *name)
+            !template::is_system_variable(name)
+                && !DYNAMIC_VARIABLES.iter().any(|v| v.name == *name)
         }) {
             return Err(invalid(
                 field,

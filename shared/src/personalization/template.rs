@@ -35,6 +35,16 @@ pub fn sanitize(value: &str) -> String {
     out
 }
 
+/// Whether `name` is one of ElevenLabs' own variables (`system__time`, `system__caller_id`, ...),
+/// left in the text for ElevenLabs to fill: its prefix and then only letters, digits and `_`. A
+/// "name" holding braces (`{{system__x{{}}`) is not one: passed on, it would carry a `{{}}` that
+/// ElevenLabs would try to fill.
+pub fn is_system_variable(name: &str) -> bool {
+    name.strip_prefix("system__").is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
 /// The placeholder names a template uses, in order (for validating what a business writes).
 pub fn placeholders(template: &str) -> Vec<&str> {
     let mut names = Vec::new();
@@ -64,7 +74,7 @@ pub fn render(template: &str, lookup: impl Fn(&str) -> Option<String>) -> String
         match after.find("}}") {
             Some(end) => {
                 let name = after[..end].trim();
-                if name.starts_with("system__") {
+                if is_system_variable(name) {
                     // ElevenLabs fills its system variables (time, caller id...) itself, always.
                     out.push_str("{{");
                     out.push_str(name);
@@ -145,6 +155,13 @@ mod tests {
             render("Now: {{ system__time_utc }} for {{caller_name}}", vars),
             "Now: {{system__time_utc}} for Dana"
         );
+        // Found by the template property: a "system" name holding braces is not passed on, and
+        // nothing of it can pair into a placeholder.
+        let rendered = render("{{}}{{system___{{}}", vars);
+        assert!(!rendered.contains("{{}}"), "{rendered}");
+        assert!(!is_system_variable("system__"));
+        assert!(!is_system_variable("system__a b"));
+        assert!(is_system_variable("system__caller_id"));
     }
 
     #[test]
