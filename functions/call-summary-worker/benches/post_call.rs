@@ -41,6 +41,15 @@ fn percentiles(label: &str, mut samples: Vec<Duration>) {
     );
 }
 
+/// A post-call webhook request with this body and `ElevenLabs-Signature` header.
+fn delivery(body: String, signature: &str) -> Request {
+    let mut req = Request::new(Body::Text(body));
+    *req.method_mut() = http::Method::POST;
+    req.headers_mut()
+        .insert("elevenlabs-signature", signature.parse().unwrap());
+    req
+}
+
 #[tokio::main]
 async fn main() {
     let events = env_or("BENCH_EVENTS", 1000);
@@ -88,10 +97,7 @@ async fn main() {
             json!(format!("+1646{}", 3_000_000 + n));
         let body = serde_json::to_string(&event).unwrap();
         let signature = sign(body.as_bytes(), SECRET.as_bytes(), Utc::now().timestamp());
-        let mut req = Request::new(Body::Text(body));
-        *req.method_mut() = http::Method::POST;
-        req.headers_mut()
-            .insert("elevenlabs-signature", signature.parse().unwrap());
+        let req = delivery(body, &signature);
         let started = Instant::now();
         let resp = elevenlabs_events::handle(&webhook, req).await;
         latencies.push(started.elapsed());
@@ -110,10 +116,7 @@ async fn main() {
     let refusals = events * 10;
     let mut latencies = Vec::with_capacity(refusals);
     for _ in 0..refusals {
-        let mut req = Request::new(Body::Text(body.clone()));
-        *req.method_mut() = http::Method::POST;
-        req.headers_mut()
-            .insert("elevenlabs-signature", forged.parse().unwrap());
+        let req = delivery(body.clone(), &forged);
         let started = Instant::now();
         let resp = elevenlabs_events::handle(&webhook, req).await;
         latencies.push(started.elapsed());

@@ -113,11 +113,18 @@ async fn only_get_is_served() {
     assert_eq!(body["error"]["code"], "method_not_allowed");
 }
 
-#[tokio::test]
-async fn every_reference_resolves() {
-    let (_, doc) = call(Method::GET)
+/// The document as the route serves it.
+async fn document() -> serde_json::Value {
+    let (status, doc) = call(Method::GET)
         .send(|r| openapi::handle(&openapi::State, r))
         .await;
+    assert_eq!(status, 200);
+    doc
+}
+
+#[tokio::test]
+async fn every_reference_resolves() {
+    let doc = document().await;
     fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
         match v {
             serde_json::Value::Object(m) => {
@@ -144,9 +151,7 @@ async fn every_reference_resolves() {
 
 #[tokio::test]
 async fn every_operation_has_its_own_id() {
-    let (_, doc) = call(Method::GET)
-        .send(|r| openapi::handle(&openapi::State, r))
-        .await;
+    let doc = document().await;
     let mut ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -164,9 +169,7 @@ async fn every_operation_has_its_own_id() {
 /// API fuzzer read them from here).
 #[tokio::test]
 async fn documented_limits_are_the_enforced_ones() {
-    let (_, doc) = call(Method::GET)
-        .send(|r| openapi::handle(&openapi::State, r))
-        .await;
+    let doc = document().await;
     let stated = [
         (
             "ClientInput",
