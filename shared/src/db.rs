@@ -19,6 +19,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 const TOKEN_RENEW_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Below RDS Proxy's default client idle timeout (30 min) and Lambda's typical freeze periods.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// A pooled connection idle this long is pinged before use (see `pool_options`).
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -185,6 +187,18 @@ fn pool_options(
         .min_connections(0)
         .acquire_timeout(acquire_timeout)
         .idle_timeout(Some(IDLE_TIMEOUT))
+        // sqlx pings every idle connection before handing it out: a round trip per query on a busy
+        // container. Only a connection idle for a while (a thawed Lambda environment, a quiet
+        // gateway) can have died unnoticed; one used within `PING_AFTER_IDLE` is handed out as is.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         // Once per new connection (`set_config(.., false)` is the session's SET). Through RDS Proxy a session
         // setting pins the client connection to its database connection, which sqlx's prepared
         // statements already do (one connection per Lambda environment): nothing is lost. (The

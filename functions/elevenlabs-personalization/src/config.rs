@@ -8,6 +8,7 @@ use shared::db::Database;
 use shared::elevenlabs::initiation::SecretHeader;
 use shared::platform::Platform;
 use shared::secrets::SecretName;
+use shared::store::call_context::ConfigCache;
 use std::time::Duration;
 
 /// The secrets this function is granted (template.yaml holds its policy to these).
@@ -19,6 +20,8 @@ pub struct State {
     pub budget: Duration,
     /// The clock; tests pin it to exercise business hours.
     pub now: fn() -> DateTime<Utc>,
+    /// Business configurations seen by this container, checked against the database every call.
+    pub configs: ConfigCache,
 }
 
 impl State {
@@ -33,6 +36,7 @@ impl State {
             secret: SecretHeader::from_env(&env, platform.secrets.elevenlabs_tool_secret()?)?,
             budget: Duration::from_millis(budget_ms),
             now: Utc::now,
+            configs: ConfigCache::default(),
         })
     }
 }

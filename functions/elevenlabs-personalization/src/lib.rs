@@ -50,7 +50,7 @@ async fn personalization_for(state: &State, call: &InitiationRequest) -> Persona
     };
     let lookup = async {
         let pool = state.db.pool().await.map_err(|e| e.to_string())?;
-        load_call_context(pool, &keys)
+        load_call_context(pool, &state.configs, &keys)
             .await
             .map_err(|e| e.to_string())
     };

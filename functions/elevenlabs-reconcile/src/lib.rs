@@ -6,7 +6,8 @@
 //! reconciliation never both queue a call. It reads the whole lookback window (a window it could
 //! not read to the end is a warning and the `ReconcileWindowTruncated` metric), and a call whose
 //! job was exhausted in the dead-letter queue is queued again once it is `STUCK_AFTER` old, at
-//! most once per `REQUEUE_EVERY`, so fixing the cause is enough for it to be processed.
+//! most once per `REQUEUE_EVERY`, so fixing the cause is enough for it to be processed. It also
+//! prunes call starts older than their retention.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use shared::elevenlabs::webhook::EventType;
 use shared::idempotency::{Once, OnceError};
 use shared::post_call::intake::Accepted;
 use shared::post_call::store;
+use shared::store::call_context;
 
 mod config;
 
@@ -48,6 +50,8 @@ pub struct Report {
     pub failed: usize,
     /// The window was not read to its end (`MAX_PAGES`).
     pub truncated: bool,
+    /// Call starts past their retention, deleted (`call_context::CALL_START_RETENTION`).
+    pub pruned_call_starts: u64,
 }
 
 pub async fn handle(state: &State, _event: EventBridgeEvent<Value>) -> anyhow::Result<Value> {
@@ -120,6 +124,10 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
             }
         }
     }
+    // Housekeeping on the same schedule: call starts past their retention. At most 100 batches a
+    // run (a million rows); a larger backlog is finished by the next runs.
+    let before = (state.now)() - chrono::Duration::from_std(call_context::CALL_START_RETENTION)?;
+    report.pruned_call_starts = call_context::prune_call_starts(pool, before, 100).await?;
     Ok(report)
 }
 

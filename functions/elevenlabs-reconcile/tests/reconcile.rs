@@ -247,3 +247,43 @@ async fn a_call_whose_job_ended_in_the_dead_letter_queue_is_queued_again(pool: P
     assert_eq!(again.already_queued, 1);
     assert!(drain(&aws, &queue_url).await.is_empty());
 }
+
+/// Call starts older than their retention are pruned on the same schedule; younger ones stay.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn call_starts_past_their_retention_are_pruned(pool: PgPool) {
+    testing::seed_tenant(&pool).await;
+    let retention = shared::store::call_context::CALL_START_RETENTION;
+    let old = now() - chrono::Duration::from_std(retention).unwrap() - chrono::Duration::hours(1);
+    let recent = now() - chrono::Duration::from_std(retention).unwrap() + chrono::Duration::hours(1);
+    for (id, started) in [("conv_old_1", old), ("conv_old_2", old), ("conv_recent", recent)] {
+        sqlx::query(
+            "INSERT INTO call_starts (conversation_id, business_id, direction, started_at)
+             VALUES ($1, 'a0000000-0000-4000-8000-000000000001', 'inbound', $2)",
+        )
+        .bind(id)
+        .bind(started)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let elevenlabs = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/convai/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"conversations": [], "has_more": false, "next_cursor": null}),
+        ))
+        .mount(&elevenlabs)
+        .await;
+    let aws = testing::aws().await;
+    let queue_url = fresh_queue(&aws, "reconcile-prune").await;
+    let state = state(pool.clone(), &aws, &queue_url, &elevenlabs.uri());
+
+    let report = reconcile(&state).await.unwrap();
+    assert_eq!(report.pruned_call_starts, 2);
+    let left: Vec<String> = sqlx::query_scalar("SELECT conversation_id FROM call_starts")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["conv_recent"]);
+    assert_eq!(reconcile(&state).await.unwrap().pruned_call_starts, 0);
+}

@@ -67,6 +67,7 @@ async fn gateway(pool: &PgPool, vendors: &MockServer, queue_url: &str) -> String
         secret: secret.clone(),
         budget: Duration::from_millis(800),
         now: chrono::Utc::now,
+        configs: Default::default(),
     };
     let tools = ToolState {
         db: Database::from_pool(pool.clone()),

@@ -12,17 +12,24 @@ use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, VoiceSettings}
 use crate::phone::E164;
 pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
 
-/// Everything the hot path loaded for one call (one database round trip).
+/// Everything the hot path knows for one call: the business's configuration (shared: kept per
+/// container between calls, see `crate::store::call_context`), the caller and the direction.
 #[derive(Debug, Clone)]
 pub struct CallContext {
+    pub business: std::sync::Arc<BusinessConfig>,
+    pub client: Option<KnownClient>,
+    pub outbound: bool,
+}
+
+/// What a business's calls start from, whoever calls.
+#[derive(Debug, Clone)]
+pub struct BusinessConfig {
     pub business_name: String,
     pub timezone: Tz,
     pub hours: BusinessHours,
     pub transfer_numbers: usize,
     pub agent: AgentSettings,
-    pub client: Option<KnownClient>,
     pub questions: Vec<Question>,
-    pub outbound: bool,
 }
 
 pub use crate::domain::agent::AgentSettings;
@@ -99,11 +106,12 @@ pub fn personalize(
     person: Option<&E164>,
     now: DateTime<Utc>,
 ) -> Personalization {
-    let hours = ctx.hours.status_at(now, ctx.timezone);
-    let local_now = now.with_timezone(&ctx.timezone);
+    let business = &*ctx.business;
+    let hours = business.hours.status_at(now, business.timezone);
+    let local_now = now.with_timezone(&business.timezone);
     let mut v = DynamicVariables::defaults();
-    v.set("business_name", template::sanitize(&ctx.business_name));
-    v.set("business_timezone", ctx.timezone.name());
+    v.set("business_name", template::sanitize(&business.business_name));
+    v.set("business_timezone", business.timezone.name());
     v.set("local_time", local_now.format("%A %-I:%M %p").to_string());
     v.set("office_status", if hours.open { "open" } else { "closed" });
     v.set("is_open", hours.open);
@@ -116,7 +124,7 @@ pub fn personalize(
     if let Some(name) = &hours.holiday {
         v.set("holiday_name", template::sanitize(name));
     }
-    let transfer_available = hours.open && ctx.transfer_numbers > 0;
+    let transfer_available = hours.open && business.transfer_numbers > 0;
     v.set("transfer_available", transfer_available);
     v.set(
         "call_direction",
@@ -125,9 +133,15 @@ pub fn personalize(
     if let Some(phone) = person {
         v.set("caller_phone", phone.as_str());
     }
-    v.set("qualification_question_count", ctx.questions.len() as i64);
+    // Known clients are not qualified: the agent asks them nothing.
+    let questions_to_ask = if ctx.client.is_some() {
+        0
+    } else {
+        business.questions.len()
+    };
+    v.set("qualification_question_count", questions_to_ask as i64);
 
-    let agent = &ctx.agent;
+    let agent = &business.agent;
     let persona = if agent.persona_prompt.trim().is_empty() {
         DEFAULT_PROMPT
     } else {
@@ -147,7 +161,7 @@ pub fn personalize(
     prompt.push_str(&format!(
         "\n\n## The call\n{role}. It is {} ({}) where the business is.",
         v.text("local_time"),
-        ctx.timezone.name()
+        business.timezone.name()
     ));
     if hours.open {
         prompt.push_str(&format!(
@@ -241,9 +255,9 @@ verified, use get_project_status for their projects.",
             );
         }
         None => {
-            if !ctx.questions.is_empty() {
+            if !business.questions.is_empty() {
                 prompt.push_str("\n\n## New caller\nThis caller is not a known client. Once you know why they are calling, go through the questions with the qualification_next tool: call it with no answer to get the first one, then with each answer the caller gives, and say what it returns. If the tool fails, ask these questions yourself, one at a time, in this order, and confirm each answer back briefly:");
-                for (i, q) in ctx.questions.iter().enumerate() {
+                for (i, q) in business.questions.iter().enumerate() {
                     prompt.push_str(&format!(
                         "\n{}. {} ({}{})",
                         i + 1,

@@ -1,14 +1,32 @@
 //! The initiation webhook's one query: find the business by the number dialled (or, for an outbound
 //! call, by our number in `caller_id`; else by the agent id), the caller among its clients, their
-//! active projects, the qualification questions, and record the call's start. One round trip; the
-//! lookups use `business_phone_numbers_phone_e164_key`, `agent_configs_elevenlabs_agent_id_key`,
+//! active projects, and record the call's start. One round trip; the lookups use
+//! `business_phone_numbers_phone_e164_key`, `agent_configs_elevenlabs_agent_id_key`,
 //! `client_phone_numbers_pkey` and `projects_client_active_idx` (see the README for the plans).
+//!
+//! The business's configuration (name, hours, agent settings, transfer numbers, questions) is kept
+//! per container in a [`ConfigCache`]: the statement returns the business's `config_version`, and
+//! [`BUSINESS_CONFIG_SQL`] reads the configuration only when the cache has none or an older one.
+//! Every write to what is cached bumps that version in the database (migration
+//! `business_config_version`), so a change reaches the next call, in every container, without
+//! expiry times. Routing (number or agent id to business) is never cached.
+//!
+//! The call-start row is committed asynchronously (`synchronous_commit = off` for this statement's
+//! transaction only): see the README's "Call starts" for what a database crash can lose and how
+//! tools and the post-call pipeline then find the call by its numbers.
 
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use hashlink::LruCache;
 use sqlx::PgPool;
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use crate::domain::{BusinessHours, Timezone, VoiceSettings};
-use crate::personalization::{AgentSettings, CallContext, KnownClient, ProjectLine, Question};
+use crate::personalization::{
+    AgentSettings, BusinessConfig, CallContext, KnownClient, ProjectLine, Question,
+};
 use crate::phone::E164;
 
 /// How many active projects go into a prompt (soonest due first).
@@ -50,19 +68,19 @@ recorded AS (
     FROM person p
     WHERE $4::text IS NOT NULL
     ON CONFLICT (conversation_id) DO NOTHING
+),
+business AS (
+    SELECT b.id, b.config_version, p.outbound,
+           COALESCE((SELECT unverified_caller_access FROM agent_configs WHERE business_id = b.id), 'name') AS access
+    FROM person p JOIN businesses b ON b.id = p.business_id
 )
-SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
-       (SELECT count(*) FROM business_transfer_numbers x WHERE x.business_id = b.id) AS transfer_numbers,
-       a.voice_id, a.new_caller_voice_id, a.existing_client_voice_id,
-       a.stability, a.similarity_boost, a.speed, COALESCE(a.language, 'en') AS language,
-       COALESCE(a.persona_prompt, '') AS persona_prompt, COALESCE(a.welcome_message, '') AS welcome_message,
-       COALESCE(a.client_welcome_message, '') AS client_welcome_message,
-       COALESCE(a.after_hours_message, '') AS after_hours_message,
-       COALESCE(a.unverified_caller_access, 'name') AS unverified_caller_access,
+SELECT b.id AS business_id, b.config_version, b.outbound,
+       -- The call start is the only write: its commit need not wait for the disk (module docs).
+       set_config('synchronous_commit', 'off', true) AS commit_mode,
        c.name AS client_name, c.company AS client_company,
        -- Projects only where the caller may hear them unverified (`CallerAccess::on_call`):
        -- otherwise the prompt never holds them, and the hot path does not load them.
-       CASE WHEN c.id IS NULL OR NOT (p.outbound OR COALESCE(a.unverified_caller_access, 'name') = 'projects') THEN NULL
+       CASE WHEN c.id IS NULL OR NOT (b.outbound OR b.access = 'projects') THEN NULL
        ELSE COALESCE((
            SELECT json_agg(json_build_object('name', pr.name, 'status', pr.status,
                                              'provider_status', pr.provider_status, 'due_date', pr.due_date)
@@ -70,16 +88,31 @@ SELECT b.name AS business_name, b.timezone, b.business_hours, p.outbound,
            FROM (SELECT name, status, provider_status, due_date FROM projects
                  WHERE client_id = c.id AND business_id = b.id AND status <> 'done'
                    AND deleted_at IS NULL AND stale_since IS NULL
-                 ORDER BY due_date NULLS LAST, name LIMIT $6) pr), '[]') END AS projects,
-       CASE WHEN c.id IS NOT NULL THEN NULL ELSE COALESCE((
+                 ORDER BY due_date NULLS LAST, name LIMIT $6) pr), '[]') END AS projects
+FROM business b
+LEFT JOIN client c ON true
+"#;
+
+/// A business's configuration as the cache holds it, read only when the cache has none or an older
+/// version than the call statement saw (its tables stay out of the per-call statement: fewer
+/// relations to lock and plan on every call).
+pub const BUSINESS_CONFIG_SQL: &str = r#"
+SELECT b.config_version, b.name AS business_name, b.timezone, b.business_hours,
+       (SELECT count(*) FROM business_transfer_numbers x WHERE x.business_id = b.id) AS transfer_numbers,
+       a.voice_id, a.new_caller_voice_id, a.existing_client_voice_id,
+       a.stability, a.similarity_boost, a.speed, COALESCE(a.language, 'en') AS language,
+       COALESCE(a.persona_prompt, '') AS persona_prompt, COALESCE(a.welcome_message, '') AS welcome_message,
+       COALESCE(a.client_welcome_message, '') AS client_welcome_message,
+       COALESCE(a.after_hours_message, '') AS after_hours_message,
+       COALESCE(a.unverified_caller_access, 'name') AS unverified_caller_access,
+       COALESCE((
            SELECT json_agg(json_build_object('question', q.question, 'field_key', q.field_key,
                                              'format', q.expected_format, 'choices', q.choices, 'required', q.required)
                            ORDER BY q.position)
-           FROM qualification_questions q WHERE q.business_id = b.id), '[]') END AS questions
-FROM person p
-JOIN businesses b ON b.id = p.business_id
+           FROM qualification_questions q WHERE q.business_id = b.id), '[]') AS questions
+FROM businesses b
 LEFT JOIN agent_configs a ON a.business_id = b.id
-LEFT JOIN client c ON true
+WHERE b.id = $1
 "#;
 
 /// What identifies the call.
@@ -93,11 +126,21 @@ pub struct CallKeys<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+struct CallRow {
+    business_id: Uuid,
+    config_version: i64,
+    outbound: bool,
+    client_name: Option<String>,
+    client_company: Option<String>,
+    projects: Option<Json<Vec<ProjectLine>>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ConfigRow {
+    config_version: i64,
     business_name: String,
     timezone: String,
     business_hours: Json<serde_json::Value>,
-    outbound: bool,
     transfer_numbers: i64,
     voice_id: Option<String>,
     new_caller_voice_id: Option<String>,
@@ -111,10 +154,7 @@ struct Row {
     client_welcome_message: String,
     after_hours_message: String,
     unverified_caller_access: String,
-    client_name: Option<String>,
-    client_company: Option<String>,
-    projects: Option<Json<Vec<ProjectLine>>>,
-    questions: Option<Json<Vec<Question>>>,
+    questions: Json<Vec<Question>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,12 +165,58 @@ pub enum LookupError {
     Invalid(String),
 }
 
-/// The call's context, or `None` when no business matches.
+/// Business configurations a container has seen, by business id, with the version they were read
+/// at. Bounded: the least recently used entry goes first.
+pub struct ConfigCache {
+    entries: Mutex<LruCache<Uuid, Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    version: i64,
+    config: Arc<BusinessConfig>,
+}
+
+/// A few KiB each: 2,048 businesses stay within ~10 MiB of a container's memory.
+pub const CONFIG_CACHE_ENTRIES: usize = 2_048;
+
+impl Default for ConfigCache {
+    fn default() -> Self {
+        Self::with_capacity(NonZeroUsize::new(CONFIG_CACHE_ENTRIES).expect("non-zero"))
+    }
+}
+
+impl ConfigCache {
+    pub fn with_capacity(entries: NonZeroUsize) -> Self {
+        Self {
+            entries: Mutex::new(LruCache::new(entries.get())),
+        }
+    }
+
+    fn get(&self, business_id: Uuid) -> Option<Cached> {
+        self.lock().get(&business_id).cloned()
+    }
+
+    fn put(&self, business_id: Uuid, entry: Cached) {
+        self.lock().insert(business_id, entry);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Uuid, Cached>> {
+        // A panic while holding the lock leaves a consistent map (every operation is one call).
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The call's context, or `None` when no business matches. One round trip when the container has
+/// the business's current configuration; two when it must (re)read it.
 pub async fn load_call_context(
     pool: &PgPool,
+    cache: &ConfigCache,
     keys: &CallKeys<'_>,
 ) -> Result<Option<CallContext>, LookupError> {
-    let row: Option<Row> = sqlx::query_as(CALL_CONTEXT_SQL)
+    let row: Option<CallRow> = sqlx::query_as(CALL_CONTEXT_SQL)
         .bind(keys.called.map(E164::as_str))
         .bind(keys.caller.map(E164::as_str))
         .bind(keys.agent_id)
@@ -140,18 +226,52 @@ pub async fn load_call_context(
         .fetch_optional(pool)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let timezone = Timezone::try_from(row.timezone).map_err(LookupError::Invalid)?;
-    let hours = BusinessHours::from_stored(row.business_hours.0);
+    let config = match cache.get(row.business_id) {
+        // A newer version than the call saw is fine too (read by a concurrent call).
+        Some(entry) if entry.version >= row.config_version => entry.config,
+        _ => {
+            let Some((version, config)) = load_business_config(pool, row.business_id).await? else {
+                // Deleted since the call statement read it.
+                return Ok(None);
+            };
+            let config = Arc::new(config);
+            cache.put(
+                row.business_id,
+                Cached {
+                    version,
+                    config: Arc::clone(&config),
+                },
+            );
+            config
+        }
+    };
     let client = row.client_name.map(|name| KnownClient {
         name,
         company: row.client_company,
         projects: row.projects.map(|p| p.0).unwrap_or_default(),
     });
-    let questions = row.questions.map(|q| q.0).unwrap_or_default();
     Ok(Some(CallContext {
+        business: config,
+        client,
+        outbound: row.outbound,
+    }))
+}
+
+/// The business's configuration and the version it was read at.
+async fn load_business_config(
+    pool: &PgPool,
+    business_id: Uuid,
+) -> Result<Option<(i64, BusinessConfig)>, LookupError> {
+    let row: Option<ConfigRow> = sqlx::query_as(BUSINESS_CONFIG_SQL)
+        .bind(business_id)
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let timezone = Timezone::try_from(row.timezone).map_err(LookupError::Invalid)?;
+    let config = BusinessConfig {
         business_name: row.business_name,
         timezone: timezone.0,
-        hours,
+        hours: BusinessHours::from_stored(row.business_hours.0),
         transfer_numbers: row.transfer_numbers as usize,
         agent: AgentSettings {
             voice_id: row.voice_id,
@@ -168,8 +288,39 @@ pub async fn load_call_context(
                 .parse()
                 .map_err(LookupError::Invalid)?,
         },
-        client,
-        questions,
-        outbound: row.outbound,
-    }))
+        questions: row.questions.0,
+    };
+    Ok(Some((row.config_version, config)))
+}
+
+/// How long a call start is kept: the queues' longest message retention (14 days, template.yaml),
+/// after which no post-call event or redrive can still need it.
+pub const CALL_START_RETENTION: std::time::Duration =
+    std::time::Duration::from_secs(14 * 24 * 3600);
+/// Rows deleted per statement, so a backlog never holds locks or bloats WAL in one go.
+const PRUNE_BATCH: i64 = 10_000;
+
+/// Deletes call starts older than `before`, in batches, up to `max_batches`; returns the count.
+pub async fn prune_call_starts(
+    pool: &PgPool,
+    before: chrono::DateTime<chrono::Utc>,
+    max_batches: usize,
+) -> Result<u64, sqlx::Error> {
+    let mut pruned = 0;
+    for _ in 0..max_batches {
+        let deleted = sqlx::query!(
+            "DELETE FROM call_starts WHERE ctid = ANY (ARRAY(
+                 SELECT ctid FROM call_starts WHERE started_at < $1 LIMIT $2))",
+            before,
+            PRUNE_BATCH
+        )
+        .execute(pool)
+        .await?
+        .rows_affected();
+        pruned += deleted;
+        if deleted < PRUNE_BATCH as u64 {
+            break;
+        }
+    }
+    Ok(pruned)
 }
