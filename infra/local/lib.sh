@@ -39,15 +39,22 @@ ensure_venv() {
   command -v python3 >/dev/null || die "python3 is required"
   if ! python3 -m venv "$VENV" 2>/dev/null; then
     # Debian's python3 ships venv separately; install it when we may.
-    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "python3 -m venv failed: install python3-venv"
-    log "installing python3-venv with apt"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    apt_install python3-venv
     rm -rf "$VENV"
     python3 -m venv "$VENV" || die "python3 -m venv failed"
   fi
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -r "$LOCAL/requirements.txt"
   cp "$LOCAL/requirements.txt" "$stamp"
+}
+
+# apt_install PACKAGE...: Debian packages a command needs, when missing (root only).
+apt_install() {
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "please install the Debian packages: $*"
+  log "installing $* with apt"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; } \
+    || die "apt-get could not install $*"
 }
 
 pg_bin() {
@@ -94,12 +101,10 @@ pg_start() {
     start >/dev/null || { tail -20 "$logf" >&2; die "PostgreSQL did not start"; }
 }
 
-# start_postgres NAME PORT: an embedded server unless DATABASE_URL is already set; exports DATABASE_URL.
-# PG_SERVER_OPTS: extra server settings (default: fsync and synchronous commit off, for fast tests).
-start_postgres() {
-  local name=$1 port=$2
-  if [ -n "${DATABASE_URL:-}" ]; then log "using the database at DATABASE_URL"; return; fi
-  local bin data
+# start_cluster NAME PORT DATABASE: initialises (first time) and starts the embedded server NAME with
+# the database DATABASE in it; stops it on exit. PG_SERVER_OPTS as for pg_start.
+start_cluster() {
+  local name=$1 port=$2 db=$3 bin data
   bin=$(pg_bin)
   data="$STATE/$name/pgdata"
   ensure_pg_user
@@ -114,10 +119,18 @@ start_postgres() {
   fi
   pg_start "$name" "$port"
   STARTED_PGDATA+=("$data")
-  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='studioconnect'" | grep -q 1 \
-    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres studioconnect
+  "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
+    || "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
+}
+
+# start_postgres NAME PORT: an embedded server unless DATABASE_URL is already set; exports DATABASE_URL.
+# PG_SERVER_OPTS: extra server settings (default: fsync and synchronous commit off, for fast tests).
+start_postgres() {
+  local name=$1 port=$2
+  if [ -n "${DATABASE_URL:-}" ]; then log "using the database at DATABASE_URL"; return; fi
+  start_cluster "$name" "$port" studioconnect
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/studioconnect"
-  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') with pgvector on 127.0.0.1:$port"
+  log "PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}') with pgvector on 127.0.0.1:$port"
 }
 
 # start_moto PORT: exports AWS_ENDPOINT_URL and dummy credentials for the SDK.
@@ -154,9 +167,10 @@ build_gateway() {
 
 # start_fake_vendors PORT: OpenAI, SendGrid, Twilio, ElevenLabs' API and Jira, faked with their
 # documented shapes (no keys, no network); exports the base URLs the functions read.
+# FAKE_VENDORS_BIN: another build of them (default: the debug one build_gateway made).
 start_fake_vendors() {
   local port=$1
-  FAKE_VENDORS_ADDR="127.0.0.1:$port" "$ROOT/target/debug/fake-vendors" &
+  FAKE_VENDORS_ADDR="127.0.0.1:$port" "${FAKE_VENDORS_BIN:-$ROOT/target/debug/fake-vendors}" &
   STARTED_PIDS+=($!)
   wait_for_port 127.0.0.1 "$port" 30 "the fake vendors"
   export OPENAI_BASE_URL="http://127.0.0.1:$port" SENDGRID_BASE_URL="http://127.0.0.1:$port" \

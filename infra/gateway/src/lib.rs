@@ -10,6 +10,7 @@
 pub mod apigw;
 pub mod fake_faults;
 pub mod fake_jira;
+pub mod record;
 pub mod routes;
 pub mod schedule;
 pub mod server;

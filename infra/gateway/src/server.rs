@@ -37,7 +37,9 @@ async fn fire_schedule(
             serde_json::json!({"error": {"code": "not_found", "message": format!("no scheduled function {name:?}; known: {known:?}")}}),
         );
     };
-    match handler(scheduled_event(&name)).await {
+    let event = scheduled_event(&name);
+    crate::record::record(&name, &event);
+    match handler(event).await {
         Ok(result) => json(
             http::StatusCode::OK,
             serde_json::json!({"invoked": name, "result": result}),
@@ -87,6 +89,9 @@ async fn dispatch(
         }
     };
     let response = (matched.handler)(request).await;
+    if !response.status().is_server_error() {
+        crate::record::record(matched.route.function.logical_id(), &event);
+    }
     let (parts, bytes) = apigw::into_http(response).into_parts();
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

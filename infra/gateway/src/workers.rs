@@ -59,6 +59,7 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
             &granted(platform, "CallSummaryWorkerFunction")?,
         )?));
     let handler: SqsHandler = Arc::new(move |event| {
+        crate::record::record("CallSummaryWorkerFunction", &event);
         async move { Ok(call_summary_worker::handle(state, event).await) }.boxed()
     });
     let call_summary = SqsPoller::new(
@@ -73,8 +74,10 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         pm_sync_worker::PmWorker::from_platform(&granted(platform, "PmSyncWorkerFunction")?)
             .await?,
     ));
-    let handler: SqsHandler =
-        Arc::new(move |event| async move { Ok(pm.handle(event).await) }.boxed());
+    let handler: SqsHandler = Arc::new(move |event| {
+        crate::record::record("PmSyncWorkerFunction", &event);
+        async move { Ok(pm.handle(event).await) }.boxed()
+    });
     let pm_sync = SqsPoller::new(
         poll_sqs,
         &platform.settings.queues.pm_sync,

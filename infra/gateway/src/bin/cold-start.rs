@@ -1,6 +1,11 @@
 //! Cold start of a built Lambda function binary, measured locally: a minimal Lambda Runtime API
-//! serves one invocation, and the time from exec to the function posting its response is recorded.
-//! The child inherits this process's environment (database URL, AWS endpoint, table names...).
+//! serves one invocation, and the time from exec to the function posting its response is recorded,
+//! with the process's peak resident memory at that moment. The child inherits this process's
+//! environment (database URL, AWS endpoint, table names...).
+//!
+//! A response counts when the function answered: an HTTP answer that is not a server error (its
+//! status is reported), or any result of a non-HTTP function. The last line is machine-readable:
+//! `result p50_ms=.. min_ms=.. max_ms=.. peak_rss_mib=.. status=..`.
 //!
 //! usage: cold-start <bootstrap binary> <event.json> [runs]
 
@@ -26,22 +31,57 @@ async fn main() -> anyhow::Result<()> {
     let binary = &args[1];
     let event = std::fs::read_to_string(&args[2])?;
     let runs: usize = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(20);
+    anyhow::ensure!(runs > 0, "runs must be at least 1");
     let mut samples = Vec::new();
+    let mut peak_kib = 0;
+    let mut status = String::new();
     for _ in 0..runs {
-        samples.push(one_run(binary, &event).await?);
+        let run = one_run(binary, &event).await?;
+        samples.push(run.elapsed);
+        peak_kib = peak_kib.max(run.peak_kib);
+        status = run.status;
     }
     samples.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "cold start (exec -> first response) over {runs} runs: min {:.1} ms  p50 {:.1} ms  max {:.1} ms",
+        "cold start (exec -> first response) over {runs} runs: min {:.1} ms  p50 {:.1} ms  max {:.1} ms; peak memory {:.1} MiB; answered {status}",
         ms(samples[0]),
         ms(samples[runs / 2]),
-        ms(samples[runs - 1])
+        ms(samples[runs - 1]),
+        peak_kib as f64 / 1024.0,
+    );
+    println!(
+        "result p50_ms={:.1} min_ms={:.1} max_ms={:.1} peak_rss_mib={:.1} status={status}",
+        ms(samples[runs / 2]),
+        ms(samples[0]),
+        ms(samples[runs - 1]),
+        peak_kib as f64 / 1024.0,
     );
     Ok(())
 }
 
-async fn one_run(binary: &str, event: &str) -> anyhow::Result<Duration> {
+struct Run {
+    elapsed: Duration,
+    /// VmHWM of the function's process when it had answered.
+    peak_kib: u64,
+    /// The HTTP status it answered, or `ok` for a non-HTTP function.
+    status: String,
+}
+
+fn peak_kib(pid: Option<u32>) -> u64 {
+    let Some(pid) = pid else { return 0 };
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn one_run(binary: &str, event: &str) -> anyhow::Result<Run> {
     let (tx, rx) = oneshot::channel();
     let invocation = Arc::new(Invocation {
         event: event.to_owned(),
@@ -72,15 +112,31 @@ async fn one_run(binary: &str, event: &str) -> anyhow::Result<Duration> {
         .spawn()?;
     let outcome = tokio::time::timeout(Duration::from_secs(30), rx).await;
     let elapsed = started.elapsed();
+    let peak_kib = peak_kib(child.id());
     let _ = child.kill().await;
     server.abort();
     match outcome {
         Ok(Ok(Ok(body))) => {
-            anyhow::ensure!(
-                body.contains("\"statusCode\":200"),
-                "the function answered: {body}"
-            );
-            Ok(elapsed)
+            let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let status = match answer.get("statusCode").and_then(|s| s.as_u64()) {
+                Some(code) => {
+                    anyhow::ensure!(code < 500, "the function answered a server error: {body}");
+                    code.to_string()
+                }
+                None => {
+                    let failures = answer.get("batchItemFailures").and_then(|f| f.as_array());
+                    anyhow::ensure!(
+                        failures.is_none_or(|f| f.is_empty()),
+                        "the function reported failed messages: {body}"
+                    );
+                    "ok".to_owned()
+                }
+            };
+            Ok(Run {
+                elapsed,
+                peak_kib,
+                status,
+            })
         }
         Ok(Ok(Err(e))) => anyhow::bail!("the function failed: {e}"),
         _ => anyhow::bail!("no response within 30 s"),
