@@ -4,14 +4,17 @@
 -- settings, the number of transfer numbers and the qualification questions. The triggers below do it
 -- in the database, so no write path (admin API, operator CLI, a migration, psql) can forget.
 -- Routing (which business a number or agent id reaches) is not cached: it is looked up every call.
-ALTER TABLE businesses ADD COLUMN config_version bigint NOT NULL DEFAULT 1;
+-- Versions come from one sequence: they never repeat, also when a business is deleted and made
+-- again under the same id, so a container can never take a new configuration for one it holds.
+CREATE SEQUENCE business_config_versions;
+ALTER TABLE businesses ADD COLUMN config_version bigint NOT NULL DEFAULT nextval('business_config_versions');
 
 -- A write to the businesses row bumps the version unless the write set it itself (the child tables'
 -- trigger below does, so one child write bumps it once).
 CREATE FUNCTION businesses_bump_config_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.config_version = OLD.config_version THEN
-        NEW.config_version := OLD.config_version + 1;
+        NEW.config_version := nextval('business_config_versions');
     END IF;
     RETURN NEW;
 END $$;
@@ -24,13 +27,13 @@ CREATE TRIGGER businesses_config_version BEFORE UPDATE ON businesses
 CREATE FUNCTION config_child_bump_business_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE businesses SET config_version = config_version + 1
+        UPDATE businesses SET config_version = nextval('business_config_versions')
         WHERE id IN (SELECT DISTINCT business_id FROM new_rows);
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE businesses SET config_version = config_version + 1
+        UPDATE businesses SET config_version = nextval('business_config_versions')
         WHERE id IN (SELECT DISTINCT business_id FROM old_rows);
     ELSE
-        UPDATE businesses SET config_version = config_version + 1
+        UPDATE businesses SET config_version = nextval('business_config_versions')
         WHERE id IN (SELECT business_id FROM new_rows UNION SELECT business_id FROM old_rows);
     END IF;
     RETURN NULL;
@@ -58,6 +61,20 @@ CREATE TRIGGER questions_version_upd AFTER UPDATE ON qualification_questions
 CREATE TRIGGER questions_version_del AFTER DELETE ON qualification_questions
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION config_child_bump_business_version();
 
+-- TRUNCATE fires no row or DELETE trigger: it bumps every business. (Writes with triggers switched
+-- off, `session_replication_role = replica` or DISABLE TRIGGER, bypass all of this by definition.)
+CREATE FUNCTION config_truncate_bump_all_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE businesses SET config_version = nextval('business_config_versions');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER agent_configs_version_truncate AFTER TRUNCATE ON agent_configs
+    FOR EACH STATEMENT EXECUTE FUNCTION config_truncate_bump_all_versions();
+CREATE TRIGGER transfer_numbers_version_truncate AFTER TRUNCATE ON business_transfer_numbers
+    FOR EACH STATEMENT EXECUTE FUNCTION config_truncate_bump_all_versions();
+CREATE TRIGGER questions_version_truncate AFTER TRUNCATE ON qualification_questions
+    FOR EACH STATEMENT EXECUTE FUNCTION config_truncate_bump_all_versions();
+
 -- Call starts are kept for CALL_START_RETENTION (14 days, the queues' longest message retention: no
 -- post-call event can arrive later) and pruned by the scheduled reconciliation. BRIN: rows arrive in
 -- time order, and the index costs next to nothing on the hot insert.
@@ -84,6 +101,13 @@ BEGIN
 END $$;
 CREATE TRIGGER businesses_forget_call_starts AFTER DELETE ON businesses
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION call_starts_forget_businesses();
+CREATE FUNCTION call_starts_forget_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE call_starts;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER businesses_truncate_call_starts AFTER TRUNCATE ON businesses
+    FOR EACH STATEMENT EXECUTE FUNCTION call_starts_forget_all();
 
 -- A deleted client's calls stay, without the client (as the foreign key's SET NULL did).
 CREATE FUNCTION call_starts_forget_clients() RETURNS trigger LANGUAGE plpgsql AS $$

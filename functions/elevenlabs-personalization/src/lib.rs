@@ -50,9 +50,17 @@ async fn personalization_for(state: &State, call: &InitiationRequest) -> Persona
     };
     let lookup = async {
         let pool = state.db.pool().await.map_err(|e| e.to_string())?;
-        load_call_context(pool, &state.configs, &keys)
-            .await
-            .map_err(|e| e.to_string())
+        match load_call_context(pool, &state.configs, &keys).await {
+            // A pooled connection used within the last second is not pinged first (shared::db):
+            // one that died since (a database restart) fails once; a fresh one is tried, within
+            // the same budget.
+            Err(error) if error.is_connection_lost() => {
+                tracing::warn!(%error, "the database connection was lost; trying another");
+                load_call_context(pool, &state.configs, &keys).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())
     };
     let outcome = tokio::time::timeout(state.budget, lookup).await;
     let conversation_id = call.conversation_id.as_deref().unwrap_or("");

@@ -148,6 +148,14 @@ async fn deleting_a_business_and_missing_agent_settings_still_work(pool: PgPool)
         resp["dynamic_variables"]["business_name"],
         "Aurora Branding"
     );
+    // Dana is no client any more and the agent settings are gone: the platform's new-caller
+    // greeting, not the business's own ("..., this is Nova"), which the container had cached.
+    assert!(
+        !first_message(&resp).contains("Nova"),
+        "{}",
+        first_message(&resp)
+    );
+    assert_eq!(resp["dynamic_variables"]["caller_type"], "new_caller");
     exec(
         &pool,
         &format!("DELETE FROM businesses WHERE id = {AURORA}"),

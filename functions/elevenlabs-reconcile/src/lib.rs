@@ -62,6 +62,8 @@ pub async fn handle(state: &State, _event: EventBridgeEvent<Value>) -> anyhow::R
 
 pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
     let since = ((state.now)() - chrono::Duration::from_std(state.lookback)?).timestamp();
+    // Housekeeping first, so an ElevenLabs outage does not stop it: call starts past their retention.
+    let pruned_call_starts = prune(state).await;
     let listing = state.api.list_conversations(since, MAX_PAGES).await?;
     if listing.truncated {
         tracing::warn!(
@@ -124,11 +126,24 @@ pub async fn reconcile(state: &State) -> anyhow::Result<Report> {
             }
         }
     }
-    // Housekeeping on the same schedule: call starts past their retention. At most 100 batches a
-    // run (a million rows); a larger backlog is finished by the next runs.
-    let before = (state.now)() - chrono::Duration::from_std(call_context::CALL_START_RETENTION)?;
-    report.pruned_call_starts = call_context::prune_call_starts(pool, before, 100).await?;
+    report.pruned_call_starts = pruned_call_starts;
     Ok(report)
+}
+
+/// Call starts past their retention, at most 100 batches a run (a million rows; a larger backlog is
+/// finished by the next runs). Never fails the run: a failure is a warning, and the next run prunes
+/// what this one could not.
+async fn prune(state: &State) -> u64 {
+    let pruned = async {
+        let before =
+            (state.now)() - chrono::Duration::from_std(call_context::CALL_START_RETENTION)?;
+        let pool = state.db.pool().await?;
+        anyhow::Ok(call_context::prune_call_starts(pool, before, 100).await?)
+    };
+    pruned.await.unwrap_or_else(|error| {
+        tracing::warn!(error = format!("{error:#}"), "could not prune call starts");
+        0
+    })
 }
 
 async fn requeue(state: &State, conversation_id: &str) -> anyhow::Result<Accepted> {

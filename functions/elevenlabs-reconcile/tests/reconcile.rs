@@ -254,8 +254,13 @@ async fn call_starts_past_their_retention_are_pruned(pool: PgPool) {
     testing::seed_tenant(&pool).await;
     let retention = shared::store::call_context::CALL_START_RETENTION;
     let old = now() - chrono::Duration::from_std(retention).unwrap() - chrono::Duration::hours(1);
-    let recent = now() - chrono::Duration::from_std(retention).unwrap() + chrono::Duration::hours(1);
-    for (id, started) in [("conv_old_1", old), ("conv_old_2", old), ("conv_recent", recent)] {
+    let recent =
+        now() - chrono::Duration::from_std(retention).unwrap() + chrono::Duration::hours(1);
+    for (id, started) in [
+        ("conv_old_1", old),
+        ("conv_old_2", old),
+        ("conv_recent", recent),
+    ] {
         sqlx::query(
             "INSERT INTO call_starts (conversation_id, business_id, direction, started_at)
              VALUES ($1, 'a0000000-0000-4000-8000-000000000001', 'inbound', $2)",
@@ -269,9 +274,11 @@ async fn call_starts_past_their_retention_are_pruned(pool: PgPool) {
     let elevenlabs = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/v1/convai/conversations"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"conversations": [], "has_more": false, "next_cursor": null}),
-        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"conversations": [], "has_more": false, "next_cursor": null}),
+            ),
+        )
         .mount(&elevenlabs)
         .await;
     let aws = testing::aws().await;
