@@ -17,7 +17,10 @@ pub fn record(logical_id: &str, event: &impl Serialize) {
     let Some(dir) = DIR.as_ref() else { return };
     let written = std::fs::create_dir_all(dir).and_then(|()| {
         let json = serde_json::to_vec_pretty(event).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join(format!("{logical_id}.json")), json)
+        // Written aside, then renamed: concurrent requests never leave a torn file.
+        let aside = dir.join(format!(".{logical_id}.{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(&aside, json)?;
+        std::fs::rename(aside, dir.join(format!("{logical_id}.json")))
     });
     if let Err(error) = written {
         tracing::warn!(logical_id, %error, "could not record the event");
