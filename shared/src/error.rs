@@ -137,36 +137,41 @@ impl std::error::Error for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => ApiError::dependency_down("the database", e),
-            // The server going away or not taking connections yet: the connection lost or
-            // refused (08000, 08001, 08003, 08004, 08006), shut down by an administrator or a
-            // crash, or still starting (57P01-57P03), out of connections (53300). Not a protocol
-            // violation (08P01) or a dropped database (57P04): those are ours to fix.
-            sqlx::Error::Database(ref db)
-                if db.code().is_some_and(|c| {
-                    matches!(
-                        c.as_ref(),
-                        "08000"
-                            | "08001"
-                            | "08003"
-                            | "08004"
-                            | "08006"
-                            | "57P01"
-                            | "57P02"
-                            | "57P03"
-                            | "53300"
-                    )
-                }) =>
-            {
-                ApiError::dependency_down("the database", e)
-            }
-            other => ApiError::internal(other),
+        if database_unavailable(&e) {
+            ApiError::dependency_down("the database", e)
+        } else {
+            ApiError::internal(e)
         }
+    }
+}
+
+/// The database (not the statement) failed: the pool or the connection is gone, or the server is
+/// going away or not taking connections yet. Such an error is a 503, and worth one more try.
+pub fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        // The connection lost or refused (08000, 08001, 08003, 08004, 08006), shut down by an
+        // administrator or a crash, or still starting (57P01-57P03), out of connections (53300).
+        // Not a protocol violation (08P01) or a dropped database (57P04): those are ours to fix.
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            matches!(
+                c.as_ref(),
+                "08000"
+                    | "08001"
+                    | "08003"
+                    | "08004"
+                    | "08006"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "53300"
+            )
+        }),
+        _ => false,
     }
 }
 

@@ -30,6 +30,8 @@ pub const MAX_PAGES: usize = 1_000;
 /// A finished call still without a call log this long after it ended had its job exhausted (five
 /// receives of twelve minutes, then the dead-letter queue) or lost.
 pub const STUCK_AFTER: Duration = Duration::from_secs(3 * 3600);
+/// What pruning call starts may take of a run, before the reconciliation itself.
+pub const PRUNE_BUDGET: Duration = Duration::from_secs(30);
 /// A stuck call is queued again at most this often: while its cause is not fixed, each copy ends
 /// in the dead-letter queue too.
 pub const REQUEUE_EVERY: Duration = Duration::from_secs(6 * 3600);
@@ -140,10 +142,23 @@ async fn prune(state: &State) -> u64 {
         let pool = state.db.pool().await?;
         anyhow::Ok(call_context::prune_call_starts(pool, before, 100).await?)
     };
-    pruned.await.unwrap_or_else(|error| {
-        tracing::warn!(error = format!("{error:#}"), "could not prune call starts");
-        0
-    })
+    match tokio::time::timeout(PRUNE_BUDGET, pruned).await {
+        Ok(Ok(count)) => count,
+        Ok(Err(error)) => {
+            tracing::warn!(error = format!("{error:#}"), "could not prune call starts");
+            metric("CallStartPruneFailed", 1);
+            0
+        }
+        Err(_) => {
+            // A batch cut short rolls back; the next run goes on.
+            tracing::warn!(
+                budget_s = PRUNE_BUDGET.as_secs(),
+                "pruning call starts ran out of time"
+            );
+            metric("CallStartPruneFailed", 1);
+            0
+        }
+    }
 }
 
 async fn requeue(state: &State, conversation_id: &str) -> anyhow::Result<Accepted> {

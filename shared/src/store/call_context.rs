@@ -168,9 +168,11 @@ pub enum LookupError {
 }
 
 impl LookupError {
-    /// The connection died under the statement (a database restart): another may well succeed.
+    /// The database, not the statement, failed (a connection lost in a restart: an I/O error, or
+    /// the server's own "terminating connection" 57P01 on a connection that was idle): another
+    /// connection may well succeed.
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self, Self::Database(sqlx::Error::Io(_)))
+        matches!(self, Self::Database(e) if crate::error::database_unavailable(e))
     }
 }
 
