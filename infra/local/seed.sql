@@ -25,18 +25,20 @@ VALUES ('a0a0a0a0-0000-4000-8000-000000000111', 'a0a0a0a0-0000-4000-8000-0000000
 ON CONFLICT (id) DO UPDATE SET phone_e164 = EXCLUDED.phone_e164, label = EXCLUDED.label, condition = EXCLUDED.condition;
 
 INSERT INTO agent_configs (business_id, new_caller_voice_id, existing_client_voice_id, stability, similarity_boost, speed,
-                           language, persona_prompt, welcome_message, client_welcome_message, after_hours_message)
+                           language, persona_prompt, welcome_message, client_welcome_message, after_hours_message,
+                           client_after_hours_message)
 VALUES ('a0a0a0a0-0000-4000-8000-000000000001', 'EXAVITQu4vr4xnSDxMaL', '21m00Tcm4TlvDq8ikWAM', 0.45, 0.85, 1.0, 'en',
         'You are Nova, the friendly receptionist of Aurora Branding, a small brand-identity and packaging studio in San Francisco. Be warm, concise and professional. Never promise prices or dates; offer to have the team follow up.',
         'Thanks for calling Aurora Branding, this is Nova. How can I help you today?',
         'Hi {{caller_name}}, welcome back to Aurora Branding! This is Nova. Are you calling about one of your projects?',
-        'Thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and the team will call you back.')
+        'Thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and the team will call you back.',
+        'Hi {{caller_first_name}}, thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and make sure the team sees it first thing.')
 ON CONFLICT (business_id) DO UPDATE SET new_caller_voice_id = EXCLUDED.new_caller_voice_id,
     existing_client_voice_id = EXCLUDED.existing_client_voice_id, stability = EXCLUDED.stability,
     similarity_boost = EXCLUDED.similarity_boost, speed = EXCLUDED.speed, language = EXCLUDED.language,
     persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
     client_welcome_message = EXCLUDED.client_welcome_message, after_hours_message = EXCLUDED.after_hours_message,
-    updated_at = now();
+    client_after_hours_message = EXCLUDED.client_after_hours_message, updated_at = now();
 
 INSERT INTO clients (id, business_id, name, company, email, notes) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000201', 'a0a0a0a0-0000-4000-8000-000000000001', 'Dana Whitfield', 'Fernhill Coffee Roasters',
@@ -76,14 +78,16 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status, p
 
 -- The question list is replaced as a whole, like the admin API does.
 DELETE FROM qualification_questions WHERE business_id = 'a0a0a0a0-0000-4000-8000-000000000001';
-INSERT INTO qualification_questions (business_id, position, question, field_key, expected_format, choices, required,
-                                     maps_to_lead_field, essential_for_emergency) VALUES
-    ('a0a0a0a0-0000-4000-8000-000000000001', 0, 'May I have your full name?', 'full_name', 'text', '{}', true, 'contact_name', true),
-    ('a0a0a0a0-0000-4000-8000-000000000001', 1, 'What is the best email address to reach you?', 'email', 'email', '{}', true, 'email', false),
+INSERT INTO qualification_questions (business_id, position, question, field_key, expected_format, choices, choice_synonyms,
+                                     required, maps_to_lead_field, essential_for_emergency) VALUES
+    ('a0a0a0a0-0000-4000-8000-000000000001', 0, 'May I have your full name?', 'full_name', 'text', '{}', '{}', true, 'contact_name', true),
+    ('a0a0a0a0-0000-4000-8000-000000000001', 1, 'What is the best email address to reach you?', 'email', 'email', '{}', '{}', true, 'email', false),
     ('a0a0a0a0-0000-4000-8000-000000000001', 2, 'What kind of project is it: branding, packaging, website or something else?',
-     'project_type', 'choice', '{branding,packaging,website,other}', true, NULL, false),
-    ('a0a0a0a0-0000-4000-8000-000000000001', 3, 'Roughly what budget do you have in mind, in US dollars?', 'budget_usd', 'number', '{}', false, NULL, false),
-    ('a0a0a0a0-0000-4000-8000-000000000001', 4, 'When would you like the project to start?', 'start_date', 'date', '{}', false, NULL, false);
+     'project_type', 'choice', '{branding,packaging,website,other}',
+     '{"branding": ["logo", "brand identity", "rebrand"], "packaging": ["label", "box"], "website": ["site", "online shop"]}',
+     true, NULL, false),
+    ('a0a0a0a0-0000-4000-8000-000000000001', 3, 'Roughly what budget do you have in mind, in US dollars?', 'budget_usd', 'number', '{}', '{}', false, NULL, false),
+    ('a0a0a0a0-0000-4000-8000-000000000001', 4, 'When would you like the project to start?', 'start_date', 'date', '{}', '{}', false, NULL, false);
 
 DELETE FROM urgency_keywords WHERE business_id = 'a0a0a0a0-0000-4000-8000-000000000001';
 INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES

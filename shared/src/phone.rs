@@ -75,6 +75,21 @@ impl E164 {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The number as people write it: national form when it is in `region` ("(415) 555-2671"),
+    /// international otherwise ("+44 20 7946 0018"). Read back to callers digit by digit.
+    pub fn written(&self, region: &str) -> String {
+        let Ok(number) = phonenumber::parse(None, &self.0) else {
+            return self.0.clone();
+        };
+        let home = Region::from_str(region).ok();
+        let mode = if home.is_some() && number.country().id() == home {
+            Mode::National
+        } else {
+            Mode::International
+        };
+        number.format().mode(mode).to_string()
+    }
 }
 
 impl fmt::Display for E164 {

@@ -2,7 +2,7 @@
 //! accept round-trips. CI runs `PROPTEST_CASES` cases per property (256 unless set); a long soak:
 //! `PROPTEST_CASES=200000 ./infra/local/test -p shared --test properties`.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -10,6 +10,7 @@ use shared::admin::request::Cursor;
 use shared::domain::ExpectedFormat;
 use shared::domain::answers::{self, Checked};
 use shared::domain::business_hours::BusinessHours;
+use shared::domain::spoken::AnswerContext;
 use shared::domain::text;
 use shared::elevenlabs::webhook::{self, SignatureError};
 use shared::personalization::template;
@@ -174,12 +175,14 @@ proptest! {
         format in prop::sample::select(ExpectedFormat::ALL.to_vec()),
         choices in prop::collection::vec("[a-z ]{1,12}", 0..4),
     ) {
-        if let Checked::Valid(value) = answers::check(format, &raw, &choices, "US") {
-            prop_assert_eq!(
-                answers::check(format, &value, &choices, "US"),
-                Checked::Valid(value.clone()),
-                "{:?} {:?}", format, raw
-            );
+        let synonyms = answers::ChoiceSynonyms::new();
+        let expected = answers::Expected { format, choices: &choices, synonyms: &synonyms };
+        let ctx = AnswerContext::new("US", NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), "en");
+        if let Checked::Valid(read) = answers::check(&expected, &raw, &ctx) {
+            match answers::check(&expected, &read.value, &ctx) {
+                Checked::Valid(again) => prop_assert_eq!(again.value, read.value, "{:?} {:?}", format, raw),
+                Checked::Invalid(why) => prop_assert!(false, "{:?} {:?}: {} refused: {}", format, raw, read.value, why),
+            }
         }
     }
 
@@ -214,12 +217,14 @@ proptest! {
 mod state_machines {
     use std::collections::BTreeMap;
 
+    use chrono::NaiveDate;
     use proptest::prelude::*;
     use shared::domain::ExpectedFormat;
     use shared::domain::answers::Answer;
     use shared::domain::catalog::Priority;
     use shared::domain::lead::merge_answers;
     use shared::domain::qualification::{self, MAX_ASKS, Progress, Question};
+    use shared::domain::spoken::AnswerContext;
     use shared::domain::urgency::UrgencyKeyword;
 
     fn question() -> impl Strategy<Value = Question> {
@@ -233,6 +238,7 @@ mod state_machines {
                 field_key: String::new(),
                 format,
                 choices,
+                choice_synonyms: Default::default(),
                 required,
             })
     }
@@ -262,6 +268,7 @@ mod state_machines {
         Answer {
             raw: raw.clone(),
             value: valid.then_some(raw),
+            range: None,
             valid,
             problem: None,
             source: if live { "live" } else { "data_collection" }.into(),
@@ -293,10 +300,14 @@ mod state_machines {
             // Silence is not an answer (the agent repeating a question is not a new attempt): the
             // limit counts the answers given.
             prop_assume!(replies.iter().flatten().any(|r| !r.trim().is_empty()));
-            let limit = questions.len() * MAX_ASKS as usize;
+            // Per question: at most MAX_ASKS read-backs (email, phone), each after at most MAX_ASKS
+            // asks and followed by at most MAX_ASKS replies, then a last round of asks.
+            let rounds = MAX_ASKS as usize + 1;
+            let limit = questions.len() * rounds * 2 * MAX_ASKS as usize;
+            let ctx = AnswerContext::new("US", NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), "en");
             let mut progress = Progress::default();
             let mut replies = replies.into_iter().cycle();
-            qualification::step(&mut progress, &questions, None, &keywords, "US");
+            qualification::step(&mut progress, &questions, None, &keywords, &ctx);
             let mut answered = 0;
             while !progress.completed {
                 prop_assert!(answered < limit, "not complete after {} answers", answered);
@@ -305,7 +316,7 @@ mod state_machines {
                 if said.as_deref().is_some_and(|s| !s.trim().is_empty()) {
                     answered += 1;
                 }
-                qualification::step(&mut progress, &questions, said.as_deref(), &keywords, "US");
+                qualification::step(&mut progress, &questions, said.as_deref(), &keywords, &ctx);
                 prop_assert!(progress.priority >= before.priority);
                 for key in before.answers.keys() {
                     prop_assert!(progress.answers.contains_key(key), "{} lost", key);

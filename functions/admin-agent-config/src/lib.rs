@@ -64,9 +64,24 @@ pub struct AgentConfigInput {
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub client_welcome_message: String,
+    /// Greeting for new callers when the office is closed (default: says when it opens and
+    /// offers to take a message).
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub after_hours_message: String,
+    /// Greeting for known clients when the office is closed, e.g. "Hi {{caller_name}}, we're
+    /// closed right now".
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub client_after_hours_message: String,
+    /// Greeting for new callers on a holiday (`{{holiday_name}}`); default: the after-hours one.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub holiday_message: String,
+    /// Greeting for known clients on a holiday; default: the clients' after-hours one.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub client_holiday_message: String,
     /// What a caller recognised by caller ID alone hears before the agent verifies them:
     /// `anonymous` (nothing of their account), `name` (greeted by name, general help; the
     /// default) or `projects` (also their projects: caller ID can be spoofed).
@@ -183,6 +198,17 @@ fn validate(mut c: AgentConfigInput) -> Result<AgentSettings, ApiError> {
             &c.after_hours_message,
             MAX_MESSAGE_CHARS,
         ),
+        (
+            "client_after_hours_message",
+            &c.client_after_hours_message,
+            MAX_MESSAGE_CHARS,
+        ),
+        ("holiday_message", &c.holiday_message, MAX_MESSAGE_CHARS),
+        (
+            "client_holiday_message",
+            &c.client_holiday_message,
+            MAX_MESSAGE_CHARS,
+        ),
     ] {
         if value.chars().count() > max {
             return Err(invalid(field, format!("must be at most {max} characters")));
@@ -208,6 +234,9 @@ fn validate(mut c: AgentConfigInput) -> Result<AgentSettings, ApiError> {
         welcome_message: c.welcome_message,
         client_welcome_message: c.client_welcome_message,
         after_hours_message: c.after_hours_message,
+        client_after_hours_message: c.client_after_hours_message,
+        holiday_message: c.holiday_message,
+        client_holiday_message: c.client_holiday_message,
         unverified_caller_access: c.unverified_caller_access,
     })
 }

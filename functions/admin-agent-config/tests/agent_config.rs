@@ -11,7 +11,10 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
     let good = json!({"voice_id": "21m00Tcm4TlvDq8ikWAM", "stability": 0.4, "similarity_boost": 0.9,
         "speed": 1.1, "language": "es", "persona_prompt": "You work for {{business_name}}.",
         "welcome_message": "Hola, {{business_name}}.", "client_welcome_message": "Hola {{caller_name}}",
-        "after_hours_message": "Cerrado; abrimos {{next_opening}}."});
+        "after_hours_message": "Cerrado; abrimos {{next_opening}}.",
+        "client_after_hours_message": "Hola {{caller_first_name}}, estamos cerrados.",
+        "holiday_message": "Cerrado por {{holiday_name}}.",
+        "client_holiday_message": "Hola {{caller_first_name}}, cerrado por {{holiday_name}}."});
     let (status, body) = call(Method::PUT)
         .business(A)
         .token(&owner_a())
@@ -20,6 +23,13 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["language"], "es");
+    for field in [
+        "client_after_hours_message",
+        "holiday_message",
+        "client_holiday_message",
+    ] {
+        assert_eq!(body[field], good[field], "{field} round-trips");
+    }
     assert_eq!(body["elevenlabs_agent_id"], "agent_aurora_01");
     // Left out, what an unverified caller hears is the default: their name, no projects.
     assert_eq!(body["unverified_caller_access"], "name");
@@ -40,6 +50,14 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
             "welcome_message: {{first_name}} is not a known variable",
         ),
         (json!({"speed": "fast"}), "speed: invalid type"),
+        (
+            json!({"client_holiday_message": "Hi {{nickname}}"}),
+            "client_holiday_message: {{nickname}} is not a known variable",
+        ),
+        (
+            json!({"holiday_message": "x".repeat(1001)}),
+            "holiday_message:",
+        ),
         (
             json!({"unverified_caller_access": "everything"}),
             "unverified_caller_access: unknown variant",

@@ -9,6 +9,7 @@ use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::db::PgPool;
 use shared::domain::BusinessId;
+use shared::domain::answers::ChoiceSynonyms;
 use shared::domain::catalog::ExpectedFormat;
 use shared::error::ApiError;
 use shared::store::questions::{self, QuestionInput, QuestionList};
@@ -20,6 +21,7 @@ pub use config::{SECRETS, State};
 pub const MAX_QUESTIONS: usize = 30;
 pub const MAX_CHOICE_CHARS: usize = 100;
 pub const MAX_CHOICES: usize = 20;
+pub const MAX_SYNONYMS: usize = 10;
 
 /// The ordered question list.
 pub struct Questions;
@@ -65,6 +67,56 @@ pub fn get() {}
     responses((status = 200, body = QuestionList), Invalid, RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn put() {}
+
+/// Each choice's synonyms, trimmed, without empties or repeats; refused when a key is not one of
+/// the choices, or a word would name two choices (the answer check would then refuse it always).
+fn synonyms(q: &QuestionInput, field: &dyn Fn(&str) -> String) -> Result<ChoiceSynonyms, ApiError> {
+    if q.expected_format != ExpectedFormat::Choice {
+        return match q.choice_synonyms.is_empty() {
+            true => Ok(ChoiceSynonyms::new()),
+            false => Err(invalid(
+                &field("choice_synonyms"),
+                "only choice questions have synonyms",
+            )),
+        };
+    }
+    let mut names: Vec<String> = q.choices.iter().map(|c| c.to_lowercase()).collect();
+    let mut out = ChoiceSynonyms::new();
+    for (choice, words) in &q.choice_synonyms {
+        let here = field(&format!("choice_synonyms.{choice}"));
+        if !q.choices.contains(choice) {
+            return Err(invalid(
+                &here,
+                format!("{choice:?} is not one of the choices"),
+            ));
+        }
+        if words.len() > MAX_SYNONYMS {
+            return Err(invalid(
+                &here,
+                format!("at most {MAX_SYNONYMS} synonyms per choice"),
+            ));
+        }
+        let mut kept = Vec::new();
+        for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+            if word.chars().count() > MAX_CHOICE_CHARS {
+                return Err(invalid(
+                    &here,
+                    format!("at most {MAX_CHOICE_CHARS} characters each"),
+                ));
+            }
+            let lower = word.to_lowercase();
+            if names.contains(&lower) {
+                return Err(invalid(&here, format!("{word:?} already names a choice")));
+            }
+            names.push(lower);
+            kept.push(word.to_owned());
+        }
+        if !kept.is_empty() {
+            out.insert(choice.clone(), kept);
+        }
+    }
+    Ok(out)
+}
 
 fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiError> {
     if questions.len() > MAX_QUESTIONS {
@@ -129,6 +181,7 @@ fn validate(questions: Vec<QuestionInput>) -> Result<Vec<QuestionInput>, ApiErro
             }
             _ => {}
         }
+        q.choice_synonyms = synonyms(&q, &field)?;
         out.push(q);
     }
     Ok(out)

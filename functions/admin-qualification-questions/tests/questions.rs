@@ -10,7 +10,8 @@ async fn the_question_list_is_replaced_atomically_in_order(pool: PgPool) {
     let state = setup(&pool).await;
     let list = json!({"questions": [
         {"question": "What is your email?", "field_key": "email", "expected_format": "email", "maps_to_lead_field": "email"},
-        {"question": "Website or branding?", "field_key": "kind", "expected_format": "choice", "choices": ["Website", "Branding"], "required": false},
+        {"question": "Website or branding?", "field_key": "kind", "expected_format": "choice", "choices": ["Website", "Branding"], "required": false,
+         "choice_synonyms": {"Website": [" site ", "online shop", ""], "Branding": []}},
         {"question": "Your name?", "field_key": "full_name", "expected_format": "text", "maps_to_lead_field": "contact_name", "essential_for_emergency": true}
     ]});
     let (status, body) = call(Method::PUT)
@@ -29,6 +30,12 @@ async fn the_question_list_is_replaced_atomically_in_order(pool: PgPool) {
     assert_eq!(keys, vec!["email", "kind", "full_name"]);
     assert_eq!(body["questions"][1]["required"], false);
     assert_eq!(body["questions"][0]["required"], true);
+    // Synonyms are trimmed; empty ones and empty lists are dropped.
+    assert_eq!(
+        body["questions"][1]["choice_synonyms"],
+        json!({"Website": ["site", "online shop"]})
+    );
+    assert_eq!(body["questions"][0]["choice_synonyms"], json!({}));
 
     // An invalid list changes nothing.
     for (list, field) in [
@@ -51,6 +58,31 @@ async fn the_question_list_is_replaced_atomically_in_order(pool: PgPool) {
         (
             json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "text", "maps_to_lead_field": "budget"}]}),
             "questions[0].maps_to_lead_field:",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["A", "B"],
+                "choice_synonyms": {"C": ["see"]}}]}),
+            "questions[0].choice_synonyms.C: \"C\" is not one of the choices",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["A", "B"],
+                "choice_synonyms": {"A": ["same"], "B": ["Same"]}}]}),
+            "questions[0].choice_synonyms.B: \"Same\" already names a choice",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["A", "B"],
+                "choice_synonyms": {"A": ["b"]}}]}),
+            "questions[0].choice_synonyms.A:",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "text",
+                "choice_synonyms": {"A": ["x"]}}]}),
+            "questions[0].choice_synonyms: only choice questions have synonyms",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["A", "B"],
+                "choice_synonyms": {"A": "x"}}]}),
+            "questions[0].choice_synonyms.A: invalid type",
         ),
     ] {
         let (status, resp) = call(Method::PUT)

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use shared::domain::Priority;
 use shared::domain::answers::{self, Answer};
 use shared::domain::lead::{LeadColumns, merge_answers};
+use shared::domain::spoken::AnswerContext;
 use shared::domain::urgency::{self, URGENT_CRITERION_ID, Urgency};
+use shared::domain::{Priority, Timezone};
 use shared::elevenlabs::webhook::Conversation;
 use shared::phone::E164;
 use shared::post_call::store::{self, CallOwner, ClientRef, LeadWrite, QuestionSpec};
@@ -34,7 +35,8 @@ pub(crate) async fn record_lead(
     questions: &[QuestionSpec],
     keywords: &[urgency::UrgencyKeyword],
 ) -> anyhow::Result<LeadView> {
-    let collected = collected_answers(conv, questions, &owner.default_region);
+    let ctx = answer_context(owner, started_at.unwrap_or_else(Utc::now));
+    let collected = collected_answers(conv, questions, &ctx);
     let caller_phone = caller.map(E164::as_str);
     let mut existing =
         store::lock_open_lead(tx, owner.business_id, caller_phone, conversation_id).await?;
@@ -96,12 +98,22 @@ pub(crate) async fn record_lead(
     )
 }
 
+/// How the call's answers are read: "tomorrow" is the day after the call, in the business's zone.
+fn answer_context(owner: &CallOwner, call_time: DateTime<Utc>) -> AnswerContext<'_> {
+    // A zone that no longer parses reads the day in UTC.
+    let day = match Timezone::try_from(owner.timezone.clone()) {
+        Ok(zone) => call_time.with_timezone(&zone.0).date_naive(),
+        Err(_) => call_time.date_naive(),
+    };
+    AnswerContext::new(&owner.default_region, day, &owner.language)
+}
+
 /// ElevenLabs' data collection results whose id is a question's field key, each checked against the
 /// question's expected format. Results for ids that are not questions are ignored.
 pub(crate) fn collected_answers(
     conv: &Conversation,
     questions: &[QuestionSpec],
-    region: &str,
+    ctx: &AnswerContext<'_>,
 ) -> BTreeMap<String, Answer> {
     let mut out = BTreeMap::new();
     for q in questions {
@@ -113,13 +125,7 @@ pub(crate) fn collected_answers(
         };
         out.insert(
             q.field_key.clone(),
-            Answer::checked(
-                q.expected_format,
-                &raw,
-                &q.choices,
-                region,
-                "data_collection",
-            ),
+            Answer::checked(&q.expected(), &raw, ctx, "data_collection"),
         );
     }
     out

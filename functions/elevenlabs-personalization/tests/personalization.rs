@@ -219,7 +219,7 @@ async fn outbound_calls_swap_the_roles(pool: PgPool) {
     let agent = &resp["conversation_config_override"]["agent"];
     assert_eq!(
         agent["first_message"],
-        "Hi Dana Whitfield, this is Aurora Branding calling."
+        "Hi Dana, this is Aurora Branding calling."
     );
     assert!(
         agent["prompt"]["prompt"]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use shared::call_tools::store::{self, CallIdentity, LiveLead, NewMessage};
 use shared::domain::ConversationId;
-use shared::domain::qualification::{self, Progress, Reply};
+use shared::domain::qualification::{self, Progress, Step};
 use shared::domain::{Priority, ProjectStatus};
 use shared::error::ApiError;
 use shared::idempotency::{Once, OnceError};
@@ -44,7 +44,7 @@ pub(crate) async fn qualification_next(
             &questions,
             answer,
             &keywords,
-            &call.default_region,
+            &call.answer_context((state.now)()),
         );
         if state
             .sessions
@@ -59,7 +59,7 @@ pub(crate) async fn qualification_next(
     let (step, progress) = outcome.ok_or_else(|| {
         ApiError::conflict("busy", "this call's answers are being recorded; try again")
     })?;
-    if step.recorded || step.escalate.is_some() {
+    if step.recorded.is_some() || step.escalate.is_some() {
         let live = LiveLead {
             answers: &progress.answers,
             priority: progress.priority,
@@ -69,16 +69,19 @@ pub(crate) async fn qualification_next(
             .await
             .map_err(|e| internal("recording the lead", e))?;
     }
-    Ok(qualification_reply(
-        &step.reply,
-        step.escalate.as_deref(),
-        &progress,
-    ))
+    Ok(qualification_reply(&step, &progress))
 }
 
-fn qualification_reply(reply: &Reply, escalate: Option<&str>, progress: &Progress) -> Value {
-    let mut body = serde_json::to_value(reply).unwrap_or_else(|_| json!({}));
+/// The step as the agent reads it: what to say, what was recorded (the normalised value, so the
+/// agent never restates the caller's words in its own form), and whether to escalate.
+fn qualification_reply(step: &Step, progress: &Progress) -> Value {
+    let escalate = step.escalate.as_deref();
+    let mut body = serde_json::to_value(&step.reply).unwrap_or_else(|_| json!({}));
     if let Some(map) = body.as_object_mut() {
+        if let Some(recorded) = &step.recorded {
+            map.insert("recorded".into(), json!(recorded.value));
+            map.insert("recorded_valid".into(), json!(recorded.valid));
+        }
         map.insert("escalate".into(), json!(escalate.is_some()));
         if let Some(why) = escalate {
             map.insert("escalation_reason".into(), json!(why));

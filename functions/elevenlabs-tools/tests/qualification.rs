@@ -49,7 +49,10 @@ async fn a_new_caller_is_qualified_step_by_step_and_the_lead_grows_with_each_ans
             .unwrap()
             .contains("not an email address")
     );
-    let (_, third) = ask(Some("sam@riverastudio.com")).await;
+    let (_, read_back) = ask(Some("sam@riverastudio.com")).await;
+    assert_eq!(read_back["status"], "confirm", "{read_back}");
+    assert_eq!(read_back["recorded"], "sam@riverastudio.com");
+    let (_, third) = ask(Some("yes")).await;
     assert_eq!(third["progress"], "3 of 4");
     ask(Some("both")).await;
     let (_, done) = ask(Some("$8,000")).await;

@@ -186,12 +186,13 @@ async fn a_whole_call_from_ring_to_records(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(step["question"], "May I have your full name?");
+    // The caller's words as speech-to-text writes them; the email is read back and confirmed.
     for answer in [
         "Sam Rivera",
-        "sam@riverastudio.com",
-        "website, and our site is down",
-        "website",
-        "8000",
+        "sam at rivera studio dot com",
+        "yes, that's right",
+        "the website, and our site is down",
+        "about eight grand",
     ] {
         let resp = tool("qualification_next", json!({"answer": answer}))
             .await
@@ -270,6 +271,8 @@ async fn a_whole_call_from_ring_to_records(pool: PgPool) {
     for key in ["full_name", "email", "project_type", "budget"] {
         assert_eq!(answers[key]["valid"], true, "{key}: {answers}");
     }
+    assert_eq!(answers["project_type"]["value"], "Website");
+    assert_eq!(answers["budget"]["value"], "8000");
     assert!(
         reasons.iter().any(|r| r.contains("site is down")),
         "{reasons:?}"

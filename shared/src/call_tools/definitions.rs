@@ -37,12 +37,18 @@ fn spec(tool: Tool) -> (&'static str, &'static [Described]) {
     match tool {
         Tool::QualificationNext => (
             "Runs the new-caller questions one at a time. Call it with no answer to get the first \
-question; after the caller answers, call it again with their answer. Say the returned `say` text. \
-If `status` is `ask` with a `reason`, the answer did not fit: ask again as told. When `status` is \
-`complete`, stop asking questions. If `escalate` is true, call escalate_to_team with the reason.",
+question; after the caller replies, call it again with their reply. Say the returned `say` text. \
+If `status` is `ask` with a `reason`, the answer did not fit: ask again as told. If `status` is \
+`confirm`, it is reading back what it recorded (an email address or phone number): say it, then \
+call again with the caller's reply, whether a yes, a no or a correction. `recorded` is the value \
+it stored; never tell the caller a value in any other form. When `status` is `complete`, stop \
+asking questions. If `escalate` is true, call escalate_to_team with the reason.",
             &[(
                 "answer",
-                "The caller's answer to the question you asked last, in their own words. Leave it out on the first call.",
+                "Exactly what the caller said in reply, word for word as you heard it: do not \
+rephrase, complete, correct or format it (send \"sam at rivera studio dot com\", not an address; \
+\"about eight grand\", not 8000; \"next Monday\", not a date). The tool reads it. Leave it out on \
+the first call.",
                 false,
             )],
         ),

@@ -14,6 +14,7 @@ use crate::domain::answers::Answer;
 use crate::domain::business_hours::HoursStatus;
 use crate::domain::catalog::CallerAccess;
 use crate::domain::lead::LeadColumns;
+use crate::domain::spoken::AnswerContext;
 use crate::domain::urgency::Urgency;
 use crate::domain::{BusinessHours, Priority, ProjectStatus, Timezone};
 use crate::phone::E164;
@@ -41,6 +42,8 @@ pub struct CallIdentity {
     pub started_at: Option<DateTime<Utc>>,
     /// What the business lets a caller recognised by caller ID alone hear (`CallerAccess`).
     pub caller_access: String,
+    /// The agent's language: number words in callers' answers are read in it too.
+    pub language: String,
     /// Where a verification code can go besides the client's number.
     pub client_email: Option<String>,
     /// The client's PIN (argon2), when they set one.
@@ -56,12 +59,24 @@ impl CallIdentity {
         configured.on_call(self.outbound)
     }
 
+    /// How callers' answers on this call are read (`domain::spoken`): the business's region, today
+    /// in its time zone, the agent's language.
+    pub fn answer_context(&self, now: DateTime<Utc>) -> AnswerContext<'_> {
+        let today = now.with_timezone(&self.zone()).date_naive();
+        AnswerContext::new(&self.default_region, today, &self.language)
+    }
+
+    /// The business's time zone; one that no longer parses reads as UTC.
+    fn zone(&self) -> chrono_tz::Tz {
+        Timezone::try_from(self.timezone.clone())
+            .map(|t| t.0)
+            .unwrap_or(chrono_tz::UTC)
+    }
+
     /// Open or closed now, in the business's time zone. Hours that no longer parse count as
     /// closed (`BusinessHours::from_stored`); a zone that no longer parses reads them in UTC.
     pub fn hours_at(&self, now: DateTime<Utc>) -> (HoursStatus, chrono_tz::Tz) {
-        let tz = Timezone::try_from(self.timezone.clone())
-            .map(|t| t.0)
-            .unwrap_or(chrono_tz::UTC);
+        let tz = self.zone();
         let hours = BusinessHours::from_stored(self.business_hours.0.clone());
         (hours.status_at(now, tz), tz)
     }
@@ -104,6 +119,8 @@ SELECT c.business_id AS "business_id!", b.name AS business_name, b.timezone, b.d
        c.outbound AS "outbound!", c.started_at,
        COALESCE((SELECT a.unverified_caller_access FROM agent_configs a
                  WHERE a.business_id = c.business_id), 'name') AS "caller_access!",
+       COALESCE((SELECT a.language FROM agent_configs a
+                 WHERE a.business_id = c.business_id), 'en') AS "language!",
        cl.email AS "client_email?", cl.pin_hash AS "client_pin_hash?",
        EXISTS (SELECT 1 FROM caller_verification_events e
                WHERE e.conversation_id = $1::text AND e.kind = 'verified'

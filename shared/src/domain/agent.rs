@@ -15,6 +15,10 @@ pub struct AgentSettings {
     pub welcome_message: String,
     pub client_welcome_message: String,
     pub after_hours_message: String,
+    /// Greetings per situation (`personalization::greeting`); empty means the built-in one.
+    pub client_after_hours_message: String,
+    pub holiday_message: String,
+    pub client_holiday_message: String,
     /// What a caller recognised by caller ID alone hears before verifying.
     pub unverified_caller_access: super::catalog::CallerAccess,
 }

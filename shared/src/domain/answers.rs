@@ -2,10 +2,12 @@
 //! the post-call pipeline and the live qualification tool both use it. A failed check never drops
 //! the answer: callers keep what was said, flagged with the reason.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::ExpectedFormat;
+use super::spoken::{self, AnswerContext, Range, Read};
 use crate::phone::E164;
 
 /// An answer as stored on a lead (`leads.answers[field_key]`).
@@ -17,6 +19,10 @@ pub struct Answer {
     /// when valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Both ends, when the caller gave a range ("ten to fifteen thousand", "early March"); the
+    /// value is then its midpoint (numbers) or first day not yet past (dates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<Range>,
     pub valid: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -27,12 +33,35 @@ pub struct Answer {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
-    Valid(String),
+    Valid(Read),
     Invalid(String),
 }
 
-/// Checks `raw` against `format`. `region` is the business's default region for phone numbers
-/// given without a country code.
+/// Per choice, other words callers use for it ("Website": ["site", "online shop"]), configured
+/// by the business on the question.
+pub type ChoiceSynonyms = BTreeMap<String, Vec<String>>;
+
+/// What a question expects of its answer.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    pub format: ExpectedFormat,
+    pub choices: &'a [String],
+    pub synonyms: &'a ChoiceSynonyms,
+}
+
+static NO_SYNONYMS: ChoiceSynonyms = ChoiceSynonyms::new();
+
+impl Expected<'static> {
+    /// A format with no choices (anything but `choice`).
+    pub fn plain(format: ExpectedFormat) -> Self {
+        Self {
+            format,
+            choices: &[],
+            synonyms: &NO_SYNONYMS,
+        }
+    }
+}
+
 /// An email address, trimmed and lower-cased, if it is one (RFC 5322 by `email_address`, and a
 /// domain with a dot: `sam@localhost` reaches nobody we could notify). Every address the platform
 /// stores goes through here.
@@ -47,79 +76,47 @@ pub fn email(raw: &str) -> Option<String> {
     }
 }
 
-pub fn check(format: ExpectedFormat, raw: &str, choices: &[String], region: &str) -> Checked {
+/// Checks `raw` against what the question expects, after reading it as spoken
+/// (`super::spoken`): the value is what the caller said, in the form the lead stores.
+pub fn check(expected: &Expected<'_>, raw: &str, ctx: &AnswerContext<'_>) -> Checked {
     let text = raw.trim();
     if text.is_empty() {
         return Checked::Invalid("no answer was given".into());
     }
-    match format {
-        ExpectedFormat::Text => Checked::Valid(text.to_owned()),
-        // A transcribed address may carry spaces ("sam @ example.com").
-        ExpectedFormat::Email => match email(&text.replace(' ', "")) {
-            Some(e) => Checked::Valid(e),
+    let valid = |v: String| Checked::Valid(Read::single(v));
+    match expected.format {
+        ExpectedFormat::Text => valid(text.to_owned()),
+        ExpectedFormat::Email => match spoken::email::read(text).and_then(|e| email(&e)) {
+            Some(e) => valid(e),
             None => Checked::Invalid(format!("{text:?} is not an email address")),
         },
-        ExpectedFormat::Phone => match E164::parse(text, region) {
-            Ok(p) => Checked::Valid(p.as_str().to_owned()),
-            Err(_) => Checked::Invalid(format!("{text:?} is not a phone number")),
-        },
-        ExpectedFormat::Number => {
-            let cleaned: String = text
-                .chars()
-                .filter(|c| !matches!(c, ',' | '$' | ' '))
-                .collect();
-            match cleaned.parse::<f64>() {
-                Ok(n) if n.is_finite() => Checked::Valid(trim_number(n)),
-                _ => Checked::Invalid(format!("{text:?} is not a number")),
+        ExpectedFormat::Phone => {
+            match spoken::phone::read(text).and_then(|p| E164::parse(&p, ctx.region).ok()) {
+                Some(p) => valid(p.as_str().to_owned()),
+                None => Checked::Invalid(format!("{text:?} is not a phone number")),
             }
         }
-        ExpectedFormat::Date => match parse_date(text) {
-            Some(d) => Checked::Valid(d.format("%Y-%m-%d").to_string()),
+        ExpectedFormat::Number => match spoken::number::read(text, ctx.language) {
+            Some(n) => Checked::Valid(n),
+            None => Checked::Invalid(format!("{text:?} is not a number")),
+        },
+        ExpectedFormat::Date => match spoken::date::read(text, ctx) {
+            Some(d) => Checked::Valid(d),
             None => Checked::Invalid(format!("{text:?} is not a date")),
         },
-        ExpectedFormat::YesNo => {
-            let lower = text.to_lowercase();
-            let word = lower.trim_end_matches(['.', '!']);
-            match word {
-                "yes" | "y" | "yeah" | "yep" | "sure" | "correct" | "true" | "absolutely" => {
-                    Checked::Valid("yes".into())
-                }
-                "no" | "n" | "nope" | "nah" | "false" | "not really" => Checked::Valid("no".into()),
-                _ => Checked::Invalid(format!("{text:?} is not a yes or no")),
-            }
-        }
+        ExpectedFormat::YesNo => match spoken::yes_no::read(text) {
+            Some(yes) => valid(if yes { "yes" } else { "no" }.into()),
+            None => Checked::Invalid(format!("{text:?} is not a yes or no")),
+        },
         ExpectedFormat::Choice => {
-            let lower = text.to_lowercase();
-            match choices.iter().find(|c| c.to_lowercase() == lower) {
-                Some(c) => Checked::Valid(c.clone()),
-                None => Checked::Invalid(format!("{text:?} is not one of: {}", choices.join(", "))),
+            match spoken::choice::read(text, expected.choices, expected.synonyms, ctx.language) {
+                Some(c) => valid(c.clone()),
+                None => Checked::Invalid(format!(
+                    "{text:?} is not one of: {}",
+                    expected.choices.join(", ")
+                )),
             }
         }
-    }
-}
-
-/// ISO (`2026-12-01`), US (`12/01/2026`) or long (`December 1, 2026`, `1 December 2026`) dates.
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    const FORMATS: &[&str] = &[
-        "%Y-%m-%d",
-        "%m/%d/%Y",
-        "%B %d, %Y",
-        "%B %d %Y",
-        "%d %B %Y",
-        "%b %d, %Y",
-        "%b %d %Y",
-    ];
-    let text = text.trim_end_matches('.');
-    FORMATS
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
-}
-
-fn trim_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
     }
 }
 
@@ -137,19 +134,19 @@ pub fn raw_text(value: &serde_json::Value) -> Option<String> {
 
 impl Answer {
     pub fn checked(
-        format: ExpectedFormat,
+        expected: &Expected<'_>,
         raw: &str,
-        choices: &[String],
-        region: &str,
+        ctx: &AnswerContext<'_>,
         source: &str,
     ) -> Self {
-        let (value, valid, problem) = match check(format, raw, choices, region) {
-            Checked::Valid(v) => (Some(v), true, None),
-            Checked::Invalid(why) => (None, false, Some(why)),
+        let (value, range, valid, problem) = match check(expected, raw, ctx) {
+            Checked::Valid(read) => (Some(read.value), read.range, true, None),
+            Checked::Invalid(why) => (None, None, false, Some(why)),
         };
         Self {
             raw: raw.trim().to_owned(),
             value,
+            range,
             valid,
             problem,
             source: source.to_owned(),
@@ -160,19 +157,31 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
+
+    const CHOICES: &[&str] = &["Website", "Branding"];
+
+    fn run(format: ExpectedFormat, raw: &str) -> Checked {
+        let choices: Vec<String> = CHOICES.iter().map(|c| c.to_string()).collect();
+        let synonyms = ChoiceSynonyms::new();
+        let expected = Expected {
+            format,
+            choices: &choices,
+            synonyms: &synonyms,
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        check(&expected, raw, &AnswerContext::new("US", today, "en"))
+    }
 
     fn ok(format: ExpectedFormat, raw: &str) -> String {
-        match check(format, raw, &["Website".into(), "Branding".into()], "US") {
-            Checked::Valid(v) => v,
+        match run(format, raw) {
+            Checked::Valid(v) => v.value,
             Checked::Invalid(why) => panic!("{raw:?} refused: {why}"),
         }
     }
 
     fn refused(format: ExpectedFormat, raw: &str) -> bool {
-        matches!(
-            check(format, raw, &["Website".into(), "Branding".into()], "US"),
-            Checked::Invalid(_)
-        )
+        matches!(run(format, raw), Checked::Invalid(_))
     }
 
     #[test]
@@ -185,14 +194,29 @@ mod tests {
             ok(ExpectedFormat::Email, "dana @ example.com"),
             "dana@example.com"
         );
+        assert_eq!(
+            ok(ExpectedFormat::Email, "sam at rivera studio dot com"),
+            "sam@riverastudio.com"
+        );
         assert_eq!(ok(ExpectedFormat::Phone, "(415) 555-2671"), "+14155552671");
+        assert_eq!(
+            ok(
+                ExpectedFormat::Phone,
+                "four one five, five five five, two six seven one"
+            ),
+            "+14155552671"
+        );
         assert_eq!(ok(ExpectedFormat::Number, "$12,500"), "12500");
         assert_eq!(ok(ExpectedFormat::Number, "2.5"), "2.5");
+        assert_eq!(ok(ExpectedFormat::Number, "about eight thousand"), "8000");
         assert_eq!(ok(ExpectedFormat::Date, "12/01/2026"), "2026-12-01");
         assert_eq!(ok(ExpectedFormat::Date, "December 1, 2026"), "2026-12-01");
+        assert_eq!(ok(ExpectedFormat::Date, "next Monday"), "2026-12-07");
         assert_eq!(ok(ExpectedFormat::YesNo, "Yeah."), "yes");
         assert_eq!(ok(ExpectedFormat::YesNo, "nope"), "no");
+        assert_eq!(ok(ExpectedFormat::YesNo, "yeah, that works"), "yes");
         assert_eq!(ok(ExpectedFormat::Choice, "branding"), "Branding");
+        assert_eq!(ok(ExpectedFormat::Choice, "the website one"), "Website");
         assert_eq!(ok(ExpectedFormat::Text, "  a logo  "), "a logo");
     }
 
@@ -203,19 +227,20 @@ mod tests {
         assert!(refused(ExpectedFormat::Phone, "call me maybe"));
         assert!(refused(ExpectedFormat::Number, "a few"));
         assert!(refused(ExpectedFormat::Number, "NaN"));
-        assert!(refused(ExpectedFormat::Date, "next week"));
+        assert!(refused(ExpectedFormat::Date, "whenever suits"));
         assert!(refused(ExpectedFormat::YesNo, "perhaps"));
         assert!(refused(ExpectedFormat::Choice, "Photography"));
+        assert!(refused(ExpectedFormat::Choice, "website and branding"));
         assert!(refused(ExpectedFormat::Text, "   "));
     }
 
     #[test]
     fn an_invalid_answer_is_kept_and_flagged() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let a = Answer::checked(
-            ExpectedFormat::Email,
+            &Expected::plain(ExpectedFormat::Email),
             "dana at example",
-            &[],
-            "US",
+            &AnswerContext::new("US", today, "en"),
             "data_collection",
         );
         assert_eq!(a.raw, "dana at example");

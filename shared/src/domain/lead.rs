@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::ExpectedFormat;
-use super::answers::Answer;
+use super::answers::{Answer, ChoiceSynonyms, Expected};
 use super::qualification::Question;
 
 /// One of a business's qualification questions, as stored (`qualification_questions`).
@@ -16,11 +16,20 @@ pub struct QuestionSpec {
     pub question: String,
     pub expected_format: ExpectedFormat,
     pub choices: Vec<String>,
+    pub choice_synonyms: ChoiceSynonyms,
     pub required: bool,
     pub maps_to_lead_field: Option<String>,
 }
 
 impl QuestionSpec {
+    pub fn expected(&self) -> Expected<'_> {
+        Expected {
+            format: self.expected_format,
+            choices: &self.choices,
+            synonyms: &self.choice_synonyms,
+        }
+    }
+
     /// The question as the live qualification asks it.
     pub fn to_question(&self) -> Question {
         Question {
@@ -28,6 +37,7 @@ impl QuestionSpec {
             field_key: self.field_key.clone(),
             format: self.expected_format,
             choices: self.choices.clone(),
+            choice_synonyms: self.choice_synonyms.clone(),
             required: self.required,
         }
     }
@@ -115,6 +125,7 @@ mod tests {
         Answer {
             raw: raw.into(),
             value: valid.then(|| raw.into()),
+            range: None,
             valid,
             problem: (!valid).then(|| "bad".into()),
             source: source.into(),

@@ -12,6 +12,8 @@ pub mod lead;
 pub mod login_throttle;
 pub mod numbers;
 pub mod qualification;
+pub mod read_back;
+pub mod spoken;
 pub mod summary;
 pub mod text;
 pub mod urgency;

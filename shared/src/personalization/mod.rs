@@ -2,6 +2,7 @@
 //! variables, composed from what we know about the business and the caller. Pure domain code: the
 //! lookup happens elsewhere, the wire format is `crate::elevenlabs::initiation`.
 
+pub mod greeting;
 pub mod template;
 pub mod variables;
 
@@ -10,6 +11,7 @@ use chrono_tz::Tz;
 
 use crate::domain::{BusinessHours, ExpectedFormat, ProjectStatus, VoiceSettings};
 use crate::phone::E164;
+use greeting::Situation;
 pub use variables::{DYNAMIC_VARIABLES, DynamicVariables, VarValue};
 
 /// Everything the hot path knows for one call: the business's configuration (shared: kept per
@@ -184,7 +186,7 @@ the best number to call back, what it is about and a good time to call, and say 
     }
 
     let voice_for_caller;
-    let greeting_template;
+    let known_client;
     let access = agent.unverified_caller_access.on_call(ctx.outbound);
     match &ctx.client {
         Some(_) if !access.greets_by_name() => {
@@ -194,12 +196,17 @@ do not use a name, say whether they are a client, or mention anything of an acco
 Offer general help; if they ask about their work, verify them first (the tool sends a code to their number or email on file, \
 or checks their PIN), then use get_project_status.",
             );
-            (voice_for_caller, greeting_template) = new_caller_greeting(hours.open, agent);
+            voice_for_caller = agent.new_caller_voice_id.clone();
+            known_client = false;
         }
         Some(client) => {
             v.set("caller_type", "known_client");
             v.set("is_known_client", true);
             v.set("caller_name", template::sanitize(&client.name));
+            v.set(
+                "caller_first_name",
+                template::sanitize(greeting::first_name(&client.name)),
+            );
             let company = client.company.as_deref().filter(|c| !c.trim().is_empty());
             if let Some(company) = company {
                 v.set("client_company", template::sanitize(company));
@@ -247,12 +254,7 @@ verified, use get_project_status for their projects.",
                 );
             }
             voice_for_caller = agent.existing_client_voice_id.clone();
-            greeting_template = greeting(
-                hours.open,
-                agent,
-                &agent.client_welcome_message,
-                "Hi {{caller_name}}, thanks for calling {{business_name}}. How can I help you today?",
-            );
+            known_client = true;
         }
         None => {
             if !business.questions.is_empty() {
@@ -274,16 +276,22 @@ verified, use get_project_status for their projects.",
                     prompt.push_str("\nAfter hours, ask them together with taking the message.");
                 }
             }
-            (voice_for_caller, greeting_template) = new_caller_greeting(hours.open, agent);
+            voice_for_caller = agent.new_caller_voice_id.clone();
+            known_client = false;
         }
     }
     prompt.push_str("\n\nIf the matter is urgent, call the escalate_to_team tool: it alerts the team and says whether to transfer the call or take a message. Record messages with the take_message tool. Never reveal information about other clients. Keep answers short: this is a phone call.");
 
+    let situation = match (hours.open, &hours.holiday) {
+        (true, _) => Situation::Open,
+        (false, Some(_)) => Situation::Holiday,
+        (false, None) => Situation::AfterHours,
+    };
     // We placed this call: the business's "thanks for calling" greetings do not fit.
-    let greeting_template = match (ctx.outbound, ctx.client.is_some()) {
-        (true, true) => "Hi {{caller_name}}, this is {{business_name}} calling.",
+    let greeting_template = match (ctx.outbound, known_client) {
+        (true, true) => "Hi {{caller_first_name}}, this is {{business_name}} calling.",
         (true, false) => "Hello, this is {{business_name}} calling.",
-        (false, _) => greeting_template,
+        (false, _) => greeting::template(situation, known_client, hours.next_open.is_some(), agent),
     };
     let lookup = |name: &str| v.get(name).map(VarValue::to_text);
     let first_message = template::render(greeting_template, lookup);
@@ -300,36 +308,6 @@ verified, use get_project_status for their projects.",
         language,
         voice,
         variables: v,
-    }
-}
-
-/// The greeting template: the business's after-hours message when closed, else its own welcome
-/// for this kind of caller, else ours.
-/// The voice and greeting for a caller we do not (yet) know as a client.
-fn new_caller_greeting(open: bool, agent: &AgentSettings) -> (Option<String>, &str) {
-    (
-        agent.new_caller_voice_id.clone(),
-        greeting(
-            open,
-            agent,
-            &agent.welcome_message,
-            "Thank you for calling {{business_name}}. How can I help you today?",
-        ),
-    )
-}
-
-fn greeting<'a>(
-    open: bool,
-    agent: &'a AgentSettings,
-    welcome: &'a str,
-    fallback: &'static str,
-) -> &'a str {
-    if !open && !agent.after_hours_message.trim().is_empty() {
-        &agent.after_hours_message
-    } else if welcome.trim().is_empty() {
-        fallback
-    } else {
-        welcome
     }
 }
 

@@ -85,6 +85,11 @@ pub const DYNAMIC_VARIABLES: &[VariableSpec] = &[
         description: "The caller's name when they are a known client.",
     },
     VariableSpec {
+        name: "caller_first_name",
+        default: Text("there"),
+        description: "A known client's first name, as a receptionist greets them (their full name when it starts with a title).",
+    },
+    VariableSpec {
         name: "caller_type",
         default: Text("new_caller"),
         description: "new_caller or known_client.",

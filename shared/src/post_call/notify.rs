@@ -170,6 +170,7 @@ mod tests {
         let bad = Answer {
             raw: "dana at example".into(),
             value: None,
+            range: None,
             valid: false,
             problem: Some("not an email address".into()),
             source: "data_collection".into(),

@@ -48,6 +48,9 @@ pub struct CallOwner {
     pub business_id: Uuid,
     pub business_name: String,
     pub default_region: String,
+    pub timezone: String,
+    /// The agent's language (number words in answers are read in it too).
+    pub language: String,
     pub notification_emails: Vec<String>,
     pub start_client_id: Option<Uuid>,
     pub start_direction: Option<String>,
@@ -83,7 +86,9 @@ pub async fn find_call_owner(
             SELECT business_id, 3 FROM agent_configs WHERE elevenlabs_agent_id = $4::text
             ORDER BY rank LIMIT 1
         )
-        SELECT b.id AS business_id, b.name AS business_name, b.default_region, b.notification_emails,
+        SELECT b.id AS business_id, b.name AS business_name, b.default_region, b.timezone,
+               COALESCE((SELECT a.language FROM agent_configs a WHERE a.business_id = b.id), 'en') AS "language!",
+               b.notification_emails,
                s.client_id AS "start_client_id?", s.direction AS "start_direction?",
                s.person_phone AS "start_person_phone?", s.business_phone AS "start_business_phone?",
                s.call_sid AS "start_call_sid?"
@@ -141,8 +146,9 @@ pub async fn client_by_id(
 
 pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<QuestionSpec>> {
     let rows = sqlx::query!(
-        "SELECT field_key, question, expected_format, choices, required, maps_to_lead_field \
-         FROM qualification_questions WHERE business_id = $1 ORDER BY position",
+        r#"SELECT field_key, question, expected_format, choices, required, maps_to_lead_field,
+                  choice_synonyms AS "choice_synonyms: Json<crate::domain::answers::ChoiceSynonyms>"
+           FROM qualification_questions WHERE business_id = $1 ORDER BY position"#,
         business_id,
     )
     .fetch_all(pool)
@@ -154,6 +160,7 @@ pub async fn questions(pool: &PgPool, business_id: Uuid) -> anyhow::Result<Vec<Q
                 question: r.question,
                 expected_format: r.expected_format.parse().map_err(anyhow::Error::msg)?,
                 choices: r.choices,
+                choice_synonyms: r.choice_synonyms.0,
                 required: r.required,
                 maps_to_lead_field: r.maps_to_lead_field,
             })

@@ -24,6 +24,9 @@ pub struct AgentConfig {
     pub welcome_message: String,
     pub client_welcome_message: String,
     pub after_hours_message: String,
+    pub client_after_hours_message: String,
+    pub holiday_message: String,
+    pub client_holiday_message: String,
     /// What a caller recognised by caller ID alone hears before the agent verifies them:
     /// `anonymous`, `name` (the default) or `projects`.
     #[schema(example = "name")]
@@ -54,6 +57,9 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
                   ac.persona_prompt AS "persona_prompt?", ac.welcome_message AS "welcome_message?",
                   ac.client_welcome_message AS "client_welcome_message?",
                   ac.after_hours_message AS "after_hours_message?",
+                  ac.client_after_hours_message AS "client_after_hours_message?",
+                  ac.holiday_message AS "holiday_message?",
+                  ac.client_holiday_message AS "client_holiday_message?",
                   ac.unverified_caller_access AS "unverified_caller_access?",
                   ac.elevenlabs_agent_id AS "elevenlabs_agent_id?",
                   ac.agent_synced_at AS "agent_synced_at?", ac.updated_at AS "updated_at?"
@@ -77,6 +83,9 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
         welcome_message: row.welcome_message.unwrap_or_default(),
         client_welcome_message: row.client_welcome_message.unwrap_or_default(),
         after_hours_message: row.after_hours_message.unwrap_or_default(),
+        client_after_hours_message: row.client_after_hours_message.unwrap_or_default(),
+        holiday_message: row.holiday_message.unwrap_or_default(),
+        client_holiday_message: row.client_holiday_message.unwrap_or_default(),
         unverified_caller_access: row
             .unverified_caller_access
             .map(|a| a.parse().map_err(super::corrupt))
@@ -98,8 +107,9 @@ pub async fn save(
     sqlx::query!(
         "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
              stability, similarity_boost, speed, language, persona_prompt, welcome_message,
-             client_welcome_message, after_hours_message, unverified_caller_access, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
+             client_welcome_message, after_hours_message, unverified_caller_access,
+             client_after_hours_message, holiday_message, client_holiday_message, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
          ON CONFLICT (business_id) DO UPDATE SET voice_id = EXCLUDED.voice_id,
              new_caller_voice_id = EXCLUDED.new_caller_voice_id,
              existing_client_voice_id = EXCLUDED.existing_client_voice_id,
@@ -108,7 +118,10 @@ pub async fn save(
              persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
              client_welcome_message = EXCLUDED.client_welcome_message,
              after_hours_message = EXCLUDED.after_hours_message,
-             unverified_caller_access = EXCLUDED.unverified_caller_access, updated_at = now()",
+             unverified_caller_access = EXCLUDED.unverified_caller_access,
+             client_after_hours_message = EXCLUDED.client_after_hours_message,
+             holiday_message = EXCLUDED.holiday_message,
+             client_holiday_message = EXCLUDED.client_holiday_message, updated_at = now()",
         business_id.get(),
         c.voice_id,
         c.new_caller_voice_id,
@@ -122,6 +135,9 @@ pub async fn save(
         c.client_welcome_message,
         c.after_hours_message,
         c.unverified_caller_access.as_str(),
+        c.client_after_hours_message,
+        c.holiday_message,
+        c.client_holiday_message,
     )
     .execute(pool)
     .await?;

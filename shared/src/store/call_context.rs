@@ -104,6 +104,9 @@ SELECT b.config_version, b.name AS business_name, b.timezone, b.business_hours,
        COALESCE(a.persona_prompt, '') AS persona_prompt, COALESCE(a.welcome_message, '') AS welcome_message,
        COALESCE(a.client_welcome_message, '') AS client_welcome_message,
        COALESCE(a.after_hours_message, '') AS after_hours_message,
+       COALESCE(a.client_after_hours_message, '') AS client_after_hours_message,
+       COALESCE(a.holiday_message, '') AS holiday_message,
+       COALESCE(a.client_holiday_message, '') AS client_holiday_message,
        COALESCE(a.unverified_caller_access, 'name') AS unverified_caller_access,
        COALESCE((
            SELECT json_agg(json_build_object('question', q.question, 'field_key', q.field_key,
@@ -155,6 +158,9 @@ struct ConfigRow {
     welcome_message: String,
     client_welcome_message: String,
     after_hours_message: String,
+    client_after_hours_message: String,
+    holiday_message: String,
+    client_holiday_message: String,
     unverified_caller_access: String,
     questions: Json<Vec<Question>>,
 }
@@ -313,6 +319,9 @@ async fn load_business_config(
             welcome_message: row.welcome_message,
             client_welcome_message: row.client_welcome_message,
             after_hours_message: row.after_hours_message,
+            client_after_hours_message: row.client_after_hours_message,
+            holiday_message: row.holiday_message,
+            client_holiday_message: row.client_holiday_message,
             unverified_caller_access: row
                 .unverified_caller_access
                 .parse()

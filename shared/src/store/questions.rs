@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::BusinessId;
+use crate::domain::answers::ChoiceSynonyms;
 use crate::domain::catalog::{ExpectedFormat, LeadField};
 use crate::error::ApiError;
 
@@ -23,6 +24,11 @@ pub struct QuestionInput {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub choices: Vec<String>,
+    /// Per choice, other words callers use for it, matched inside their answer
+    /// (`{"Website": ["site", "online shop"]}`); only for choice questions.
+    #[serde(default)]
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<String>>)]
+    pub choice_synonyms: ChoiceSynonyms,
     #[serde(default = "yes")]
     pub required: bool,
     /// Lead column the answer fills: contact_name, email, phone, company or notes.
@@ -49,9 +55,10 @@ pub struct QuestionList {
 pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<QuestionList, ApiError> {
     super::require_business(pool, business_id).await?;
     let rows = sqlx::query!(
-        "SELECT question, field_key, expected_format, choices, required, maps_to_lead_field,
-                essential_for_emergency
-         FROM qualification_questions WHERE business_id = $1 ORDER BY position",
+        r#"SELECT question, field_key, expected_format, choices, required, maps_to_lead_field,
+                  essential_for_emergency,
+                  choice_synonyms AS "choice_synonyms: sqlx::types::Json<ChoiceSynonyms>"
+           FROM qualification_questions WHERE business_id = $1 ORDER BY position"#,
         business_id.get()
     )
     .fetch_all(pool)
@@ -64,6 +71,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<Questi
                 field_key: r.field_key,
                 expected_format: r.expected_format.parse().map_err(super::corrupt)?,
                 choices: r.choices,
+                choice_synonyms: r.choice_synonyms.0,
                 required: r.required,
                 maps_to_lead_field: r
                     .maps_to_lead_field
@@ -94,8 +102,9 @@ pub async fn replace(
     for (position, q) in questions.iter().enumerate() {
         sqlx::query!(
             "INSERT INTO qualification_questions (business_id, position, question, field_key,
-                 expected_format, choices, required, maps_to_lead_field, essential_for_emergency)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 expected_format, choices, required, maps_to_lead_field, essential_for_emergency,
+                 choice_synonyms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             business_id.get(),
             position as i32,
             q.question,
@@ -105,6 +114,7 @@ pub async fn replace(
             q.required,
             q.maps_to_lead_field.map(LeadField::as_str),
             q.essential_for_emergency,
+            sqlx::types::Json(&q.choice_synonyms) as _,
         )
         .execute(&mut *tx)
         .await?;

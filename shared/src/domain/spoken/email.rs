@@ -1,0 +1,234 @@
+//! Email addresses as they are spoken: "sam at rivera studio dot com", "s a m underscore lee at
+//! gmail dot co dot uk", "s-a-m dot rivera at outlook dot com".
+//!
+//! Why each rule:
+//! - Addresses hold no spaces, so the spoken words are joined: "rivera studio" is "riverastudio".
+//!   Whether the caller meant "rivera-studio" nobody can tell from the words: that is what the
+//!   read-back is for (the tool says the address back for confirmation).
+//! - "at", "dot"/"period"/"point", "underscore", "dash"/"hyphen", "plus" are the symbols' names.
+//! - Spelled letters ("s a m", "s-a-m") join like any word; "s as in sam" and "s for sam" are
+//!   the letter; "double m" is "mm" (how a name with a
+//!   double letter is spelled aloud); "capital"/"lowercase" are dropped (addresses are read
+//!   case-insensitively).
+//! - Number words become digits ("sam two three" → "sam23", "bob nineteen eighty five" →
+//!   "bob1985"): an address is never spoken with "two" meaning the letters.
+//! - A lead-in ("my email is", "it's") and a closing ("thanks") are dropped; any other sentence
+//!   word left ("is", "my", "email", "and") means the words were not only the address,
+//!   and it is refused rather than glued into it. So is a second "at", and a domain without a
+//!   dot ("sam at gmail"): ".com" is never guessed.
+
+use super::{digits_for_words, strip_leading, strip_trailing, tidy};
+
+const LEAD_INS: &[&str] = &[
+    "i think it's",
+    "i think it is",
+    "i think",
+    "my email address is",
+    "my email's",
+    "email's",
+    "my email is",
+    "my e-mail is",
+    "email address is",
+    "the email is",
+    "email is",
+    "my address is",
+    "you can reach me at",
+    "reach me at",
+    "you can email me at",
+    "email me at",
+    "send it to",
+    "it's",
+    "it is",
+    "its",
+    "that's",
+    "that is",
+    "sure",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "so",
+    "oh",
+];
+
+const CLOSINGS: &[&str] = &[
+    "all one word",
+    "one word",
+    "all lowercase",
+    "all lower case",
+    "i think",
+    "i believe",
+    "please",
+    "thanks",
+    "thank you",
+    "that's it",
+    "that's all",
+];
+
+/// Sentence words that are also domain names' words.
+const DOMAIN_WORDS: &[&str] = &["me", "my", "you", "your", "our", "i", "the"];
+
+/// Words that belong to a sentence, never to an address a caller reads out.
+const SENTENCE_WORDS: &[&str] = &[
+    "is", "my", "email", "address", "the", "and", "it's", "its", "me", "you", "your", "our",
+    "that's", "not", "no", "wait", "sorry", "actually", "mean", "meant", "or", "but", "with",
+    "like", "letter", "letters", "spelled", "spell", "name",
+];
+
+/// The address the words spell, lower case, not yet validated (`answers::email` does that).
+pub fn read(text: &str) -> Option<String> {
+    let tidied = tidy(text).replace(',', " ");
+    let body = strip_leading(tidied.trim(), LEAD_INS);
+    let body = strip_trailing(body, CLOSINGS);
+    // "bob nineteen eighty five" is "bob1985": number words as digits (English: the words of
+    // an address are read in the alphabet it is written in).
+    let body = digits_for_words(body, "en");
+    let body = body.as_str();
+    // Sentence words: any of them before the "at"; after it, only those that never name a domain
+    // ("me.com" and "my.shop" exist).
+    let mut after_at = false;
+    for t in body.split_whitespace() {
+        let sentence = match after_at {
+            false => SENTENCE_WORDS.contains(&t),
+            true => SENTENCE_WORDS.contains(&t) && !DOMAIN_WORDS.contains(&t),
+        };
+        if sentence {
+            return None;
+        }
+        after_at |= t == "at" || t.contains('@');
+    }
+    // The address ends with its top-level domain, one word after a "dot": words after it ("...
+    // dot com call me") are not part of it.
+    let last_two: Vec<&str> = body.split_whitespace().rev().take(2).collect();
+    if let [last, before] = last_two[..]
+        && !last.contains(['.', '@'])
+        && !matches!(before, "dot" | "period" | "point")
+        && !before.ends_with('.')
+    {
+        return None;
+    }
+    if body.contains('@') {
+        // Written, or half written ("sam@rivera studio dot com").
+        let joined: String = body.split_whitespace().map(symbol).collect();
+        return (joined.matches('@').count() == 1 && !joined.contains('\'')).then_some(joined);
+    }
+    let tokens: Vec<&str> = body.split_whitespace().collect();
+    if tokens.iter().filter(|t| matches!(**t, "at" | "@")).count() != 1 {
+        return None;
+    }
+    let mut out = String::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i];
+        // "s as in sam", "s for sam": the letter, told apart by a word.
+        let next = tokens.get(i + 1).copied();
+        if t.chars().count() == 1 && t.chars().all(char::is_alphabetic) {
+            if next == Some("as") && tokens.get(i + 2) == Some(&"in") && i + 3 < tokens.len() {
+                out.push_str(t);
+                i += 4;
+                continue;
+            }
+            if next == Some("for") && i + 2 < tokens.len() {
+                out.push_str(t);
+                i += 3;
+                continue;
+            }
+        }
+        let repeat = match t {
+            "double" => 2,
+            "triple" => 3,
+            _ => 1,
+        };
+        if repeat > 1
+            && let Some(next) = tokens.get(i + 1)
+            && next.chars().count() == 1
+        {
+            out.push_str(&next.repeat(repeat));
+            i += 2;
+            continue;
+        }
+        if !matches!(t, "capital" | "uppercase" | "lowercase" | "small") {
+            out.push_str(&symbol(t));
+        }
+        i += 1;
+    }
+    // An apostrophe is legal in an address but in speech-to-text output it is a contraction
+    // ("m's"): never part of what was spelled.
+    (!out.contains('\'')).then_some(out)
+}
+
+/// One spoken token as it is written in an address.
+fn symbol(token: &str) -> String {
+    match token {
+        "at" => "@".into(),
+        "dot" | "period" | "point" => ".".into(),
+        "underscore" => "_".into(),
+        "dash" | "hyphen" => "-".into(),
+        "plus" => "+".into(),
+        other => {
+            // "J. Smith": speech-to-text writes a spoken initial with a full stop.
+            if let Some(letter) = other.strip_suffix('.')
+                && letter.chars().count() == 1
+            {
+                return letter.into();
+            }
+            // "s-a-m": letters spelled with dashes between them.
+            let parts: Vec<&str> = other.split('-').collect();
+            if parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1) {
+                return parts.concat();
+            }
+            other.into()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+
+    #[test]
+    fn spoken_addresses_are_joined() {
+        for (said, address) in [
+            ("sam at rivera studio dot com", "sam@riverastudio.com"),
+            ("S A M at gmail dot com", "sam@gmail.com"),
+            (
+                "s-a-m dot rivera at outlook dot com",
+                "sam.rivera@outlook.com",
+            ),
+            (
+                "sam underscore lee at example dot co dot uk",
+                "sam_lee@example.co.uk",
+            ),
+            (
+                "it's sam dash lee at example dot com, thanks",
+                "sam-lee@example.com",
+            ),
+            ("s a double m at mail dot com", "samm@mail.com"),
+            ("sam two three at gmail dot com", "sam23@gmail.com"),
+            ("Sam@RiveraStudio.com.", "sam@riverastudio.com"),
+            ("tom at me dot com", "tom@me.com"),
+            (
+                "s as in sam, a, m for mary at gmail dot com",
+                "sam@gmail.com",
+            ),
+            ("sam at gmail. com.", "sam@gmail.com"),
+            ("sam at rivera studio.com", "sam@riverastudio.com"),
+        ] {
+            assert_eq!(read(said).as_deref(), Some(address), "{said:?}");
+        }
+    }
+
+    #[test]
+    fn sentences_and_second_ats_are_refused() {
+        for said in [
+            "my email is not sam at gmail dot com",
+            "sam at gmail dot com or sam at work dot com",
+            "i don't have one",
+            "sam at gmail dot com and my name is sam",
+            "sam at gmail dot com call me",
+            "sam at rivera studio dot com, no wait, dot net",
+        ] {
+            assert_eq!(read(said), None, "{said:?}");
+        }
+    }
+}
