@@ -1,6 +1,13 @@
--- Demo tenant for the local run: "Aurora Branding". Idempotent: fixed ids and upserts, so re-running
--- refreshes the demo rows and never duplicates them or touches other data.
-BEGIN;
+-- Demo tenant for the local run: "Aurora Branding". Created once: when the demo business exists
+-- (an earlier ./infra/local/run made it), nothing here runs, so what was edited since through the
+-- API or the dashboard survives every restart. Fixed ids; never touches other data. To start over
+-- from this file, delete the business (its rows cascade) or the local database's folder.
+DO $seed$
+BEGIN
+IF EXISTS (SELECT 1 FROM businesses WHERE id = 'a0a0a0a0-0000-4000-8000-000000000001') THEN
+    RETURN;
+END IF;
+
 
 INSERT INTO businesses (id, name, timezone, default_region, business_hours, notification_emails, notification_phone)
 VALUES ('a0a0a0a0-0000-4000-8000-000000000001', 'Aurora Branding', 'America/Los_Angeles', 'US',
@@ -11,18 +18,14 @@ VALUES ('a0a0a0a0-0000-4000-8000-000000000001', 'Aurora Branding', 'America/Los_
                      "fri": [{"open": "09:00", "close": "16:00"}],
                      "sat": [{"open": "10:00", "close": "14:00"}]},
           "holidays": [{"date": "2026-12-25", "name": "Christmas Day"}, {"date": "2027-01-01", "name": "New Year''s Day"}]}',
-        '{studio@aurora-branding.example}', '+14155552699')
-ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, timezone = EXCLUDED.timezone, business_hours = EXCLUDED.business_hours,
-    notification_emails = EXCLUDED.notification_emails, notification_phone = EXCLUDED.notification_phone, updated_at = now();
+        '{studio@aurora-branding.example}', '+14155552699');
 
 INSERT INTO business_phone_numbers (id, business_id, phone_e164, label, assigned_via, assigned_at)
-VALUES ('a0a0a0a0-0000-4000-8000-000000000101', 'a0a0a0a0-0000-4000-8000-000000000001', '+14155552600', 'Main line', 'operator', now())
-ON CONFLICT (id) DO UPDATE SET phone_e164 = EXCLUDED.phone_e164, label = EXCLUDED.label;
+VALUES ('a0a0a0a0-0000-4000-8000-000000000101', 'a0a0a0a0-0000-4000-8000-000000000001', '+14155552600', 'Main line', 'operator', now());
 
 INSERT INTO business_transfer_numbers (id, business_id, position, phone_e164, label, condition)
 VALUES ('a0a0a0a0-0000-4000-8000-000000000111', 'a0a0a0a0-0000-4000-8000-000000000001', 0, '+14155552610', 'Studio lead',
-        'The caller has an urgent problem with a live project or launch, or explicitly asks for a person.')
-ON CONFLICT (id) DO UPDATE SET phone_e164 = EXCLUDED.phone_e164, label = EXCLUDED.label, condition = EXCLUDED.condition;
+        'The caller has an urgent problem with a live project or launch, or explicitly asks for a person.');
 
 INSERT INTO agent_configs (business_id, new_caller_voice_id, existing_client_voice_id, stability, similarity_boost, speed,
                            language, persona_prompt, welcome_message, client_welcome_message, after_hours_message,
@@ -32,27 +35,18 @@ VALUES ('a0a0a0a0-0000-4000-8000-000000000001', 'EXAVITQu4vr4xnSDxMaL', '21m00Tc
         'Thanks for calling Aurora Branding, this is Nova. How can I help you today?',
         'Hi {{caller_name}}, welcome back to Aurora Branding! This is Nova. Are you calling about one of your projects?',
         'Thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and the team will call you back.',
-        'Hi {{caller_first_name}}, thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and make sure the team sees it first thing.')
-ON CONFLICT (business_id) DO UPDATE SET new_caller_voice_id = EXCLUDED.new_caller_voice_id,
-    existing_client_voice_id = EXCLUDED.existing_client_voice_id, stability = EXCLUDED.stability,
-    similarity_boost = EXCLUDED.similarity_boost, speed = EXCLUDED.speed, language = EXCLUDED.language,
-    persona_prompt = EXCLUDED.persona_prompt, welcome_message = EXCLUDED.welcome_message,
-    client_welcome_message = EXCLUDED.client_welcome_message, after_hours_message = EXCLUDED.after_hours_message,
-    client_after_hours_message = EXCLUDED.client_after_hours_message, updated_at = now();
+        'Hi {{caller_first_name}}, thanks for calling Aurora Branding. The studio is closed right now, but I can take a message and make sure the team sees it first thing.');
 
 INSERT INTO clients (id, business_id, name, company, email, notes) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000201', 'a0a0a0a0-0000-4000-8000-000000000001', 'Dana Whitfield', 'Fernhill Coffee Roasters',
      'dana@fernhill.example', 'Prefers email follow-ups. Launching new packaging line in spring.'),
     ('a0a0a0a0-0000-4000-8000-000000000202', 'a0a0a0a0-0000-4000-8000-000000000001', 'Marcus Lee', 'Northpoint Fitness',
-     'marcus@northpoint.example', 'Rebrand ahead of second location opening.')
-ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, company = EXCLUDED.company, email = EXCLUDED.email,
-    notes = EXCLUDED.notes, updated_at = now();
+     'marcus@northpoint.example', 'Rebrand ahead of second location opening.');
 
 INSERT INTO client_phone_numbers (client_id, business_id, phone_e164) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000201', 'a0a0a0a0-0000-4000-8000-000000000001', '+14155552671'),
     ('a0a0a0a0-0000-4000-8000-000000000201', 'a0a0a0a0-0000-4000-8000-000000000001', '+16505553412'),
-    ('a0a0a0a0-0000-4000-8000-000000000202', 'a0a0a0a0-0000-4000-8000-000000000001', '+12125553456')
-ON CONFLICT (business_id, phone_e164) DO NOTHING;
+    ('a0a0a0a0-0000-4000-8000-000000000202', 'a0a0a0a0-0000-4000-8000-000000000001', '+12125553456');
 
 INSERT INTO projects (id, business_id, client_id, provider, external_id, name, status, provider_status, due_date, assignee) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000301', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000201',
@@ -62,9 +56,7 @@ INSERT INTO projects (id, business_id, client_id, provider, external_id, name, s
     ('a0a0a0a0-0000-4000-8000-000000000303', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000202',
      'manual', 'demo-northpoint-rebrand', 'Northpoint rebrand', 'in_progress', 'Logo concepts', '2027-01-20', 'Sam'),
     ('a0a0a0a0-0000-4000-8000-000000000304', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000202',
-     'manual', 'demo-northpoint-signage', 'Northpoint signage', 'done', 'Delivered', '2026-10-30', 'Sam')
-ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status, provider_status = EXCLUDED.provider_status,
-    due_date = EXCLUDED.due_date, assignee = EXCLUDED.assignee, updated_at = now();
+     'manual', 'demo-northpoint-signage', 'Northpoint signage', 'done', 'Delivered', '2026-10-30', 'Sam');
 
 INSERT INTO tasks (id, business_id, project_id, provider, external_id, name, status, provider_status, due_date, assignee) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000401', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000301',
@@ -72,12 +64,8 @@ INSERT INTO tasks (id, business_id, project_id, provider, external_id, name, sta
     ('a0a0a0a0-0000-4000-8000-000000000402', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000301',
      'manual', 'demo-task-2', 'Print vendor proofs', 'todo', 'To do', '2027-02-01', NULL),
     ('a0a0a0a0-0000-4000-8000-000000000403', 'a0a0a0a0-0000-4000-8000-000000000001', 'a0a0a0a0-0000-4000-8000-000000000303',
-     'manual', 'demo-task-3', 'Three logo directions', 'in_progress', 'Doing', '2026-12-12', 'Sam')
-ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, status = EXCLUDED.status, provider_status = EXCLUDED.provider_status,
-    due_date = EXCLUDED.due_date, assignee = EXCLUDED.assignee, updated_at = now();
+     'manual', 'demo-task-3', 'Three logo directions', 'in_progress', 'Doing', '2026-12-12', 'Sam');
 
--- The question list is replaced as a whole, like the admin API does.
-DELETE FROM qualification_questions WHERE business_id = 'a0a0a0a0-0000-4000-8000-000000000001';
 INSERT INTO qualification_questions (business_id, position, question, field_key, expected_format, choices, choice_synonyms,
                                      required, maps_to_lead_field, essential_for_emergency) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000001', 0, 'May I have your full name?', 'full_name', 'text', '{}', '{}', true, 'contact_name', true),
@@ -89,10 +77,9 @@ INSERT INTO qualification_questions (business_id, position, question, field_key,
     ('a0a0a0a0-0000-4000-8000-000000000001', 3, 'Roughly what budget do you have in mind, in US dollars?', 'budget_usd', 'number', '{}', '{}', false, NULL, false),
     ('a0a0a0a0-0000-4000-8000-000000000001', 4, 'When would you like the project to start?', 'start_date', 'date', '{}', '{}', false, NULL, false);
 
-DELETE FROM urgency_keywords WHERE business_id = 'a0a0a0a0-0000-4000-8000-000000000001';
 INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000001', 'launch tomorrow', 'urgent'),
     ('a0a0a0a0-0000-4000-8000-000000000001', 'printer deadline', 'urgent'),
     ('a0a0a0a0-0000-4000-8000-000000000001', 'deadline', 'high');
-
-COMMIT;
+END
+$seed$;

@@ -88,6 +88,18 @@ pub struct AgentConfigInput {
     #[serde(default)]
     #[schema(example = "name")]
     pub unverified_caller_access: CallerAccess,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub elevenlabs_agent_id: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub agent_synced_at: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub updated_at: Option<String>,
 }
 
 fn d_stability() -> f32 {

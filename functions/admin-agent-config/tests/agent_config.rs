@@ -92,3 +92,37 @@ async fn what_an_unverified_caller_hears_is_saved(pool: PgPool) {
         assert_eq!(body["unverified_caller_access"], mode);
     }
 }
+
+/// What GET answers, PUT accepts: the agent id and sync time are read-only and ignored on write.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_get_answers_put_accepts_unchanged(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, loaded) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{loaded}");
+    assert_eq!(loaded["elevenlabs_agent_id"], "agent_aurora_01");
+    let mut forged = loaded.clone();
+    forged["elevenlabs_agent_id"] = json!("agent_someone_elses");
+    let (status, saved) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(forged)
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        saved["elevenlabs_agent_id"], "agent_aurora_01",
+        "read-only: ignored"
+    );
+    for field in [
+        "welcome_message",
+        "language",
+        "unverified_caller_access",
+        "voice_id",
+    ] {
+        assert_eq!(saved[field], loaded[field], "{field}");
+    }
+}

@@ -29,6 +29,10 @@ pub const MAX_TRANSFER_NUMBERS: usize = 10;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BusinessInput {
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = Uuid)]
+    pub id: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// IANA time zone, e.g. `America/Los_Angeles`.
@@ -53,6 +57,14 @@ pub struct BusinessInput {
     #[serde(default)]
     #[schema(max_items = 10)]
     pub transfer_numbers: Vec<TransferNumberInput>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub created_at: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub updated_at: Option<String>,
 }
 
 fn default_region() -> String {
@@ -66,6 +78,14 @@ pub struct PhoneNumberInput {
     #[serde(default)]
     #[schema(max_length = 100)]
     pub label: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub elevenlabs_phone_number_id: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub platform_assigned: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -323,3 +323,37 @@ async fn a_platform_admins_put_confirms_a_number_recorded_before_assignments_wer
     assert_eq!(resp["phone_numbers"][0]["platform_assigned"], true);
     assert_eq!(numbers_of_a(&pool).await[0].2, "platform_admin");
 }
+
+/// A form loads the document and saves it back: what GET answers, PUT accepts, read-only fields
+/// (the id, timestamps, the numbers' ElevenLabs ids) included and ignored.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_get_answers_put_accepts_unchanged(pool: PgPool) {
+    let state = setup(&pool).await;
+    sqlx::query("UPDATE business_phone_numbers SET elevenlabs_phone_number_id = 'phnum_aurora' WHERE business_id = $1::uuid")
+        .bind(A)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (status, loaded) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .send(|r| admin_business::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{loaded}");
+    assert_eq!(
+        loaded["phone_numbers"][0]["elevenlabs_phone_number_id"],
+        "phnum_aurora"
+    );
+    let (status, saved) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(loaded.clone())
+        .send(|r| admin_business::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let without_time = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("updated_at");
+        v
+    };
+    assert_eq!(without_time(saved), without_time(loaded), "nothing changed");
+}

@@ -76,3 +76,36 @@ async fn a_clients_pin_is_write_only(pool: PgPool) {
     let (_, body) = put(json!({"name": "Dana", "pin": ""})).await;
     assert_eq!(body["has_pin"], false, "removed");
 }
+
+/// What GET answers, PUT accepts: the id, `has_pin` and timestamps are read-only and ignored.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_get_answers_put_accepts_unchanged(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, loaded) = call(Method::GET)
+        .business(A)
+        .param("clientId", A_CLIENT)
+        .token(&owner_a())
+        .send(|r| admin_client::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{loaded}");
+    let (status, saved) = call(Method::PUT)
+        .business(A)
+        .param("clientId", A_CLIENT)
+        .token(&owner_a())
+        .body(loaded.clone())
+        .send(|r| admin_client::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    for field in [
+        "id",
+        "name",
+        "company",
+        "email",
+        "notes",
+        "phone_numbers",
+        "has_pin",
+        "created_at",
+    ] {
+        assert_eq!(saved[field], loaded[field], "{field}");
+    }
+}

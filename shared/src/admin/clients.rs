@@ -16,6 +16,10 @@ pub const MAX_CLIENT_PHONES: usize = 10;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientInput {
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = Uuid)]
+    pub id: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
@@ -35,6 +39,18 @@ pub struct ClientInput {
     #[serde(default)]
     #[schema(pattern = "^([0-9]{4,8})?$")]
     pub pin: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub has_pin: Option<bool>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub created_at: Option<String>,
+    /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub updated_at: Option<String>,
 }
 
 impl ClientInput {

@@ -83,11 +83,33 @@ pub async fn setup(pool: &PgPool) -> AdminState {
         .await
         .unwrap();
     }
+    bare_state(pool)
+}
+
+/// The admin state over `pool` with nothing seeded (for data seeded otherwise, such as the local
+/// run's demo tenant, whose numbers the fixtures' tenants also hold).
+pub fn bare_state(pool: &PgPool) -> AdminState {
     AdminState {
         db: Database::from_pool(pool.clone()),
         tokens: TokenKeys::new(&key(), DEFAULT_TOKEN_TTL),
         now: Utc::now,
     }
+}
+
+/// Only the platform admin of `USERS` (signed in with `platform_admin()`).
+pub async fn platform_admin_user(pool: &PgPool) {
+    let (id, email, role, _) = USERS
+        .iter()
+        .find(|u| u.2 == Role::PlatformAdmin)
+        .expect("USERS has a platform admin");
+    sqlx::query("INSERT INTO users (id, email, password_hash, role) VALUES ($1::uuid, $2, $3, $4)")
+        .bind(id)
+        .bind(email)
+        .bind(hash_password(PASSWORD).unwrap())
+        .bind(role.as_str())
+        .execute(pool)
+        .await
+        .unwrap();
 }
 
 pub fn now() -> u64 {
