@@ -51,6 +51,18 @@ fn own_templates(access: CallerAccess) -> AgentSettings {
     }
 }
 
+/// A business that wrote only its new callers' greetings (the templates before per-situation
+/// ones existed).
+fn new_caller_templates_only(access: CallerAccess) -> AgentSettings {
+    AgentSettings {
+        welcome_message: "Aurora Branding, this is Ava. What can I do for you?".into(),
+        after_hours_message: "You've reached Aurora after hours; we're back {{next_opening}}."
+            .into(),
+        unverified_caller_access: access,
+        ..AgentSettings::default()
+    }
+}
+
 fn builtin(access: CallerAccess) -> AgentSettings {
     AgentSettings {
         unverified_caller_access: access,
@@ -99,6 +111,7 @@ fn greetings_for_every_situation_and_caller_match_the_golden() {
     for (templates, agent_for) in [
         ("built-in", builtin as fn(CallerAccess) -> AgentSettings),
         ("own", own_templates),
+        ("new callers' only", new_caller_templates_only),
     ] {
         for (situation, now, hours) in &situations {
             let callers: [(&str, Option<KnownClient>, CallerAccess, bool); 5] = [

@@ -8,10 +8,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use shared::domain::ExpectedFormat;
-use shared::domain::answers::{Checked, ChoiceSynonyms, Expected, check};
+use shared::domain::answers::{Answer, Checked, ChoiceSynonyms, Expected, check};
+use shared::domain::read_back::{Confirmation, confirmation};
 use shared::domain::spoken::AnswerContext;
 
 const SET: &str = include_str!("fixtures/spoken_answers.tsv");
+const REPLIES: &str = include_str!("fixtures/read_back_replies.tsv");
 const REFUSE: &str = "REFUSE";
 const TARGET: f64 = 0.95;
 
@@ -133,4 +135,43 @@ fn the_labelled_spoken_answers_are_read_as_labelled() {
             misses.join("\n")
         );
     }
+}
+
+/// Replies to a read-back (`fixtures/read_back_replies.tsv`): every one must do what its label
+/// says; above all, a reply that corrects or rejects the value must never confirm it.
+#[test]
+fn replies_to_a_read_back_confirm_deny_or_correct_as_labelled() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let ctx = AnswerContext::new("US", today, "en");
+    let mut wrong = Vec::new();
+    let mut total = 0;
+    for line in REPLIES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let [format_name, first, reply, label] = line.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("expected format<TAB>recorded from<TAB>reply<TAB>expected: {line:?}");
+        };
+        total += 1;
+        let expected = Expected::plain(format_name.parse().unwrap());
+        let recorded = Answer::checked(&expected, first, &ctx, "live");
+        assert!(recorded.valid, "{first:?} must record");
+        let got = match confirmation(&expected, &recorded, reply, &ctx, "live") {
+            Confirmation::Confirmed => "confirm".to_owned(),
+            Confirmation::Denied => "deny".to_owned(),
+            Confirmation::Unclear => "unclear".to_owned(),
+            Confirmation::Corrected(a) => a.value.unwrap_or_default(),
+        };
+        if got != label {
+            wrong.push(format!(
+                "  {format_name} {reply:?}: expected {label}, got {got}"
+            ));
+        }
+    }
+    println!(
+        "read-back replies: {} of {total} as labelled",
+        total - wrong.len()
+    );
+    assert!(total >= 30, "{total} replies");
+    assert!(wrong.is_empty(), "misread replies:\n{}", wrong.join("\n"));
 }

@@ -11,6 +11,7 @@ use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::domain::answers::ChoiceSynonyms;
 use shared::domain::catalog::ExpectedFormat;
+use shared::domain::spoken::choice::phrase_key;
 use shared::error::ApiError;
 use shared::store::questions::{self, QuestionInput, QuestionList};
 
@@ -80,7 +81,10 @@ fn synonyms(q: &QuestionInput, field: &dyn Fn(&str) -> String) -> Result<ChoiceS
             )),
         };
     }
-    let mut names: Vec<String> = q.choices.iter().map(|c| c.to_lowercase()).collect();
+    // Compared as the answer check compares words (by stem, English: the route does not know the
+    // agent's language), so "Websites" cannot be saved as another choice's synonym for "Website".
+    let key = |phrase: &str| phrase_key(phrase, "en");
+    let mut names: Vec<String> = q.choices.iter().map(|c| key(c)).collect();
     let mut out = ChoiceSynonyms::new();
     for (choice, words) in &q.choice_synonyms {
         let here = field(&format!("choice_synonyms.{choice}"));
@@ -96,7 +100,7 @@ fn synonyms(q: &QuestionInput, field: &dyn Fn(&str) -> String) -> Result<ChoiceS
                 format!("at most {MAX_SYNONYMS} synonyms per choice"),
             ));
         }
-        let mut kept = Vec::new();
+        let mut kept: Vec<String> = Vec::new();
         for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
             if word.chars().count() > MAX_CHOICE_CHARS {
                 return Err(invalid(
@@ -104,11 +108,15 @@ fn synonyms(q: &QuestionInput, field: &dyn Fn(&str) -> String) -> Result<ChoiceS
                     format!("at most {MAX_CHOICE_CHARS} characters each"),
                 ));
             }
-            let lower = word.to_lowercase();
-            if names.contains(&lower) {
+            let this = key(word);
+            // A repeat under the same choice is dropped; one naming another choice is refused.
+            if kept.iter().any(|k| key(k) == this) {
+                continue;
+            }
+            if this.is_empty() || names.contains(&this) {
                 return Err(invalid(&here, format!("{word:?} already names a choice")));
             }
-            names.push(lower);
+            names.push(this);
             kept.push(word.to_owned());
         }
         if !kept.is_empty() {

@@ -11,7 +11,7 @@ async fn the_question_list_is_replaced_atomically_in_order(pool: PgPool) {
     let list = json!({"questions": [
         {"question": "What is your email?", "field_key": "email", "expected_format": "email", "maps_to_lead_field": "email"},
         {"question": "Website or branding?", "field_key": "kind", "expected_format": "choice", "choices": ["Website", "Branding"], "required": false,
-         "choice_synonyms": {"Website": [" site ", "online shop", ""], "Branding": []}},
+         "choice_synonyms": {"Website": [" site ", "online shop", "", "Sites"], "Branding": []}},
         {"question": "Your name?", "field_key": "full_name", "expected_format": "text", "maps_to_lead_field": "contact_name", "essential_for_emergency": true}
     ]});
     let (status, body) = call(Method::PUT)
@@ -73,6 +73,11 @@ async fn the_question_list_is_replaced_atomically_in_order(pool: PgPool) {
             json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["A", "B"],
                 "choice_synonyms": {"A": ["b"]}}]}),
             "questions[0].choice_synonyms.A:",
+        ),
+        (
+            json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "choice", "choices": ["Website", "Branding"],
+                "choice_synonyms": {"Branding": ["Websites"]}}]}),
+            "questions[0].choice_synonyms.Branding: \"Websites\" already names a choice",
         ),
         (
             json!({"questions": [{"question": "Q", "field_key": "a", "expected_format": "text",

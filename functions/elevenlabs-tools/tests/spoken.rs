@@ -65,7 +65,7 @@ async fn a_call_answered_in_spoken_form_ends_with_the_normalised_lead(pool: PgPo
     assert_eq!(step["recorded"], "sam@riverastudio.com");
     assert_eq!(
         step["say"],
-        "Thanks. I have the email address as s, a, m at riverastudio dot com. Is that right?"
+        "Thanks. I have the email address as s, a, m at r, i, v, e, r, a, s, t, u, d, i, o dot com. Is that right?"
     );
     let step = say(Some("no, it's s-a-m-m")).await;
     assert_eq!(step["status"], "confirm", "{step}");
@@ -175,6 +175,19 @@ async fn a_range_is_recorded_with_both_ends_and_a_plain_no_asks_again(pool: PgPo
     let step = say("no").await;
     assert_eq!(step["status"], "ask", "{step}");
     assert_eq!(step["question"], "What is the best email to reach you?");
+    // The rejected address no longer stands anywhere: a call dropped now leaves no wrong email.
+    let (email, answers): (Option<String>, Value) =
+        sqlx::query_as("SELECT email, answers FROM leads WHERE caller_phone = $1")
+            .bind(NEW_CALLER)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(email, None);
+    assert_eq!(answers["email"]["valid"], false);
+    assert_eq!(
+        answers["email"]["raw"], "sam at example dot com",
+        "kept, flagged"
+    );
     assert_eq!(
         say("dana at example dot org").await["recorded"],
         "dana@example.org"

@@ -283,6 +283,22 @@ pub async fn record_live_lead(
         let written =
             post_call_store::write_lead(&mut tx, existing.as_ref().map(|l| l.id), &write).await?;
         if let Some(id) = written {
+            let withdrawn = LeadColumns::withdrawn(questions, &answers);
+            sqlx::query!(
+                "UPDATE leads SET
+                     contact_name = CASE WHEN contact_name = $2 THEN NULL ELSE contact_name END,
+                     email = CASE WHEN email = $3 THEN NULL ELSE email END,
+                     phone = CASE WHEN phone = $4 THEN NULL ELSE phone END,
+                     company = CASE WHEN company = $5 THEN NULL ELSE company END
+                 WHERE id = $1",
+                id,
+                withdrawn.contact_name,
+                withdrawn.email,
+                withdrawn.phone,
+                withdrawn.company,
+            )
+            .execute(&mut *tx)
+            .await?;
             if let Some(client_id) = call.client_id {
                 sqlx::query!(
                     "UPDATE leads SET client_id = $2 WHERE id = $1",

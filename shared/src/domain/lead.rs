@@ -94,6 +94,31 @@ impl LeadColumns {
     }
 }
 
+impl LeadColumns {
+    /// The values the caller rejected at a read-back ("no, that's not right"), per column: an
+    /// answer kept but flagged invalid. A column still holding such a value is cleared, so a call
+    /// dropped before the new answer leaves no wrong address on the lead.
+    pub fn withdrawn(questions: &[QuestionSpec], answers: &BTreeMap<String, Answer>) -> Self {
+        let field = |column: &str| {
+            questions
+                .iter()
+                .filter(|q| q.maps_to_lead_field.as_deref() == Some(column))
+                .find_map(|q| {
+                    answers
+                        .get(&q.field_key)
+                        .filter(|a| !a.valid)
+                        .and_then(|a| a.value.clone())
+                })
+        };
+        Self {
+            contact_name: field("contact_name"),
+            email: field("email"),
+            phone: field("phone"),
+            company: field("company"),
+        }
+    }
+}
+
 /// The valid answer to the question mapped onto a lead column.
 fn lead_field(
     questions: &[QuestionSpec],

@@ -13,19 +13,30 @@ pub fn confirms(format: ExpectedFormat) -> bool {
     matches!(format, ExpectedFormat::Email | ExpectedFormat::Phone)
 }
 
-/// A recorded value as the agent should say it: an address's name spelled letter by letter and
-/// its domain with "dot"s ("s, a, m at riverastudio dot com"); a phone number digit by digit in
+/// A recorded value as the agent should say it: an address spelled letter by letter but for the
+/// mail providers everyone knows and the endings ("s, a, m at gmail dot com", "s, a, m at r, i, v,
+/// e, r, a, s, t, u, d, i, o dot com"); a phone number digit by digit in
 /// its written groups ("4 1 5, 5 5 5, 2 6 7 1"); a date with its weekday ("Monday, December 7").
 pub fn spoken(format: ExpectedFormat, value: &str, region: &str) -> String {
     match format {
         ExpectedFormat::Email => match value.split_once('@') {
             Some((local, domain)) => {
-                let letters: Vec<String> = local.chars().map(symbol_name).collect();
-                format!(
-                    "{} at {}",
-                    letters.join(", "),
-                    domain.split('.').collect::<Vec<_>>().join(" dot ")
-                )
+                let labels: Vec<String> = domain
+                    .split('.')
+                    .enumerate()
+                    .map(|(i, label)| {
+                        // A name said as a word sounds the same however it was split or spelled
+                        // ("rivera studio", "4seasons"): spelled, unless everyone knows it. The
+                        // endings ("com", "co", "uk") are words.
+                        let ending = i > 0 && label.len() <= 4;
+                        if ending || WELL_KNOWN_DOMAINS.contains(&label) {
+                            label.to_owned()
+                        } else {
+                            spelled_out(label)
+                        }
+                    })
+                    .collect();
+                format!("{} at {}", spelled_out(local), labels.join(" dot "))
             }
             None => value.to_owned(),
         },
@@ -39,6 +50,31 @@ pub fn spoken(format: ExpectedFormat, value: &str, region: &str) -> String {
         },
         _ => value.to_owned(),
     }
+}
+
+/// Mail providers whose names callers and agents say as words.
+const WELL_KNOWN_DOMAINS: &[&str] = &[
+    "gmail",
+    "googlemail",
+    "yahoo",
+    "outlook",
+    "hotmail",
+    "live",
+    "msn",
+    "icloud",
+    "me",
+    "mac",
+    "aol",
+    "comcast",
+    "protonmail",
+    "proton",
+    "gmx",
+    "verizon",
+    "att",
+];
+
+fn spelled_out(text: &str) -> String {
+    text.chars().map(symbol_name).collect::<Vec<_>>().join(", ")
 }
 
 fn symbol_name(c: char) -> String {
@@ -85,6 +121,15 @@ pub enum Confirmation {
 
 /// Words a correction starts with; what follows is the new value or the part of it that changes.
 const CORRECTION_LEAD_INS: &[&str] = &[
+    "correct",
+    "right",
+    "except",
+    "but",
+    "yes",
+    "yeah",
+    "ok",
+    "okay",
+    "so",
     "no",
     "nope",
     "not quite",
@@ -104,9 +149,10 @@ const CORRECTION_LEAD_INS: &[&str] = &[
     "its",
 ];
 
-/// Reads the caller's reply to the read-back of `previous`. A plain yes confirms even when it
-/// could be read as a value (a yes is never a correction); otherwise a value that checks, or an
-/// email's name or domain alone patched into the recorded address, is a correction.
+/// Reads the caller's reply to the read-back of `previous`. A new value comes first: a value that
+/// checks, or for an email its name or domain alone patched into the recorded address, is a
+/// correction even when the reply also holds a yes ("yes, it's t o n y"). Only then is the reply a
+/// yes or a no; a yes with a "but" or an "except" is neither.
 pub fn confirmation(
     expected: &Expected<'_>,
     previous: &Answer,
@@ -114,10 +160,6 @@ pub fn confirmation(
     ctx: &AnswerContext<'_>,
     source: &str,
 ) -> Confirmation {
-    let said = yes_no::read(reply);
-    if said == Some(true) {
-        return Confirmation::Confirmed;
-    }
     let tidied = tidy(reply);
     let rest = strip_leading(tidied.trim(), CORRECTION_LEAD_INS);
     if !rest.is_empty() {
@@ -145,7 +187,11 @@ pub fn confirmation(
             }
         }
     }
-    match said {
+    let qualified = tidied
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| matches!(w, "but" | "except" | "though" | "however" | "almost"));
+    match yes_no::read(reply) {
+        Some(true) if !qualified => Confirmation::Confirmed,
         Some(false) => Confirmation::Denied,
         _ => Confirmation::Unclear,
     }
@@ -191,7 +237,15 @@ mod tests {
     fn values_are_said_back_the_way_they_are_checked() {
         assert_eq!(
             spoken(ExpectedFormat::Email, "sam.r@riverastudio.com", "US"),
-            "s, a, m, dot, r at riverastudio dot com"
+            "s, a, m, dot, r at r, i, v, e, r, a, s, t, u, d, i, o dot com"
+        );
+        assert_eq!(
+            spoken(ExpectedFormat::Email, "sam@4seasons.co.uk", "US"),
+            "s, a, m at 4, s, e, a, s, o, n, s dot co dot uk"
+        );
+        assert_eq!(
+            spoken(ExpectedFormat::Email, "sam@gmail.com", "US"),
+            "s, a, m at gmail dot com"
         );
         assert_eq!(
             spoken(ExpectedFormat::Phone, "+14155552671", "US"),
@@ -214,6 +268,10 @@ mod tests {
             ("no, it's s-a-m-m", "samm@riverastudio.com"),
             ("no, at rivera dash studio dot com", "sam@rivera-studio.com"),
             ("actually it's dana at example dot org", "dana@example.org"),
+            ("it is t o n y", "tony@riverastudio.com"),
+            ("t o n y at gmail dot com", "tony@gmail.com"),
+            ("yes, it's t o n y", "tony@riverastudio.com"),
+            ("ok so it's tony at gmail dot com", "tony@gmail.com"),
         ] {
             match reply(ExpectedFormat::Email, &email, said) {
                 Confirmation::Corrected(a) => {
@@ -248,6 +306,11 @@ mod tests {
             ("no, that's wrong", Confirmation::Denied),
             ("no, sam", Confirmation::Denied),
             ("what?", Confirmation::Unclear),
+            ("that's not right", Confirmation::Denied),
+            ("not correct", Confirmation::Denied),
+            ("yes, but the last part is wrong", Confirmation::Unclear),
+            ("almost", Confirmation::Unclear),
+            ("yes, except the end", Confirmation::Unclear),
         ] {
             assert_eq!(
                 reply(ExpectedFormat::Email, &email, said),

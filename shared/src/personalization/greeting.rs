@@ -3,6 +3,8 @@
 //! business may write its own template for each (`agent_configs.*_message`), and an empty one
 //! falls back as `template` says.
 
+use std::borrow::Cow;
+
 use crate::domain::agent::AgentSettings;
 
 /// When the call starts, as far as the greeting is concerned.
@@ -27,13 +29,15 @@ const NEW_CLOSED_NO_OPENING: &str = "Thank you for calling {{business_name}}. We
 const CLIENT_CLOSED_NO_OPENING: &str = "Hi {{caller_first_name}}, thanks for calling {{business_name}}. We're closed right now, but I can take a message for the team. How can I help?";
 
 /// The greeting template for this situation and caller: the business's own for it, else (on a
-/// holiday) its after-hours one for the same kind of caller, else ours.
+/// holiday) its after-hours one for the same kind of caller; for a known client when closed, the
+/// business's new-caller words for the situation after a greeting by name (so what a business
+/// wrote for after hours still reaches its clients); else ours.
 pub fn template(
     situation: Situation,
     known_client: bool,
     reopens: bool,
     agent: &AgentSettings,
-) -> &str {
+) -> Cow<'_, str> {
     let own: &[&String] = match (situation, known_client) {
         (Situation::Open, false) => &[&agent.welcome_message],
         (Situation::Open, true) => &[&agent.client_welcome_message],
@@ -49,9 +53,18 @@ pub fn template(
     // {{next_opening}}" with no hours ahead would say "back unknown").
     let fits = |t: &&&String| !t.trim().is_empty() && (reopens || !t.contains("{{next_opening}}"));
     if let Some(t) = own.iter().find(fits) {
-        return t.as_str();
+        return Cow::Borrowed(t.as_str());
     }
-    match (situation, known_client, reopens) {
+    if known_client && situation != Situation::Open {
+        let theirs: &[&String] = match situation {
+            Situation::Holiday => &[&agent.holiday_message, &agent.after_hours_message],
+            _ => &[&agent.after_hours_message],
+        };
+        if let Some(t) = theirs.iter().find(fits) {
+            return Cow::Owned(format!("Hi {{{{caller_first_name}}}}. {}", t.trim()));
+        }
+    }
+    Cow::Borrowed(match (situation, known_client, reopens) {
         (Situation::Open, false, _) => NEW_OPEN,
         (Situation::Open, true, _) => CLIENT_OPEN,
         (_, false, false) => NEW_CLOSED_NO_OPENING,
@@ -60,7 +73,7 @@ pub fn template(
         (Situation::AfterHours, true, true) => CLIENT_CLOSED,
         (Situation::Holiday, false, true) => NEW_HOLIDAY,
         (Situation::Holiday, true, true) => CLIENT_HOLIDAY,
-    }
+    })
 }
 
 /// The name a receptionist greets a client by: the first word of their name, or the whole name

@@ -289,12 +289,12 @@ verified, use get_project_status for their projects.",
     };
     // We placed this call: the business's "thanks for calling" greetings do not fit.
     let greeting_template = match (ctx.outbound, known_client) {
-        (true, true) => "Hi {{caller_first_name}}, this is {{business_name}} calling.",
-        (true, false) => "Hello, this is {{business_name}} calling.",
+        (true, true) => "Hi {{caller_first_name}}, this is {{business_name}} calling.".into(),
+        (true, false) => "Hello, this is {{business_name}} calling.".into(),
         (false, _) => greeting::template(situation, known_client, hours.next_open.is_some(), agent),
     };
     let lookup = |name: &str| v.get(name).map(VarValue::to_text);
-    let first_message = template::render(greeting_template, lookup);
+    let first_message = template::render(&greeting_template, lookup);
     let prompt = format!("{}{prompt}", template::render(persona.trim(), lookup));
     let voice_id = chosen_voice(agent.voice_id.as_deref(), voice_for_caller.as_deref());
     let voice = Some(Voice {

@@ -177,7 +177,14 @@ pub fn step(
                     progress.confirming = None;
                 }
                 Confirmation::Denied => {
-                    // Asked afresh: the next answer replaces the recorded one.
+                    // Asked afresh: the next answer replaces the recorded one. Until then the
+                    // value the caller rejected is kept but no longer counts (no lead column, no
+                    // win over the post-call extraction, listed as unanswered).
+                    if let Some(rejected) = progress.answers.get_mut(&q.field_key) {
+                        rejected.valid = false;
+                        rejected.problem = Some("the caller said it was not right".into());
+                        recorded = Some(noted(q, rejected));
+                    }
                     progress.confirming = None;
                     progress.current = Some(q.field_key.clone());
                     progress.asks = 1;
@@ -258,8 +265,16 @@ pub fn step(
     if progress.current.is_none() {
         progress.read_backs = 0;
     }
-    let next = questions.iter().find(|q| {
-        !progress.answers.contains_key(&q.field_key) && !progress.skipped.contains(&q.field_key)
+    // The question awaiting an answer is asked again (its earlier answer may have been rejected);
+    // otherwise the first one not yet answered or declined.
+    let awaiting = progress
+        .current
+        .as_deref()
+        .and_then(|key| questions.iter().find(|q| q.field_key == key));
+    let next = awaiting.or_else(|| {
+        questions.iter().find(|q| {
+            !progress.answers.contains_key(&q.field_key) && !progress.skipped.contains(&q.field_key)
+        })
     });
     match next {
         Some(q) => {

@@ -244,7 +244,7 @@ fn emails_and_phones_are_read_back_and_corrected() {
     assert_eq!(s.recorded.as_ref().unwrap().value, "sam@riverastudio.com");
     assert_eq!(
         read_back(&s),
-        "Thanks. I have the email address as s, a, m at riverastudio dot com. Is that right?"
+        "Thanks. I have the email address as s, a, m at r, i, v, e, r, a, s, t, u, d, i, o dot com. Is that right?"
     );
     // Called again without the caller's reply: the read-back is repeated, nothing moves.
     assert!(read_back(&go(&mut p, &qs, None)).contains("s, a, m at"));

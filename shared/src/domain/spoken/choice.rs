@@ -11,7 +11,9 @@
 //! - When one matched phrase lies inside a longer one of another choice ("design" inside "web
 //!   design"), the longer one is what was said.
 //! - Two choices in the answer ("website and branding", "not the website, branding") or none are
-//!   refused: the agent asks again with the options, it never picks one.
+//!   refused: the agent asks again with the options, it never picks one. So is a choice turned
+//!   down ("no website, just a logo", "I don't need a website"): a negation in the three words
+//!   before it.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +30,8 @@ pub fn read<'c>(
 ) -> Option<&'c String> {
     let stemmer = Stemmer::create(algorithm(language));
     let stem = |w: &String| stemmer.stem(w.trim_matches('\'')).into_owned();
-    let said: Vec<String> = join_spelled(words(text)).iter().map(stem).collect();
+    let plain = join_spelled(words(text));
+    let said: Vec<String> = plain.iter().map(stem).collect();
     // (start, end, choice index) of every phrase found.
     let mut found: Vec<(usize, usize, usize)> = Vec::new();
     for (index, choice) in choices.iter().enumerate() {
@@ -44,6 +47,23 @@ pub fn read<'c>(
                 }
             }
         }
+    }
+    // "not the website", "I don't need a website", "no website, just a logo": a choice named
+    // only to be turned down is no answer (refused, never read as that choice).
+    let negated = |start: usize| {
+        let from = start.saturating_sub(3);
+        plain[from..start].iter().enumerate().any(|(i, w)| {
+            // "why not" agrees.
+            let why_not = w == "not" && i + from > 0 && plain[i + from - 1] == "why";
+            let negation = matches!(
+                w.as_str(),
+                "not" | "no" | "without" | "except" | "never" | "nor"
+            ) || w.ends_with("n't");
+            negation && !why_not
+        })
+    };
+    if found.iter().any(|(start, _, _)| negated(*start)) {
+        return None;
     }
     let outer: Vec<usize> = found
         .iter()
@@ -79,6 +99,17 @@ fn join_spelled(words: Vec<String>) -> Vec<String> {
         out.push(run);
     }
     out
+}
+
+/// A phrase as the reader compares it: its words' stems, so two phrases with one key name the
+/// same thing ("Websites" and "website").
+pub fn phrase_key(phrase: &str, language: &str) -> String {
+    let stemmer = Stemmer::create(algorithm(language));
+    words(phrase)
+        .iter()
+        .map(|w| stemmer.stem(w.trim_matches('\'')).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The Snowball stemmer for the agent's language (ISO 639-1), English when it has none.
@@ -150,6 +181,9 @@ mod tests {
             "not the website, branding",
             "photography",
             "",
+            "not the website",
+            "I don't need a website",
+            "no website, just a logo",
         ] {
             assert_eq!(pick(said), None, "{said:?}");
         }

@@ -52,8 +52,9 @@ pub fn read(text: &str, ctx: &AnswerContext<'_>) -> Option<Read> {
         .map(str::to_owned)
         .collect();
     let t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    // Vague amounts, and alternatives ("Monday or Tuesday", "in a week or two").
     if t.iter()
-        .any(|w| matches!(*w, "few" | "couple" | "several" | "some"))
+        .any(|w| matches!(*w, "few" | "couple" | "several" | "some" | "or"))
     {
         return None;
     }
@@ -211,8 +212,8 @@ fn calendar(t: &[&str], ctx: &AnswerContext<'_>) -> Option<(usize, Span)> {
         };
         if let Some(d) = ordinal(after).or_else(|| bare_day(after)) {
             let year_at = 2 + the;
-            let year = rest.get(year_at).and_then(|y| year(y));
-            let used = skip_the + year_at + usize::from(year.is_some());
+            let (year, year_words) = spoken_year(&rest[year_at.min(rest.len())..]).unzip();
+            let used = skip_the + year_at + year_words.unwrap_or(0);
             return Some((used, Span::day(on_or_after(today, m, d, year)?)));
         }
     }
@@ -237,8 +238,8 @@ fn calendar(t: &[&str], ctx: &AnswerContext<'_>) -> Option<(usize, Span)> {
     let d = ordinal(first).or_else(|| (skip_the == 0).then(|| bare_day(first)).flatten())?;
     let of = usize::from(rest.get(1) == Some(&"of"));
     if let Some(m) = rest.get(1 + of).and_then(|w| month(w)) {
-        let year = rest.get(2 + of).and_then(|y| year(y));
-        let used = skip_the + 2 + of + usize::from(year.is_some());
+        let (year, year_words) = spoken_year(&rest[(2 + of).min(rest.len())..]).unzip();
+        let used = skip_the + 2 + of + year_words.unwrap_or(0);
         return Some((used, Span::day(on_or_after(today, m, d, year)?)));
     }
     if ordinal(first).is_some() {
@@ -258,7 +259,13 @@ fn calendar(t: &[&str], ctx: &AnswerContext<'_>) -> Option<(usize, Span)> {
 /// "12/01", "12/01/2026", "12-01-26": month first in the US, day first elsewhere.
 fn numeric(word: &str, ctx: &AnswerContext<'_>) -> Option<NaiveDate> {
     let parts: Vec<&str> = word.split(['/', '-']).collect();
-    if !(2..=3).contains(&parts.len()) {
+    // "5-10" is a range of numbers ("in 5-10 days"), not May 10th: a dash only in a full date.
+    let fits = match parts.len() {
+        2 => word.contains('/') && !word.contains('-'),
+        3 => true,
+        _ => false,
+    };
+    if !fits {
         return None;
     }
     let n: Vec<u32> = parts
@@ -272,7 +279,7 @@ fn numeric(word: &str, ctx: &AnswerContext<'_>) -> Option<NaiveDate> {
     };
     let year = match n.get(2) {
         Some(y) if *y < 100 => Some(2000 + *y as i32),
-        Some(y) => Some(*y as i32),
+        Some(y) => Some(i32::try_from(*y).ok()?),
         None => None,
     };
     on_or_after(ctx.today, m, d, year)
@@ -339,8 +346,11 @@ fn period(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
     };
     let rest = &t[used_part..];
     let head = rest.first().map(|w| w.trim_start_matches("mid-"))?;
+    let mut explicit_year = false;
+    let mut in_week = false;
     let (used, span) = match (head, rest.get(1).copied()) {
-        ("next" | "this", Some("week")) if part.is_none() => {
+        ("next" | "this", Some("week")) => {
+            in_week = true;
             (2, if head == "next" { week(7) } else { week(0) })
         }
         ("next" | "this", Some("weekend")) if part.is_none() => (
@@ -362,14 +372,31 @@ fn period(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
         ("this", Some("month")) => (2, this_month),
         (w, _) if month(w).is_some() && (part.is_some() || !is_may_verb(&t, used_part)) => {
             let m = month(w)?;
-            let y = rest.get(1).and_then(|y| year(y));
-            (1 + usize::from(y.is_some()), month_span(m, y)?)
+            let (y, year_words) = spoken_year(&rest[1..]).unzip();
+            explicit_year = y.is_some();
+            (1 + year_words.unwrap_or(0), month_span(m, y)?)
         }
         _ => return None,
     };
     let whole = span;
+    let day = |n: i64| whole.first + Duration::days(n);
     let span = match part {
         None => whole,
+        // Parts of a week: early is Monday–Tuesday, mid Tuesday–Thursday, late Thursday–Friday,
+        // the end Friday (the working week; "this weekend" is its own phrase).
+        Some("end") if in_week => Span::day(day(4)),
+        Some("early") if in_week => Span {
+            first: day(0),
+            last: day(1),
+        },
+        Some("mid") if in_week => Span {
+            first: day(1),
+            last: day(3),
+        },
+        Some(_) if in_week => Span {
+            first: day(3),
+            last: day(4),
+        },
         Some("end") => Span::day(whole.last),
         Some("early") => Span {
             first: whole.first,
@@ -385,7 +412,7 @@ fn period(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
         },
     };
     // The period has passed this year ("early March" on March 20th): the next one.
-    if span.last < today && part.is_some() && month(head).is_some() {
+    if span.last < today && part.is_some() && month(head).is_some() && !explicit_year {
         let shift = |d: NaiveDate| d.checked_add_months(Months::new(12));
         return Some((
             used_part + used,
@@ -468,6 +495,16 @@ fn bare_day(word: &str) -> Option<u32> {
         .filter(|d| (1..=31).contains(d))
 }
 
+/// A year at the start of `t`, and how many words it took: "2027", or "20 27" (text2num's
+/// writing of "twenty twenty-seven").
+fn spoken_year(t: &[&str]) -> Option<(i32, usize)> {
+    match t {
+        [y, ..] if year(y).is_some() => Some((year(y)?, 1)),
+        ["20", yy, ..] if yy.len() == 2 => Some((2000 + yy.parse::<i32>().ok()?, 2)),
+        _ => None,
+    }
+}
+
 fn year(word: &str) -> Option<i32> {
     (word.len() == 4)
         .then(|| word.parse().ok())
@@ -513,6 +550,11 @@ mod tests {
             ("end of the month", "2026-11-30"),
             ("end of January", "2027-01-31"),
             ("Saturday the 5th", "2026-12-05"),
+            ("December 1st, twenty twenty seven", "2027-12-01"),
+            ("the 3rd of March twenty twenty seven", "2027-03-03"),
+            ("end of next week", "2026-12-11"),
+            ("end of this week", "2026-12-04"),
+            ("late next week", "2026-12-10"),
         ] {
             assert_eq!(on(said).as_deref(), Some(date), "{said:?}");
         }
@@ -547,6 +589,10 @@ mod tests {
             "whenever",
             "we may start soon",
             "February 30th",
+            "early March 2026",
+            "in 5-10 days",
+            "in a week or two",
+            "12/01/4294967295",
         ] {
             assert_eq!(on(said), None, "{said:?}");
         }

@@ -70,16 +70,46 @@ const DOMAIN_WORDS: &[&str] = &["me", "my", "you", "your", "our", "i", "the"];
 
 /// Words that belong to a sentence, never to an address a caller reads out.
 const SENTENCE_WORDS: &[&str] = &[
-    "is", "my", "email", "address", "the", "and", "it's", "its", "me", "you", "your", "our",
-    "that's", "not", "no", "wait", "sorry", "actually", "mean", "meant", "or", "but", "with",
-    "like", "letter", "letters", "spelled", "spell", "name",
+    "is",
+    "my",
+    "email",
+    "address",
+    "the",
+    "and",
+    "it's",
+    "its",
+    "me",
+    "you",
+    "your",
+    "our",
+    "that's",
+    "not",
+    "no",
+    "wait",
+    "sorry",
+    "actually",
+    "mean",
+    "meant",
+    "or",
+    "but",
+    "with",
+    "like",
+    "letter",
+    "letters",
+    "spelled",
+    "spell",
+    "name",
+    "oops",
+    "scratch",
+    "correction",
 ];
 
 /// The address the words spell, lower case, not yet validated (`answers::email` does that).
 pub fn read(text: &str) -> Option<String> {
     let tidied = tidy(text).replace(',', " ");
+    let tidied = from_the_address_sentence(&tidied);
     let body = strip_leading(tidied.trim(), LEAD_INS);
-    let body = strip_trailing(body, CLOSINGS);
+    let body = strip_trailing(body, CLOSINGS).trim_end_matches('.');
     // "bob nineteen eighty five" is "bob1985": number words as digits (English: the words of
     // an address are read in the alphabet it is written in).
     let body = digits_for_words(body, "en");
@@ -88,6 +118,7 @@ pub fn read(text: &str) -> Option<String> {
     // ("me.com" and "my.shop" exist).
     let mut after_at = false;
     for t in body.split_whitespace() {
+        let t = t.trim_end_matches(['.', '!', '?']);
         let sentence = match after_at {
             false => SENTENCE_WORDS.contains(&t),
             true => SENTENCE_WORDS.contains(&t) && !DOMAIN_WORDS.contains(&t),
@@ -135,6 +166,7 @@ pub fn read(text: &str) -> Option<String> {
             }
         }
         let repeat = match t {
+            "double" if matches!(next, Some("u" | "you")) => 1,
             "double" => 2,
             "triple" => 3,
             _ => 1,
@@ -147,7 +179,18 @@ pub fn read(text: &str) -> Option<String> {
             i += 2;
             continue;
         }
-        if !matches!(t, "capital" | "uppercase" | "lowercase" | "small") {
+        // "double u" is the letter w, not "uu".
+        if t == "double" && matches!(next, Some("u" | "you")) {
+            out.push('w');
+            i += 2;
+            continue;
+        }
+        // "capital s": the case of a spelled letter, which addresses ignore; "capital one" is a
+        // name.
+        let casing = matches!(t, "capital" | "uppercase" | "lowercase" | "small");
+        let letter_next =
+            next.is_some_and(|n| n.chars().count() == 1 && n.chars().all(char::is_alphabetic));
+        if !(casing && letter_next) {
             out.push_str(&symbol(t));
         }
         i += 1;
@@ -155,6 +198,27 @@ pub fn read(text: &str) -> Option<String> {
     // An apostrophe is legal in an address but in speech-to-text output it is a contraction
     // ("m's"): never part of what was spelled.
     (!out.contains('\'')).then_some(out)
+}
+
+/// The words from the last sentence that holds the "at" on: speech-to-text ends a sentence with a
+/// full stop ("Okay. Sam at gmail dot com", "Sam Rivera. sam at ..."), and what comes before it is
+/// not part of the address. An initial's full stop ("J. Smith") ends no sentence, and a full stop
+/// inside the address ("Gmail. Com.") is kept for `symbol` to read as a dot.
+fn from_the_address_sentence(text: &str) -> String {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut start = 0;
+    let mut sentence_start = 0;
+    for (i, t) in tokens.iter().enumerate() {
+        let word = t.trim_end_matches(['.', '!', '?']);
+        if matches!(word, "at" | "@") || word.contains('@') {
+            start = sentence_start;
+        }
+        let ends_sentence = t.ends_with(['.', '!', '?']) && word.chars().count() > 1;
+        if ends_sentence {
+            sentence_start = i + 1;
+        }
+    }
+    tokens[start.min(tokens.len())..].join(" ")
 }
 
 /// One spoken token as it is written in an address.
@@ -212,6 +276,10 @@ mod tests {
                 "sam@gmail.com",
             ),
             ("sam at gmail. com.", "sam@gmail.com"),
+            ("Okay. Sam at gmail dot com.", "sam@gmail.com"),
+            ("Sam Rivera. sam at gmail dot com", "sam@gmail.com"),
+            ("e d double u a r d at mail dot com", "edward@mail.com"),
+            ("capital s a m at capital one dot com", "sam@capital1.com"),
             ("sam at rivera studio.com", "sam@riverastudio.com"),
         ] {
             assert_eq!(read(said).as_deref(), Some(address), "{said:?}");
@@ -226,6 +294,8 @@ mod tests {
             "i don't have one",
             "sam at gmail dot com and my name is sam",
             "sam at gmail dot com call me",
+            "sam at yahoo, oops, gmail dot com",
+            "sam at yahoo, scratch that, gmail dot com",
             "sam at rivera studio dot com, no wait, dot net",
         ] {
             assert_eq!(read(said), None, "{said:?}");

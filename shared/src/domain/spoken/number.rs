@@ -10,8 +10,10 @@
 //!   "roughly", "up to", "at least") carry no quantity and are dropped.
 //! - Two numbers joined by "to", "or", "and" (after "between") or a dash are a range: both ends
 //!   are kept and the midpoint is the value. A low end said without the high end's scale takes it
-//!   when that makes it no larger than the high end ("ten to fifteen thousand" is 10,000–15,000;
-//!   "800 to 1,200" stays as said).
+//!   when that puts it just below the high end ("ten to fifteen thousand" is 10,000–15,000,
+//!   "twelve to fifteen hundred" 1,200–1,500; "800 to 1,200" stays as said).
+//! - In German, Spanish, Italian, Portuguese, Dutch and Danish a dot groups thousands and a comma
+//!   is the decimal mark ("5.000" is five thousand there, five in English).
 //! - "a couple", "a few", "several", "some" are not quantities: refused, never guessed. So are two
 //!   numbers that are not a range ("eight people and five thousand"): which one was the answer
 //!   cannot be known.
@@ -44,8 +46,9 @@ fn scale(word: &str) -> Option<f64> {
 }
 
 pub fn read(text: &str, language: &str) -> Option<Read> {
-    let mut s = tidy(text);
+    let mut s = continental_digits(&tidy(text), language);
     for (spoken, written) in [
+        ("a million and a half", "1500000"),
         ("half a million", "500000"),
         ("half a mil", "500000"),
         ("a quarter million", "250000"),
@@ -110,10 +113,7 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
         [low, high] if connectors >= 1 => {
             let mut low = low;
             if !low.scaled {
-                let unit = 1000f64.powf(high.value.log(1000.0).floor());
-                if unit > 1.0 && low.value < unit && low.value * unit <= high.value {
-                    low.value *= unit;
-                }
+                low.value = shared_scale(low.value, high.value);
             }
             let (a, b) = if low.value <= high.value {
                 (low.value, high.value)
@@ -130,6 +130,47 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
         }
         _ => None,
     }
+}
+
+/// The low end of a range said without the high end's scale, with it: "ten to fifteen thousand"
+/// (10, 15000) is 10,000; "twelve to fifteen hundred" 1,200; "one to two hundred thousand"
+/// 100,000. The scale is the largest power of ten (from 100) that divides the high end and puts
+/// the low end at or below it and within a tenth of it; with none ("800 to 1,200", "5 to 10") the
+/// low end stays as said.
+fn shared_scale(low: f64, high: f64) -> f64 {
+    (2..=9)
+        .rev()
+        .map(|p| 10f64.powi(p))
+        .find(|scale| {
+            let scaled = low * scale;
+            high % scale == 0.0 && scaled <= high && scaled * 10.0 >= high && low * 10.0 < high
+        })
+        .map_or(low, |scale| low * scale)
+}
+
+/// "5.000" → "5000" and "2,5" → "2.5" where the language writes numbers so (a dot between digit
+/// groups, a decimal comma).
+fn continental_digits(s: &str, language: &str) -> String {
+    let code = language.split(['-', '_']).next().unwrap_or("en");
+    if !matches!(code, "de" | "es" | "it" | "pt" | "nl" | "da") {
+        return s.to_owned();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in chars.iter().enumerate() {
+        let digit_before = i > 0 && chars[i - 1].is_ascii_digit();
+        let group_after = chars.len() > i + 3
+            && chars[i + 1..i + 4].iter().all(char::is_ascii_digit)
+            && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        match c {
+            '.' if digit_before && group_after => {}
+            ',' if digit_before && chars.get(i + 1).is_some_and(char::is_ascii_digit) => {
+                out.push('.')
+            }
+            other => out.push(*other),
+        }
+    }
+    out
 }
 
 /// "8,000" → "8000"; a comma that is not between digit groups stays (it separates words).
@@ -217,6 +258,7 @@ mod tests {
             ("1.5m", "1500000"),
             ("half a million", "500000"),
             ("one and a half million", "1500000"),
+            ("a million and a half", "1500000"),
             ("fifteen hundred dollars", "1500"),
             ("a hundred bucks", "100"),
             ("roughly 20 thousand, maybe", "20000"),
@@ -237,6 +279,21 @@ mod tests {
                 high: "15000".into()
             })
         );
+        for (said, low, high) in [
+            ("twelve to fifteen hundred", "1200", "1500"),
+            ("five to six hundred", "500", "600"),
+            ("one to two hundred thousand", "100000", "200000"),
+            ("three to five hundred thousand", "300000", "500000"),
+            ("two to three million", "2000000", "3000000"),
+            ("5 to 10", "5", "10"),
+        ] {
+            let range = read(said, "en").and_then(|r| r.range).unwrap();
+            assert_eq!(
+                (range.low.as_str(), range.high.as_str()),
+                (low, high),
+                "{said:?}"
+            );
+        }
         let r = read("between 800 and 1,200", "en").unwrap();
         assert_eq!(
             (r.value.as_str(), r.range.unwrap().low.as_str()),
@@ -261,6 +318,9 @@ mod tests {
     #[test]
     fn other_languages_number_words() {
         assert_eq!(read("veinte mil dólares", "es").unwrap().value, "20000");
+        assert_eq!(read("5.000 euros", "es").unwrap().value, "5000");
+        assert_eq!(read("2,5 Millionen", "de").unwrap().value, "2500000");
+        assert_eq!(read("5.000", "en").unwrap().value, "5");
         assert_eq!(read("zwanzigtausend", "de").unwrap().value, "20000");
     }
 }

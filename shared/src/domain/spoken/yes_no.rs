@@ -4,6 +4,8 @@
 //! Why each rule:
 //! - Phrases are matched longest first and each word counts once, so "I don't think so" is a no
 //!   (not the "think so" inside it) and "no problem" is a yes (not the "no").
+//! - A negation ("not", "isn't", "don't") is a no word of its own, so "that's not right" and "we
+//!   are not" are never read as the "right" or "we are" inside them.
 //! - An unsure answer ("maybe", "not sure", "I don't know") is neither, even though "don't" is in
 //!   it: the question is asked again rather than recorded as a no.
 //! - Both a yes and a no ("yes and no", "no, wait, yes") are refused: which one stands is for the
@@ -30,6 +32,22 @@ const UNSURE: &[&str] = &[
 ];
 
 const NO: &[&str] = &[
+    "that's not right",
+    "that's not correct",
+    "that is not right",
+    "not right",
+    "not correct",
+    "not true",
+    "not okay",
+    "not ok",
+    "not quite",
+    "please don't",
+    "certainly not",
+    "it is not",
+    "we are not",
+    "i am not",
+    "i have not",
+    "we have not",
     "not that i know of",
     "i'm afraid not",
     "afraid not",
@@ -65,9 +83,31 @@ const NO: &[&str] = &[
     "never",
     "wrong",
     "incorrect",
+    // A negation anywhere undoes a yes beside it ("we are not", "it isn't"): such an answer is a
+    // no or, with a yes word left over, neither.
+    "not",
+    "don't",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "aren't",
+    "wasn't",
+    "haven't",
+    "hasn't",
+    "won't",
+    "can't",
+    "cannot",
 ];
 
 const YES: &[&str] = &[
+    "that's it",
+    "that's the one",
+    "perfect",
+    "exactly",
+    "spot on",
+    "why not",
+    "not a problem",
+    "no doubt",
     "that would be great",
     "that'd be great",
     "that would be good",
@@ -188,6 +228,13 @@ mod tests {
             ("not really", false),
             ("I don't think so", false),
             ("nope, we don't", false),
+            ("that's not right", false),
+            ("we are not", false),
+            ("it is not", false),
+            ("certainly not", false),
+            ("please don't", false),
+            ("sure, why not", true),
+            ("no doubt", true),
         ] {
             assert_eq!(read(said), Some(yes), "{said:?}");
         }
