@@ -87,6 +87,7 @@ http_functions! {
     AdminLead => "AdminLeadFunction", admin_lead, admin_lead::State::from_platform;
     AdminCalls => "AdminCallsFunction", admin_calls, admin_calls::State::from_platform;
     AdminCall => "AdminCallFunction", admin_call, admin_call::State::from_platform;
+    AdminOverview => "AdminOverviewFunction", admin_overview, admin_overview::State::from_platform;
     AdminAgentSync => "AdminAgentSyncFunction", admin_agent_sync,
         admin_agent_sync::State::from_platform;
     AdminIntegrationConnect => "AdminIntegrationConnectFunction", admin_integration_connect,

@@ -10,6 +10,7 @@ pub mod caller_verification;
 pub mod calls;
 pub mod clients;
 pub mod leads;
+pub mod overview;
 pub mod questions;
 pub mod sessions;
 pub mod urgency;
