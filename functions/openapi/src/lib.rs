@@ -30,7 +30,7 @@ pub use config::{SECRETS, State};
         admin_qualification_questions::get, admin_qualification_questions::put,
         admin_urgency_keywords::get, admin_urgency_keywords::put,
         admin_leads::list, admin_lead::get, admin_lead::patch,
-        admin_calls::list, admin_call::get, admin_overview::get,
+        admin_calls::list, admin_call::get, admin_overview::get, admin_agent_preview::post,
         admin_agent_sync::sync,
         admin_integration_connect::connect, admin_integrations::list, admin_integration::delete,
         admin_projects::projects, admin_client_projects::get, admin_client_projects::put,

@@ -223,13 +223,13 @@ async fn documented_limits_are_the_enforced_ones() {
             "AgentConfigInput",
             "persona_prompt",
             "maxLength",
-            admin_agent_config::MAX_PROMPT_CHARS,
+            shared::admin::agent_config::MAX_PROMPT_CHARS,
         ),
         (
             "AgentConfigInput",
             "welcome_message",
             "maxLength",
-            admin_agent_config::MAX_MESSAGE_CHARS,
+            shared::admin::agent_config::MAX_MESSAGE_CHARS,
         ),
         (
             "PasswordChange",

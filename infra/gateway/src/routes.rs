@@ -88,6 +88,7 @@ http_functions! {
     AdminCalls => "AdminCallsFunction", admin_calls, admin_calls::State::from_platform;
     AdminCall => "AdminCallFunction", admin_call, admin_call::State::from_platform;
     AdminOverview => "AdminOverviewFunction", admin_overview, admin_overview::State::from_platform;
+    AdminAgentPreview => "AdminAgentPreviewFunction", admin_agent_preview, admin_agent_preview::State::from_platform;
     AdminAgentSync => "AdminAgentSyncFunction", admin_agent_sync,
         admin_agent_sync::State::from_platform;
     AdminIntegrationConnect => "AdminIntegrationConnectFunction", admin_integration_connect,

@@ -127,7 +127,7 @@ async fn every_route_refuses_missing_bad_expired_and_foreign_tokens(pool: PgPool
         checked += 1;
     }
     assert_eq!(
-        checked, 30,
+        checked, 31,
         "every authenticated route in template.yaml was checked"
     );
 }

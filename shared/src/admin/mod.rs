@@ -3,6 +3,7 @@
 //! blocks, and the documents two routes share. Each route's handler is in its function crate
 //! (`functions/admin-*`, `functions/auth-login`); template.yaml holds the routes.
 
+pub mod agent_config;
 pub mod auth;
 pub mod clients;
 pub mod document;

@@ -293,8 +293,9 @@ pub async fn load_call_context(
     }))
 }
 
-/// The business's configuration and the version it was read at.
-async fn load_business_config(
+/// The business's configuration and the version it was read at (also the agent-config preview's
+/// starting point).
+pub async fn load_business_config(
     pool: &PgPool,
     business_id: Uuid,
 ) -> Result<Option<(i64, BusinessConfig)>, LookupError> {
@@ -362,4 +363,46 @@ pub async fn prune_call_starts(
         }
     }
     Ok(pruned)
+}
+
+/// A client of the business to preview a known caller's start with: the first by name, with the
+/// active projects the call statement would read for them.
+pub async fn sample_client(
+    pool: &PgPool,
+    business_id: Uuid,
+) -> Result<Option<KnownClient>, sqlx::Error> {
+    let Some(client) = sqlx::query!(
+        "SELECT id, name, company FROM clients WHERE business_id = $1 ORDER BY name, id LIMIT 1",
+        business_id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let projects = sqlx::query!(
+        r#"SELECT name, status, provider_status, due_date FROM projects
+           WHERE client_id = $1 AND business_id = $2 AND status <> 'done'
+             AND deleted_at IS NULL AND stale_since IS NULL
+           ORDER BY due_date NULLS LAST, name LIMIT 10"#,
+        client.id,
+        business_id
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .filter_map(|p| {
+        Some(ProjectLine {
+            name: p.name,
+            status: p.status.parse().ok()?,
+            provider_status: p.provider_status,
+            due_date: p.due_date,
+        })
+    })
+    .collect();
+    Ok(Some(KnownClient {
+        name: client.name,
+        company: client.company,
+        projects,
+    }))
 }
