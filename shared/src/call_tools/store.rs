@@ -288,7 +288,8 @@ pub async fn record_live_lead(
                 "UPDATE leads SET
                      contact_name = CASE WHEN contact_name = $2 THEN NULL ELSE contact_name END,
                      email = CASE WHEN email = $3 THEN NULL ELSE email END,
-                     phone = CASE WHEN phone = $4 THEN NULL ELSE phone END,
+                     phone = CASE WHEN phone = $4 AND phone IS DISTINCT FROM caller_phone
+                                  THEN NULL ELSE phone END,
                      company = CASE WHEN company = $5 THEN NULL ELSE company END
                  WHERE id = $1",
                 id,

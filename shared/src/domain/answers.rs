@@ -37,6 +37,10 @@ pub enum Checked {
     Invalid(String),
 }
 
+/// The problem of a value the caller rejected at its read-back ("no, that's not right"): kept,
+/// flagged, and never brought back by the post-call extraction of the same words.
+pub const REJECTED: &str = "the caller said it was not right";
+
 /// Per choice, other words callers use for it ("Website": ["site", "online shop"]), configured
 /// by the business on the question.
 pub type ChoiceSynonyms = BTreeMap<String, Vec<String>>;

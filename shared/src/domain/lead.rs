@@ -45,16 +45,20 @@ impl QuestionSpec {
 
 /// A valid answer recorded live during the call wins over the post-call extraction; otherwise the
 /// extraction of a `newer` call replaces what was there, while an older call's only fills gaps.
-/// Answers never disappear.
+/// A value the caller rejected at its read-back is not brought back by an extraction of that same
+/// value (the rejected words are still in the transcript). Answers never disappear.
 pub fn merge_answers(
     mut previous: BTreeMap<String, Answer>,
     collected: BTreeMap<String, Answer>,
     newer: bool,
 ) -> BTreeMap<String, Answer> {
     for (key, answer) in collected {
-        let keep_previous = previous
-            .get(&key)
-            .is_some_and(|p| !newer || (p.valid && p.source == "live"));
+        let keep_previous = previous.get(&key).is_some_and(|p| {
+            let rejected_again = p.problem.as_deref() == Some(super::answers::REJECTED)
+                && p.value.is_some()
+                && p.value == answer.value;
+            !newer || (p.valid && p.source == "live") || rejected_again
+        });
         if !keep_previous {
             previous.insert(key, answer);
         }
@@ -178,6 +182,26 @@ mod tests {
         assert_eq!(merged["email"].raw, "a@b.co");
         assert_eq!(merged["budget"].raw, "5000");
         assert_eq!(merged["timeline"].raw, "soon");
+    }
+
+    #[test]
+    fn a_rejected_value_is_not_brought_back_by_the_extraction() {
+        let mut rejected = answer("sam@gmail.com", true, "live");
+        rejected.valid = false;
+        rejected.problem = Some(crate::domain::answers::REJECTED.into());
+        let previous = BTreeMap::from([("email".to_string(), rejected)]);
+        let same = BTreeMap::from([(
+            "email".to_string(),
+            answer("sam@gmail.com", true, "data_collection"),
+        )]);
+        let merged = merge_answers(previous.clone(), same, true);
+        assert!(!merged["email"].valid, "still rejected");
+        let other = BTreeMap::from([(
+            "email".to_string(),
+            answer("samm@gmail.com", true, "data_collection"),
+        )]);
+        let merged = merge_answers(previous, other, true);
+        assert_eq!(merged["email"].value.as_deref(), Some("samm@gmail.com"));
     }
 
     #[test]

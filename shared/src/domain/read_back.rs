@@ -150,9 +150,9 @@ const CORRECTION_LEAD_INS: &[&str] = &[
 ];
 
 /// Reads the caller's reply to the read-back of `previous`. A new value comes first: a value that
-/// checks, or for an email its name or domain alone patched into the recorded address, is a
+/// checks, or for an email the part that changed patched into the recorded address, is a
 /// correction even when the reply also holds a yes ("yes, it's t o n y"). Only then is the reply a
-/// yes or a no; a yes with a "but" or an "except" is neither.
+/// yes (a plain one: "yes, the last digit is two" is none) or a no.
 pub fn confirmation(
     expected: &Expected<'_>,
     previous: &Answer,
@@ -160,25 +160,32 @@ pub fn confirmation(
     ctx: &AnswerContext<'_>,
     source: &str,
 ) -> Confirmation {
-    let tidied = tidy(reply);
+    // A full stop between words is a pause ("No. It's T-O-N-Y."), not the end of the value.
+    let tidied = tidy(reply).replace(". ", ", ");
     let rest = strip_leading(tidied.trim(), CORRECTION_LEAD_INS);
     if !rest.is_empty() {
         let mut candidates = vec![rest.to_owned()];
+        // A whole new value first; the patches only when the reply is not one.
+        let whole = matches!(check(expected, rest, ctx), Checked::Valid(_));
         if expected.format == ExpectedFormat::Email
-            && let Some((local, domain)) = previous.value.as_deref().and_then(|v| v.split_once('@'))
+            && !whole
+            && let Some(value) = previous.value.as_deref()
         {
-            match rest.strip_prefix("at ") {
-                // "at rivera dash studio dot com": the domain alone.
-                Some(_) => candidates.push(format!("{local} {rest}")),
-                // "s-a-m-m", "s a m m": the name alone, spelled (anything else could be any word:
-                // "what?" is no name).
-                None if spelled(rest) => candidates.push(format!("{rest} at {domain}")),
-                None => {}
+            match email_patch(value, rest) {
+                Some(Patch::Candidate(c)) => candidates.push(c),
+                Some(Patch::Ambiguous) => return Confirmation::Unclear,
+                Some(Patch::Echo) | None => {}
             }
         }
+        let negated = yes_no::read(reply) == Some(false) || has_negation(&tidied);
         for candidate in candidates {
             if let Checked::Valid(read) = check(expected, &candidate, ctx) {
                 if previous.value.as_deref() == Some(read.value.as_str()) {
+                    // The value said again: a yes, unless it comes with a no ("no, you have s a
+                    // m m"): then it is the wrong one being quoted.
+                    if negated {
+                        continue;
+                    }
                     return Confirmation::Confirmed;
                 }
                 let mut answer = Answer::checked(expected, &candidate, ctx, source);
@@ -187,33 +194,212 @@ pub fn confirmation(
             }
         }
     }
-    let qualified = tidied
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .any(|w| matches!(w, "but" | "except" | "though" | "however" | "almost"));
-    match yes_no::read(reply) {
-        Some(true) if !qualified => Confirmation::Confirmed,
+    // Letters or digits of the value said back one by one ("correct, r i v e r a") are the
+    // caller echoing it: what is left says yes or no.
+    // Only letters that spell a part of the value in order count as an echo: "yes, 4 1 6" for
+    // 415 is a change, not an echo.
+    let value: String = previous
+        .value
+        .as_deref()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    let words: Vec<&str> = tidied
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let single = |w: &str| w.chars().count() == 1;
+    let echoed: String = words.iter().copied().filter(|w| single(w)).collect();
+    let echo = !echoed.is_empty() && value.contains(&echoed);
+    let said: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !(echo && single(w)))
+        .collect();
+    let said = said.join(" ");
+    match yes_no::read(&said) {
+        Some(true) if plain_yes(&said) => Confirmation::Confirmed,
         Some(false) => Confirmation::Denied,
         _ => Confirmation::Unclear,
     }
 }
 
-/// Letters, digits and the symbols' names, one at a time: how a name is spelled out.
-fn spelled(text: &str) -> bool {
-    let mut letters = 0;
-    for token in text.split(|c: char| c.is_whitespace() || c == ',') {
-        for part in token.split('-').filter(|p| !p.is_empty()) {
-            let single = part.chars().count() == 1 && part.chars().all(|c| c.is_alphanumeric());
-            let symbol = matches!(
-                part,
-                "dot" | "underscore" | "dash" | "hyphen" | "double" | "triple"
-            );
-            if !single && !symbol {
-                return false;
-            }
-            letters += usize::from(single);
-        }
+/// What a reply to an address's read-back says of the address.
+enum Patch {
+    /// The address as corrected, in words for the email reader.
+    Candidate(String),
+    /// Letters of the address said back as they were read (no change).
+    Echo,
+    /// Spelled letters that could change the name or the domain, or that come with other words
+    /// ("no, not s a m m", "r i v e r o studio"): asked about again, never guessed.
+    Ambiguous,
+}
+
+/// The address `value` with the part the caller spelled or said changed: "at rivera dash studio
+/// dot com" is the domain; one spelled run ("t-o-n-y", "Tony. T-O-N-Y.") is the name, or the
+/// domain when it holds a "dot", names a well-known provider, or is the domain's name nearly
+/// ("r i v e r a s t u d i o s" for riverastudio.com). Anything less clear is `Ambiguous`.
+fn email_patch(value: &str, rest: &str) -> Option<Patch> {
+    const AROUND: &[&str] = &[
+        "no", "nope", "it's", "it", "is", "its", "yes", "yeah", "correct", "right", "so", "ok",
+        "okay", "sorry", "actually", "the", "name", "spelled", "that's", "i", "said", "should",
+        "be", "make", "that",
+    ];
+    let (local, domain) = value.split_once('@')?;
+    if rest.starts_with("at ") {
+        return Some(Patch::Candidate(format!("{local} {rest}")));
     }
-    letters >= 2
+    let runs = spelled_runs(rest);
+    let [run] = runs.as_slice() else {
+        return (runs.len() > 1).then_some(Patch::Ambiguous);
+    };
+    let letters: String = run
+        .split_whitespace()
+        .filter(|t| {
+            !matches!(
+                *t,
+                "dot" | "underscore" | "dash" | "hyphen" | "double" | "triple"
+            )
+        })
+        .collect::<String>()
+        .replace('-', "");
+    // Other words beside the run: only the ones a correction is said with, or the name itself
+    // before its spelling ("Tony. T-O-N-Y.").
+    let run_tokens: Vec<&str> = run.split_whitespace().collect();
+    let others = rest
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .map(|t| t.trim_end_matches(['.', '!', '?']))
+        .filter(|t| !t.is_empty() && !run_tokens.contains(t))
+        .any(|t| !AROUND.contains(&t) && t != letters);
+    if others {
+        return Some(Patch::Ambiguous);
+    }
+    let (label, ending) = domain.split_once('.').unwrap_or((domain, ""));
+    if run.split_whitespace().any(|t| t == "dot") {
+        return Some(Patch::Candidate(format!("{local} at {run}")));
+    }
+    if letters == local || letters == label {
+        return Some(Patch::Echo);
+    }
+    let new_domain = || format!("{local} at {run} dot {}", ending.replace('.', " dot "));
+    if WELL_KNOWN_DOMAINS.contains(&letters.as_str()) {
+        return Some(Patch::Candidate(new_domain()));
+    }
+    let shared = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let near_label = shared(&letters, label) >= 4 && letters.len().abs_diff(label.len()) <= 3;
+    if near_label && shared(&letters, local) < 3 {
+        return Some(Patch::Candidate(new_domain()));
+    }
+    if label.contains(&letters) || domain.contains(&letters) {
+        return Some(Patch::Ambiguous);
+    }
+    Some(Patch::Candidate(format!("{run} at {domain}")))
+}
+
+/// A negation anywhere in the reply ("not", "wrong", "isn't").
+fn has_negation(reply: &str) -> bool {
+    reply
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| matches!(w, "not" | "no" | "wrong" | "nope") || w.ends_with("n't"))
+}
+
+/// The runs of letters and digits said one at a time (with the symbols' names between them), each
+/// at least three letters long: how a name is spelled out ("a y" in "with a y" is an article and
+/// a letter).
+fn spelled_runs(text: &str) -> Vec<String> {
+    let single = |p: &str| p.chars().count() == 1 && p.chars().all(char::is_alphanumeric);
+    let letters = |r: &[&str]| -> usize {
+        r.iter()
+            .map(|t| t.split('-').filter(|p| single(p)).count())
+            .sum()
+    };
+    let mut runs = Vec::new();
+    let mut run: Vec<&str> = Vec::new();
+    let tokens = text
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty());
+    for token in tokens.chain(std::iter::once("")) {
+        let token = token.trim_end_matches(['.', '!', '?']);
+        let spelled = !token.is_empty()
+            && (token.split('-').all(single)
+                || matches!(
+                    token,
+                    "dot" | "underscore" | "dash" | "hyphen" | "double" | "triple"
+                ));
+        if spelled {
+            run.push(token);
+            continue;
+        }
+        if letters(&run) >= 3 {
+            runs.push(run.join(" "));
+        }
+        run.clear();
+    }
+    runs
+}
+
+/// A yes with nothing else in it but the words of agreeing: "yes, that's right, thank you" is
+/// one; "yes, the last digit is two" and "yes, dot net" are not.
+fn plain_yes(reply: &str) -> bool {
+    const AGREEING: &[&str] = &[
+        "yes",
+        "yeah",
+        "yep",
+        "yup",
+        "ya",
+        "yah",
+        "sure",
+        "correct",
+        "right",
+        "that's",
+        "that",
+        "is",
+        "it",
+        "it's",
+        "exactly",
+        "perfect",
+        "great",
+        "good",
+        "sounds",
+        "thanks",
+        "thank",
+        "you",
+        "absolutely",
+        "definitely",
+        "ok",
+        "okay",
+        "all",
+        "spot",
+        "on",
+        "mm",
+        "hmm",
+        "uh",
+        "huh",
+        "the",
+        "one",
+        "so",
+        "indeed",
+        "affirmative",
+        "fine",
+        "cool",
+        "alright",
+        "got",
+        "uhhuh",
+        "hmm",
+        "totally",
+        "certainly",
+        "of",
+        "course",
+        "please",
+        "you've",
+        "have",
+    ];
+    reply
+        .replace("uh-huh", "uhhuh")
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .all(|w| AGREEING.contains(&w))
 }
 
 #[cfg(test)]

@@ -55,7 +55,9 @@ pub fn template(
     if let Some(t) = own.iter().find(fits) {
         return Cow::Borrowed(t.as_str());
     }
-    if known_client && situation != Situation::Open {
+    // Only in English: our "Hi" before a business's own words in another language would jar.
+    let english = agent.language.is_empty() || agent.language.starts_with("en");
+    if known_client && situation != Situation::Open && english {
         let theirs: &[&String] = match situation {
             Situation::Holiday => &[&agent.holiday_message, &agent.after_hours_message],
             _ => &[&agent.after_hours_message],

@@ -40,11 +40,13 @@ pub struct Period {
     /// ElevenLabs credits the calls used.
     pub cost_credits: i64,
     /// The calls' cost in money, one entry per currency.
-    pub costs: Vec<Cost>,
+    pub costs: Vec<MoneySpent>,
 }
 
+// Not `Cost`: OpenAPI schema names are one namespace, and a call's `calls::Cost` has that one.
+/// What the calls cost in one currency.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Cost {
+pub struct MoneySpent {
     /// A decimal amount, as stored (e.g. `"1.234500"`).
     pub amount: String,
     /// ISO 4217.
@@ -185,7 +187,7 @@ pub async fn load(
             costs: costs
                 .iter()
                 .filter_map(|c| {
-                    c.today.clone().map(|amount| Cost {
+                    c.today.clone().map(|amount| MoneySpent {
                         amount,
                         currency: c.currency.clone(),
                     })
@@ -202,7 +204,7 @@ pub async fn load(
             cost_credits: calls.week_credits,
             costs: costs
                 .into_iter()
-                .map(|c| Cost {
+                .map(|c| MoneySpent {
                     amount: c.week,
                     currency: c.currency,
                 })

@@ -182,7 +182,7 @@ pub fn step(
                     // win over the post-call extraction, listed as unanswered).
                     if let Some(rejected) = progress.answers.get_mut(&q.field_key) {
                         rejected.valid = false;
-                        rejected.problem = Some("the caller said it was not right".into());
+                        rejected.problem = Some(super::answers::REJECTED.into());
                         recorded = Some(noted(q, rejected));
                     }
                     progress.confirming = None;
@@ -193,7 +193,7 @@ pub fn step(
                             field_key: q.field_key.clone(),
                             question: q.question.clone(),
                             progress: position(questions, q),
-                            reason: Some("the caller said it was not right".into()),
+                            reason: Some(super::answers::REJECTED.into()),
                             say: format!("Sorry about that. {} {}", format_request(q), q.question),
                         },
                         escalate,

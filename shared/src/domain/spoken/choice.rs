@@ -11,9 +11,9 @@
 //! - When one matched phrase lies inside a longer one of another choice ("design" inside "web
 //!   design"), the longer one is what was said.
 //! - Two choices in the answer ("website and branding", "not the website, branding") or none are
-//!   refused: the agent asks again with the options, it never picks one. So is a choice turned
-//!   down ("no website, just a logo", "I don't need a website"): a negation in the three words
-//!   before it.
+//!   refused: the agent asks again with the options, it never picks one. So is an answer with a
+//!   negation anywhere ("no website, just a logo", "website isn't what we need"): the choice
+//!   named may be the one turned down.
 
 use std::collections::BTreeMap;
 
@@ -48,21 +48,23 @@ pub fn read<'c>(
             }
         }
     }
-    // "not the website", "I don't need a website", "no website, just a logo": a choice named
-    // only to be turned down is no answer (refused, never read as that choice).
-    let negated = |start: usize| {
-        let from = start.saturating_sub(3);
-        plain[from..start].iter().enumerate().any(|(i, w)| {
-            // "why not" agrees.
-            let why_not = w == "not" && i + from > 0 && plain[i + from - 1] == "why";
-            let negation = matches!(
-                w.as_str(),
-                "not" | "no" | "without" | "except" | "never" | "nor"
-            ) || w.ends_with("n't");
-            negation && !why_not
-        })
-    };
-    if found.iter().any(|(start, _, _)| negated(*start)) {
+    // "not the website", "we're not looking for a new website", "website isn't what we need",
+    // "anything but the website": a choice said with a negation anywhere in the answer may be
+    // the one turned down; no answer then (refused, never read as that choice). "Why not" agrees.
+    let negated = plain.iter().enumerate().any(|(i, w)| {
+        let before = |n: usize| {
+            i.checked_sub(n)
+                .and_then(|j| plain.get(j))
+                .map(String::as_str)
+        };
+        let negation = matches!(
+            w.as_str(),
+            "not" | "no" | "nope" | "nah" | "without" | "except" | "never" | "nor"
+        ) || w.ends_with("n't")
+            || (w == "but" && matches!(before(1), Some("anything" | "everything" | "all")));
+        negation && !(w == "not" && before(1) == Some("why"))
+    });
+    if negated && !found.is_empty() {
         return None;
     }
     let outer: Vec<usize> = found
@@ -184,6 +186,9 @@ mod tests {
             "not the website",
             "I don't need a website",
             "no website, just a logo",
+            "we're not looking for a new website",
+            "website isn't what we need",
+            "anything but the website",
         ] {
             assert_eq!(pick(said), None, "{said:?}");
         }

@@ -74,6 +74,13 @@ pub fn read(text: &str, ctx: &AnswerContext<'_>) -> Option<Read> {
         if let Some(day) = weekday(t[i]) {
             weekdays.push(day);
             let next_week = t.get(i + 1) == Some(&"next") && t.get(i + 2) == Some(&"week");
+            // "the Friday after next": the one after the coming one.
+            if t.get(i + 1) == Some(&"after") && t.get(i + 2) == Some(&"next") {
+                spans.push(Span::day(next_weekday(today, day) + Duration::days(7)));
+                weekdays.push(day);
+                i += 3;
+                continue;
+            }
             // "Monday next week": the Monday of the calendar week after this one.
             let after = if next_week {
                 let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
@@ -121,14 +128,9 @@ fn iso(d: NaiveDate) -> String {
 
 /// ISO (`2026-12-01`), numeric with a year, or long (`December 1, 2026`, `1 December 2026`).
 fn written(text: &str) -> Option<NaiveDate> {
-    const FORMATS: &[&str] = &[
-        "%Y-%m-%d",
-        "%B %d, %Y",
-        "%B %d %Y",
-        "%d %B %Y",
-        "%b %d, %Y",
-        "%b %d %Y",
-    ];
+    // Only ISO: the spoken forms ("December 1, 2026", "1 December 2026") are read word by word,
+    // where "March 2027" cannot become March 20th of the year 27.
+    const FORMATS: &[&str] = &["%Y-%m-%d"];
     FORMATS
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
@@ -149,6 +151,7 @@ fn relative(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
     let (count, unit, from, used) = match t {
         ["in", n, unit, ..] => (amount(n)?, *unit, today, 3),
         [n, unit, "from", "now" | "today", ..] => (amount(n)?, *unit, today, 4),
+        [n, unit, "from", "tomorrow", ..] => (amount(n)?, *unit, today + Duration::days(1), 4),
         // "a week from Friday": counted from that Friday.
         [n, unit, "from", w, ..] => (amount(n)?, *unit, next_weekday(today, weekday(w)?), 4),
         _ => return None,
@@ -210,7 +213,15 @@ fn calendar(t: &[&str], ctx: &AnswerContext<'_>) -> Option<(usize, Span)> {
             "the" => (1, *rest.get(2)?),
             a => (0, a),
         };
-        if let Some(d) = ordinal(after).or_else(|| bare_day(after)) {
+        // "March twenty twenty seven" (text2num: "march 20 27") is a month and a spoken year.
+        let spoken_year_next = after == "20"
+            && rest
+                .get(2 + the)
+                .is_some_and(|y| y.len() == 2 && y.chars().all(|c| c.is_ascii_digit()));
+        if let Some(d) = ordinal(after)
+            .or_else(|| bare_day(after))
+            .filter(|_| !spoken_year_next)
+        {
             let year_at = 2 + the;
             let (year, year_words) = spoken_year(&rest[year_at.min(rest.len())..]).unzip();
             let used = skip_the + year_at + year_words.unwrap_or(0);
@@ -286,9 +297,10 @@ fn numeric(word: &str, ctx: &AnswerContext<'_>) -> Option<NaiveDate> {
 }
 
 /// Month `m`, day `d`: of `year` if given, else the next one on or after today.
+/// A date said with a year that has passed is refused, as "early March 2026" is.
 fn on_or_after(today: NaiveDate, m: u32, d: u32, year: Option<i32>) -> Option<NaiveDate> {
     match year {
-        Some(y) => NaiveDate::from_ymd_opt(y, m, d),
+        Some(y) => NaiveDate::from_ymd_opt(y, m, d).filter(|date| *date >= today),
         None => (0..=4)
             .filter_map(|ahead| NaiveDate::from_ymd_opt(today.year() + ahead, m, d))
             .find(|date| *date >= today),
@@ -555,6 +567,10 @@ mod tests {
             ("end of next week", "2026-12-11"),
             ("end of this week", "2026-12-04"),
             ("late next week", "2026-12-10"),
+            ("March 2027", "2027-03-01"),
+            ("March twenty twenty seven", "2027-03-01"),
+            ("a week from tomorrow", "2026-12-08"),
+            ("the Friday after next", "2026-12-11"),
         ] {
             assert_eq!(on(said).as_deref(), Some(date), "{said:?}");
         }
@@ -590,6 +606,7 @@ mod tests {
             "we may start soon",
             "February 30th",
             "early March 2026",
+            "March 5th, 2026",
             "in 5-10 days",
             "in a week or two",
             "12/01/4294967295",

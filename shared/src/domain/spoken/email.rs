@@ -52,6 +52,9 @@ const LEAD_INS: &[&str] = &[
 ];
 
 const CLOSINGS: &[&str] = &[
+    "okay",
+    "ok",
+    "got it",
     "all one word",
     "one word",
     "all lowercase",
@@ -102,18 +105,38 @@ const SENTENCE_WORDS: &[&str] = &[
     "oops",
     "scratch",
     "correction",
+    "make",
+    "nope",
+    "hang",
+    "rather",
+    "slash",
+    "instead",
 ];
 
 /// The address the words spell, lower case, not yet validated (`answers::email` does that).
 pub fn read(text: &str) -> Option<String> {
-    let tidied = tidy(text).replace(',', " ");
-    let tidied = from_the_address_sentence(&tidied);
+    if hesitates(text) {
+        return None;
+    }
+    let tidied = tidy(text);
+    let tidied = from_the_address_sentence(&tidied)?;
     let body = strip_leading(tidied.trim(), LEAD_INS);
-    let body = strip_trailing(body, CLOSINGS).trim_end_matches('.');
-    // "bob nineteen eighty five" is "bob1985": number words as digits (English: the words of
-    // an address are read in the alphabet it is written in).
-    let body = digits_for_words(body, "en");
+    let body = strip_trailing(body, CLOSINGS).trim_end_matches(['.', ',']);
+    if changes_mind(body) {
+        return None;
+    }
+    let body = body.replace(',', " ");
     let body = body.as_str();
+    let body = digits_in_the_name(body);
+    let body = body.as_str();
+    // A restart ("sam, sam at gmail dot com") is not a name said twice.
+    let words: Vec<&str> = body.split_whitespace().collect();
+    if words
+        .windows(2)
+        .any(|w| w[0] == w[1] && w[0].chars().count() > 1)
+    {
+        return None;
+    }
     // Sentence words: any of them before the "at"; after it, only those that never name a domain
     // ("me.com" and "my.shop" exist).
     let mut after_at = false;
@@ -128,15 +151,20 @@ pub fn read(text: &str) -> Option<String> {
         }
         after_at |= t == "at" || t.contains('@');
     }
-    // The address ends with its top-level domain, one word after a "dot": words after it ("...
-    // dot com call me") are not part of it.
-    let last_two: Vec<&str> = body.split_whitespace().rev().take(2).collect();
-    if let [last, before] = last_two[..]
+    // The address ends with its top-level domain, one word (or spelled letters, "n e t") after a
+    // "dot": words after it ("... dot com call me") are not part of it.
+    let tokens: Vec<&str> = body.split_whitespace().collect();
+    if let Some(last) = tokens.last()
         && !last.contains(['.', '@'])
-        && !matches!(before, "dot" | "period" | "point")
-        && !before.ends_with('.')
     {
-        return None;
+        let dot = tokens
+            .iter()
+            .rposition(|t| matches!(*t, "dot" | "period" | "point" | ".") || t.ends_with('.'));
+        let tail = dot.map_or(&tokens[..], |d| &tokens[d + 1..]);
+        let spelled = tail.iter().all(|t| t.chars().count() == 1);
+        if dot.is_none() || (tail.len() > 1 && !spelled) {
+            return None;
+        }
     }
     if body.contains('@') {
         // Written, or half written ("sam@rivera studio dot com").
@@ -200,25 +228,90 @@ pub fn read(text: &str) -> Option<String> {
     (!out.contains('\'')).then_some(out)
 }
 
-/// The words from the last sentence that holds the "at" on: speech-to-text ends a sentence with a
-/// full stop ("Okay. Sam at gmail dot com", "Sam Rivera. sam at ..."), and what comes before it is
-/// not part of the address. An initial's full stop ("J. Smith") ends no sentence, and a full stop
-/// inside the address ("Gmail. Com.") is kept for `symbol` to read as a dot.
-fn from_the_address_sentence(text: &str) -> String {
+/// The words from the sentence that holds the "at" on. Speech-to-text ends a sentence with a full
+/// stop, and a sentence before the address made only of a filler ("Okay. Sam at ...", "Sorry.")
+/// is dropped. Any other sentence before it ("Jessica. Miller at ...", where the full stop may be
+/// a spoken "dot", or "Sam Rivera. sam at ...") makes the answer ambiguous: refused. An initial's
+/// full stop ("J. Smith") ends no sentence, and one after the "at" ("Gmail. Com.") is kept for
+/// `symbol` to read as a dot.
+fn from_the_address_sentence(text: &str) -> Option<String> {
+    const FILLERS: &[&str] = &[
+        "okay", "ok", "sorry", "so", "sure", "yes", "yeah", "right", "hi", "hello", "well",
+        "alright", "thanks", "great", "um", "uh",
+    ];
     let tokens: Vec<&str> = text.split_whitespace().collect();
-    let mut start = 0;
-    let mut sentence_start = 0;
-    for (i, t) in tokens.iter().enumerate() {
+    let at = tokens.iter().position(|t| {
         let word = t.trim_end_matches(['.', '!', '?']);
-        if matches!(word, "at" | "@") || word.contains('@') {
-            start = sentence_start;
-        }
-        let ends_sentence = t.ends_with(['.', '!', '?']) && word.chars().count() > 1;
-        if ends_sentence {
-            sentence_start = i + 1;
+        matches!(word, "at" | "@") || word.contains('@')
+    });
+    let Some(at) = at else {
+        return Some(text.to_owned());
+    };
+    let mut start = 0;
+    for (i, t) in tokens[..at].iter().enumerate() {
+        let word = t.trim_end_matches(['.', '!', '?']);
+        if t.ends_with(['.', '!', '?']) && word.chars().count() > 1 {
+            let sentence = &tokens[start..=i];
+            let filler = sentence
+                .iter()
+                .all(|w| FILLERS.contains(&w.trim_end_matches(['.', '!', '?'])));
+            if !filler {
+                return None;
+            }
+            start = i + 1;
         }
     }
-    tokens[start.min(tokens.len())..].join(" ")
+    Some(tokens[start..].join(" "))
+}
+
+/// "bob nineteen eighty five" is "bob1985": number words as digits, in the name only (English:
+/// an address is spelled in its own alphabet). In the domain they stay words ("four seasons" is
+/// "fourseasons"): the read-back spells the domain, where "4seasons" would sound like the words.
+fn digits_in_the_name(body: &str) -> String {
+    match body.split_once(" at ") {
+        Some((name, domain)) => format!("{} at {domain}", digits_for_words(name, "en")),
+        None => body.to_owned(),
+    }
+}
+
+/// A hesitation after the first word ("sam uh sammy at ...", "sam at yahoo, uh, gmail dot com")
+/// is a caller changing their mind mid-address (speech-to-text's hesitations are dropped later,
+/// so this reads the words as given).
+fn hesitates(text: &str) -> bool {
+    const HESITATION: &[&str] = &["um", "umm", "uh", "uhh", "er", "erm", "hmm", "ah"];
+    text.to_lowercase()
+        .split_whitespace()
+        .skip(1)
+        .any(|t| HESITATION.contains(&t.trim_matches(|c: char| !c.is_alphanumeric())))
+}
+
+/// A caller changing their mind mid-address, once lead-ins and closings are gone: a comma between
+/// two words of the name ("sam, sammy at ...", "john smith, john at ..."; spelled letters "s, a,
+/// m" are one name) or anywhere after the "at" ("sam at yahoo dot com, gmail dot com"), or a full
+/// stop after the "at" followed by more than the last word ("gmail dot com. yahoo dot com.", but
+/// not "Gmail. Com."). Which part stands cannot be known.
+fn changes_mind(body: &str) -> bool {
+    let tokens: Vec<&str> = body.split_whitespace().collect();
+    let word = |t: &str| {
+        t.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '\'')
+            .to_owned()
+    };
+    let Some(at) = tokens.iter().position(|t| {
+        let w = word(t);
+        w == "at" || w.contains('@')
+    }) else {
+        return false;
+    };
+    let name_comma = tokens[..at].windows(2).any(|w| {
+        w[0].ends_with(',') && word(w[0]).chars().count() > 1 && word(w[1]).chars().count() > 1
+    });
+    let after = &tokens[at..];
+    let domain_comma = after.iter().any(|t| t.contains(','));
+    let more_after_stop = after
+        .iter()
+        .position(|t| t.ends_with(['.', '!', '?']) && word(t).chars().count() > 1)
+        .is_some_and(|i| after.len() > i + 2);
+    name_comma || domain_comma || more_after_stop
 }
 
 /// One spoken token as it is written in an address.
@@ -277,9 +370,10 @@ mod tests {
             ),
             ("sam at gmail. com.", "sam@gmail.com"),
             ("Okay. Sam at gmail dot com.", "sam@gmail.com"),
-            ("Sam Rivera. sam at gmail dot com", "sam@gmail.com"),
+            ("Sam at Gmail. Com. Okay.", "sam@gmail.com"),
             ("e d double u a r d at mail dot com", "edward@mail.com"),
-            ("capital s a m at capital one dot com", "sam@capital1.com"),
+            ("capital s a m at capital one dot com", "sam@capitalone.com"),
+            ("info at four seasons dot com", "info@fourseasons.com"),
             ("sam at rivera studio.com", "sam@riverastudio.com"),
         ] {
             assert_eq!(read(said).as_deref(), Some(address), "{said:?}");
@@ -294,8 +388,22 @@ mod tests {
             "i don't have one",
             "sam at gmail dot com and my name is sam",
             "sam at gmail dot com call me",
+            "sam at gmail",
             "sam at yahoo, oops, gmail dot com",
             "sam at yahoo, scratch that, gmail dot com",
+            "sam at yahoo, make that gmail dot com",
+            "sam at yahoo, uh, gmail dot com",
+            "sam, sam at gmail dot com",
+            "Jessica. Miller at Gmail. Com.",
+            "Sam Rivera. sam at gmail dot com",
+            "Sam at gmail dot com. Sam at yahoo dot com.",
+            "Work is sam at company dot com. Personal, sam at gmail dot com.",
+            "sam uh sammy at gmail dot com",
+            "sam, sammy at gmail dot com",
+            "john smith, john at gmail dot com",
+            "sam at gmail dot com, ah, dot net",
+            "sam at yahoo dot com, gmail dot com",
+            "sam at gmail dot com. yahoo dot com.",
             "sam at rivera studio dot com, no wait, dot net",
         ] {
             assert_eq!(read(said), None, "{said:?}");

@@ -46,9 +46,12 @@ fn scale(word: &str) -> Option<f64> {
 }
 
 pub fn read(text: &str, language: &str) -> Option<Read> {
-    let mut s = continental_digits(&tidy(text), language);
+    let tidied = tidy(text);
+    if ambiguous_comma(&tidied, language) {
+        return None;
+    }
+    let mut s = continental_digits(&tidied, language);
     for (spoken, written) in [
-        ("a million and a half", "1500000"),
         ("half a million", "500000"),
         ("half a mil", "500000"),
         ("a quarter million", "250000"),
@@ -59,8 +62,7 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
     ] {
         s = s.replace(spoken, written);
     }
-    // "one and a half million": text2num leaves the half as words.
-    let s = digits_for_words(&s, language).replace(" and a half", ".5");
+    let s = digits_for_words(&s, language);
     // "$8,000" and "8,000": a comma between digit groups is a thousands separator.
     let s = strip_group_separators(&s);
     let s = s.replace(['$', '€', '£'], " ");
@@ -84,6 +86,9 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
                 q.scaled = true;
                 i += 1;
             }
+            // "one and a half million", "two million and a half": text2num leaves the half as
+            // words, before or after the scale.
+            take_half(&words, &mut i, &mut q)?;
             // text2num writes "two point five million" as "2.5 1000000" and "20 thousand" as
             // "20 1000": a number under a thousand followed by a bare scale is one quantity.
             if q.value < 1000.0
@@ -94,6 +99,7 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
                 q.value *= m;
                 q.scaled = true;
                 i += 1;
+                take_half(&words, &mut i, &mut q)?;
             }
             quantities.push(q);
         } else if matches!(w, "-" | "minus" | "negative") && quantities.is_empty() {
@@ -132,18 +138,42 @@ pub fn read(text: &str, language: &str) -> Option<Read> {
     }
 }
 
+/// Adds "and a half" when it follows the quantity: half of the unit said last ("one and a half" is
+/// 1.5, "two million and a half" 2,500,000). Only a whole count of the unit takes it; what "two
+/// hundred fifty thousand and a half" or "1.5 million and a half" mean cannot be known: `None`.
+fn take_half(words: &[String], i: &mut usize, q: &mut Quantity) -> Option<()> {
+    if !words
+        .get(*i + 1..*i + 4)
+        .is_some_and(|w| w == ["and", "a", "half"])
+    {
+        return Some(());
+    }
+    let unit = if q.value >= 1000.0 {
+        1000f64.powf(q.value.log(1000.0).floor())
+    } else {
+        1.0
+    };
+    let count = q.value / unit;
+    if count.fract() != 0.0 || (q.value >= 1000.0 && count > 9.0) {
+        return None;
+    }
+    q.value += unit / 2.0;
+    *i += 3;
+    Some(())
+}
+
 /// The low end of a range said without the high end's scale, with it: "ten to fifteen thousand"
 /// (10, 15000) is 10,000; "twelve to fifteen hundred" 1,200; "one to two hundred thousand"
-/// 100,000. The scale is the largest power of ten (from 100) that divides the high end and puts
-/// the low end at or below it and within a tenth of it; with none ("800 to 1,200", "5 to 10") the
-/// low end stays as said.
+/// 100,000; "one to one and a half million" 1,000,000. The scale is the largest power of ten
+/// (from 100) that puts the low end below the high end and within a tenth of it; with none ("800
+/// to 1,200", "5 to 10", "1 to 100", "one to ten thousand" at 1,000) the low end stays as said.
 fn shared_scale(low: f64, high: f64) -> f64 {
     (2..=9)
         .rev()
         .map(|p| 10f64.powi(p))
         .find(|scale| {
             let scaled = low * scale;
-            high % scale == 0.0 && scaled <= high && scaled * 10.0 >= high && low * 10.0 < high
+            scaled < high && scaled * 10.0 >= high && low * 10.0 < high
         })
         .map_or(low, |scale| low * scale)
 }
@@ -164,13 +194,39 @@ fn continental_digits(s: &str, language: &str) -> String {
             && chars.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
         match c {
             '.' if digit_before && group_after => {}
-            ',' if digit_before && chars.get(i + 1).is_some_and(char::is_ascii_digit) => {
-                out.push('.')
-            }
+            // A decimal comma has one or two digits after it; three are a thousands group
+            // ("5,000 dólares" in Mexico and the US).
+            ',' if digit_before && decimals_after(&chars[i + 1..]) => out.push('.'),
             other => out.push(*other),
         }
     }
     out
+}
+
+/// "2,500": two and a half where a comma is the decimal mark, two thousand five hundred where it
+/// groups thousands, and both in Spanish (Spain, Mexico): refused in those languages, unless a
+/// decimal point elsewhere shows the comma groups ("12,500.50").
+fn ambiguous_comma(s: &str, language: &str) -> bool {
+    let code = language.split(['-', '_']).next().unwrap_or("en");
+    if !matches!(code, "de" | "es" | "it" | "pt" | "nl" | "da") || s.contains('.') {
+        return false;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    chars.iter().enumerate().any(|(i, c)| {
+        *c == ','
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+                == 3
+    })
+}
+
+fn decimals_after(rest: &[char]) -> bool {
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&digits)
 }
 
 /// "8,000" → "8000"; a comma that is not between digit groups stays (it separates words).
@@ -259,6 +315,8 @@ mod tests {
             ("half a million", "500000"),
             ("one and a half million", "1500000"),
             ("a million and a half", "1500000"),
+            ("two million and a half", "2500000"),
+            ("a thousand and a half", "1500"),
             ("fifteen hundred dollars", "1500"),
             ("a hundred bucks", "100"),
             ("roughly 20 thousand, maybe", "20000"),
@@ -286,6 +344,11 @@ mod tests {
             ("three to five hundred thousand", "300000", "500000"),
             ("two to three million", "2000000", "3000000"),
             ("5 to 10", "5", "10"),
+            ("one to ten thousand", "1000", "10000"),
+            ("1 to 100", "1", "100"),
+            ("between 5 and 500", "5", "500"),
+            ("500 to 50,000", "500", "50000"),
+            ("one to one and a half million", "1000000", "1500000"),
         ] {
             let range = read(said, "en").and_then(|r| r.range).unwrap();
             assert_eq!(
@@ -319,6 +382,10 @@ mod tests {
     fn other_languages_number_words() {
         assert_eq!(read("veinte mil dólares", "es").unwrap().value, "20000");
         assert_eq!(read("5.000 euros", "es").unwrap().value, "5000");
+        assert_eq!(read("5,000 dólares", "es"), None, "2,500 is 2.5 in Spain");
+        assert_eq!(read("2,500 Euro", "de"), None);
+        assert_eq!(read("2,5 Euro", "de").unwrap().value, "2.5");
+        assert_eq!(read("$12,500.50", "es").unwrap().value, "12500.5");
         assert_eq!(read("2,5 Millionen", "de").unwrap().value, "2500000");
         assert_eq!(read("5.000", "en").unwrap().value, "5");
         assert_eq!(read("zwanzigtausend", "de").unwrap().value, "20000");

@@ -100,6 +100,8 @@ const NO: &[&str] = &[
 ];
 
 const YES: &[&str] = &[
+    "i wouldn't say no",
+    "wouldn't say no",
     "that's it",
     "that's the one",
     "perfect",
@@ -149,7 +151,6 @@ const YES: &[&str] = &[
     "please",
     "ok",
     "okay",
-    "y",
 ];
 
 /// `Some(true)` for a yes, `Some(false)` for a no, `None` when it is neither or both.
@@ -162,9 +163,6 @@ pub fn read(text: &str) -> Option<bool> {
     let words = words(&lower);
     if words.is_empty() || words.len() > MAX_WORDS {
         return None;
-    }
-    if words == ["n"] {
-        return Some(false);
     }
     let found = polarities(&words);
     if found.contains(&Said::Unsure) {
