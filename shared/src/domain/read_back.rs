@@ -194,10 +194,9 @@ pub fn confirmation(
             }
         }
     }
-    // Letters or digits of the value said back one by one ("correct, r i v e r a") are the
-    // caller echoing it: what is left says yes or no.
-    // Only letters that spell a part of the value in order count as an echo: "yes, 4 1 6" for
-    // 415 is a change, not an echo.
+    // Letters or digits of the value said back one by one, in order ("yes, s a m"), are the
+    // caller echoing it: what is left says yes or no. Out of order they are a change: "yes, 4 1
+    // 6" for 415 is no echo.
     let value: String = previous
         .value
         .as_deref()
