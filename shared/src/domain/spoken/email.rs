@@ -4,17 +4,21 @@
 //! Why each rule:
 //! - Addresses hold no spaces, so the spoken words are joined: "rivera studio" is "riverastudio".
 //!   Whether the caller meant "rivera-studio" nobody can tell from the words: that is what the
-//!   read-back is for (the tool says the address back for confirmation).
+//!   read-back is for (the tool spells the address back for confirmation).
 //! - "at", "dot"/"period"/"point", "underscore", "dash"/"hyphen", "plus" are the symbols' names.
-//! - Spelled letters ("s a m", "s-a-m") join like any word; "s as in sam" and "s for sam" are
-//!   the letter; "double m" is "mm" (how a name with a
-//!   double letter is spelled aloud); "capital"/"lowercase" are dropped (addresses are read
-//!   case-insensitively).
-//! - Number words become digits ("sam two three" → "sam23", "bob nineteen eighty five" →
-//!   "bob1985"): an address is never spoken with "two" meaning the letters.
-//! - A lead-in ("my email is", "it's") and a closing ("thanks") are dropped; any other sentence
-//!   word left ("is", "my", "email", "and") means the words were not only the address,
-//!   and it is refused rather than glued into it. So is a second "at", and a domain without a
+//! - Spelled letters ("s a m", "s-a-m") join like any word; "s as in sam" and "s for sam" are the
+//!   letter; "double m" is "mm" and "double u" is "w" (how names are spelled aloud); "capital" or
+//!   "lowercase" before a letter is dropped (addresses are read case-insensitively), elsewhere it is
+//!   a word ("capital one").
+//! - Number words become digits in the name ("sam two three" → "sam23", "bob nineteen eighty
+//!   five" → "bob1985"): a name is never spoken with "two" meaning the letters. In the domain they
+//!   stay words ("four seasons"), which the read-back spells out.
+//! - A lead-in ("my email is", "it's"), a closing ("thanks", "okay") and a filler sentence before
+//!   the address ("Okay.") are dropped; any other sentence word left ("is", "my", "email", "and",
+//!   "oops", "make that") means the words were not only the address, and it is refused rather than
+//!   glued into it. So is a caller changing their mind (a hesitation after the first word, a comma
+//!   between words of the name or after the "at", a second address after a full stop, a restart
+//!   "sam, sam at ..."), a second "at", words after the top-level domain, and a domain without a
 //!   dot ("sam at gmail"): ".com" is never guessed.
 
 use super::{digits_for_words, strip_leading, strip_trailing, tidy};
