@@ -25,6 +25,12 @@ use chrono::{Datelike, Duration, Months, NaiveDate, Weekday};
 
 use super::{AnswerContext, Range, Read, digits_for_words, tidy};
 
+mod period;
+mod words;
+
+use period::{period, week_of};
+use words::{amount, bare_day, month, ordinal, spoken_year, weekday};
+
 /// One date or period read from the words.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Span {
@@ -166,41 +172,6 @@ fn relative(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
     Some((used, Span::day(date)))
 }
 
-/// "the first week of january" (1st–7th), "the second week of march" (8th–14th), "the last week
-/// of june" (its last seven days).
-fn week_of(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
-    let skip_the = usize::from(t.first() == Some(&"the"));
-    let [which, "week", "of", m, ..] = t[skip_the..] else {
-        return None;
-    };
-    let m = month(m)?;
-    let start = (0..=1)
-        .filter_map(|a| NaiveDate::from_ymd_opt(today.year() + a, m, 1))
-        .find(|s| last_of_month(*s) >= today)?;
-    let span = match which {
-        "last" => Span {
-            first: last_of_month(start) - Duration::days(6),
-            last: last_of_month(start),
-        },
-        w => {
-            let n = ordinal(w).filter(|n| (1..=4).contains(n))?;
-            let first = start.with_day((n - 1) * 7 + 1)?;
-            Span {
-                first,
-                last: first + Duration::days(6),
-            }
-        }
-    };
-    (span.last >= today).then_some((skip_the + 4, span))
-}
-
-fn amount(word: &str) -> Option<i64> {
-    match word {
-        "a" | "an" | "one" => Some(1),
-        n => n.parse().ok().filter(|n: &i64| (1..=120).contains(n)),
-    }
-}
-
 /// A day of a month: "january 5th", "jan 5 2027", "the 5th of january", "5 january", "the 5th",
 /// "12/01", "12/01/2026".
 fn calendar(t: &[&str], ctx: &AnswerContext<'_>) -> Option<(usize, Span)> {
@@ -307,221 +278,10 @@ fn on_or_after(today: NaiveDate, m: u32, d: u32, year: Option<i32>) -> Option<Na
     }
 }
 
-/// "early march", "mid-march", "the end of march", "march", "next week", "this weekend",
-/// "next month", "end of the month".
-fn period(t: &[&str], today: NaiveDate) -> Option<(usize, Span)> {
-    let month_span = |m: u32, year: Option<i32>| -> Option<Span> {
-        let start = |y: i32| NaiveDate::from_ymd_opt(y, m, 1);
-        let pick = match year {
-            Some(y) => start(y)?,
-            None => (0..=1)
-                .filter_map(|a| start(today.year() + a))
-                .find(|s| last_of_month(*s) >= today)?,
-        };
-        Some(Span {
-            first: pick,
-            last: last_of_month(pick),
-        })
-    };
-    let this_month = Span {
-        first: today.with_day(1)?,
-        last: last_of_month(today),
-    };
-    let next_month = {
-        let first = this_month.first.checked_add_months(Months::new(1))?;
-        Span {
-            first,
-            last: last_of_month(first),
-        }
-    };
-    let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-    let week = |offset: i64| Span {
-        first: monday + Duration::days(offset),
-        last: monday + Duration::days(offset + 6),
-    };
-    let weekend = |offset: i64| Span {
-        first: monday + Duration::days(offset + 5),
-        last: monday + Duration::days(offset + 6),
-    };
-    let t: Vec<&str> = t
-        .iter()
-        .map(|w| if *w == "the" { "" } else { *w })
-        .collect();
-    let t: Vec<&str> = t.into_iter().filter(|w| !w.is_empty()).collect();
-    let (part, used_part): (Option<&str>, usize) = match t.as_slice() {
-        ["early" | "beginning" | "start", "of", ..] => (Some("early"), 2),
-        ["middle" | "mid", "of", ..] => (Some("mid"), 2),
-        ["end", "of", ..] => (Some("end"), 2),
-        ["early" | "mid" | "late", ..] => (Some(t[0]), 1),
-        [w, ..] if w.starts_with("mid-") => (Some("mid"), 0),
-        _ => (None, 0),
-    };
-    let rest = &t[used_part..];
-    let head = rest.first().map(|w| w.trim_start_matches("mid-"))?;
-    let mut explicit_year = false;
-    let mut in_week = false;
-    let (used, span) = match (head, rest.get(1).copied()) {
-        ("next" | "this", Some("week")) => {
-            in_week = true;
-            (2, if head == "next" { week(7) } else { week(0) })
-        }
-        ("next" | "this", Some("weekend")) if part.is_none() => (
-            2,
-            if head == "next" {
-                weekend(7)
-            } else {
-                weekend(0)
-            },
-        ),
-        ("next", Some("month")) => (2, next_month),
-        ("year", _) if part == Some("end") => {
-            let last = NaiveDate::from_ymd_opt(today.year(), 12, 31)?;
-            (1, Span::day(last))
-        }
-        ("this", Some("month")) | ("month", _) if part.is_some() => {
-            (if head == "this" { 2 } else { 1 }, this_month)
-        }
-        ("this", Some("month")) => (2, this_month),
-        (w, _) if month(w).is_some() && (part.is_some() || !is_may_verb(&t, used_part)) => {
-            let m = month(w)?;
-            let (y, year_words) = spoken_year(&rest[1..]).unzip();
-            explicit_year = y.is_some();
-            (1 + year_words.unwrap_or(0), month_span(m, y)?)
-        }
-        _ => return None,
-    };
-    let whole = span;
-    let day = |n: i64| whole.first + Duration::days(n);
-    let span = match part {
-        None => whole,
-        // Parts of a week: early is Monday–Tuesday, mid Tuesday–Thursday, late Thursday–Friday,
-        // the end Friday (the working week; "this weekend" is its own phrase).
-        Some("end") if in_week => Span::day(day(4)),
-        Some("early") if in_week => Span {
-            first: day(0),
-            last: day(1),
-        },
-        Some("mid") if in_week => Span {
-            first: day(1),
-            last: day(3),
-        },
-        Some(_) if in_week => Span {
-            first: day(3),
-            last: day(4),
-        },
-        Some("end") => Span::day(whole.last),
-        Some("early") => Span {
-            first: whole.first,
-            last: whole.first.with_day(10)?,
-        },
-        Some("mid") => Span {
-            first: whole.first.with_day(11)?,
-            last: whole.first.with_day(20)?,
-        },
-        Some(_) => Span {
-            first: whole.first.with_day(21)?,
-            last: whole.last,
-        },
-    };
-    // The period has passed this year ("early March" on March 20th): the next one.
-    if span.last < today && part.is_some() && month(head).is_some() && !explicit_year {
-        let shift = |d: NaiveDate| d.checked_add_months(Months::new(12));
-        return Some((
-            used_part + used,
-            Span {
-                first: shift(span.first)?,
-                last: shift(span.last)?,
-            },
-        ));
-    }
-    (span.last >= today).then_some((used_part + used, span))
-}
-
-/// "may" alone is a month only where a month can stand ("in may", "by may"), not the verb ("we
-/// may start").
-fn is_may_verb(t: &[&str], at: usize) -> bool {
-    t.get(at) == Some(&"may")
-        && !matches!(
-            at.checked_sub(1).and_then(|i| t.get(i)),
-            Some(&("in" | "by" | "of" | "before" | "until"))
-        )
-}
-
-fn last_of_month(d: NaiveDate) -> NaiveDate {
-    let first = d.with_day(1).expect("day 1 exists");
-    first
-        .checked_add_months(Months::new(1))
-        .map(|n| n - Duration::days(1))
-        .unwrap_or(first)
-}
-
 fn next_weekday(today: NaiveDate, day: Weekday) -> NaiveDate {
     let ahead =
         (7 + day.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
     today + Duration::days(if ahead == 0 { 7 } else { ahead })
-}
-
-fn weekday(word: &str) -> Option<Weekday> {
-    Some(match word.trim_end_matches("'s") {
-        "monday" => Weekday::Mon,
-        "tuesday" => Weekday::Tue,
-        "wednesday" => Weekday::Wed,
-        "thursday" => Weekday::Thu,
-        "friday" => Weekday::Fri,
-        "saturday" => Weekday::Sat,
-        "sunday" => Weekday::Sun,
-        _ => return None,
-    })
-}
-
-fn month(word: &str) -> Option<u32> {
-    Some(match word {
-        "january" | "jan" => 1,
-        "february" | "feb" => 2,
-        "march" | "mar" => 3,
-        "april" | "apr" => 4,
-        "may" => 5,
-        "june" | "jun" => 6,
-        "july" | "jul" => 7,
-        "august" | "aug" => 8,
-        "september" | "sept" | "sep" => 9,
-        "october" | "oct" => 10,
-        "november" | "nov" => 11,
-        "december" | "dec" => 12,
-        _ => return None,
-    })
-}
-
-/// "5th", "1st", "22nd", "3rd" (text2num writes spoken ordinals so).
-fn ordinal(word: &str) -> Option<u32> {
-    let digits = ["st", "nd", "rd", "th"]
-        .iter()
-        .find_map(|s| word.strip_suffix(s))?;
-    digits.parse().ok().filter(|d| (1..=31).contains(d))
-}
-
-fn bare_day(word: &str) -> Option<u32> {
-    (word.len() <= 2)
-        .then(|| word.parse().ok())
-        .flatten()
-        .filter(|d| (1..=31).contains(d))
-}
-
-/// A year at the start of `t`, and how many words it took: "2027", or "20 27" (text2num's
-/// writing of "twenty twenty-seven").
-fn spoken_year(t: &[&str]) -> Option<(i32, usize)> {
-    match t {
-        [y, ..] if year(y).is_some() => Some((year(y)?, 1)),
-        ["20", yy, ..] if yy.len() == 2 => Some((2000 + yy.parse::<i32>().ok()?, 2)),
-        _ => None,
-    }
-}
-
-fn year(word: &str) -> Option<i32> {
-    (word.len() == 4)
-        .then(|| word.parse().ok())
-        .flatten()
-        .filter(|y| (2000..=2100).contains(y))
 }
 
 #[cfg(test)]
