@@ -165,6 +165,28 @@ build_gateway() {
   OPERATOR="$ROOT/target/debug/studioconnect"
 }
 
+# build_web: the dashboard's bundle (web/dist, served by the gateway), built by Vite after a
+# type check; `npm ci` only when package-lock.json changed, the build only when a source did.
+# Exports WEB_DIST. Needs Node.js and npm (the README's one assumption besides Rust and Python).
+build_web() {
+  local web="$ROOT/web" hash
+  command -v npm >/dev/null || die "Node.js (with npm) is required to build the dashboard"
+  if [ ! -x "$web/node_modules/.bin/vite" ] || ! cmp -s "$web/package-lock.json" "$web/node_modules/.lock-installed"; then
+    log "installing the dashboard's npm packages (npm ci)"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed in web/"
+    cp "$web/package-lock.json" "$web/node_modules/.lock-installed"
+  fi
+  hash=$(cd "$web" && find src index.html vite.config.ts tsconfig.json package-lock.json -type f -print0 \
+    | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$web/dist/index.html" ] || [ "$(cat "$web/.build-stamp" 2>/dev/null)" != "$hash" ]; then
+    log "building the dashboard (tsc + vite build)"
+    (cd "$web" && npm run --silent build >"$STATE/web-build.log" 2>&1) \
+      || { cat "$STATE/web-build.log" >&2; die "the dashboard did not build"; }
+    echo "$hash" >"$web/.build-stamp"
+  fi
+  export WEB_DIST="$web/dist"
+}
+
 # start_fake_vendors PORT: OpenAI, SendGrid, Twilio, ElevenLabs' API and Jira, faked with their
 # documented shapes (no keys, no network); exports the base URLs the functions read.
 # FAKE_VENDORS_BIN: another build of them (default: the debug one build_gateway made).
@@ -188,9 +210,26 @@ start_gateway() {
   # The agent manager: ElevenLabs (faked) calls back to this gateway.
   export PUBLIC_API_BASE_URL="http://127.0.0.1:$port" ELEVENLABS_POST_CALL_WEBHOOK_ID=wh_local_postcall \
     TWILIO_ACCOUNT_SID=AClocal
+  # The dashboard is this gateway (web/dist, when build_web made it): links and OAuth come back here.
+  export DASHBOARD_URL="http://127.0.0.1:$port"
   "$GATEWAY" serve &
   STARTED_PIDS+=($!)
   wait_for_port 127.0.0.1 "$port" 60 "the local gateway"
+}
+
+# create_demo_users PASSWORD: the demo tenant's owner and member, and a platform admin, made the
+# way an operator would (an existing one is kept). After build_gateway and migrations.
+DEMO_BUSINESS=a0a0a0a0-0000-4000-8000-000000000001
+create_demo_users() {
+  local password=$1 who
+  for who in "owner@aurora.example business_owner --business $DEMO_BUSINESS" \
+             "member@aurora.example business_member --business $DEMO_BUSINESS" \
+             "admin@studioconnect.example platform_admin"; do
+    # shellcheck disable=SC2086
+    set -- $who
+    STUDIOCONNECT_PASSWORD="$password" "$OPERATOR" user create --email "$1" --role "$2" "${@:3}" \
+      >/dev/null 2>&1 || true   # already there from an earlier run
+  done
 }
 
 stop_started() {

@@ -49,6 +49,9 @@ class Stack:
         self.sm = boto3.client("secretsmanager", **kw)
         self.refs = {}   # logical id -> Ref value
         self.atts = {}   # (logical id, attribute) -> value
+        # The dashboard's distribution has no local twin: the gateway serves web/dist and
+        # start_gateway sets DASHBOARD_URL to itself.
+        self.atts[("DashboardDistribution", "DomainName")] = "dashboard.localhost"
 
     def resolve(self, v):
         if isinstance(v, dict) and len(v) == 1:
@@ -59,6 +62,9 @@ class Stack:
                 return self.sub(arg)
             if k == "Fn::GetAtt":
                 return self.atts[tuple(arg)]
+            if k == "Fn::If":
+                name, then, otherwise = arg
+                return self.resolve(then if self.condition(name) else otherwise)
         if isinstance(v, dict):
             return {k: self.resolve(x) for k, x in v.items()}
         if isinstance(v, list):
@@ -77,8 +83,25 @@ class Stack:
             return param.get("Default", "")
         raise KeyError(f"cannot resolve !Ref {name} locally")
 
+    def condition(self, name):
+        def holds(c):
+            (k, arg), = c.items()
+            if k == "Fn::Not":
+                return not holds(arg[0])
+            if k == "Fn::Equals":
+                return self.resolve(arg[0]) == self.resolve(arg[1])
+            if k == "Condition":
+                return self.condition(arg)
+            raise KeyError(f"cannot evaluate condition {k} locally")
+        return holds(self.t["Conditions"][name])
+
     def sub(self, s):
-        return re.sub(r"\$\{([^}]+)\}", lambda m: str(self.ref(m.group(1))), s)
+        def value(m):
+            name = m.group(1)
+            if "." in name:   # ${Resource.Attribute}
+                return str(self.atts[tuple(name.split(".", 1))])
+            return str(self.ref(name))
+        return re.sub(r"\$\{([^}]+)\}", value, s)
 
     def resources(self, kind):
         return [(n, r.get("Properties", {})) for n, r in self.t["Resources"].items() if r["Type"] == kind]

@@ -261,6 +261,7 @@ impl AgentManager {
                 config.new_caller_voice_id.as_deref(),
             ),
             language: config.language,
+            llm: config.llm,
             voice,
             agent_id: config.elevenlabs_agent_id,
             transfers: business

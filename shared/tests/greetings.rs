@@ -74,6 +74,7 @@ fn dana() -> KnownClient {
     KnownClient {
         name: "Dana Reyes".into(),
         company: Some("Reyes Design".into()),
+        greeting: String::new(),
         projects: vec![],
     }
 }

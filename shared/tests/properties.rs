@@ -159,11 +159,13 @@ proptest! {
         secs in 0i64..4_000_000_000,
         nanos in 0u32..1_000_000_000,
         id in any::<u128>(),
+        rank in any::<Option<i16>>(),
         junk in any::<String>(),
     ) {
         let cursor = Cursor {
             created_at: Utc.timestamp_opt(secs, nanos).unwrap(),
             id: uuid::Uuid::from_u128(id),
+            rank,
         };
         prop_assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
         let _ = Cursor::decode(&junk);

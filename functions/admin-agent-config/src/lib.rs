@@ -1,4 +1,5 @@
-//! `GET/PUT /api/businesses/{id}/agent-config`: the agent's voice, language, persona and messages.
+//! `GET/PUT /api/businesses/{id}/agent-config`: the agent's voice, language, model, persona and
+//! messages.
 //! Values are checked against ElevenLabs' ranges here, so the initiation webhook never has to.
 
 use lambda_http::{Body, Request, Response};
@@ -9,7 +10,7 @@ use shared::admin::document::{self, Document};
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
-use shared::domain::agent::AgentSettings;
+use shared::domain::agent::CheckedAgentConfig;
 use shared::error::ApiError;
 use shared::store::agent_config::{self, AgentConfig};
 
@@ -22,10 +23,10 @@ pub struct AgentConfigDocument;
 
 impl Document for AgentConfigDocument {
     type Input = AgentConfigInput;
-    type Checked = AgentSettings;
+    type Checked = CheckedAgentConfig;
     type View = AgentConfig;
 
-    fn check(input: AgentConfigInput) -> Result<AgentSettings, ApiError> {
+    fn check(input: AgentConfigInput) -> Result<CheckedAgentConfig, ApiError> {
         input.validate()
     }
 
@@ -37,7 +38,7 @@ impl Document for AgentConfigDocument {
         pool: &PgPool,
         _who: &Principal,
         business_id: BusinessId,
-        checked: &AgentSettings,
+        checked: &CheckedAgentConfig,
     ) -> Result<(), ApiError> {
         agent_config::save(pool, business_id, checked).await
     }

@@ -23,6 +23,8 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["language"], "es");
+    // Left out, the model is ElevenLabs' default.
+    assert_eq!(body["llm"], "gemini-2.0-flash");
     for field in [
         "client_after_hours_message",
         "holiday_message",
@@ -40,6 +42,8 @@ async fn the_agent_config_round_trips_and_is_checked_against_elevenlabs_ranges(p
         (json!({"speed": 0.5}), "speed:"),
         (json!({"similarity_boost": -0.1}), "similarity_boost:"),
         (json!({"language": "xx"}), "language:"),
+        (json!({"llm": "gpt-99"}), "llm: \"gpt-99\" is not a model"),
+        (json!({"llm": "custom-llm"}), "llm:"),
         (json!({"voice_id": "not a voice"}), "voice_id:"),
         (
             json!({"welcome_message": "x".repeat(1001)}),
@@ -120,9 +124,30 @@ async fn what_get_answers_put_accepts_unchanged(pool: PgPool) {
     for field in [
         "welcome_message",
         "language",
+        "llm",
         "unverified_caller_access",
         "voice_id",
     ] {
         assert_eq!(saved[field], loaded[field], "{field}");
     }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_language_model_is_saved(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(json!({"llm": " claude-sonnet-4-5 "}))
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["llm"], "claude-sonnet-4-5");
+    let stored: String =
+        sqlx::query_scalar("SELECT llm FROM agent_configs WHERE business_id = $1::uuid")
+            .bind(A)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, "claude-sonnet-4-5");
 }

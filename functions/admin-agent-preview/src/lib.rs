@@ -74,7 +74,7 @@ pub async fn post(
     business_id: BusinessId,
     input: AgentConfigInput,
 ) -> Result<Response<Body>, ApiError> {
-    let agent = input.validate()?;
+    let agent = input.validate()?.settings;
     let pool = state.db.pool().await?;
     let (_, stored) = load_business_config(pool, business_id.get())
         .await
@@ -112,6 +112,7 @@ pub fn previews(
     let client = client.unwrap_or_else(|| KnownClient {
         name: STAND_IN.into(),
         company: None,
+        greeting: String::new(),
         projects: vec![],
     });
     let one = |situation, at: DateTime<Utc>, known: Option<KnownClient>| {

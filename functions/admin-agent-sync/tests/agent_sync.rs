@@ -49,6 +49,8 @@ async fn a_first_sync_creates_the_agent_with_the_exact_configuration(pool: PgPoo
             .contains("{{business_name}}")
     );
     assert_eq!(cc["agent"]["language"], "en");
+    // The business never chose a model: ElevenLabs' default, said explicitly.
+    assert_eq!(cc["agent"]["prompt"]["llm"], "gemini-2.0-flash");
     assert_eq!(cc["tts"]["voice_id"], "EXAVITQu4vr4xnSDxMaL");
     assert_eq!(cc["tts"]["model_id"], "eleven_flash_v2");
     assert_eq!(cc["agent"]["prompt"]["tool_ids"], json!([]));

@@ -273,11 +273,14 @@ async fn the_operator_assigns_confirms_and_removes_numbers(pool: PgPool) {
     );
     assert!(matches!(
         add_number(&state.db, a, "+14155553700", None).await,
-        Err(OperatorError::Conflict(_))
+        Err(OperatorError::Conflict { .. })
     ));
     // The command line is held to the API's rule: no control character in a stored label.
     match add_number(&state.db, a, "+14155552602", Some("Sa\u{0}les")).await {
-        Err(OperatorError::Invalid(m)) => assert!(m.contains("U+0000"), "{m}"),
+        Err(OperatorError::Invalid { field, message: m }) => {
+            assert_eq!(field, "label");
+            assert!(m.contains("U+0000"), "{m}")
+        }
         other => panic!("a NUL in a label: {other:?}"),
     }
     let escape_in_name = shared::admin::operator::NewBusiness {
@@ -289,13 +292,16 @@ async fn the_operator_assigns_confirms_and_removes_numbers(pool: PgPool) {
         owner_password: "a long enough password".into(),
     };
     match shared::admin::operator::create_business(&state.db, escape_in_name).await {
-        Err(OperatorError::Invalid(m)) => assert!(m.contains("U+001B"), "{m}"),
+        Err(OperatorError::Invalid { field, message: m }) => {
+            assert_eq!(field, "name");
+            assert!(m.contains("U+001B"), "{m}")
+        }
         other => panic!("an escape in a name: {other:?}"),
     }
     remove_number(&state.db, a, "+14155552601").await.unwrap();
     assert!(matches!(
         remove_number(&state.db, a, "+14155552601").await,
-        Err(OperatorError::Invalid(_))
+        Err(OperatorError::Invalid { .. })
     ));
     assert_eq!(numbers_of_a(&pool).await.len(), 1);
 }

@@ -1,5 +1,5 @@
-//! `GET /api/businesses/{id}/calls`: the call log, filtered by status, direction and creation
-//! time, in cursor pages.
+//! `GET /api/businesses/{id}/calls`: the call log, filtered by status, direction, creation time,
+//! caller and lead, in cursor pages.
 
 use lambda_http::{Body, Request, Response};
 
@@ -11,7 +11,8 @@ use shared::domain::BusinessId;
 use shared::domain::catalog::{CallDirection, CallStatus};
 use shared::error::ApiError;
 use shared::store::Keyset;
-use shared::store::calls::{self, CallFilter, CallSummary};
+use shared::store::calls::{self, CallFilter, CallSummary, CallerSearch};
+use uuid::Uuid;
 
 mod config;
 
@@ -30,6 +31,8 @@ impl Listing for Calls {
             direction: q.parsed::<CallDirection>("direction")?,
             created_from: q.instant("created_from")?,
             created_to: q.instant("created_to")?,
+            caller: q.text("caller").as_deref().and_then(CallerSearch::parse),
+            lead_id: q.parsed::<Uuid>("lead_id")?,
             page,
         })
     }
@@ -54,6 +57,8 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         ("direction" = Option<CallDirection>, Query, description = "inbound or outbound"),
         ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
         ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
+        ("caller" = Option<String>, Query, description = "who called: part of the number (3 digits or more, any punctuation), or of the lead's or client's name, email or company"),
+        ("lead_id" = Option<Uuid>, Query, description = "only the calls of this lead"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = Page<CallSummary>), Invalid, Refused),

@@ -109,3 +109,29 @@ async fn what_get_answers_put_accepts_unchanged(pool: PgPool) {
         assert_eq!(saved[field], loaded[field], "{field}");
     }
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_clients_own_greeting_is_saved_and_checked(pool: PgPool) {
+    let state = setup(&pool).await;
+    let put = |body: serde_json::Value| {
+        call(Method::PUT)
+            .business(A)
+            .param("clientId", A_CLIENT)
+            .token(&owner_a())
+            .body(body)
+            .send(|r| admin_client::handle(&state, r))
+    };
+    let (status, body) =
+        put(json!({"name": "Dana", "welcome_message": " Hi {{caller_first_name}}! "})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["welcome_message"], "Hi {{caller_first_name}}!");
+    let (status, body) = put(json!({"name": "Dana", "welcome_message": "Hi {{nick}}"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        message(&body),
+        "welcome_message: {{nick}} is not a known variable"
+    );
+    let (status, body) = put(json!({"name": "Dana", "welcome_message": "x".repeat(1001)})).await;
+    assert_eq!(status, 400);
+    assert!(message(&body).starts_with("welcome_message:"), "{body}");
+}

@@ -8,7 +8,7 @@ use shared::admin::openapi::{Invalid, Refused};
 use shared::admin::request::{Page, Query};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
-use shared::domain::catalog::{LeadStatus, Priority};
+use shared::domain::catalog::{LeadOrder, LeadStatus, Priority};
 use shared::error::ApiError;
 use shared::store::Keyset;
 use shared::store::leads::{self, Lead, LeadFilter};
@@ -30,6 +30,7 @@ impl Listing for Leads {
             priority: q.parsed::<Priority>("priority")?,
             created_from: q.instant("created_from")?,
             created_to: q.instant("created_to")?,
+            order: q.parsed::<LeadOrder>("sort")?.unwrap_or_default(),
             page,
         })
     }
@@ -54,6 +55,7 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         ("priority" = Option<Priority>, Query, description = "low, normal, high or urgent"),
         ("created_from" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, inclusive"),
         ("created_to" = Option<String>, Query, description = "RFC 3339 time or YYYY-MM-DD, exclusive"),
+        ("sort" = Option<LeadOrder>, Query, description = "`newest` (the default) or `priority`: most urgent first, then newest"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = Page<Lead>), Invalid, Refused),

@@ -73,3 +73,62 @@ async fn an_unsupported_method_is_a_405(pool: PgPool) {
     assert_eq!(status, 405);
     assert_eq!(code(&body), "method_not_allowed");
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn sorted_by_priority_the_most_urgent_come_first_page_after_page(pool: PgPool) {
+    let state = setup(&pool).await;
+    // More of each priority, so pages cut through a priority and through a second.
+    sqlx::raw_sql(
+        "INSERT INTO leads (business_id, caller_phone, status, priority, created_at) VALUES
+           ('a0000000-0000-4000-8000-000000000001', '+14155550201', 'new', 'high', '2026-11-22T10:00:00Z'),
+           ('a0000000-0000-4000-8000-000000000001', '+14155550202', 'new', 'urgent', '2026-11-19T10:00:00Z'),
+           ('a0000000-0000-4000-8000-000000000001', '+14155550203', 'new', 'normal', '2026-11-23T10:00:00Z'),
+           ('a0000000-0000-4000-8000-000000000001', '+14155550204', 'new', 'high', '2026-11-22T10:00:00Z');",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut c = call(Method::GET)
+            .business(A)
+            .token(&owner_a())
+            .query("sort", "priority")
+            .query("limit", "2");
+        if let Some(cur) = &cursor {
+            c = c.query("cursor", cur);
+        }
+        let (status, page) = c.send(|r| admin_leads::handle(&state, r)).await;
+        assert_eq!(status, 200, "{page}");
+        for l in page["items"].as_array().unwrap() {
+            seen.push((
+                l["priority"].as_str().unwrap().to_owned(),
+                l["created_at"].as_str().unwrap().to_owned(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let priorities: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        priorities,
+        [
+            "urgent", "urgent", "high", "high", "normal", "normal", "low"
+        ],
+        "each lead once, most urgent first"
+    );
+    // Within a priority, newest first.
+    assert!(seen[0].1 > seen[1].1, "{seen:?}");
+    assert!(seen[4].1 > seen[5].1, "{seen:?}");
+    let (status, body) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .query("sort", "loudest")
+        .send(|r| admin_leads::handle(&state, r))
+        .await;
+    assert_eq!(status, 400);
+    assert!(message(&body).starts_with("sort:"), "{body}");
+}

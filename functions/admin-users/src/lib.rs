@@ -25,8 +25,7 @@ mod config;
 
 pub use config::{SECRETS, State};
 
-/// How long an invitation link works.
-pub const INVITE_LIFETIME: chrono::Duration = chrono::Duration::days(7);
+pub use shared::admin::invitations::{INVITE_LIFETIME, Invited};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserList {
@@ -41,14 +40,6 @@ pub struct Invitation {
     /// `business_owner` or `business_member`.
     #[schema(example = "business_member")]
     pub role: Role,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Invited {
-    pub user: UserView,
-    /// Send this to the person invited; it works once.
-    pub invite_url: String,
-    pub invite_expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
@@ -140,10 +131,7 @@ pub async fn invite(
         StatusCode::CREATED,
         &Invited {
             user: users::load_in_business(pool, business_id, user_id).await?,
-            invite_url: format!(
-                "{}/accept-invite#token={token}",
-                state.dashboard_url.trim_end_matches('/')
-            ),
+            invite_url: shared::admin::invitations::invite_url(&state.dashboard_url, &token),
             invite_expires_at: expires_at,
         },
     )

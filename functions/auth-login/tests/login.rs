@@ -109,7 +109,7 @@ async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(poo
     // A taken number, a duplicate email, a weak password: refused, nothing half-created.
     assert!(matches!(
         create_business(&state.db, new("other@cedar.example", "+14155552600")).await,
-        Err(OperatorError::Conflict(_))
+        Err(OperatorError::Conflict { .. })
     ));
     assert!(matches!(
         create_user(
@@ -120,7 +120,7 @@ async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(poo
             Some(created.business_id)
         )
         .await,
-        Err(OperatorError::Conflict(_))
+        Err(OperatorError::Conflict { .. })
     ));
     assert!(matches!(
         create_user(
@@ -131,7 +131,7 @@ async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(poo
             Some(created.business_id)
         )
         .await,
-        Err(OperatorError::Invalid(_))
+        Err(OperatorError::Invalid { .. })
     ));
     assert!(matches!(
         create_user(
@@ -142,7 +142,7 @@ async fn a_business_bootstrapped_by_the_operator_can_log_in_and_is_validated(poo
             Some(created.business_id)
         )
         .await,
-        Err(OperatorError::Invalid(_))
+        Err(OperatorError::Invalid { .. })
     ));
     let businesses: i64 =
         sqlx::query_scalar("SELECT count(*) FROM businesses WHERE name = 'Cedar Dental'")
@@ -393,6 +393,6 @@ async fn the_operators_password_reset_ends_every_session(pool: PgPool) {
             "a brand new passphrase"
         )
         .await,
-        Err(shared::admin::operator::OperatorError::Invalid(_))
+        Err(shared::admin::operator::OperatorError::Invalid { .. })
     ));
 }

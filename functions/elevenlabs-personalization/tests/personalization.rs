@@ -503,3 +503,27 @@ async fn what_an_unverified_known_caller_hears_follows_the_business_setting(pool
     let (_, resp) = call(&state(pool, monday_morning), REQUEST).await;
     assert!(prompt_of(&resp).contains("Spring packaging"));
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_clients_own_greeting_is_theirs_while_open(pool: PgPool) {
+    setup(&pool).await;
+    sqlx::query(
+        "UPDATE clients SET welcome_message = 'Hi {{caller_first_name}}, your labels shipped today!'
+         WHERE name = 'Dana Whitfield'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (_, open) = call(&state(pool.clone(), monday_morning), REQUEST).await;
+    assert_eq!(
+        open["conversation_config_override"]["agent"]["first_message"],
+        "Hi Dana, your labels shipped today!"
+    );
+    // Closed, the business's words for the situation: the client's greeting is for open hours.
+    let (_, closed) = call(&state(pool, monday_evening), REQUEST).await;
+    let first = closed["conversation_config_override"]["agent"]["first_message"]
+        .as_str()
+        .unwrap();
+    assert!(!first.contains("labels shipped"), "{first}");
+    assert!(first.contains("Dana"), "{first}");
+}

@@ -8,7 +8,7 @@ use utoipa::OpenApi;
 
 use shared::admin::method_not_allowed;
 use shared::admin::openapi::BearerAuth;
-use shared::domain::catalog::{CallDirection, CallStatus, LeadStatus, Priority};
+use shared::domain::catalog::{CallDirection, CallStatus, LeadOrder, LeadStatus, Priority};
 use shared::pm::Provider;
 
 mod config;
@@ -23,6 +23,7 @@ pub use config::{SECRETS, State};
         auth_login::login, auth_refresh::refresh, auth_logout::logout, auth_password::change,
         auth_accept_invite::accept,
         admin_users::list, admin_users::invite, admin_user::patch, admin_user::delete,
+        admin_businesses::list, admin_businesses::create,
         admin_business::get, admin_business::put,
         admin_agent_config::get, admin_agent_config::put,
         admin_clients::list, admin_clients::create,
@@ -31,13 +32,14 @@ pub use config::{SECRETS, State};
         admin_urgency_keywords::get, admin_urgency_keywords::put,
         admin_leads::list, admin_lead::get, admin_lead::patch,
         admin_calls::list, admin_call::get, admin_overview::get, admin_agent_preview::post,
+        admin_agent_options::get,
         admin_agent_sync::sync,
         admin_integration_connect::connect, admin_integrations::list, admin_integration::delete,
         admin_projects::projects, admin_client_projects::get, admin_client_projects::put,
         document,
     ),
     // Closed sets only query parameters name (a body's types register their own).
-    components(schemas(CallStatus, CallDirection, LeadStatus, Priority, Provider)),
+    components(schemas(CallStatus, CallDirection, LeadOrder, LeadStatus, Priority, Provider)),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
         (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "users"), (name = "meta")),

@@ -4,7 +4,8 @@
 //! - SQS: queues are long-polled and their messages handed over as real `SqsEvent` batches; only the
 //!   messages the handler did not report as failed are deleted, so visibility timeouts and DLQ
 //!   redrive behave as in AWS;
-//! - schedules: `POST /_local/schedules/{name}` fires a scheduled function now.
+//! - schedules: `POST /_local/schedules/{name}` fires a scheduled function now;
+//! - the dashboard: with `WEB_DIST`, web/dist as CloudFront serves it (`web`).
 //! The routes are read from template.yaml (`routes::ROUTES`): the gateway serves exactly what deploys.
 
 pub mod apigw;
@@ -15,4 +16,5 @@ pub mod routes;
 pub mod schedule;
 pub mod server;
 pub mod sqs;
+pub mod web;
 pub mod workers;

@@ -1,7 +1,8 @@
 //! `local-gateway [serve]`: serves every HTTP function on its production method and path and drives
 //! the SQS workers. `local-gateway migrate`: applies the sqlx migrations to DATABASE_URL.
 //! `local-gateway redrive <dlq-url> <queue-url> [max]`: moves dead letters back to their queue
-//! (against AWS_ENDPOINT_URL, or real AWS when it is unset).
+//! (against AWS_ENDPOINT_URL, or real AWS when it is unset). `local-gateway openapi`: prints the
+//! admin API's OpenAPI document.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,8 +19,14 @@ async fn main() -> anyhow::Result<()> {
         None | Some("serve") => serve().await,
         Some("migrate") => migrate().await,
         Some("redrive") => redrive().await,
+        // The admin API's OpenAPI document, as GET /api/openapi.json serves it (the dashboard's
+        // typed client is generated from it: web/scripts/api-types).
+        Some("openapi") => {
+            println!("{}", serde_json::to_string_pretty(&openapi::document())?);
+            Ok(())
+        }
         Some(other) => {
-            anyhow::bail!("unknown command {other:?}; expected serve, migrate or redrive")
+            anyhow::bail!("unknown command {other:?}; expected serve, migrate, redrive or openapi")
         }
     }
 }
@@ -73,7 +80,12 @@ async fn serve() -> anyhow::Result<()> {
     }
     // Scheduled functions, fired by POST /_local/schedules/{logical id}.
     let schedules = Arc::new(local_gateway::workers::schedules(&platform)?);
-    let app = local_gateway::server::app(routes, schedules);
+    // The dashboard's bundle (./infra/local/run builds it); without it only the API is served.
+    let dashboard = match std::env::var_os("WEB_DIST") {
+        Some(dist) => Some(local_gateway::web::Dashboard::new(dist)?),
+        None => None,
+    };
+    let app = local_gateway::server::app_with_dashboard(routes, schedules, dashboard);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;

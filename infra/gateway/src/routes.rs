@@ -89,6 +89,8 @@ http_functions! {
     AdminCall => "AdminCallFunction", admin_call, admin_call::State::from_platform;
     AdminOverview => "AdminOverviewFunction", admin_overview, admin_overview::State::from_platform;
     AdminAgentPreview => "AdminAgentPreviewFunction", admin_agent_preview, admin_agent_preview::State::from_platform;
+    AdminAgentOptions => "AdminAgentOptionsFunction", admin_agent_options, admin_agent_options::State::from_platform;
+    AdminBusinesses => "AdminBusinessesFunction", admin_businesses, admin_businesses::State::from_platform;
     AdminAgentSync => "AdminAgentSyncFunction", admin_agent_sync,
         admin_agent_sync::State::from_platform;
     AdminIntegrationConnect => "AdminIntegrationConnectFunction", admin_integration_connect,

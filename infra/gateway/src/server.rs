@@ -9,8 +9,19 @@ use axum::response::IntoResponse;
 use crate::apigw;
 use crate::routes::RouteTable;
 use crate::schedule::{Schedules, scheduled_event};
+use crate::web::Dashboard;
 
 pub fn app(routes: Arc<RouteTable>, schedules: Arc<Schedules>) -> axum::Router {
+    app_with_dashboard(routes, schedules, None)
+}
+
+/// The functions under `/api/`; with a dashboard, every other path is the web app, as the
+/// distribution splits them in production.
+pub fn app_with_dashboard(
+    routes: Arc<RouteTable>,
+    schedules: Arc<Schedules>,
+    dashboard: Option<Dashboard>,
+) -> axum::Router {
     let local = axum::Router::new()
         .route(
             "/_local/schedules/{name}",
@@ -19,8 +30,13 @@ pub fn app(routes: Arc<RouteTable>, schedules: Arc<Schedules>) -> axum::Router {
         .with_state(schedules);
     axum::Router::new()
         .fallback(dispatch)
-        .with_state(routes)
+        .with_state(Arc::new(Http { routes, dashboard }))
         .merge(local)
+}
+
+struct Http {
+    routes: Arc<RouteTable>,
+    dashboard: Option<Dashboard>,
 }
 
 async fn fire_schedule(
@@ -52,9 +68,15 @@ async fn fire_schedule(
 }
 
 async fn dispatch(
-    State(routes): State<Arc<RouteTable>>,
+    State(http): State<Arc<Http>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
+    if let Some(dashboard) = &http.dashboard
+        && !request.uri().path().starts_with("/api/")
+    {
+        return dashboard.serve(request).await;
+    }
+    let routes = &http.routes;
     let (parts, body) = request.into_parts();
     let Some(matched) = routes.find(parts.method.as_str(), parts.uri.path()) else {
         // What API Gateway answers for a route it does not have.

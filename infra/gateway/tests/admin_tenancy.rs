@@ -55,6 +55,11 @@ async fn routes(pool: &PgPool) -> Table {
     Table(RouteTable::new(&platform).unwrap())
 }
 
+/// Routes over every business (`/api/businesses`): platform admins only, with no business id.
+fn platform_only(e: &Route) -> bool {
+    e.function == HttpFunction::AdminBusinesses
+}
+
 struct Table(RouteTable);
 
 impl Table {
@@ -113,6 +118,16 @@ async fn every_route_refuses_missing_bad_expired_and_foreign_tokens(pool: PgPool
             .await;
         assert_eq!(status, 403, "{route} with another tenant's token: {body}");
         assert_eq!(code(&body), "forbidden", "{route}");
+        if platform_only(e) {
+            // No business in the path: every token but a platform admin's is refused.
+            let (status, body) = endpoint_call(e.method, e.path)
+                .token(&owner_a())
+                .send(|r| table.call(e.function, r))
+                .await;
+            assert_eq!((status, code(&body)), (403, "forbidden"), "{route}");
+            checked += 1;
+            continue;
+        }
         // A malformed business id can never be the token's own business.
         let mut c = endpoint_call(e.method, e.path).token(&owner_a());
         match c.params.iter_mut().find(|(name, _)| *name == "id") {
@@ -127,7 +142,7 @@ async fn every_route_refuses_missing_bad_expired_and_foreign_tokens(pool: PgPool
         checked += 1;
     }
     assert_eq!(
-        checked, 31,
+        checked, 34,
         "every authenticated route in template.yaml was checked"
     );
 }
@@ -144,7 +159,9 @@ async fn members_read_and_work_leads_but_change_nothing_else(pool: PgPool) {
             .send(|r| table.call(e.function, r))
             .await;
         // Connecting an integration is a GET that changes the business: owners only.
-        let reads = e.method == "GET" && e.function != HttpFunction::AdminIntegrationConnect;
+        let reads = e.method == "GET"
+            && e.function != HttpFunction::AdminIntegrationConnect
+            && !platform_only(e);
         let works_leads = e.method == "PATCH" && e.function == HttpFunction::AdminLead;
         if reads || works_leads {
             assert_ne!(status, 403, "{route}: {body}");
@@ -209,7 +226,7 @@ async fn another_tenants_record_ids_are_not_found_through_your_own_business(pool
 #[test]
 fn every_route_on_a_business_is_an_admin_function_under_the_tenant_rule() {
     for r in ROUTES.iter() {
-        if r.path.starts_with("/api/businesses/") || r.path.ends_with("/connect") {
+        if r.path.starts_with("/api/businesses") || r.path.ends_with("/connect") {
             assert!(
                 r.function.logical_id().starts_with("Admin"),
                 "{} {} must be an Admin* function, checked above",
@@ -234,6 +251,11 @@ async fn control_characters_are_refused_naming_the_field_on_every_route(pool: Pg
         let takes_body = matches!(e.method, "POST" | "PUT" | "PATCH")
             && e.function != HttpFunction::AdminAgentSync;
         if takes_body {
+            let token = if platform_only(e) {
+                platform_admin()
+            } else {
+                owner_a()
+            };
             for (body, field) in [
                 (serde_json::json!({"name": "Ro\u{0}sa"}), "name"),
                 (
@@ -242,7 +264,7 @@ async fn control_characters_are_refused_naming_the_field_on_every_route(pool: Pg
                 ),
             ] {
                 let (status, answer) = endpoint_call(e.method, e.path)
-                    .token(&owner_a())
+                    .token(&token)
                     .body(body)
                     .send(|r| table.call(e.function, r))
                     .await;

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 
 use super::request::invalid;
 use crate::domain::VoiceSettings;
-use crate::domain::agent::AgentSettings;
+use crate::domain::agent::{AgentSettings, CheckedAgentConfig, DEFAULT_LLM};
 use crate::domain::catalog::CallerAccess;
-use crate::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_voice_id};
+use crate::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_supported_llm, is_voice_id};
 use crate::error::ApiError;
 use crate::personalization::DYNAMIC_VARIABLES;
 use crate::personalization::template::{self, placeholders};
@@ -42,6 +42,10 @@ pub struct AgentConfigInput {
     /// An ElevenLabs agent language code, e.g. `en`, `es`, `pt-br`.
     #[serde(default = "d_language")]
     pub language: String,
+    /// The language model ElevenLabs runs the agent on, e.g. `gpt-4o-mini`,
+    /// `claude-sonnet-4-5`, `gemini-2.0-flash` (GET .../agent-config/options lists them).
+    #[serde(default = "d_llm")]
+    pub llm: String,
     /// The persona and instructions; may use `{{variable}}` placeholders.
     #[serde(default)]
     #[schema(max_length = 20000)]
@@ -104,12 +108,25 @@ fn d_speed() -> f32 {
 fn d_language() -> String {
     "en".into()
 }
+fn d_llm() -> String {
+    DEFAULT_LLM.into()
+}
 
 impl AgentConfigInput {
     /// The checked settings: voices that are ElevenLabs voice ids, voice settings within its
     /// ranges, a language its agents speak, texts within their sizes and with known placeholders.
-    pub fn validate(self) -> Result<AgentSettings, ApiError> {
+    pub fn validate(self) -> Result<CheckedAgentConfig, ApiError> {
         let mut c = self;
+        c.llm = c.llm.trim().to_owned();
+        if !is_supported_llm(&c.llm) {
+            return Err(invalid(
+                "llm",
+                format!(
+                    "{:?} is not a model ElevenLabs runs agents on (GET .../agent-config/options lists them)",
+                    c.llm
+                ),
+            ));
+        }
         for (field, value) in [
             ("voice_id", &mut c.voice_id),
             ("new_caller_voice_id", &mut c.new_caller_voice_id),
@@ -171,21 +188,9 @@ impl AgentConfigInput {
                 MAX_MESSAGE_CHARS,
             ),
         ] {
-            if value.chars().count() > max {
-                return Err(invalid(field, format!("must be at most {max} characters")));
-            }
-            // An unknown placeholder would render empty on every call: refuse it now instead.
-            if let Some(unknown) = placeholders(value).into_iter().find(|name| {
-                !template::is_system_variable(name)
-                    && !DYNAMIC_VARIABLES.iter().any(|v| v.name == *name)
-            }) {
-                return Err(invalid(
-                    field,
-                    format!("{{{{{unknown}}}}} is not a known variable"),
-                ));
-            }
+            check_template(field, value, max)?;
         }
-        Ok(AgentSettings {
+        let settings = AgentSettings {
             voice_id: c.voice_id,
             new_caller_voice_id: c.new_caller_voice_id,
             existing_client_voice_id: c.existing_client_voice_id,
@@ -199,6 +204,27 @@ impl AgentConfigInput {
             holiday_message: c.holiday_message,
             client_holiday_message: c.client_holiday_message,
             unverified_caller_access: c.unverified_caller_access,
+        };
+        Ok(CheckedAgentConfig {
+            settings,
+            llm: c.llm,
         })
     }
+}
+
+/// A text the agent says or is told: at most `max` characters, and only placeholders it can fill
+/// (an unknown one would render empty on every call: refused now instead).
+pub fn check_template(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.chars().count() > max {
+        return Err(invalid(field, format!("must be at most {max} characters")));
+    }
+    if let Some(unknown) = placeholders(value).into_iter().find(|name| {
+        !template::is_system_variable(name) && !DYNAMIC_VARIABLES.iter().any(|v| v.name == *name)
+    }) {
+        return Err(invalid(
+            field,
+            format!("{{{{{unknown}}}}} is not a known variable"),
+        ));
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::agent_config::{MAX_MESSAGE_CHARS, check_template};
 use super::auth::hash_password;
 use super::request::invalid;
 use crate::domain::answers::email;
@@ -30,6 +31,11 @@ pub struct ClientInput {
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub notes: String,
+    /// This client's own greeting while the office is open, e.g. "Hi {{caller_first_name}}, your
+    /// site launch is on track"; empty uses the business's known-client greeting.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub welcome_message: String,
     /// The numbers the client calls from; within a business a number names one client.
     #[serde(default)]
     #[schema(max_items = 10)]
@@ -82,6 +88,7 @@ impl ClientInput {
         if self.notes.chars().count() > 5_000 {
             return Err(invalid("notes", "must be at most 5000 characters"));
         }
+        check_template("welcome_message", &self.welcome_message, MAX_MESSAGE_CHARS)?;
         if self.phone_numbers.len() > MAX_CLIENT_PHONES {
             return Err(invalid(
                 "phone_numbers",
@@ -111,6 +118,7 @@ impl ClientInput {
             company,
             email,
             notes: self.notes,
+            welcome_message: self.welcome_message.trim().to_owned(),
             phone_numbers: phones,
             pin,
         })

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clients;
 pub mod document;
 pub mod integrations;
+pub mod invitations;
 pub mod listing;
 pub mod openapi;
 pub mod operator;

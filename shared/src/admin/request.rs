@@ -98,13 +98,16 @@ impl Query {
     }
 }
 
-/// A position in a list ordered by (created_at DESC, id DESC). Opaque to clients.
+/// A position in a list ordered by (created_at DESC, id DESC), or by (rank DESC, created_at DESC,
+/// id DESC) for a list ranked first (leads by priority). Opaque to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "t")]
     pub created_at: DateTime<Utc>,
     #[serde(rename = "i")]
     pub id: Uuid,
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub rank: Option<i16>,
 }
 
 impl Cursor {
@@ -137,6 +140,7 @@ impl PageRequest {
                 Some(c) => (c.created_at, c.id),
                 None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
             },
+            rank_before: self.after.and_then(|c| c.rank).unwrap_or(i16::MAX),
             limit: self.limit + 1,
         }
     }
@@ -148,7 +152,12 @@ impl PageRequest {
         let next_cursor = if more {
             rows.last().map(|r| {
                 let (created_at, id) = r.key();
-                Cursor { created_at, id }.encode()
+                Cursor {
+                    created_at,
+                    id,
+                    rank: r.rank(),
+                }
+                .encode()
             })
         } else {
             None
@@ -188,6 +197,7 @@ mod tests {
         let c = Cursor {
             created_at: Utc::now(),
             id: Uuid::new_v4(),
+            rank: None,
         };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         let err = Cursor::decode("bm90IGEgY3Vyc29y").unwrap_err();

@@ -22,3 +22,15 @@ pub struct AgentSettings {
     /// What a caller recognised by caller ID alone hears before verifying.
     pub unverified_caller_access: super::catalog::CallerAccess,
 }
+
+/// The language model an agent runs on when its configuration names none: ElevenLabs' documented
+/// default (the list it accepts is `elevenlabs::agents::SUPPORTED_LLMS`).
+pub const DEFAULT_LLM: &str = "gemini-2.0-flash";
+
+/// A configuration as saved: what personalizes each call, and the model the agent sync sends
+/// (the initiation webhook cannot change the model, so personalization never reads it).
+#[derive(Debug, Clone)]
+pub struct CheckedAgentConfig {
+    pub settings: AgentSettings,
+    pub llm: String,
+}

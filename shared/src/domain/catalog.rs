@@ -85,11 +85,22 @@ string_enum!(
     Priority { Low => "low", Normal => "normal", High => "high", Urgent => "urgent" }
 );
 
+impl Default for LeadOrder {
+    fn default() -> Self {
+        LeadOrder::Newest
+    }
+}
+
 impl Default for Priority {
     fn default() -> Self {
         Priority::Normal
     }
 }
+
+string_enum!(
+    /// The order of the lead list: newest first, or most urgent first and then newest.
+    LeadOrder { Newest => "newest", Priority => "priority" }
+);
 
 string_enum!(
     /// Where a lead stands with the business.

@@ -116,6 +116,8 @@ pub struct AgentInputs {
     pub business_id: BusinessId,
     pub business_name: String,
     pub language: String,
+    /// The language model (`prompt.llm`), one of `agents::SUPPORTED_LLMS`.
+    pub llm: String,
     pub voice_id: Option<String>,
     pub voice: VoiceSettings,
     pub agent_id: Option<String>,
@@ -230,6 +232,7 @@ pub fn agent_definition(inputs: &AgentInputs, wiring: &AgentWiring<'_>) -> Value
                 "dynamic_variables": {"dynamic_variable_placeholders": placeholders},
                 "prompt": {
                     "prompt": default_prompt(),
+                    "llm": inputs.llm,
                     "tool_ids": wiring.tool_ids,
                     "built_in_tools": {"transfer_to_number": transfer},
                 },
@@ -291,6 +294,7 @@ mod tests {
             business_id: BusinessId::new(uuid::Uuid::nil()),
             business_name: "Aurora Branding".into(),
             language: language.into(),
+            llm: "claude-sonnet-4-5".into(),
             voice_id: None,
             voice: VoiceSettings::DEFAULT,
             agent_id: None,
@@ -318,6 +322,15 @@ mod tests {
         assert_eq!(
             placeholders.as_object().unwrap().len(),
             DYNAMIC_VARIABLES.len()
+        );
+    }
+
+    #[test]
+    fn the_agent_runs_on_the_configured_model() {
+        let body = agent_definition(&inputs("en"), &wiring());
+        assert_eq!(
+            body["conversation_config"]["agent"]["prompt"]["llm"],
+            "claude-sonnet-4-5"
         );
     }
 

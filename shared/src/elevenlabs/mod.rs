@@ -5,4 +5,5 @@ pub mod agent_body;
 pub mod agents;
 pub mod api;
 pub mod initiation;
+pub mod voices;
 pub mod webhook;

@@ -40,6 +40,8 @@ pub use crate::domain::agent::AgentSettings;
 pub struct KnownClient {
     pub name: String,
     pub company: Option<String>,
+    /// The client's own greeting while open (`clients.welcome_message`); empty: the business's.
+    pub greeting: String,
     pub projects: Vec<ProjectLine>,
 }
 
@@ -291,7 +293,11 @@ verified, use get_project_status for their projects.",
     let greeting_template = match (ctx.outbound, known_client) {
         (true, true) => "Hi {{caller_first_name}}, this is {{business_name}} calling.".into(),
         (true, false) => "Hello, this is {{business_name}} calling.".into(),
-        (false, _) => greeting::template(situation, known_client, hours.next_open.is_some(), agent),
+        (false, true) => match ctx.client.as_ref().map(|c| c.greeting.trim()) {
+            Some(own) if situation == Situation::Open && !own.is_empty() => own.to_owned().into(),
+            _ => greeting::template(situation, true, hours.next_open.is_some(), agent),
+        },
+        (false, false) => greeting::template(situation, false, hours.next_open.is_some(), agent),
     };
     let lookup = |name: &str| v.get(name).map(VarValue::to_text);
     let first_message = template::render(&greeting_template, lookup);

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::BusinessId;
 use crate::domain::VoiceSettings;
-use crate::domain::agent::AgentSettings;
+use crate::domain::agent::{CheckedAgentConfig, DEFAULT_LLM};
 use crate::domain::catalog::CallerAccess;
 use crate::error::ApiError;
 
@@ -20,6 +20,8 @@ pub struct AgentConfig {
     pub similarity_boost: f32,
     pub speed: f32,
     pub language: String,
+    /// The language model the agent runs on.
+    pub llm: String,
     pub persona_prompt: String,
     pub welcome_message: String,
     pub client_welcome_message: String,
@@ -53,7 +55,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
         r#"SELECT ac.voice_id AS "voice_id?", ac.new_caller_voice_id AS "new_caller_voice_id?",
                   ac.existing_client_voice_id AS "existing_client_voice_id?",
                   ac.stability AS "stability?", ac.similarity_boost AS "similarity_boost?",
-                  ac.speed AS "speed?", ac.language AS "language?",
+                  ac.speed AS "speed?", ac.language AS "language?", ac.llm AS "llm?",
                   ac.persona_prompt AS "persona_prompt?", ac.welcome_message AS "welcome_message?",
                   ac.client_welcome_message AS "client_welcome_message?",
                   ac.after_hours_message AS "after_hours_message?",
@@ -79,6 +81,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
         similarity_boost: voice.similarity_boost,
         speed: voice.speed,
         language: row.language.unwrap_or_else(|| "en".into()),
+        llm: row.llm.unwrap_or_else(|| DEFAULT_LLM.into()),
         persona_prompt: row.persona_prompt.unwrap_or_default(),
         welcome_message: row.welcome_message.unwrap_or_default(),
         client_welcome_message: row.client_welcome_message.unwrap_or_default(),
@@ -101,15 +104,16 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
 pub async fn save(
     pool: &sqlx::PgPool,
     business_id: BusinessId,
-    c: &AgentSettings,
+    checked: &CheckedAgentConfig,
 ) -> Result<(), ApiError> {
     super::require_business(pool, business_id).await?;
+    let c = &checked.settings;
     sqlx::query!(
         "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
              stability, similarity_boost, speed, language, persona_prompt, welcome_message,
              client_welcome_message, after_hours_message, unverified_caller_access,
-             client_after_hours_message, holiday_message, client_holiday_message, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
+             client_after_hours_message, holiday_message, client_holiday_message, llm, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
          ON CONFLICT (business_id) DO UPDATE SET voice_id = EXCLUDED.voice_id,
              new_caller_voice_id = EXCLUDED.new_caller_voice_id,
              existing_client_voice_id = EXCLUDED.existing_client_voice_id,
@@ -121,7 +125,8 @@ pub async fn save(
              unverified_caller_access = EXCLUDED.unverified_caller_access,
              client_after_hours_message = EXCLUDED.client_after_hours_message,
              holiday_message = EXCLUDED.holiday_message,
-             client_holiday_message = EXCLUDED.client_holiday_message, updated_at = now()",
+             client_holiday_message = EXCLUDED.client_holiday_message, llm = EXCLUDED.llm,
+             updated_at = now()",
         business_id.get(),
         c.voice_id,
         c.new_caller_voice_id,
@@ -138,6 +143,7 @@ pub async fn save(
         c.client_after_hours_message,
         c.holiday_message,
         c.client_holiday_message,
+        checked.llm,
     )
     .execute(pool)
     .await?;

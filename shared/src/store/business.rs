@@ -269,7 +269,28 @@ pub struct NewBusinessRow<'a> {
     /// E.164.
     pub phone_numbers: &'a [String],
     pub owner_email: &'a str,
-    pub owner_password_hash: &'a str,
+    pub owner: NewOwner<'a>,
+}
+
+impl NewOwner<'_> {
+    /// Who assigned the numbers (`business_phone_numbers.assigned_via`, `assigned_by`).
+    fn assignment(&self) -> (&'static str, Option<Uuid>) {
+        match self {
+            NewOwner::Password(_) => ("operator", None),
+            NewOwner::Invited { invited_by, .. } => ("platform_admin", Some(*invited_by)),
+        }
+    }
+}
+
+/// How the first owner signs in: a password set now (the operator CLI), or an invitation they
+/// accept (the admin API).
+pub enum NewOwner<'a> {
+    Password(&'a str),
+    Invited {
+        digest: &'a str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        invited_by: Uuid,
+    },
 }
 
 /// Creates the business, its agent configuration row, its numbers and its owner in one
@@ -294,24 +315,41 @@ pub async fn create_with_owner(
     )
     .execute(&mut *tx)
     .await?;
+    let (assigned_via, assigned_by) = b.owner.assignment();
     for phone in b.phone_numbers {
         sqlx::query!(
-            "INSERT INTO business_phone_numbers (business_id, phone_e164, assigned_via, assigned_at)
-             VALUES ($1, $2, 'operator', now())",
+            "INSERT INTO business_phone_numbers (business_id, phone_e164, assigned_via, assigned_by, assigned_at)
+             VALUES ($1, $2, $3, $4, now())",
             business_id.get(),
-            phone
+            phone,
+            assigned_via,
+            assigned_by,
         )
         .execute(&mut *tx)
         .await?;
     }
-    let owner = super::users::insert(
-        &mut tx,
-        b.owner_email,
-        b.owner_password_hash,
-        crate::domain::catalog::Role::BusinessOwner,
-        Some(business_id),
-    )
-    .await?;
+    let role = crate::domain::catalog::Role::BusinessOwner;
+    let owner = match b.owner {
+        NewOwner::Password(hash) => {
+            super::users::insert(&mut tx, b.owner_email, hash, role, Some(business_id)).await?
+        }
+        NewOwner::Invited {
+            digest,
+            expires_at,
+            invited_by,
+        } => {
+            super::users::invite(
+                &mut tx,
+                business_id,
+                b.owner_email,
+                role,
+                digest,
+                expires_at,
+                invited_by,
+            )
+            .await?
+        }
+    };
     tx.commit().await?;
     Ok((business_id, owner))
 }

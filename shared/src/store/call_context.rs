@@ -55,7 +55,7 @@ person AS (
     FROM target t
 ),
 client AS (
-    SELECT c.id, c.name, c.company
+    SELECT c.id, c.name, c.company, c.welcome_message
     FROM person p
     JOIN client_phone_numbers cp ON cp.business_id = p.business_id AND cp.phone_e164 = p.phone
     JOIN clients c ON c.id = cp.client_id AND c.business_id = cp.business_id
@@ -77,7 +77,7 @@ business AS (
 SELECT b.id AS business_id, b.config_version, b.outbound, b.access,
        -- The call start is the only write: its commit need not wait for the disk (module docs).
        set_config('synchronous_commit', 'off', true) AS commit_mode,
-       c.name AS client_name, c.company AS client_company,
+       c.name AS client_name, c.company AS client_company, c.welcome_message AS client_greeting,
        -- Projects only where the caller may hear them unverified (`CallerAccess::on_call`):
        -- otherwise the prompt never holds them, and the hot path does not load them.
        CASE WHEN c.id IS NULL OR NOT (b.outbound OR b.access = 'projects') THEN NULL
@@ -137,6 +137,7 @@ struct CallRow {
     access: String,
     client_name: Option<String>,
     client_company: Option<String>,
+    client_greeting: Option<String>,
     projects: Option<Json<Vec<ProjectLine>>>,
 }
 
@@ -284,6 +285,7 @@ pub async fn load_call_context(
     let client = row.client_name.map(|name| KnownClient {
         name,
         company: row.client_company,
+        greeting: row.client_greeting.unwrap_or_default(),
         projects: row.projects.map(|p| p.0).unwrap_or_default(),
     });
     Ok(Some(CallContext {
@@ -372,7 +374,7 @@ pub async fn sample_client(
     business_id: Uuid,
 ) -> Result<Option<KnownClient>, sqlx::Error> {
     let Some(client) = sqlx::query!(
-        "SELECT id, name, company FROM clients WHERE business_id = $1 ORDER BY name, id LIMIT 1",
+        "SELECT id, name, company, welcome_message FROM clients WHERE business_id = $1 ORDER BY name, id LIMIT 1",
         business_id
     )
     .fetch_optional(pool)
@@ -403,6 +405,7 @@ pub async fn sample_client(
     Ok(Some(KnownClient {
         name: client.name,
         company: client.company,
+        greeting: client.welcome_message,
         projects,
     }))
 }

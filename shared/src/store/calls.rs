@@ -54,6 +54,26 @@ pub struct CallDetail {
     /// The conversation's turns: [{role, text, time_in_call_secs, interrupted, tool_calls, tool_results}].
     #[schema(value_type = Vec<Object>)]
     pub transcript: Vec<serde_json::Value>,
+    /// ElevenLabs' analysis as delivered: {call_successful, transcript_summary,
+    /// evaluation_criteria_results, data_collection_results, ...}.
+    #[schema(value_type = Option<Object>)]
+    pub analysis: Option<serde_json::Value>,
+    /// The messages the agent took during the call, oldest first.
+    pub messages: Vec<TakenMessage>,
+}
+
+/// A message the agent took for the business (the `take_message` tool).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TakenMessage {
+    pub id: Uuid,
+    pub caller_name: Option<String>,
+    /// Where to call back (E.164), when the caller gave a number.
+    pub callback_phone: Option<String>,
+    /// The callback as said, when it was not a number.
+    pub callback_raw: Option<String>,
+    pub message: String,
+    pub preferred_time: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -72,7 +92,37 @@ pub struct CallFilter {
     pub direction: Option<CallDirection>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    pub caller: Option<CallerSearch>,
+    /// The calls of one lead.
+    pub lead_id: Option<Uuid>,
     pub page: Keyset,
+}
+
+/// Who called, as typed in a search box: digits find the number (however it is written: "415
+/// 555-01" finds +1415555 01..), anything else the lead's or the client's name, email or company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerSearch {
+    Digits(String),
+    /// A LIKE pattern, wildcards in the search escaped.
+    Words(String),
+}
+
+impl CallerSearch {
+    /// None for a search with nothing to look for.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let phone_like = raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if phone_like && digits.len() >= 3 {
+            return Some(Self::Digits(digits));
+        }
+        if raw.is_empty() || phone_like {
+            return None;
+        }
+        Some(Self::Words(super::contains_pattern(raw)))
+    }
 }
 
 pub async fn list(
@@ -90,6 +140,13 @@ pub async fn list(
            AND ($5::text IS NULL OR cl.status = $5) AND ($6::text IS NULL OR cl.direction = $6)
            AND ($7::timestamptz IS NULL OR cl.created_at >= $7)
            AND ($8::timestamptz IS NULL OR cl.created_at < $8)
+           AND ($9::text IS NULL OR cl.from_phone LIKE '%' || $9 || '%' OR cl.to_phone LIKE '%' || $9 || '%')
+           AND ($10::text IS NULL
+                OR EXISTS (SELECT 1 FROM leads l WHERE l.id = cl.lead_id AND l.business_id = cl.business_id
+                           AND (l.contact_name ILIKE $10 OR l.email ILIKE $10 OR l.company ILIKE $10))
+                OR EXISTS (SELECT 1 FROM clients c WHERE c.id = cl.client_id AND c.business_id = cl.business_id
+                           AND (c.name ILIKE $10 OR c.email ILIKE $10 OR c.company ILIKE $10)))
+           AND ($11::uuid IS NULL OR cl.lead_id = $11)
          ORDER BY cl.created_at DESC, cl.id DESC LIMIT $4",
         business_id.get(),
         f.page.before.0,
@@ -99,6 +156,15 @@ pub async fn list(
         f.direction.map(CallDirection::as_str),
         f.created_from,
         f.created_to,
+        match &f.caller {
+            Some(CallerSearch::Digits(d)) => Some(d.as_str()),
+            _ => None,
+        },
+        match &f.caller {
+            Some(CallerSearch::Words(w)) => Some(w.as_str()),
+            _ => None,
+        },
+        f.lead_id,
     )
     .fetch_all(pool)
     .await?)
@@ -116,7 +182,7 @@ pub async fn load(
                   cl.lead_id, cl.created_at,
                   cl.elevenlabs_conversation_id, cl.ended_at, cl.termination_reason,
                   cl.summary, cl.summary_source, cl.cost_credits, cl.cost_amount::text AS cost_amount,
-                  cl.cost_currency, cl.failure_reason, cl.failure_details,
+                  cl.cost_currency, cl.failure_reason, cl.failure_details, c.analysis AS "analysis?",
                   c.messages AS "messages?: sqlx::types::Json<Vec<serde_json::Value>>"
            FROM call_logs cl
            LEFT JOIN conversations c ON c.id = cl.conversation_id AND c.business_id = cl.business_id
@@ -127,6 +193,21 @@ pub async fn load(
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| ApiError::not_found("no such call"))?;
+    let messages = match &row.elevenlabs_conversation_id {
+        Some(conversation) => {
+            sqlx::query_as!(
+                TakenMessage,
+                "SELECT id, caller_name, callback_phone, callback_raw, message, preferred_time, created_at
+                 FROM call_messages WHERE business_id = $1 AND elevenlabs_conversation_id = $2
+                 ORDER BY created_at, id",
+                business_id.get(),
+                conversation,
+            )
+            .fetch_all(pool)
+            .await?
+        }
+        None => Vec::new(),
+    };
     Ok(CallDetail {
         call: CallSummary {
             id: row.id,
@@ -156,5 +237,34 @@ pub async fn load(
         failure_reason: row.failure_reason,
         failure_details: row.failure_details,
         transcript: row.messages.map(|j| j.0).unwrap_or_default(),
+        analysis: row.analysis,
+        messages,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CallerSearch;
+
+    #[test]
+    fn a_search_is_a_number_or_words() {
+        assert_eq!(
+            CallerSearch::parse("(415) 555-01"),
+            Some(CallerSearch::Digits("41555501".into()))
+        );
+        assert_eq!(
+            CallerSearch::parse("+1 415"),
+            Some(CallerSearch::Digits("1415".into()))
+        );
+        assert_eq!(
+            CallerSearch::parse(" Sam Rivera "),
+            Some(CallerSearch::Words("%Sam Rivera%".into()))
+        );
+        assert_eq!(
+            CallerSearch::parse("100%_off\\"),
+            Some(CallerSearch::Words("%100\\%\\_off\\\\%".into()))
+        );
+        assert_eq!(CallerSearch::parse("  "), None);
+        assert_eq!(CallerSearch::parse("41"), None);
+    }
 }

@@ -18,6 +18,8 @@ pub struct Client {
     pub company: Option<String>,
     pub email: Option<String>,
     pub notes: String,
+    /// The client's own greeting while open; empty uses the business's.
+    pub welcome_message: String,
     /// E.164.
     pub phone_numbers: Vec<String>,
     /// Whether the client set a PIN to verify with on calls (the PIN itself is never shown).
@@ -56,6 +58,7 @@ pub struct ClientUpdate {
     pub company: Option<String>,
     pub email: Option<String>,
     pub notes: String,
+    pub welcome_message: String,
     pub phone_numbers: Vec<String>,
     pub pin: PinChange,
 }
@@ -74,7 +77,7 @@ pub async fn list(
 ) -> Result<Vec<Client>, ApiError> {
     Ok(sqlx::query_as!(
         Client,
-        r#"SELECT c.id, c.name, c.company, c.email, c.notes,
+        r#"SELECT c.id, c.name, c.company, c.email, c.notes, c.welcome_message,
                   COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
                             WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
                   c.pin_hash IS NOT NULL AS "has_pin!", c.created_at, c.updated_at
@@ -102,7 +105,7 @@ pub async fn load(
 ) -> Result<Client, ApiError> {
     sqlx::query_as!(
         Client,
-        r#"SELECT c.id, c.name, c.company, c.email, c.notes,
+        r#"SELECT c.id, c.name, c.company, c.email, c.notes, c.welcome_message,
                   COALESCE((SELECT array_agg(p.phone_e164 ORDER BY p.phone_e164) FROM client_phone_numbers p
                             WHERE p.client_id = c.id), '{}') AS "phone_numbers!",
                   c.pin_hash IS NOT NULL AS "has_pin!", c.created_at, c.updated_at
@@ -135,14 +138,15 @@ pub async fn create(
 ) -> Result<Uuid, ApiError> {
     let mut tx = pool.begin().await?;
     let client_id = sqlx::query_scalar!(
-        "INSERT INTO clients (business_id, name, company, email, notes, pin_hash)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO clients (business_id, name, company, email, notes, pin_hash, welcome_message)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         business_id.get(),
         c.name,
         c.company,
         c.email,
         c.notes,
         c.pin.new_hash(),
+        c.welcome_message,
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -161,7 +165,8 @@ pub async fn update(
     let mut tx = pool.begin().await?;
     let updated = sqlx::query!(
         "UPDATE clients SET name = $3, company = $4, email = $5, notes = $6,
-                pin_hash = CASE WHEN $7 THEN $8 ELSE pin_hash END, updated_at = now()
+                pin_hash = CASE WHEN $7 THEN $8 ELSE pin_hash END, welcome_message = $9,
+                updated_at = now()
          WHERE id = $2 AND business_id = $1",
         business_id.get(),
         client_id,
@@ -171,6 +176,7 @@ pub async fn update(
         c.notes,
         !matches!(c.pin, PinChange::Keep),
         c.pin.new_hash(),
+        c.welcome_message,
     )
     .execute(&mut *tx)
     .await?;

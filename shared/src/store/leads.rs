@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{Keyed, Keyset};
 use crate::domain::BusinessId;
-use crate::domain::catalog::{LeadStatus, Priority};
+use crate::domain::catalog::{LeadOrder, LeadStatus, Priority};
 use crate::error::ApiError;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -41,6 +41,16 @@ impl Keyed for Lead {
     fn key(&self) -> (DateTime<Utc>, Uuid) {
         (self.created_at, self.id)
     }
+
+    fn rank(&self) -> Option<i16> {
+        self.priority.parse::<Priority>().ok().map(priority_rank)
+    }
+}
+
+/// A priority's place in the priority order (`Priority::ALL`, low to urgent), as the list query
+/// ranks it (`array_position` over the same names).
+fn priority_rank(p: Priority) -> i16 {
+    Priority::ALL.iter().position(|x| *x == p).unwrap_or(0) as i16 + 1
 }
 
 /// One page of the list, newest first; each filter applies when given.
@@ -49,6 +59,7 @@ pub struct LeadFilter {
     pub priority: Option<Priority>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_to: Option<DateTime<Utc>>,
+    pub order: LeadOrder,
     pub page: Keyset,
 }
 
@@ -74,11 +85,14 @@ pub async fn list(
                     ORDER BY cl.created_at DESC LIMIT 1) AS "last_call_id?",
                   l.created_at, l.updated_at
            FROM leads l
-           WHERE l.business_id = $1 AND (l.created_at, l.id) < ($2, $3)
+           WHERE l.business_id = $1
+             AND CASE WHEN $9 THEN (array_position($10::text[], l.priority)::int2, l.created_at, l.id) < ($11, $2, $3)
+                      ELSE (l.created_at, l.id) < ($2, $3) END
              AND ($5::text IS NULL OR l.status = $5) AND ($6::text IS NULL OR l.priority = $6)
              AND ($7::timestamptz IS NULL OR l.created_at >= $7)
              AND ($8::timestamptz IS NULL OR l.created_at < $8)
-           ORDER BY l.created_at DESC, l.id DESC LIMIT $4"#,
+           ORDER BY CASE WHEN $9 THEN array_position($10::text[], l.priority) END DESC NULLS LAST,
+                    l.created_at DESC, l.id DESC LIMIT $4"#,
         business_id.get(),
         f.page.before.0,
         f.page.before.1,
@@ -87,6 +101,9 @@ pub async fn list(
         f.priority.map(Priority::as_str),
         f.created_from,
         f.created_to,
+        f.order == LeadOrder::Priority,
+        &Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>() as &[&str],
+        f.page.rank_before,
     )
     .fetch_all(pool)
     .await?)

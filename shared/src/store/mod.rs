@@ -5,6 +5,7 @@ pub mod agent_config;
 pub mod agents;
 pub mod auth_events;
 pub mod business;
+pub mod businesses;
 pub mod call_context;
 pub mod caller_verification;
 pub mod calls;
@@ -27,12 +28,33 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Copy)]
 pub struct Keyset {
     pub before: (DateTime<Utc>, Uuid),
+    /// For a list ranked first: the rank of the row the page follows (the highest without one).
+    pub rank_before: i16,
     pub limit: i64,
+}
+
+/// `text` as a LIKE pattern matching it anywhere, its wildcards (`%`, `_`) and `\` escaped:
+/// what a search box finds is what was typed, never "anything".
+pub fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 /// A row's place in such a list.
 pub trait Keyed {
     fn key(&self) -> (DateTime<Utc>, Uuid);
+    /// Its rank, in a list that can be ranked first (see `Keyset::rank_before`).
+    fn rank(&self) -> Option<i16> {
+        None
+    }
 }
 
 impl Keyed for (DateTime<Utc>, Uuid) {

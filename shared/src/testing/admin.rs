@@ -253,8 +253,10 @@ pub fn endpoint_call(method: &str, path: &str) -> Call {
     let mut c = call(method.parse().unwrap());
     c.params = a_params(path);
     if !path.contains("{id}") {
-        // The connect route names its business in the query.
         c.params.retain(|(name, _)| *name != "id");
+    }
+    if path.ends_with("/connect") {
+        // The connect route names its business in the query.
         c.params.push(("provider", "jira".to_owned()));
         c.query.push(("business_id".to_owned(), A.to_owned()));
     }

@@ -5,6 +5,7 @@
 //! - SendGrid `POST /v3/mail/send`: 202 + `X-Message-Id`; `GET /_fake/sendgrid/messages` lists them;
 //! - ElevenLabs `GET /v1/convai/conversations[/{id}]`: conversations added with
 //!   `POST /_fake/elevenlabs/conversations` (a conversation body), for the reconciliation.
+//! - ElevenLabs `GET /v2/voices`: a few premade voices, in pages of `page_size`;
 //! - ElevenLabs' agents, secrets, tools and phone-numbers API (what the agent manager calls): kept
 //!   in memory, `GET /_fake/elevenlabs/agents` shows the agents as configured.
 //! - Twilio `POST /2010-04-01/Accounts/{sid}/Messages.json` (form body): 201 + a message resource;
@@ -58,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/_fake/elevenlabs/agents", get(fake_agents))
         .route("/v1/convai/agents/create", post(create_agent))
         .route("/v1/convai/agents", get(list_agents))
+        .route("/v2/voices", get(list_voices))
         .route(
             "/v1/convai/{kind}",
             get(list_workspace).post(create_in_workspace),
@@ -218,6 +220,86 @@ async fn create_agent(State(state): State<Shared>, Json(body): Json<Value>) -> J
         .or_default()
         .push((id.clone(), body));
     Json(json!({"agent_id": id}))
+}
+
+/// ElevenLabs' voice library (`GET /v2/voices`): premade voices with their labels and preview
+/// URLs (on ElevenLabs' storage, so not playable offline), paged by `next_page_token`.
+async fn list_voices(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Json<Value> {
+    const VOICES: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "21m00Tcm4TlvDq8ikWAM",
+            "Rachel",
+            "american",
+            "female",
+            "calm",
+        ),
+        (
+            "EXAVITQu4vr4xnSDxMaL",
+            "Sarah",
+            "american",
+            "female",
+            "soft",
+        ),
+        (
+            "ErXwobaYiN019PkySvjV",
+            "Antoni",
+            "american",
+            "male",
+            "well-rounded",
+        ),
+        ("JBFqnCBsd6RMkjVDRZzb", "George", "british", "male", "warm"),
+        (
+            "XB0fDUnXU5powFXDhCwa",
+            "Charlotte",
+            "swedish",
+            "female",
+            "seductive",
+        ),
+        ("pNInz6obpgDQGcFmaJgB", "Adam", "american", "male", "deep"),
+        (
+            "onwK4e9ZLuTAKqWW03F9",
+            "Daniel",
+            "british",
+            "male",
+            "authoritative",
+        ),
+    ];
+    let size: usize = q
+        .get("page_size")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let start: usize = q
+        .get("next_page_token")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let page: Vec<Value> = VOICES
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|(id, name, accent, gender, description)| {
+            json!({
+                "voice_id": id,
+                "name": name,
+                "category": "premade",
+                "labels": {"accent": accent, "gender": gender, "description": description, "use_case": "conversational"},
+                "description": null,
+                "preview_url": format!("https://storage.googleapis.com/eleven-public-prod/premade/voices/{id}/preview.mp3"),
+                "available_for_tiers": [],
+                "settings": null,
+            })
+        })
+        .collect();
+    let next = start + page.len();
+    let more = next < VOICES.len();
+    Json(json!({
+        "voices": page,
+        "has_more": more,
+        "total_count": VOICES.len(),
+        "next_page_token": if more { Value::String(next.to_string()) } else { Value::Null },
+    }))
 }
 
 async fn list_agents(State(state): State<Shared>) -> Json<Value> {

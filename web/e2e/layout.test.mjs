@@ -1,0 +1,46 @@
+// Owners check leads on their phones: the 375 px layout, navigation by menu, and keyboard use.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeBrowser, open, OWNER, shot, signIn } from './browser.mjs';
+
+after(closeBrowser);
+
+test('at 375 px the menu folds, lists become cards, nothing scrolls sideways', async () => {
+  const { page, problems } = await open({ width: 375, height: 812 });
+  await signIn(page, OWNER);
+  await shot(page, 'phone-overview');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  assert.equal(await nav.isVisible(), false);
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await nav.getByRole('link', { name: 'Leads' }).click();
+  await page.locator('table.list tbody tr').first().waitFor();
+  assert.equal(await nav.isVisible(), false, 'the menu closes after navigating');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await shot(page, 'phone-leads');
+  await page.locator('table.list tbody tr a').first().click();
+  await page.getByLabel('Status').waitFor();
+  await shot(page, 'phone-lead');
+  assert.deepEqual(problems, []);
+});
+
+test('the keyboard alone signs in and reaches a page, with focus visible', async () => {
+  const { page } = await open();
+  await page.goto('/sign-in');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(OWNER.email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(OWNER.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  // Skip link first, then the navigation.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Calls');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.equal(outline, 'solid', 'focus is visible');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Calls' }).waitFor();
+});

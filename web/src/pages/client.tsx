@@ -1,0 +1,200 @@
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api } from '../api/client';
+import { formError, type FormError } from '../api/errors';
+import type { components } from '../api/schema';
+import { useWorkspace } from '../context';
+import { label } from '../format';
+import { asFormError, must, useLoad } from '../ui/load';
+import { Failure, Field, FormProblem, Loading, PageHeader, SaveBar } from '../ui/parts';
+
+type ClientInput = components['schemas']['ClientInput'];
+type Project = components['schemas']['ProjectSummary'];
+
+const EMPTY: ClientInput = { name: '', company: null, email: null, notes: '', welcome_message: '', phone_numbers: [] };
+
+export function ClientPage({ id }: { id: string }) {
+  const { businessId } = useWorkspace();
+  const isNew = id === 'new';
+  const loaded = useLoad(async () => {
+    const projects = must(await api.GET('/api/businesses/{id}/projects', { params: { path: { id: businessId } } })).projects;
+    if (isNew) return { client: EMPTY, linked: [] as string[], projects };
+    const path = { id: businessId, clientId: id };
+    const [client, links] = await Promise.all([
+      api.GET('/api/businesses/{id}/clients/{clientId}', { params: { path } }),
+      api.GET('/api/businesses/{id}/clients/{clientId}/projects', { params: { path } }),
+    ]);
+    return { client: must(client) as ClientInput, linked: must(links).projects.map((p) => p.id), projects };
+  }, [businessId, id]);
+  if (loaded.state === 'loading') return <Loading what="the client" />;
+  if (loaded.state === 'error') return <Failure error={loaded.error} retry={loaded.reload} />;
+  return <ClientForm key={id} clientId={isNew ? null : id} {...loaded.data} />;
+}
+
+const FIELDS = ['name', 'company', 'email', 'phone_numbers', 'welcome_message', 'notes', 'pin'] as const;
+
+function ClientForm(props: { clientId: string | null; client: ClientInput; linked: string[]; projects: Project[] }) {
+  const { businessId, canWrite } = useWorkspace();
+  const { route } = useLocation();
+  const [client, setClient] = useState<ClientInput>(props.client);
+  const [numbers, setNumbers] = useState<string[]>(props.client.phone_numbers?.length ? props.client.phone_numbers : ['']);
+  const [linked, setLinked] = useState<Set<string>>(new Set(props.linked));
+  const [error, setError] = useState<FormError | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (patch: Partial<ClientInput>) => setClient({ ...client, ...patch });
+  const readOnly = !canWrite;
+
+  async function save(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(null);
+    try {
+      const body: ClientInput = { ...client, phone_numbers: numbers.map((n) => n.trim()).filter(Boolean) };
+      const answer = props.clientId
+        ? await api.PUT('/api/businesses/{id}/clients/{clientId}', { params: { path: { id: businessId, clientId: props.clientId } }, body })
+        : await api.POST('/api/businesses/{id}/clients', { params: { path: { id: businessId } }, body });
+      if (!answer.data) {
+        setError(formError(answer.response.status, answer.error, FIELDS));
+        return;
+      }
+      const saved = answer.data;
+      const links = await api.PUT('/api/businesses/{id}/clients/{clientId}/projects', {
+        params: { path: { id: businessId, clientId: saved.id } },
+        body: { project_ids: [...linked] },
+      });
+      if (!links.data) {
+        setError(formError(links.response.status, links.error, []));
+        return;
+      }
+      if (!props.clientId) {
+        route(`/clients/${saved.id}`, true);
+        return;
+      }
+      setClient(saved as ClientInput);
+      setNumbers(saved.phone_numbers.length ? saved.phone_numbers : ['']);
+      setSaved('Saved.');
+    } catch (err) {
+      setError(asFormError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const text = (name: 'name' | 'company' | 'email', title: string, type = 'text') => (
+    <Field label={title} name={name} error={error}>
+      {(a) => (
+        <input
+          {...a}
+          type={type}
+          readOnly={readOnly}
+          required={name === 'name'}
+          value={client[name] ?? ''}
+          onInput={(e) => set({ [name]: e.currentTarget.value || (name === 'name' ? '' : null) })}
+        />
+      )}
+    </Field>
+  );
+
+  return (
+    <article>
+      <p class="crumbs">
+        <a href="/clients">← Clients</a>
+      </p>
+      <PageHeader title={props.clientId ? client.name || 'Client' : 'New client'} />
+      <form class="card form-grid" onSubmit={save} noValidate>
+        {text('name', 'Name')}
+        {text('company', 'Company')}
+        {text('email', 'Email', 'email')}
+        <fieldset class="field" aria-describedby="numbers-hint">
+          <legend>Phone numbers</legend>
+          <p class="hint" id="numbers-hint">
+            The numbers this client calls from; the agent recognises them. With the country code, or local to the business's region.
+          </p>
+          {numbers.map((n, i) => (
+            <div class="row" key={i}>
+              <label class="visually-hidden" for={`phone-${i}`}>
+                Phone number {i + 1}
+              </label>
+              <input
+                id={`phone-${i}`}
+                type="tel"
+                readOnly={readOnly}
+                value={n}
+                aria-invalid={error?.field === 'phone_numbers' || undefined}
+                onInput={(e) => setNumbers(numbers.map((x, j) => (j === i ? e.currentTarget.value : x)))}
+              />
+              {canWrite && numbers.length > 1 && (
+                <button type="button" class="secondary" aria-label={`Remove phone number ${i + 1}`} onClick={() => setNumbers(numbers.filter((_, j) => j !== i))}>
+                  Remove
+                </button>
+              )}
+            </div>
+          ))}
+          {error?.field === 'phone_numbers' && (
+            <p class="field-error" data-field-error="phone_numbers">
+              {error.message}
+            </p>
+          )}
+          {canWrite && numbers.length < 10 && (
+            <button type="button" class="secondary" onClick={() => setNumbers([...numbers, ''])}>
+              Add a number
+            </button>
+          )}
+        </fieldset>
+        <Field
+          label="Own greeting"
+          name="welcome_message"
+          error={error}
+          hint="What this client hears first while you are open, e.g. “Hi {{caller_first_name}}, your order is on its way.” Empty: your usual greeting for clients."
+        >
+          {(a) => (
+            <textarea
+              {...a}
+              rows={2}
+              maxLength={1000}
+              readOnly={readOnly}
+              value={client.welcome_message ?? ''}
+              onInput={(e) => set({ welcome_message: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field label="Notes" name="notes" error={error} hint="What the agent may know about this client.">
+          {(a) => <textarea {...a} rows={4} readOnly={readOnly} value={client.notes ?? ''} onInput={(e) => set({ notes: e.currentTarget.value })} />}
+        </Field>
+        <fieldset class="field">
+          <legend>Projects</legend>
+          {props.projects.length === 0 ? (
+            <p class="hint">No projects yet: connect Jira, Asana or monday on the Integrations page.</p>
+          ) : (
+            <ul class="plain checks">
+              {props.projects.map((p) => (
+                <li key={p.id}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      disabled={readOnly}
+                      checked={linked.has(p.id)}
+                      onChange={(e) => {
+                        const next = new Set(linked);
+                        if (e.currentTarget.checked) next.add(p.id);
+                        else next.delete(p.id);
+                        setLinked(next);
+                      }}
+                    />{' '}
+                    {p.name} <span class="hint">({label(p.provider)}, {label(p.status)})</span>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          )}
+        </fieldset>
+        <FormProblem error={error} fields={FIELDS} />
+        {canWrite && (
+          <SaveBar busy={busy} saved={saved} label={props.clientId ? 'Save' : 'Create client'} />
+        )}
+      </form>
+    </article>
+  );
+}

@@ -1,0 +1,158 @@
+// Project-management integrations: connect through the provider's consent, status, disconnect;
+// the projects they bring and the clients they belong to.
+import { useLocation } from 'preact-iso';
+import { api } from '../api/client';
+import type { components } from '../api/schema';
+import { useWorkspace } from '../context';
+import { label, safeUrl, when } from '../format';
+import { must, useLoad } from '../ui/load';
+import { Badge, Empty, Failure, FormProblem, Loading, PageHeader } from '../ui/parts';
+import { useSave } from '../ui/save';
+
+type Provider = components['schemas']['Provider'];
+const PROVIDERS: [Provider, string][] = [
+  ['jira', 'Jira'],
+  ['asana', 'Asana'],
+  ['monday', 'monday.com'],
+];
+
+export function Integrations() {
+  const { businessId, business, canWrite } = useWorkspace();
+  const { query } = useLocation();
+  const loaded = useLoad(async () => {
+    const path = { params: { path: { id: businessId } } };
+    const [integrations, projects] = await Promise.all([api.GET('/api/businesses/{id}/integrations', path), api.GET('/api/businesses/{id}/projects', path)]);
+    return { integrations: must(integrations).integrations, projects: must(projects).projects };
+  }, [businessId]);
+  const connect = useSave<components['schemas']['ConnectLink']>([]);
+  const disconnect = useSave<components['schemas']['Disconnected']>([]);
+  const outcome = query.integration && query.status;
+  const tz = business.timezone;
+
+  return (
+    <section>
+      <PageHeader title="Integrations" />
+      {outcome && (
+        <p class={`callout ${query.status === 'connected' ? 'callout-ok' : 'callout-urgent'}`} role="status">
+          {query.status === 'connected'
+            ? `${label(query.integration)} is connected. Its projects sync in the background.`
+            : `${label(query.integration)} was not connected${query.reason ? ` (${label(query.reason)})` : ''}. Try again, or check the app's permissions with the provider.`}
+        </p>
+      )}
+      <FormProblem error={connect.error ?? disconnect.error} fields={[]} />
+      {loaded.state === 'loading' && <Loading what="integrations" />}
+      {loaded.state === 'error' && <Failure error={loaded.error} retry={loaded.reload} />}
+      {loaded.state === 'ready' && (
+        <>
+          <div class="cards">
+            {PROVIDERS.map(([provider, name]) => {
+              const i = loaded.data.integrations.find((x) => x.provider === provider);
+              return (
+                <section class="card" key={provider} aria-labelledby={`int-${provider}`} data-provider={provider}>
+                  <h2 id={`int-${provider}`}>{name}</h2>
+                  {i ? (
+                    <>
+                      <p>
+                        <Badge value={i.status} /> {i.tenant_name ?? i.tenant_id}
+                      </p>
+                      <dl class="facts">
+                        <dt>Connected</dt>
+                        <dd>{when(i.connected_at, tz)}</dd>
+                        <dt>Last sync</dt>
+                        <dd>{when(i.last_synced_at, tz)}</dd>
+                        <dt>Projects</dt>
+                        <dd>
+                          {i.projects} ({i.tasks} tasks)
+                        </dd>
+                        {i.last_error && (
+                          <>
+                            <dt>Last error</dt>
+                            <dd class="error-text">{i.last_error}</dd>
+                          </>
+                        )}
+                      </dl>
+                      {canWrite && (
+                        <button
+                          type="button"
+                          class="secondary"
+                          disabled={disconnect.busy}
+                          onClick={() => {
+                            if (!window.confirm(`Disconnect ${name}? Its projects are kept as history.`)) return;
+                            disconnect.run(
+                              () => api.DELETE('/api/businesses/{id}/integrations/{integrationId}', { params: { path: { id: businessId, integrationId: i.id } } }),
+                              () => loaded.reload(),
+                              'Disconnected.',
+                            );
+                          }}
+                        >
+                          Disconnect
+                        </button>
+                      )}
+                    </>
+                  ) : (
+                    <>
+                      <p class="hint">Not connected.</p>
+                      {canWrite && (
+                        <button
+                          type="button"
+                          disabled={connect.busy}
+                          onClick={() =>
+                            connect.run(
+                              () => api.GET('/api/integrations/{provider}/connect', { params: { path: { provider }, query: { business_id: businessId } } }),
+                              (link) => window.location.assign(link.authorize_url),
+                              'Opening…',
+                            )
+                          }
+                        >
+                          Connect {name}
+                        </button>
+                      )}
+                    </>
+                  )}
+                </section>
+              );
+            })}
+          </div>
+          <section class="card" aria-labelledby="projects-h">
+            <h2 id="projects-h">Projects</h2>
+            {loaded.data.projects.length === 0 ? (
+              <Empty title="No projects yet.">
+                <p>Connect a tool above; its projects appear here and can be linked to clients.</p>
+              </Empty>
+            ) : (
+              <table class="list compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Project</th>
+                    <th scope="col">From</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Client</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {loaded.data.projects.map((p) => (
+                    <tr key={p.id}>
+                      <td data-label="Project">
+                        {safeUrl(p.url) ? (
+                          <a href={safeUrl(p.url)!} rel="noopener noreferrer" target="_blank">
+                            {p.name}
+                          </a>
+                        ) : (
+                          p.name
+                        )}
+                        {p.stale && <span class="hint"> (integration removed)</span>}
+                      </td>
+                      <td data-label="From">{label(p.provider)}</td>
+                      <td data-label="Status">{label(p.provider_status || p.status)}</td>
+                      <td data-label="Client">{p.client_id ? <a href={`/clients/${p.client_id}`}>Open client</a> : <span class="hint">Not linked</span>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+        </>
+      )}
+    </section>
+  );
+}
