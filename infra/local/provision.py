@@ -49,9 +49,6 @@ class Stack:
         self.sm = boto3.client("secretsmanager", **kw)
         self.refs = {}   # logical id -> Ref value
         self.atts = {}   # (logical id, attribute) -> value
-        # The dashboard's distribution has no local twin: the gateway serves web/dist and
-        # start_gateway sets DASHBOARD_URL to itself.
-        self.atts[("DashboardDistribution", "DomainName")] = "dashboard.localhost"
 
     def resolve(self, v):
         if isinstance(v, dict) and len(v) == 1:

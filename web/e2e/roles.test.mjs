@@ -50,6 +50,11 @@ test('a platform admin creates a business, invites its owner, and opens it', asy
   await page.locator('[data-field-error="owner_email"]').waitFor();
   await page.getByLabel("Owner's email").fill(`owner${stamp}@harbor.example`);
   await page.getByRole('button', { name: 'Create and invite the owner' }).click();
+  // The invitation link is shown once, to send to the owner.
+  const link = await page.getByLabel('Invitation link').inputValue();
+  assert.match(link, /\/accept-invite#token=[\w-]{20,}$/);
+  await shot(page, 'business-invitation');
+  await page.getByRole('button', { name: `Open Harbor Dental ${stamp}` }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.locator('.business-name', { hasText: `Harbor Dental ${stamp}` }).waitFor();
   await shot(page, 'business-created');

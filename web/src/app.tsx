@@ -84,7 +84,13 @@ function BusinessShell({ session, businessId }: { session: Session; businessId: 
       </Frame>
     );
   }
-  const workspace = { session, businessId, business: business.data, canWrite: session.role !== 'business_member' };
+  const workspace = {
+    session,
+    businessId,
+    business: business.data,
+    canWrite: session.role !== 'business_member',
+    reloadBusiness: business.reload,
+  };
   return (
     <WorkspaceContext.Provider value={workspace}>
       <Frame session={session} businessName={business.data.name}>

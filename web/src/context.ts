@@ -13,6 +13,8 @@ export interface Workspace {
   business: Business;
   /** Owners and platform admins; members read, and work leads only. */
   canWrite: boolean;
+  /** After the business itself was saved: its name and time zone are shown everywhere. */
+  reloadBusiness: () => void;
 }
 
 export const WorkspaceContext = createContext<Workspace | null>(null);

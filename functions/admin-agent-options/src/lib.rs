@@ -78,42 +78,70 @@ impl Range {
     }
 }
 
-/// The voice list one container fetched, and when.
+/// The voice list one container fetched, and when; and when ElevenLabs last failed to give it.
 pub struct VoiceCache {
     fresh_for: Duration,
-    kept: Mutex<Option<(Instant, Vec<VoiceOption>)>>,
+    kept: Mutex<Kept>,
 }
+
+#[derive(Default)]
+struct Kept {
+    voices: Option<(Instant, Vec<VoiceOption>)>,
+    failed_at: Option<Instant>,
+}
+
+/// After a failure, ElevenLabs is not asked again for this long: forms opened meanwhile get the
+/// kept list (or none) at once instead of queueing behind one slow request after another.
+pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(30);
 
 impl VoiceCache {
     pub fn new(fresh_for: Duration) -> Self {
         Self {
             fresh_for,
-            kept: Mutex::new(None),
+            kept: Mutex::new(Kept::default()),
         }
     }
 
-    /// The voices, fetched when the kept list is missing or old; on a failure the kept list (if
-    /// any) and the reason. One fetch at a time: concurrent requests wait for it.
+    /// The voices, fetched when the kept list is missing or old; on a failure, and for
+    /// `RETRY_AFTER_FAILURE` after it, the kept list (if any) and the reason. One fetch at a time:
+    /// concurrent requests wait for it rather than each asking ElevenLabs.
     pub async fn voices(&self, api: &ElevenLabsApi) -> (Vec<VoiceOption>, Option<String>) {
         let mut kept = self.kept.lock().await;
-        if let Some((at, voices)) = kept.as_ref()
+        let stale = |k: &Kept| {
+            k.voices
+                .as_ref()
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        if let Some((at, voices)) = kept.voices.as_ref()
             && at.elapsed() < self.fresh_for
         {
             return (voices.clone(), None);
         }
+        if kept
+            .failed_at
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE)
+        {
+            return (stale(&kept), Some(UNAVAILABLE.into()));
+        }
         match api.list_voices().await {
             Ok(voices) => {
-                *kept = Some((Instant::now(), voices.clone()));
+                *kept = Kept {
+                    voices: Some((Instant::now(), voices.clone())),
+                    failed_at: None,
+                };
                 (voices, None)
             }
             Err(e) => {
                 tracing::warn!(error = %e, "ElevenLabs voices could not be listed");
-                let stale = kept.as_ref().map(|(_, v)| v.clone()).unwrap_or_default();
-                (stale, Some("ElevenLabs did not answer".into()))
+                kept.failed_at = Some(Instant::now());
+                (stale(&kept), Some(UNAVAILABLE.into()))
             }
         }
     }
 }
+
+const UNAVAILABLE: &str = "ElevenLabs did not answer";
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     shared::web::respond(answer(state, &req).await)

@@ -147,6 +147,12 @@ async fn elevenlabs_down_keeps_the_form_working(pool: PgPool) {
     assert_eq!(body["voices"][0]["name"], "Amy");
     assert_eq!(body["voices_error"], "ElevenLabs did not answer");
 
+    // Within the retry window, ElevenLabs is not asked again: the same answer at once.
+    let asked = el.received_requests().await.unwrap().len();
+    let (_, again) = get(&state, &owner_a(), A).await;
+    assert_eq!(again["voices_error"], "ElevenLabs did not answer");
+    assert_eq!(el.received_requests().await.unwrap().len(), asked);
+
     // A container that never had the list: none, and the reason.
     let cold = MockServer::start().await;
     Mock::given(method("GET"))

@@ -114,11 +114,13 @@ pub async fn create(
     let (token, digest) = new_secret();
     let expires_at = (state.admin.now)() + INVITE_LIFETIME;
     let pool = state.admin.db.pool().await?;
+    // The business, its owner and the audit of the invitation stand or fall together.
+    let mut tx = pool.begin().await?;
     let (business_id, owner_id) =
-        create_business_inviting_owner(pool, &checked, &digest, expires_at, who.user_id).await?;
+        create_business_inviting_owner(&mut tx, &checked, &digest, expires_at, who.user_id).await?;
     let meta = ClientMeta::of(req);
     auth_events::record(
-        pool,
+        &mut *tx,
         &AuthEvent {
             kind: "user_invited",
             user_id: Some(owner_id),
@@ -130,6 +132,7 @@ pub async fn create(
         },
     )
     .await?;
+    tx.commit().await?;
     ok(
         StatusCode::CREATED,
         &CreatedBusiness {

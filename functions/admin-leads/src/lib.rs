@@ -30,7 +30,7 @@ impl Listing for Leads {
             priority: q.parsed::<Priority>("priority")?,
             created_from: q.instant("created_from")?,
             created_to: q.instant("created_to")?,
-            order: q.parsed::<LeadOrder>("sort")?.unwrap_or_default(),
+            order: order_of(q.parsed::<LeadOrder>("sort")?.unwrap_or_default(), &page)?,
             page,
         })
     }
@@ -42,6 +42,18 @@ impl Listing for Leads {
     ) -> Result<Vec<Lead>, ApiError> {
         leads::list(pool, business_id, f).await
     }
+}
+
+/// A page after the first of a priority list needs the rank its cursor carries: a cursor of the
+/// newest-first order would silently restart the list.
+fn order_of(order: LeadOrder, page: &Keyset) -> Result<LeadOrder, ApiError> {
+    if order == LeadOrder::Priority && page.follows_a_cursor() && page.rank_before.is_none() {
+        return Err(shared::admin::request::invalid(
+            "cursor",
+            "comes from another order of this list: start again without it",
+        ));
+    }
+    Ok(order)
 }
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {

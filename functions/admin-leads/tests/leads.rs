@@ -123,6 +123,22 @@ async fn sorted_by_priority_the_most_urgent_come_first_page_after_page(pool: PgP
     // Within a priority, newest first.
     assert!(seen[0].1 > seen[1].1, "{seen:?}");
     assert!(seen[4].1 > seen[5].1, "{seen:?}");
+    // A cursor without a rank (a row's position in time only) cannot continue the priority order.
+    let unranked = shared::admin::request::Cursor {
+        created_at: chrono::Utc::now(),
+        id: uuid::Uuid::nil(),
+        rank: None,
+    }
+    .encode();
+    let (status, body) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .query("sort", "priority")
+        .query("cursor", &unranked)
+        .send(|r| admin_leads::handle(&state, r))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body).starts_with("cursor:"), "{body}");
     let (status, body) = call(Method::GET)
         .business(A)
         .token(&owner_a())

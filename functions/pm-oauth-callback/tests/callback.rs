@@ -184,7 +184,7 @@ async fn each_provider_connects_with_sealed_tokens_and_queues_its_first_sync(poo
         assert_eq!(q["response_type"], "code");
         assert_eq!(
             q["redirect_uri"],
-            format!("https://hooks.studioconnect.example/api/integrations/{provider}/callback")
+            format!("https://app.studioconnect.example/api/integrations/{provider}/callback")
         );
         assert_eq!(q.contains_key("code_challenge"), pkce, "{provider} PKCE");
         if provider == "jira" {

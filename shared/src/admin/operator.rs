@@ -201,17 +201,18 @@ pub async fn create_business(
     })
 }
 
-/// The same, with the owner invited (`POST /api/businesses`): they set their password through the
-/// invitation link; the platform admin who made it is recorded as the inviter.
+/// The same, with the owner invited (`POST /api/businesses`), in the caller's transaction: they
+/// set their password through the invitation link; the platform admin who made it is recorded as
+/// the inviter.
 pub async fn create_business_inviting_owner(
-    pool: &sqlx::PgPool,
+    tx: &mut sqlx::PgConnection,
     checked: &CheckedBusiness,
     invite_digest: &str,
     invite_expires_at: chrono::DateTime<chrono::Utc>,
     invited_by: Uuid,
 ) -> Result<(BusinessId, Uuid), OperatorError> {
-    store::business::create_with_owner(
-        pool,
+    store::business::insert_with_owner(
+        tx,
         &row(
             checked,
             NewOwner::Invited {

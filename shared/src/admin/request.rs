@@ -140,7 +140,7 @@ impl PageRequest {
                 Some(c) => (c.created_at, c.id),
                 None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
             },
-            rank_before: self.after.and_then(|c| c.rank).unwrap_or(i16::MAX),
+            rank_before: self.after.and_then(|c| c.rank),
             limit: self.limit + 1,
         }
     }

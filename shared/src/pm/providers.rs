@@ -22,13 +22,17 @@ pub struct PmProviders {
 /// Where our own endpoints are, as the providers must be told (redirect URI, webhook targets).
 #[derive(Debug, Clone)]
 pub struct PublicUrls {
-    /// e.g. https://api.example.com (no trailing slash).
+    /// e.g. https://api.example.com (no trailing slash): webhook targets.
     pub api_base: String,
+    /// Where the browser reaches the API (no trailing slash): the dashboard's origin, whose
+    /// `/api/*` is the API. The OAuth callback must come back there, where the connect route
+    /// set its host-only binding cookie.
+    pub browser_base: String,
 }
 
 impl PublicUrls {
     pub fn redirect_uri(&self, provider: Provider) -> String {
-        format!("{}/api/integrations/{provider}/callback", self.api_base)
+        format!("{}/api/integrations/{provider}/callback", self.browser_base)
     }
 
     pub fn webhook_target(&self, provider: Provider, integration_id: Option<Uuid>) -> String {
@@ -86,7 +90,15 @@ impl PmProviders {
             .unwrap_or_else(|| "http://127.0.0.1:3000".into())
             .trim_end_matches('/')
             .to_owned();
-        let urls = PublicUrls { api_base };
+        // The dashboard calls the connect route through its own origin (CloudFront's /api/*).
+        let browser_base = env
+            .optional("DASHBOARD_URL")
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| api_base.clone());
+        let urls = PublicUrls {
+            api_base,
+            browser_base,
+        };
         // Every granted app secret is read (and so checked) at each cold start, whether or not
         // its provider is enabled here.
         let jira_secret = secrets.jira_client_secret()?;

@@ -301,6 +301,16 @@ pub async fn create_with_owner(
     b: &NewBusinessRow<'_>,
 ) -> Result<(BusinessId, Uuid), sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let created = insert_with_owner(&mut tx, b).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// `create_with_owner` inside the caller's transaction (which may record more with it).
+pub async fn insert_with_owner(
+    tx: &mut sqlx::PgConnection,
+    b: &NewBusinessRow<'_>,
+) -> Result<(BusinessId, Uuid), sqlx::Error> {
     let business_id = BusinessId::new(sqlx::query_scalar!(
         "INSERT INTO businesses (name, timezone, default_region) VALUES ($1, $2, $3) RETURNING id",
         b.name,
@@ -331,7 +341,7 @@ pub async fn create_with_owner(
     let role = crate::domain::catalog::Role::BusinessOwner;
     let owner = match b.owner {
         NewOwner::Password(hash) => {
-            super::users::insert(&mut tx, b.owner_email, hash, role, Some(business_id)).await?
+            super::users::insert(tx, b.owner_email, hash, role, Some(business_id)).await?
         }
         NewOwner::Invited {
             digest,
@@ -339,7 +349,7 @@ pub async fn create_with_owner(
             invited_by,
         } => {
             super::users::invite(
-                &mut tx,
+                tx,
                 business_id,
                 b.owner_email,
                 role,
@@ -350,7 +360,6 @@ pub async fn create_with_owner(
             .await?
         }
     };
-    tx.commit().await?;
     Ok((business_id, owner))
 }
 

@@ -140,7 +140,9 @@ pub async fn list(
            AND ($5::text IS NULL OR cl.status = $5) AND ($6::text IS NULL OR cl.direction = $6)
            AND ($7::timestamptz IS NULL OR cl.created_at >= $7)
            AND ($8::timestamptz IS NULL OR cl.created_at < $8)
-           AND ($9::text IS NULL OR cl.from_phone LIKE '%' || $9 || '%' OR cl.to_phone LIKE '%' || $9 || '%')
+           -- The caller's number: the other party, never our own (every inbound call has it).
+           AND ($9::text IS NULL
+                OR (CASE WHEN cl.direction = 'outbound' THEN cl.to_phone ELSE cl.from_phone END) LIKE '%' || $9 || '%')
            AND ($10::text IS NULL
                 OR EXISTS (SELECT 1 FROM leads l WHERE l.id = cl.lead_id AND l.business_id = cl.business_id
                            AND (l.contact_name ILIKE $10 OR l.email ILIKE $10 OR l.company ILIKE $10))

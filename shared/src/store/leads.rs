@@ -103,7 +103,7 @@ pub async fn list(
         f.created_to,
         f.order == LeadOrder::Priority,
         &Priority::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>() as &[&str],
-        f.page.rank_before,
+        f.page.rank_before.unwrap_or(i16::MAX),
     )
     .fetch_all(pool)
     .await?)

@@ -28,8 +28,9 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Copy)]
 pub struct Keyset {
     pub before: (DateTime<Utc>, Uuid),
-    /// For a list ranked first: the rank of the row the page follows (the highest without one).
-    pub rank_before: i16,
+    /// For a list ranked first: the rank of the row the page follows (none without a cursor, or
+    /// with a cursor of an unranked order).
+    pub rank_before: Option<i16>,
     pub limit: i64,
 }
 
@@ -46,6 +47,13 @@ pub fn contains_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+impl Keyset {
+    /// Whether this page follows a cursor (is not the first).
+    pub fn follows_a_cursor(&self) -> bool {
+        self.before.0 != DateTime::<Utc>::MAX_UTC
+    }
 }
 
 /// A row's place in such a list.

@@ -92,6 +92,7 @@ pub fn providers(server: &MockServer) -> PmProviders {
     let uri = server.uri();
     let urls = PublicUrls {
         api_base: "https://hooks.studioconnect.example".into(),
+        browser_base: "https://app.studioconnect.example".into(),
     };
     PmProviders::new(vec![
         std::sync::Arc::new(jira::Jira::new(

@@ -7,13 +7,17 @@ import { SessionStore, type TokenPair } from './session';
 /** Raised to the app when the session is gone: it returns to sign-in, remembering the page. */
 export const signedOut = new EventTarget();
 
+/** A new pair; null when the refresh token is refused (spent, revoked, expired). Anything else
+ * (a 429, a 5xx, no network) throws, and the tab keeps its session to try again. */
 async function postRefresh(path: '/api/auth/refresh', body: { refresh_token: string }): Promise<TokenPair | null> {
   const res = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return res.ok ? ((await res.json()) as TokenPair) : null;
+  if (res.ok) return (await res.json()) as TokenPair;
+  if (res.status === 400 || res.status === 401) return null;
+  throw new Error(`refresh failed with ${res.status}`);
 }
 
 export const sessions = new SessionStore(window.sessionStorage, postRefresh);

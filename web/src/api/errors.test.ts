@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formError } from './errors';
+import { formError, isAboutItem } from './errors';
 
 const body = (code: string, message: string) => ({ error: { code, message } });
 
@@ -28,5 +28,14 @@ describe('formError', () => {
   it('never shows a raw body it cannot read', () => {
     expect(formError(502, '<html>').message).toBe('The server could not answer. Try again in a moment.');
     expect(formError(418, null).message).toBe('Request failed (418).');
+  });
+});
+
+describe('isAboutItem', () => {
+  it('matches the item and its fields, not a longer index', () => {
+    expect(isAboutItem('questions[1]: a question needs words', 'questions', 1)).toBe(true);
+    expect(isAboutItem('questions[1].choices: at least two', 'questions', 1)).toBe(true);
+    expect(isAboutItem('questions[12].choices: at least two', 'questions', 1)).toBe(false);
+    expect(isAboutItem('questions: at most 30', 'questions', 1)).toBe(false);
   });
 });

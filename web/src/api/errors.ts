@@ -53,3 +53,9 @@ function fieldOf(message: string, fields: readonly string[]): { field: string; p
   }
   return null;
 }
+
+/** Whether an API message is about item `index` of the list field `list`: `questions[2]: …` or
+ * `questions[2].choices: …`, never `questions[20]`. */
+export function isAboutItem(message: string, list: string, index: number): boolean {
+  return message.startsWith(`${list}[${index}]:`) || message.startsWith(`${list}[${index}].`);
+}

@@ -50,6 +50,19 @@ describe('SessionStore', () => {
     expect(storage.getItem('studioconnect.refresh')).toBe('refresh-8');
   });
 
+  it('keeps the session when the refresh fails for another reason than a refusal', async () => {
+    const storage = new MemoryStorage();
+    let now = 0;
+    const store = new SessionStore(storage, async () => {
+      throw new Error('refresh failed with 503');
+    }, () => now);
+    store.accept(pair(1));
+    now = 10_000_000;
+    await expect(store.accessToken()).rejects.toThrow('503');
+    expect(storage.getItem('studioconnect.refresh')).toBe('refresh-1');
+    expect(store.session?.accessToken).toBe('access-1');
+  });
+
   it('signs out when the refresh is refused, and tells listeners', async () => {
     const storage = new MemoryStorage();
     let now = 0;

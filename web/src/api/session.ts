@@ -75,7 +75,8 @@ export class SessionStore {
     return s?.accessToken ?? null;
   }
 
-  /** Exchanges the stored refresh token for a new pair; clears the session when it is refused. */
+  /** Exchanges the stored refresh token for a new pair; clears the session when it is refused,
+   * and keeps it (rejecting) when the exchange failed for another reason. */
   refresh(): Promise<Session | null> {
     if (!this.inflight) {
       this.inflight = this.doRefresh().finally(() => {

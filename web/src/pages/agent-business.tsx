@@ -33,10 +33,10 @@ export function HoursAndRouting() {
 }
 
 function BusinessForm({ initial }: { initial: Business }) {
-  const { businessId, canWrite } = useWorkspace();
+  const { businessId, canWrite, reloadBusiness } = useWorkspace();
   const [b, setB] = useState<BusinessInput>(initial);
   const save = useSave<Business>(FIELDS);
-  const set = (patch: Partial<BusinessInput>) => setB({ ...b, ...patch });
+  const set = (patch: Partial<BusinessInput>) => setB((current) => ({ ...current, ...patch }));
   const weekly = b.business_hours?.weekly ?? {};
   const holidays = b.business_hours?.holidays ?? [];
   const setDay = (day: string, intervals: Interval[]) =>
@@ -51,7 +51,13 @@ function BusinessForm({ initial }: { initial: Business }) {
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        save.run(() => api.PUT('/api/businesses/{id}', { params: { path: { id: businessId } }, body: b }), (d) => setB(d));
+        save.run(
+          () => api.PUT('/api/businesses/{id}', { params: { path: { id: businessId } }, body: b }),
+          (d) => {
+            setB(d);
+            reloadBusiness();
+          },
+        );
       }}
     >
       <Field label="Business name" name="name" error={save.error}>

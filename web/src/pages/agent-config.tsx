@@ -47,7 +47,7 @@ export function VoiceAndWords({ config, options }: { config: AgentConfig; option
   const save = useSave<AgentConfig>(FIELDS);
   const preview = useSave<components['schemas']['AgentPreview']>(FIELDS);
   const sync = useSave<SyncReport>([]);
-  const set = (patch: Partial<AgentConfigInput>) => setForm({ ...form, ...patch });
+  const set = (patch: Partial<AgentConfigInput>) => setForm((current) => ({ ...current, ...patch }));
   const known = options.placeholders.map((p) => p.name);
   const path = { params: { path: { id: businessId } } };
 
@@ -210,7 +210,10 @@ export function VoiceAndWords({ config, options }: { config: AgentConfig; option
         {canWrite && (
           <section class="card" aria-labelledby="sync-h">
             <h2 id="sync-h">ElevenLabs</h2>
-            <p class="hint">{config.agent_synced_at ? `Last synced ${when(config.agent_synced_at)}.` : 'Not synced yet.'} Save first: the sync sends what is saved.</p>
+            <p class="hint">
+              {(report?.synced_at ?? config.agent_synced_at) ? `Last synced ${when(report?.synced_at ?? config.agent_synced_at)}.` : 'Not synced yet.'} Save first: the sync
+              sends what is saved.
+            </p>
             <button type="button" disabled={sync.busy} onClick={() => sync.run(() => api.POST('/api/businesses/{id}/agent/sync', path), setReport, 'Synced.')}>
               {sync.busy ? 'Syncing…' : 'Sync to ElevenLabs'}
             </button>

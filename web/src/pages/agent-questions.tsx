@@ -1,6 +1,7 @@
 // The qualification questions: add, edit, remove, reorder by keyboard (Move up/down) and by drag.
 import { useRef, useState } from 'preact/hooks';
 import { api } from '../api/client';
+import { isAboutItem } from '../api/errors';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
 import { move } from '../reorder';
@@ -25,22 +26,33 @@ export function Questions() {
   return <QuestionsForm initial={loaded.data} />;
 }
 
+/** Each question with an id of its own while the form is open: the row keeps its identity (and
+ * the focus in it) while its answer key is typed or it is moved. */
+interface Row {
+  uid: number;
+  q: Question;
+}
+let nextUid = 0;
+const rowsOf = (qs: Question[]): Row[] => qs.map((q) => ({ uid: nextUid++, q }));
+
 function QuestionsForm({ initial }: { initial: Question[] }) {
   const { businessId, canWrite } = useWorkspace();
-  const [questions, setQuestions] = useState<Question[]>(initial);
+  const [rows, setRows] = useState<Row[]>(() => rowsOf(initial));
+  const questions = rows.map((r) => r.q);
   // The dragged question's index: a ref, since drag events fire before a re-render would show state.
   const dragged = useRef<number | null>(null);
   const [dragging, setDragging] = useState<number | null>(null);
   const [announce, setAnnounce] = useState('');
   const save = useSave<components['schemas']['QuestionList']>([]);
-  const update = (i: number, patch: Partial<Question>) => setQuestions(questions.map((q, j) => (j === i ? { ...q, ...patch } : q)));
+  const update = (i: number, patch: Partial<Question>) =>
+    setRows((current) => current.map((r, j) => (j === i ? { ...r, q: { ...r.q, ...patch } } : r)));
   const reorder = (from: number, to: number) => {
-    if (to < 0 || to >= questions.length) return;
-    setQuestions(move(questions, from, to));
+    if (to < 0 || to >= rows.length) return;
+    setRows((current) => move(current, from, to));
     setAnnounce(`Question moved to position ${to + 1} of ${questions.length}.`);
     requestAnimationFrame(() => document.getElementById(`q-${to}-question`)?.focus());
   };
-  const problemAt = (i: number) => (save.error?.message.startsWith(`questions[${i}]`) ? save.error.message : null);
+  const problemAt = (i: number) => (save.error && isAboutItem(save.error.message, 'questions', i) ? save.error.message : null);
 
   return (
     <form
@@ -50,7 +62,7 @@ function QuestionsForm({ initial }: { initial: Question[] }) {
         e.preventDefault();
         save.run(
           () => api.PUT('/api/businesses/{id}/qualification-questions', { params: { path: { id: businessId } }, body: { questions } }),
-          (d) => setQuestions(d.questions),
+          (d) => setRows(rowsOf(d.questions)),
         );
       }}
     >
@@ -61,9 +73,9 @@ function QuestionsForm({ initial }: { initial: Question[] }) {
       </p>
       {questions.length === 0 && <Empty title="No questions: the agent only takes a message." />}
       <ol class="questions">
-        {questions.map((q, i) => (
+        {rows.map(({ uid, q }, i) => (
           <li
-            key={`${q.field_key}-${i}`}
+            key={uid}
             class={`question${dragging === i ? ' dragging' : ''}`}
             data-question={q.field_key}
             onDragOver={(e) => {
@@ -109,7 +121,7 @@ function QuestionsForm({ initial }: { initial: Question[] }) {
                   <button type="button" class="secondary" disabled={i === questions.length - 1} aria-label={`Move question ${i + 1} down`} onClick={() => reorder(i, i + 1)}>
                     ↓
                   </button>
-                  <button type="button" class="secondary" aria-label={`Remove question ${i + 1}`} onClick={() => setQuestions(questions.filter((_, j) => j !== i))}>
+                  <button type="button" class="secondary" aria-label={`Remove question ${i + 1}`} onClick={() => setRows((current) => current.filter((_, j) => j !== i))}>
                     Remove
                   </button>
                 </span>
@@ -183,7 +195,7 @@ function QuestionsForm({ initial }: { initial: Question[] }) {
           </li>
         ))}
       </ol>
-      <FormProblem error={save.error && !/^questions\[\d+\]/.test(save.error.message) ? save.error : null} fields={[]} />
+      <FormProblem error={save.error && !rows.some((_, i) => isAboutItem(save.error!.message, 'questions', i)) ? save.error : null} fields={[]} />
       {canWrite && (
         <SaveBar busy={save.busy} saved={save.saved} label="Save questions">
           <button
@@ -191,7 +203,7 @@ function QuestionsForm({ initial }: { initial: Question[] }) {
             class="secondary"
             disabled={questions.length >= 30}
             onClick={() => {
-              setQuestions([...questions, { question: '', field_key: `question_${questions.length + 1}`, expected_format: 'text', required: false }]);
+              setRows((current) => [...current, ...rowsOf([{ question: '', field_key: `question_${current.length + 1}`, expected_format: 'text', required: false }])]);
               requestAnimationFrame(() => document.getElementById(`q-${questions.length}-question`)?.focus());
             }}
           >

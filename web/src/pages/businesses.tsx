@@ -61,8 +61,41 @@ export function Businesses({ onOpen }: { onOpen: (id: string) => void }) {
 
 function CreateBusiness({ onCreated }: { onCreated: (id: string) => void }) {
   const [b, setB] = useState<NewBusiness>({ name: '', timezone: 'America/New_York', default_region: 'US', phone_numbers: [], owner_email: '' });
+  const [created, setCreated] = useState<components['schemas']['CreatedBusiness'] | null>(null);
+  const [copied, setCopied] = useState(false);
   const save = useSave<components['schemas']['CreatedBusiness']>(FIELDS);
-  const set = (patch: Partial<NewBusiness>) => setB({ ...b, ...patch });
+  const set = (patch: Partial<NewBusiness>) => setB((current) => ({ ...current, ...patch }));
+  if (created) {
+    // The link is the only copy of the invitation (only its digest is stored): shown once, here.
+    return (
+      <section class="card" aria-labelledby="created-h">
+        <h2 id="created-h">{created.business.name} is set up</h2>
+        <p>
+          Send this link to <strong>{created.owner.user.email}</strong> so they can choose a password. It works once, until{' '}
+          {when(created.owner.invite_expires_at)}, and is not shown again.
+        </p>
+        <label class="field">
+          <span class="label">Invitation link</span>
+          <input readOnly value={created.owner.invite_url} onFocus={(e) => e.currentTarget.select()} />
+        </label>
+        <div class="actions">
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => navigator.clipboard?.writeText(created.owner.invite_url).then(() => setCopied(true), () => setCopied(false))}
+          >
+            Copy the link
+          </button>
+          <button type="button" onClick={() => onCreated(created.business.id)}>
+            Open {created.business.name}
+          </button>
+          <span role="status" class="saved">
+            {copied ? 'Copied.' : ''}
+          </span>
+        </div>
+      </section>
+    );
+  }
   return (
     <form
       class="card form-grid"
@@ -70,7 +103,7 @@ function CreateBusiness({ onCreated }: { onCreated: (id: string) => void }) {
       aria-label="New business"
       onSubmit={(e) => {
         e.preventDefault();
-        save.run(() => api.POST('/api/businesses', { body: b }), (created) => onCreated(created.business.id));
+        save.run(() => api.POST('/api/businesses', { body: b }), setCreated, '');
       }}
     >
       <Field label="Business name" name="name" error={save.error}>

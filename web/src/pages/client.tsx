@@ -35,14 +35,18 @@ const FIELDS = ['name', 'company', 'email', 'phone_numbers', 'welcome_message', 
 
 function ClientForm(props: { clientId: string | null; client: ClientInput; linked: string[]; projects: Project[] }) {
   const { businessId, canWrite } = useWorkspace();
-  const { route } = useLocation();
+  const { route, query } = useLocation();
   const [client, setClient] = useState<ClientInput>(props.client);
   const [numbers, setNumbers] = useState<string[]>(props.client.phone_numbers?.length ? props.client.phone_numbers : ['']);
   const [linked, setLinked] = useState<Set<string>>(new Set(props.linked));
-  const [error, setError] = useState<FormError | null>(null);
+  const [error, setError] = useState<FormError | null>(
+    query.links === 'failed'
+      ? { field: null, code: 'links', status: 0, message: 'The client was created, but its projects were not linked: check them and save again.' }
+      : null,
+  );
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (patch: Partial<ClientInput>) => setClient({ ...client, ...patch });
+  const set = (patch: Partial<ClientInput>) => setClient((current) => ({ ...current, ...patch }));
   const readOnly = !canWrite;
 
   async function save(e: Event) {
@@ -64,12 +68,13 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
         params: { path: { id: businessId, clientId: saved.id } },
         body: { project_ids: [...linked] },
       });
-      if (!links.data) {
-        setError(formError(links.response.status, links.error, []));
+      if (!props.clientId) {
+        // Created: from now on this is the client's page, so a second save cannot create it again.
+        route(`/clients/${saved.id}${links.data ? '' : '?links=failed'}`, true);
         return;
       }
-      if (!props.clientId) {
-        route(`/clients/${saved.id}`, true);
+      if (!links.data) {
+        setError(formError(links.response.status, links.error, []));
         return;
       }
       setClient(saved as ClientInput);

@@ -4,11 +4,7 @@ import { signIn } from '../api/client';
 import { formError, type FormError } from '../api/errors';
 import { openedBusiness } from '../context';
 import { Field, FormProblem } from '../ui/parts';
-
-/** Only same-site paths are followed after sign-in (never another origin). */
-export function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/';
-}
+import { safeNext } from '../navigation';
 
 export function SignIn() {
   const { query, route } = useLocation();

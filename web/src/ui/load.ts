@@ -1,5 +1,5 @@
 // Loading data for a page: one request (or a few together), its three states, and a reload.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { formError, type FormError } from '../api/errors';
 
 export type Loaded<T> =
@@ -20,12 +20,17 @@ export function must<T>(answer: Answer<T>): T {
   throw formError(answer.response.status, answer.error);
 }
 
+/** Loads on mount and when `deps` change; `reload` loads again, showing what it had meanwhile
+ * (so a page under a reloaded business keeps its place instead of flashing "Loading"). */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> & { reload: () => void } {
   const [state, setState] = useState<Loaded<T>>({ state: 'loading' });
   const [tick, setTick] = useState(0);
+  const lastDeps = useRef<unknown[] | null>(null);
   useEffect(() => {
     let live = true;
-    setState({ state: 'loading' });
+    const sameDeps = lastDeps.current !== null && lastDeps.current.length === deps.length && lastDeps.current.every((d, i) => Object.is(d, deps[i]));
+    lastDeps.current = deps;
+    setState((s) => (sameDeps && s.state === 'ready' ? s : { state: 'loading' }));
     load().then(
       (data) => live && setState({ state: 'ready', data }),
       (e: unknown) => live && setState({ state: 'error', error: asFormError(e) }),

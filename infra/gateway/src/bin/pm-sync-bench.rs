@@ -81,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
         SecretString::from("bench-secret"),
         PublicUrls {
             api_base: "http://127.0.0.1:3000".into(),
+            browser_base: "http://127.0.0.1:3000".into(),
         },
         HttpClient::new("jira", shared::pm::pm_http_policy())?,
     );
