@@ -12,6 +12,9 @@ import { useSave } from '../ui/save';
 type Business = components['schemas']['Business'];
 type BusinessInput = components['schemas']['BusinessInput'];
 type Interval = components['schemas']['Interval'];
+type Holiday = components['schemas']['Holiday'];
+type TransferNumber = components['schemas']['TransferNumberInput'];
+type BusinessHours = components['schemas']['BusinessHours'];
 const DAYS = [
   ['mon', 'Monday'],
   ['tue', 'Tuesday'],
@@ -39,8 +42,16 @@ function BusinessForm({ initial }: { initial: Business }) {
   const set = (patch: Partial<BusinessInput>) => setB((current) => ({ ...current, ...patch }));
   const weekly = b.business_hours?.weekly ?? {};
   const holidays = b.business_hours?.holidays ?? [];
-  const setDay = (day: string, intervals: Interval[]) =>
-    set({ business_hours: { ...b.business_hours, weekly: { ...weekly, [day]: intervals } } });
+  // Nested parts of the document change from the latest state, not the render's copy.
+  const setHours = (change: (h: BusinessHours) => BusinessHours) =>
+    setB((current) => ({ ...current, business_hours: change(current.business_hours ?? {}) }));
+  const setDay = (day: string, change: (list: Interval[]) => Interval[]) =>
+    setHours((h) => ({ ...h, weekly: { ...(h.weekly ?? {}), [day]: change(h.weekly?.[day] ?? []) } }));
+  const setTransfers = (change: (list: TransferNumber[]) => TransferNumber[]) =>
+    setB((current) => ({ ...current, transfer_numbers: change(current.transfer_numbers ?? []) }));
+  const editTransfer = (i: number, patch: Partial<TransferNumber>) =>
+    setTransfers((list) => list.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+  const setHolidays = (change: (list: Holiday[]) => Holiday[]) => setHours((h) => ({ ...h, holidays: change(h.holidays ?? []) }));
   const transfers = b.transfer_numbers ?? [];
   const emails = b.notification_emails ?? [];
   const ro = !canWrite;
@@ -88,22 +99,28 @@ function BusinessForm({ initial }: { initial: Business }) {
                 <span class="interval" key={i}>
                   <label>
                     <span class="visually-hidden">{name} opens</span>
-                    <input type="time" readOnly={ro} value={iv.open} onInput={(e) => setDay(day, intervals.map((x, j) => (j === i ? { ...x, open: e.currentTarget.value } : x)))} />
+                    <input type="time" readOnly={ro} value={iv.open} onInput={(e) => {
+                        const open = e.currentTarget.value;
+                        setDay(day, (list) => list.map((x, j) => (j === i ? { ...x, open } : x)));
+                      }} />
                   </label>
                   –
                   <label>
                     <span class="visually-hidden">{name} closes</span>
-                    <input type="time" readOnly={ro} value={iv.close} onInput={(e) => setDay(day, intervals.map((x, j) => (j === i ? { ...x, close: e.currentTarget.value } : x)))} />
+                    <input type="time" readOnly={ro} value={iv.close} onInput={(e) => {
+                        const close = e.currentTarget.value;
+                        setDay(day, (list) => list.map((x, j) => (j === i ? { ...x, close } : x)));
+                      }} />
                   </label>
                   {canWrite && (
-                    <button type="button" class="secondary" aria-label={`Remove ${name} hours ${i + 1}`} onClick={() => setDay(day, intervals.filter((_, j) => j !== i))}>
+                    <button type="button" class="secondary" aria-label={`Remove ${name} hours ${i + 1}`} onClick={() => setDay(day, (list) => list.filter((_, j) => j !== i))}>
                       ×
                     </button>
                   )}
                 </span>
               ))}
               {canWrite && (
-                <button type="button" class="link" onClick={() => setDay(day, [...intervals, { open: '09:00', close: '17:00' }])}>
+                <button type="button" class="link" onClick={() => setDay(day, (list) => [...list, { open: '09:00', close: '17:00' }])}>
                   Add hours<span class="visually-hidden"> on {name}</span>
                 </button>
               )}
@@ -119,7 +136,10 @@ function BusinessForm({ initial }: { initial: Business }) {
                 type="date"
                 readOnly={ro}
                 value={h.date}
-                onInput={(e) => set({ business_hours: { ...b.business_hours, holidays: holidays.map((x, j) => (j === i ? { ...x, date: e.currentTarget.value } : x)) } })}
+                onInput={(e) => {
+                  const date = e.currentTarget.value;
+                  setHolidays((list) => list.map((x, j) => (j === i ? { ...x, date } : x)));
+                }}
               />
             </label>
             <label class="grow">
@@ -128,18 +148,21 @@ function BusinessForm({ initial }: { initial: Business }) {
                 readOnly={ro}
                 placeholder="Name (optional)"
                 value={h.name ?? ''}
-                onInput={(e) => set({ business_hours: { ...b.business_hours, holidays: holidays.map((x, j) => (j === i ? { ...x, name: e.currentTarget.value || null } : x)) } })}
+                onInput={(e) => {
+                  const name = e.currentTarget.value || null;
+                  setHolidays((list) => list.map((x, j) => (j === i ? { ...x, name } : x)));
+                }}
               />
             </label>
             {canWrite && (
-              <button type="button" class="secondary" aria-label={`Remove holiday ${i + 1}`} onClick={() => set({ business_hours: { ...b.business_hours, holidays: holidays.filter((_, j) => j !== i) } })}>
+              <button type="button" class="secondary" aria-label={`Remove holiday ${i + 1}`} onClick={() => setHolidays((list) => list.filter((_, j) => j !== i))}>
                 Remove
               </button>
             )}
           </div>
         ))}
         {canWrite && (
-          <button type="button" class="secondary" onClick={() => set({ business_hours: { ...b.business_hours, holidays: [...holidays, { date: '', name: null }] } })}>
+          <button type="button" class="secondary" onClick={() => setHolidays((list) => [...list, { date: '', name: null }])}>
             Add a holiday
           </button>
         )}
@@ -152,11 +175,11 @@ function BusinessForm({ initial }: { initial: Business }) {
           <div class="transfer" key={i}>
             <label>
               Number
-              <input type="tel" readOnly={ro} value={t.phone} onInput={(e) => set({ transfer_numbers: transfers.map((x, j) => (j === i ? { ...x, phone: e.currentTarget.value } : x)) })} />
+              <input type="tel" readOnly={ro} value={t.phone} onInput={(e) => editTransfer(i, { phone: e.currentTarget.value })} />
             </label>
             <label>
               Label
-              <input readOnly={ro} value={t.label ?? ''} onInput={(e) => set({ transfer_numbers: transfers.map((x, j) => (j === i ? { ...x, label: e.currentTarget.value } : x)) })} />
+              <input readOnly={ro} value={t.label ?? ''} onInput={(e) => editTransfer(i, { label: e.currentTarget.value })} />
             </label>
             <label class="wide">
               When
@@ -164,18 +187,18 @@ function BusinessForm({ initial }: { initial: Business }) {
                 readOnly={ro}
                 value={t.condition}
                 placeholder="the caller asks for a person"
-                onInput={(e) => set({ transfer_numbers: transfers.map((x, j) => (j === i ? { ...x, condition: e.currentTarget.value } : x)) })}
+                onInput={(e) => editTransfer(i, { condition: e.currentTarget.value })}
               />
             </label>
             {canWrite && (
-              <button type="button" class="secondary" aria-label={`Remove transfer ${i + 1}`} onClick={() => set({ transfer_numbers: transfers.filter((_, j) => j !== i) })}>
+              <button type="button" class="secondary" aria-label={`Remove transfer ${i + 1}`} onClick={() => setTransfers((list) => list.filter((_, j) => j !== i))}>
                 Remove
               </button>
             )}
           </div>
         ))}
         {canWrite && (
-          <button type="button" class="secondary" onClick={() => set({ transfer_numbers: [...transfers, { phone: '', label: '', condition: '' }] })}>
+          <button type="button" class="secondary" onClick={() => setTransfers((list) => [...list, { phone: '', label: '', condition: '' }])}>
             Add a transfer number
           </button>
         )}

@@ -21,7 +21,7 @@ function KeywordsForm({ initial }: { initial: Keyword[] }) {
   const { businessId, canWrite } = useWorkspace();
   const [keywords, setKeywords] = useState<Keyword[]>(initial);
   const save = useSave<components['schemas']['KeywordList']>([]);
-  const update = (i: number, patch: Partial<Keyword>) => setKeywords(keywords.map((k, j) => (j === i ? { ...k, ...patch } : k)));
+  const update = (i: number, patch: Partial<Keyword>) => setKeywords((current) => current.map((k, j) => (j === i ? { ...k, ...patch } : k)));
   return (
     <form
       class="card"
@@ -60,7 +60,7 @@ function KeywordsForm({ initial }: { initial: Keyword[] }) {
               </td>
               {canWrite && (
                 <td>
-                  <button type="button" class="secondary" aria-label={`Remove keyword ${i + 1}`} onClick={() => setKeywords(keywords.filter((_, j) => j !== i))}>
+                  <button type="button" class="secondary" aria-label={`Remove keyword ${i + 1}`} onClick={() => setKeywords((current) => current.filter((_, j) => j !== i))}>
                     Remove
                   </button>
                 </td>
@@ -72,7 +72,7 @@ function KeywordsForm({ initial }: { initial: Keyword[] }) {
       <FormProblem error={save.error} fields={[]} />
       {canWrite && (
         <SaveBar busy={save.busy} saved={save.saved} label="Save keywords">
-          <button type="button" class="secondary" onClick={() => setKeywords([...keywords, { phrase: '', severity: 'urgent' }])}>
+          <button type="button" class="secondary" onClick={() => setKeywords((current) => [...current, { phrase: '', severity: 'urgent' }])}>
             Add a keyword
           </button>
         </SaveBar>

@@ -128,10 +128,13 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
                 readOnly={readOnly}
                 value={n}
                 aria-invalid={error?.field === 'phone_numbers' || undefined}
-                onInput={(e) => setNumbers(numbers.map((x, j) => (j === i ? e.currentTarget.value : x)))}
+                onInput={(e) => {
+                  const value = e.currentTarget.value;
+                  setNumbers((current) => current.map((x, j) => (j === i ? value : x)));
+                }}
               />
               {canWrite && numbers.length > 1 && (
-                <button type="button" class="secondary" aria-label={`Remove phone number ${i + 1}`} onClick={() => setNumbers(numbers.filter((_, j) => j !== i))}>
+                <button type="button" class="secondary" aria-label={`Remove phone number ${i + 1}`} onClick={() => setNumbers((current) => current.filter((_, j) => j !== i))}>
                   Remove
                 </button>
               )}
@@ -143,7 +146,7 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
             </p>
           )}
           {canWrite && numbers.length < 10 && (
-            <button type="button" class="secondary" onClick={() => setNumbers([...numbers, ''])}>
+            <button type="button" class="secondary" onClick={() => setNumbers((current) => [...current, ''])}>
               Add a number
             </button>
           )}
