@@ -48,6 +48,8 @@ test('a question added and moved first changes the preview', async () => {
   const before = await page.locator('li.question').count();
   await page.getByRole('button', { name: 'Add a question' }).click();
   const added = page.locator('li.question').last();
+  // Focus moves to the new question (for keyboard users); typing waits for it.
+  await page.waitForFunction((n) => document.activeElement?.id === `q-${n}-question`, before);
   await page.keyboard.type('Which city is your business in?');
   await added.getByLabel('Answer key').fill('city');
   // Keyboard first: moved up once; then dragged to the top by its handle (both in view: a drag

@@ -36,7 +36,11 @@ function Gate() {
   useEffect(() => sessions.subscribe(setSession), []);
   useEffect(() => {
     if (!resuming) return;
-    sessions.refresh().finally(() => setResuming(false));
+    // A failed exchange that was not a refusal keeps the token; this tab goes to sign-in.
+    sessions
+      .refresh()
+      .catch(() => null)
+      .finally(() => setResuming(false));
   }, [resuming]);
   useEffect(() => {
     const out = () => {
