@@ -154,7 +154,8 @@ provision() {
   # shellcheck disable=SC1090
   source "$envfile"
   # Locally the database is a plain URL, not RDS Proxy; the dashboard is the gateway
-  # (start_gateway sets its port; the DashboardUrl parameter has no default).
+  # (start_gateway sets its port; in AWS an empty DashboardUrl means the distribution's URL,
+  # which the functions read from SSM).
   export DB_AUTH=url DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-10}
   export DASHBOARD_URL=${DASHBOARD_URL:-http://127.0.0.1:3000}
   log "provisioned queues, tables and secrets as template.yaml names them (stack $stack)"

@@ -44,6 +44,21 @@ impl AwsClients {
     }
 }
 
+/// The value of an SSM parameter (a plain `String` one: the stack writes non-secret settings
+/// there that the functions cannot take by reference, README "Deploying the dashboard").
+pub async fn read_parameter(config: &SdkConfig, name: &str) -> anyhow::Result<String> {
+    let out = aws_sdk_ssm::Client::new(config)
+        .get_parameter()
+        .name(name)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!(aws_sdk_ssm::error::DisplayErrorContext(&e).to_string()))?;
+    out.parameter()
+        .and_then(|p| p.value())
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("the parameter has no value"))
+}
+
 /// Whether an SDK call failed because the service could not be reached or answered that it is
 /// overloaded or failing (time out, connection refused, 5xx, throttling): worth a retry later, a
 /// 503 to a caller. A request the service refused (no such queue or table, access denied, a bad

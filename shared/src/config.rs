@@ -86,6 +86,42 @@ pub struct QueueUrls {
     pub pm_sync: String,
 }
 
+/// Where the dashboard's base URL comes from (links in emails and invitations, the PM OAuth
+/// redirect). Read at cold start by `Platform`, so a function sees one `String` or none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DashboardUrlSource {
+    /// `DASHBOARD_URL`: a custom domain in front of the distribution, or the local gateway.
+    Fixed(String),
+    /// `DASHBOARD_URL_PARAMETER`: the SSM parameter the stack writes with its distribution's URL.
+    /// Not the URL itself by reference: every function would then depend on the distribution,
+    /// which depends on the HTTP API, which SAM builds from every function (a cycle).
+    Parameter(String),
+    /// Neither: this function links to no page.
+    Unset,
+}
+
+impl DashboardUrlSource {
+    fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        if let Some(url) = env.optional("DASHBOARD_URL") {
+            return Ok(Self::Fixed(checked_dashboard_url("DASHBOARD_URL", &url)?));
+        }
+        Ok(match env.optional("DASHBOARD_URL_PARAMETER") {
+            Some(name) => Self::Parameter(name),
+            None => Self::Unset,
+        })
+    }
+}
+
+/// An absolute http(s) URL without its trailing slash (links append `/calls/...`).
+pub fn checked_dashboard_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid { name, reason };
+    let parsed = url::Url::parse(value.trim()).map_err(|e| invalid(format!("{value:?}: {e}")))?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(invalid(format!("{value:?} is not an http(s) URL")));
+    }
+    Ok(value.trim().trim_end_matches('/').to_owned())
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// What every secret's name starts with (`{stack}/`); a secret is `{prefix}{SecretName}`.
@@ -100,6 +136,7 @@ pub struct Settings {
     pub db_statement_timeout: Duration,
     /// Bounds on every AWS SDK call (`AWS_OPERATION_TIMEOUT_MS`, `AWS_ATTEMPT_TIMEOUT_MS`).
     pub aws_timeouts: AwsTimeouts,
+    pub dashboard_url: DashboardUrlSource,
 }
 
 /// How long an AWS SDK operation may take in all (retries included), and each attempt of it.
@@ -183,6 +220,7 @@ impl Settings {
                 env.parsed("DB_STATEMENT_TIMEOUT_MS", 5_000u64)?.max(1),
             ),
             aws_timeouts: AwsTimeouts::from_env(&env)?,
+            dashboard_url: DashboardUrlSource::from_env(&env)?,
         })
     }
 }
@@ -242,6 +280,32 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_dashboard_url_is_fixed_else_a_parameter_else_unset() {
+        let mut vars = base();
+        assert_eq!(
+            load(&vars).unwrap().dashboard_url,
+            DashboardUrlSource::Unset
+        );
+        vars.insert("DASHBOARD_URL_PARAMETER", "/stack/dashboard-url");
+        assert_eq!(
+            load(&vars).unwrap().dashboard_url,
+            DashboardUrlSource::Parameter("/stack/dashboard-url".into())
+        );
+        vars.insert("DASHBOARD_URL", "https://app.example.com/");
+        assert_eq!(
+            load(&vars).unwrap().dashboard_url,
+            DashboardUrlSource::Fixed("https://app.example.com".into())
+        );
+        vars.insert("DASHBOARD_URL", "app.example.com");
+        assert!(
+            load(&vars)
+                .unwrap_err()
+                .to_string()
+                .contains("DASHBOARD_URL")
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::Context;
 use aws_config::SdkConfig;
 
 use crate::aws::AwsClients;
-use crate::config::Settings;
+use crate::config::{DashboardUrlSource, Settings};
 use crate::db::Database;
 use crate::secrets::{SecretName, Secrets};
 
@@ -19,6 +19,9 @@ pub struct Platform {
     pub aws: AwsClients,
     pub secrets: Arc<Secrets>,
     pub db: Database,
+    /// The dashboard's base URL, without a trailing slash; `None` where neither `DASHBOARD_URL`
+    /// nor `DASHBOARD_URL_PARAMETER` is set (functions that link to no page).
+    pub dashboard_url: Option<String>,
 }
 
 /// What a cold start does when the database cannot be reached.
@@ -56,9 +59,15 @@ impl Platform {
     ) -> anyhow::Result<Self> {
         let sdk = crate::aws::sdk_config_with(settings.aws_timeouts).await;
         let aws = AwsClients::new(&sdk);
-        let secrets = Secrets::load(&aws.secrets, &settings.secrets_prefix, grants)
-            .await
-            .context("secrets")?;
+        // Read side by side: both are one round trip at cold start.
+        let (secrets, dashboard_url) = tokio::try_join!(
+            async {
+                Secrets::load(&aws.secrets, &settings.secrets_prefix, grants)
+                    .await
+                    .context("secrets")
+            },
+            resolve_dashboard_url(&sdk, &settings.dashboard_url),
+        )?;
         let db = Database::connect_lazy(
             &settings.database,
             &sdk,
@@ -92,7 +101,17 @@ impl Platform {
             aws,
             secrets: Arc::new(secrets),
             db,
+            dashboard_url,
         })
+    }
+
+    /// The dashboard's base URL (no trailing slash), for a function that links to its pages;
+    /// an error naming the variables when the function was deployed without them.
+    pub fn require_dashboard_url(&self) -> anyhow::Result<String> {
+        self.dashboard_url.clone().context(
+            "missing environment variable DASHBOARD_URL or DASHBOARD_URL_PARAMETER \
+             (this function links to the dashboard)",
+        )
     }
 
     /// The same platform with only `grants` of its secrets, none read yet: what one function gets
@@ -102,5 +121,24 @@ impl Platform {
             secrets: Arc::new(self.secrets.restricted_to(grants)?),
             ..self.clone()
         })
+    }
+}
+
+async fn resolve_dashboard_url(
+    sdk: &SdkConfig,
+    source: &DashboardUrlSource,
+) -> anyhow::Result<Option<String>> {
+    match source {
+        DashboardUrlSource::Fixed(url) => Ok(Some(url.clone())),
+        DashboardUrlSource::Unset => Ok(None),
+        DashboardUrlSource::Parameter(name) => {
+            let value = crate::aws::read_parameter(sdk, name)
+                .await
+                .with_context(|| format!("dashboard URL parameter {name}"))?;
+            Ok(Some(crate::config::checked_dashboard_url(
+                "DASHBOARD_URL_PARAMETER",
+                &value,
+            )?))
+        }
     }
 }

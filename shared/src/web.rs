@@ -203,8 +203,52 @@ mod tests {
     }
 }
 
+/// Which requests came through our CloudFront distribution, and so whose viewer address to
+/// believe. Behind the distribution API Gateway's `sourceIp` is a CloudFront edge, shared by
+/// everyone near it: the login throttle would lock them out together and audits would name the
+/// edge. The distribution's viewer-request function writes the viewer's address in
+/// `VIEWER_ADDRESS_HEADER` (over anything the viewer sent), and its origin adds the stack's
+/// generated `EDGE_TOKEN_HEADER` (CloudFront overwrites a viewer's header of that name). A request
+/// straight to the API's own URL cannot carry the token, so its claimed address is ignored.
+#[derive(Clone, Default)]
+pub struct EdgeTrust {
+    token: Option<secrecy::SecretString>,
+}
+
+/// Set by the distribution's origin (template.yaml, `DashboardDistribution`).
+pub const EDGE_TOKEN_HEADER: &str = "x-studioconnect-edge";
+/// Set by the distribution's viewer-request function (template.yaml, `DashboardApiViewer`).
+pub const VIEWER_ADDRESS_HEADER: &str = "x-studioconnect-viewer-address";
+
+impl EdgeTrust {
+    pub fn new(token: secrecy::SecretString) -> Self {
+        Self { token: Some(token) }
+    }
+
+    /// The viewer's address when the request proves it came through the distribution, else
+    /// API Gateway's `sourceIp` (`None` for a request built in a test without one).
+    pub fn client_address(&self, req: &Request) -> Option<String> {
+        use secrecy::ExposeSecret;
+        use subtle::ConstantTimeEq;
+        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let through_edge = match (&self.token, header(EDGE_TOKEN_HEADER)) {
+            (Some(token), Some(given)) => {
+                bool::from(token.expose_secret().as_bytes().ct_eq(given.as_bytes()))
+            }
+            _ => false,
+        };
+        if through_edge
+            && let Some(address) = header(VIEWER_ADDRESS_HEADER)
+                .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        {
+            return Some(address.to_string());
+        }
+        source_ip(req)
+    }
+}
+
 /// The client's address as API Gateway saw it (`requestContext.http.sourceIp`); `None` for a
-/// request built in a test.
+/// request built in a test. Behind CloudFront that is an edge: `EdgeTrust::client_address`.
 pub fn source_ip(req: &Request) -> Option<String> {
     use lambda_http::request::RequestContext;
     match req.request_context_ref()? {
@@ -218,4 +262,65 @@ pub fn user_agent(req: &Request) -> Option<&str> {
     req.headers()
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod edge_trust_tests {
+    use super::*;
+
+    fn request(edge_token: Option<&str>, viewer: Option<&str>) -> Request {
+        let mut req = Request::default();
+        if let Some(t) = edge_token {
+            req.headers_mut()
+                .insert(EDGE_TOKEN_HEADER, t.parse().unwrap());
+        }
+        if let Some(v) = viewer {
+            req.headers_mut()
+                .insert(VIEWER_ADDRESS_HEADER, v.parse().unwrap());
+        }
+        let mut context =
+            lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some("130.176.0.1".into()); // a CloudFront edge
+        req.extensions_mut()
+            .insert(lambda_http::request::RequestContext::ApiGatewayV2(context));
+        req
+    }
+
+    fn trust() -> EdgeTrust {
+        EdgeTrust::new("generated-edge-token".to_owned().into())
+    }
+
+    #[test]
+    fn the_viewer_address_is_believed_only_beside_the_distributions_token() {
+        let from_edge = request(Some("generated-edge-token"), Some("203.0.113.7"));
+        assert_eq!(
+            trust().client_address(&from_edge).as_deref(),
+            Some("203.0.113.7")
+        );
+        let v6 = request(Some("generated-edge-token"), Some("2001:db8::1"));
+        assert_eq!(trust().client_address(&v6).as_deref(), Some("2001:db8::1"));
+        // Straight to the API's own URL: a claimed address without the token, or with a wrong
+        // one, is ignored.
+        for forged in [
+            request(None, Some("203.0.113.7")),
+            request(Some("guessed-token"), Some("203.0.113.7")),
+            request(Some("generated-edge-tokeN"), Some("203.0.113.7")),
+        ] {
+            assert_eq!(
+                trust().client_address(&forged).as_deref(),
+                Some("130.176.0.1")
+            );
+        }
+        // A deployment without the token (the local gateway's tests) believes no header.
+        assert_eq!(
+            EdgeTrust::default().client_address(&from_edge).as_deref(),
+            Some("130.176.0.1")
+        );
+        // The token without a readable address: the source address.
+        let garbled = request(Some("generated-edge-token"), Some("not an address"));
+        assert_eq!(
+            trust().client_address(&garbled).as_deref(),
+            Some("130.176.0.1")
+        );
+    }
 }

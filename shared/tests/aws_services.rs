@@ -292,3 +292,56 @@ async fn redrive_moves_every_dead_letter_back_to_its_queue() {
         "the DLQ is empty"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_url_comes_from_its_parameter_when_not_fixed() {
+    use shared::config::{DashboardUrlSource, Settings};
+    use shared::platform::{DatabaseAtStartup, Platform};
+    let mut settings = Settings::from_env().expect("run the tests with ./infra/local/test");
+    let name = format!("/{}/dashboard-url", unique("stack"));
+    settings.dashboard_url = DashboardUrlSource::Parameter(name.clone());
+    // Not written yet: the cold start fails and names the parameter.
+    let err = Platform::from_settings(settings.clone(), &[], DatabaseAtStartup::Optional)
+        .await
+        .err()
+        .expect("no such parameter");
+    assert!(format!("{err:#}").contains(&name), "{err:#}");
+
+    // What the stack writes: the distribution's URL.
+    let ssm = aws_sdk_ssm::Client::new(&sdk_config().await);
+    let put = |value: &'static str| {
+        ssm.put_parameter()
+            .name(&name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .overwrite(true)
+            .send()
+    };
+    put("https://d111111abcdef8.cloudfront.net/").await.unwrap();
+    let platform = Platform::from_settings(settings.clone(), &[], DatabaseAtStartup::Optional)
+        .await
+        .unwrap();
+    assert_eq!(
+        platform.require_dashboard_url().unwrap(),
+        "https://d111111abcdef8.cloudfront.net"
+    );
+
+    // A value that is not a URL is refused at the start, not sent in links.
+    put("d111111abcdef8.cloudfront.net").await.unwrap();
+    let err = Platform::from_settings(settings.clone(), &[], DatabaseAtStartup::Optional)
+        .await
+        .err()
+        .expect("not a URL");
+    assert!(
+        format!("{err:#}").contains("DASHBOARD_URL_PARAMETER"),
+        "{err:#}"
+    );
+
+    // A function with neither variable starts, and says so only if it needs the URL.
+    settings.dashboard_url = DashboardUrlSource::Unset;
+    let platform = Platform::from_settings(settings, &[], DatabaseAtStartup::Optional)
+        .await
+        .unwrap();
+    let err = platform.require_dashboard_url().unwrap_err().to_string();
+    assert!(err.contains("DASHBOARD_URL_PARAMETER"), "{err}");
+}

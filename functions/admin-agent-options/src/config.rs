@@ -13,7 +13,11 @@ use shared::secrets::SecretName;
 
 use crate::VoiceCache;
 
-pub const SECRETS: &[SecretName] = &[SecretName::AdminJwt, SecretName::ElevenLabsApi];
+pub const SECRETS: &[SecretName] = &[
+    SecretName::AdminJwt,
+    SecretName::EdgeOrigin,
+    SecretName::ElevenLabsApi,
+];
 
 /// How long a container keeps ElevenLabs' voice list: voices change rarely, and the form is
 /// opened often.

@@ -11,6 +11,7 @@ use shared::secrets::SecretName;
 /// registers the tools with it) and the Twilio account (it imports numbers).
 pub const SECRETS: &[SecretName] = &[
     SecretName::AdminJwt,
+    SecretName::EdgeOrigin,
     SecretName::ElevenLabsApi,
     SecretName::ElevenLabsTool,
     SecretName::Twilio,

@@ -371,6 +371,7 @@ async fn elevenlabs_errors_surface_with_their_message_through_the_route(pool: Pg
             db: Database::from_pool(pool.clone()),
             tokens: TokenKeys::new(&key, DEFAULT_TOKEN_TTL),
             now: Utc::now,
+            edge: Default::default(),
         },
         agents: m,
     };

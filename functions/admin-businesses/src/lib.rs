@@ -9,15 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use shared::admin::auth::Principal;
-use shared::admin::invitations::{INVITE_LIFETIME, Invited, invite_url};
+use shared::admin::invitations::{INVITE_LIFETIME, InvitationAudit, Invited, invite_url};
 use shared::admin::openapi::{ErrorBody, Invalid, Refused};
 use shared::admin::operator::{check_business, create_business_inviting_owner};
 use shared::admin::request::{Page, Query};
-use shared::admin::sessions::{ClientMeta, new_secret};
+use shared::admin::sessions::new_secret;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::catalog::Role;
 use shared::error::ApiError;
-use shared::store::auth_events::{self, AuthEvent};
 use shared::store::business::Business;
 use shared::store::businesses::{self, BusinessSummary};
 use shared::web::parse_json;
@@ -118,19 +117,14 @@ pub async fn create(
     let mut tx = pool.begin().await?;
     let (business_id, owner_id) =
         create_business_inviting_owner(&mut tx, &checked, &digest, expires_at, who.user_id).await?;
-    let meta = ClientMeta::of(req);
-    auth_events::record(
-        &mut *tx,
-        &AuthEvent {
-            kind: "user_invited",
-            user_id: Some(owner_id),
-            actor_id: Some(who.user_id),
-            business_id: Some(business_id),
-            email: Some(&checked.owner_email),
-            address: meta.address.as_deref(),
-            user_agent: meta.user_agent.as_deref(),
-        },
-    )
+    InvitationAudit {
+        invited: owner_id,
+        inviter: who.user_id,
+        business_id,
+        email: &checked.owner_email,
+        meta: &state.admin.client(req),
+    }
+    .record(&mut tx)
     .await?;
     tx.commit().await?;
     ok(

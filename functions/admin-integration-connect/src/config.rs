@@ -8,6 +8,7 @@ use shared::secrets::SecretName;
 /// The admin key and the PM apps.
 pub const SECRETS: &[SecretName] = &[
     SecretName::AdminJwt,
+    SecretName::EdgeOrigin,
     SecretName::JiraApp,
     SecretName::AsanaApp,
     SecretName::MondayApp,

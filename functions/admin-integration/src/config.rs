@@ -9,6 +9,7 @@ use shared::secrets::SecretName;
 /// stored grant).
 pub const SECRETS: &[SecretName] = &[
     SecretName::AdminJwt,
+    SecretName::EdgeOrigin,
     SecretName::TokenEncryption,
     SecretName::JiraApp,
     SecretName::AsanaApp,

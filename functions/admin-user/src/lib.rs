@@ -65,9 +65,8 @@ async fn audit(
     who: &Principal,
     business_id: BusinessId,
     user_id: Uuid,
-    req: &Request,
+    meta: &ClientMeta,
 ) -> Result<(), ApiError> {
-    let meta = ClientMeta::of(req);
     auth_events::record(
         conn,
         &AuthEvent {
@@ -120,7 +119,15 @@ pub async fn patch(
     users::update_access(&mut tx, business_id, user_id, role, disabled).await?;
     refresh_tokens::revoke_all(&mut tx, user_id).await?;
     if role != current.role {
-        audit(&mut tx, "role_changed", who, business_id, user_id, req).await?;
+        audit(
+            &mut tx,
+            "role_changed",
+            who,
+            business_id,
+            user_id,
+            &state.client(req),
+        )
+        .await?;
     }
     if disabled != (current.status == "disabled") {
         let kind = if disabled {
@@ -128,7 +135,7 @@ pub async fn patch(
         } else {
             "user_enabled"
         };
-        audit(&mut tx, kind, who, business_id, user_id, req).await?;
+        audit(&mut tx, kind, who, business_id, user_id, &state.client(req)).await?;
     }
     tx.commit().await?;
     ok(
@@ -159,7 +166,15 @@ pub async fn delete(
     if !users::remove(&mut tx, business_id, user_id).await? {
         return Err(ApiError::not_found("no such user in this business"));
     }
-    audit(&mut tx, "user_removed", who, business_id, user_id, req).await?;
+    audit(
+        &mut tx,
+        "user_removed",
+        who,
+        business_id,
+        user_id,
+        &state.client(req),
+    )
+    .await?;
     tx.commit().await?;
     let mut resp = Response::new(Body::Empty);
     *resp.status_mut() = StatusCode::NO_CONTENT;

@@ -1,25 +1,8 @@
 //! What this function reads from its environment at cold start: the admin token key, its only
 //! secret (`shared::admin::SECRETS`, which template.yaml grants and nothing else),
-//! `ACCESS_TOKEN_TTL_SECS` (read by `AdminState::from_platform`), and `DASHBOARD_URL`, where
-//! invitation links point.
-
-use shared::admin::AdminState;
-use shared::config::Env;
-use shared::platform::Platform;
+//! `ACCESS_TOKEN_TTL_SECS` (read by `AdminState::from_platform`), and the dashboard's URL, where
+//! invitation links point (`DASHBOARD_URL`, else the stack's `DASHBOARD_URL_PARAMETER`).
 
 pub use shared::admin::SECRETS;
-
-pub struct State {
-    pub admin: AdminState,
-    /// Invitation links are `{dashboard_url}/accept-invite#token=...`.
-    pub dashboard_url: String,
-}
-
-impl State {
-    pub fn from_platform(platform: &Platform) -> anyhow::Result<Self> {
-        Ok(Self {
-            admin: AdminState::from_platform(platform)?,
-            dashboard_url: Env::process().required("DASHBOARD_URL")?,
-        })
-    }
-}
+/// Shared with the other route that invites (`shared::admin::invitations`).
+pub use shared::admin::invitations::InvitingState as State;

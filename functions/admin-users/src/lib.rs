@@ -11,13 +11,12 @@ use utoipa::ToSchema;
 use shared::admin::auth::Access;
 use shared::admin::openapi::{ErrorBody, Invalid, Refused};
 use shared::admin::request::invalid;
-use shared::admin::sessions::{ClientMeta, new_secret};
+use shared::admin::sessions::new_secret;
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
 use shared::domain::answers::email;
 use shared::domain::catalog::Role;
 use shared::error::ApiError;
-use shared::store::auth_events::{self, AuthEvent};
 use shared::store::users::{self, UserView};
 use shared::web::parse_json;
 
@@ -26,6 +25,7 @@ mod config;
 pub use config::{SECRETS, State};
 
 pub use shared::admin::invitations::{INVITE_LIFETIME, Invited};
+use shared::admin::invitations::{InvitationAudit, invite_url};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserList {
@@ -112,26 +112,21 @@ pub async fn invite(
         }
         _ => e.into(),
     })?;
-    let meta = ClientMeta::of(req);
-    auth_events::record(
-        &mut *tx,
-        &AuthEvent {
-            kind: "user_invited",
-            user_id: Some(user_id),
-            actor_id: Some(inviter),
-            business_id: Some(business_id),
-            email: Some(&address),
-            address: meta.address.as_deref(),
-            user_agent: meta.user_agent.as_deref(),
-        },
-    )
+    InvitationAudit {
+        invited: user_id,
+        inviter,
+        business_id,
+        email: &address,
+        meta: &state.admin.client(req),
+    }
+    .record(&mut tx)
     .await?;
     tx.commit().await?;
     ok(
         StatusCode::CREATED,
         &Invited {
             user: users::load_in_business(pool, business_id, user_id).await?,
-            invite_url: shared::admin::invitations::invite_url(&state.dashboard_url, &token),
+            invite_url: invite_url(&state.dashboard_url, &token),
             invite_expires_at: expires_at,
         },
     )

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use shared::admin::auth::{Principal, check_new_password, hash_password};
 use shared::admin::openapi::ErrorBody;
 use shared::admin::request::invalid;
-use shared::admin::sessions::{self, ClientMeta, TokenPair, digest_of};
+use shared::admin::sessions::{self, TokenPair, digest_of};
 use shared::admin::{method_not_allowed, ok};
 use shared::error::ApiError;
 use shared::store::auth_events::{self, AuthEvent};
@@ -71,7 +71,7 @@ pub async fn accept(state: &State, req: &Request) -> Result<Response<Body>, ApiE
         business_id: user.business_id,
         role: user.role,
     };
-    let meta = ClientMeta::of(req);
+    let meta = state.client(req);
     auth_events::record(
         &mut *tx,
         &AuthEvent {

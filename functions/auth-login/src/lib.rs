@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use shared::admin::auth::{Principal, verify_password};
 use shared::admin::openapi::ErrorBody;
 use shared::admin::request::invalid;
-use shared::admin::sessions::{self, ClientMeta, TokenPair};
+use shared::admin::sessions::{self, TokenPair};
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
@@ -21,7 +21,7 @@ use shared::login_throttle::Admission;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::users;
 use shared::web::parse_json;
-use shared::web::{source_ip, user_agent};
+use shared::web::user_agent;
 
 mod config;
 
@@ -72,7 +72,7 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
     }
     let email = body.email.trim().to_lowercase();
     // Always there behind API Gateway; a request without one is counted by account only.
-    let address = source_ip(req);
+    let address = state.admin.edge.client_address(req);
     let now = (state.admin.now)().timestamp().max(0) as u64;
     let audit = |kind, user_id| AuthEvent {
         kind,
@@ -144,7 +144,7 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
         &principal,
         user.token_version,
         None,
-        &ClientMeta::of(req),
+        &state.admin.client(req),
     )
     .await?;
     tx.commit().await?;

@@ -396,3 +396,39 @@ async fn the_operators_password_reset_ends_every_session(pool: PgPool) {
         Err(shared::admin::operator::OperatorError::Invalid { .. })
     ));
 }
+
+/// Behind the distribution every request comes from a CloudFront edge: the attempt is counted and
+/// audited against the viewer's address the distribution vouches for, and a request straight to
+/// the API that claims an address without the distribution's token is taken at its source.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn through_the_distribution_the_viewer_is_the_address_not_the_edge(pool: PgPool) {
+    let mut login = still_login_state(&pool).await;
+    login.admin.edge = shared::web::EdgeTrust::new("the-stack-token".to_owned().into());
+    let email = own_account(&login, "edge").await;
+    let edge = "130.176.9.9";
+    let send = |token: &'static str| {
+        let mut req = call(Method::POST)
+            .body(json!({"email": email, "password": "not the password"}))
+            .from_address(edge)
+            .build();
+        let headers = req.headers_mut();
+        headers.insert(shared::web::EDGE_TOKEN_HEADER, token.parse().unwrap());
+        headers.insert(
+            shared::web::VIEWER_ADDRESS_HEADER,
+            "203.0.113.50".parse().unwrap(),
+        );
+        auth_login::handle(&login, req)
+    };
+    assert_eq!(send("the-stack-token").await.status(), 401);
+    assert_eq!(send("a-guess").await.status(), 401);
+    let audited: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT address FROM auth_events WHERE email = $1 ORDER BY id")
+            .bind(&email)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        audited,
+        [Some("203.0.113.50".to_owned()), Some(edge.to_owned())]
+    );
+}

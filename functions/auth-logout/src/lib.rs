@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use shared::admin::method_not_allowed;
 use shared::admin::openapi::{ErrorBody, Refused};
 use shared::admin::request::invalid;
-use shared::admin::sessions::{ClientMeta, RefreshToken};
+use shared::admin::sessions::RefreshToken;
 use shared::error::ApiError;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::sessions as refresh_tokens;
@@ -70,7 +70,7 @@ pub async fn logout(state: &State, req: &Request) -> Result<Response<Body>, ApiE
             refresh_tokens::revoke_family(&mut tx, family).await?;
         }
     }
-    let meta = ClientMeta::of(req);
+    let meta = state.client(req);
     auth_events::record(
         &mut *tx,
         &AuthEvent {

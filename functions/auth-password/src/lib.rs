@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use shared::admin::auth::{check_new_password, hash_password, verify_password};
 use shared::admin::openapi::{ErrorBody, Refused};
 use shared::admin::request::invalid;
-use shared::admin::sessions::{self, ClientMeta, TokenPair};
+use shared::admin::sessions::{self, TokenPair};
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::login_throttle::Subject;
 use shared::error::ApiError;
@@ -83,7 +83,7 @@ pub async fn change(state: &State, req: &Request) -> Result<Response<Body>, ApiE
     })
     .await
     .map_err(ApiError::internal)?;
-    let meta = ClientMeta::of(req);
+    let meta = state.admin.client(req);
     let audit = |kind| AuthEvent {
         kind,
         user_id: Some(principal.user_id),

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use shared::admin::auth::Principal;
 use shared::admin::openapi::ErrorBody;
-use shared::admin::sessions::{self, ClientMeta, RefreshToken, TokenPair};
+use shared::admin::sessions::{self, RefreshToken, TokenPair};
 use shared::admin::{method_not_allowed, ok};
 use shared::error::ApiError;
 use shared::store::auth_events::{self, AuthEvent};
@@ -54,7 +54,7 @@ pub async fn refresh(state: &State, req: &Request) -> Result<Response<Body>, Api
         Presented::Dead => Err(ended()),
         Presented::Reused { user_id, family_id } => {
             refresh_tokens::revoke_family(&mut tx, family_id).await?;
-            let meta = ClientMeta::of(req);
+            let meta = state.client(req);
             auth_events::record(
                 &mut *tx,
                 &AuthEvent {
@@ -91,7 +91,7 @@ pub async fn refresh(state: &State, req: &Request) -> Result<Response<Body>, Api
                 &principal,
                 user.token_version,
                 Some((family_id, expires_at)),
-                &ClientMeta::of(req),
+                &state.client(req),
             )
             .await?;
             tx.commit().await?;

@@ -63,7 +63,7 @@ impl State {
                     NOTIFICATION_CLAIM_TTL,
                 ),
                 summary_attempts: env.parsed("SUMMARY_ATTEMPTS", DEFAULT_SUMMARY_ATTEMPTS)?,
-                dashboard_url: env.required("DASHBOARD_URL")?,
+                dashboard_url: platform.require_dashboard_url()?,
             },
             concurrency: env.parsed("WORKER_CONCURRENCY", 4)?,
         })

@@ -114,7 +114,7 @@ impl ToolState {
                     NOTICE_RECORD_TTL,
                     NOTICE_CLAIM_TTL,
                 ),
-                dashboard_url: env.required("DASHBOARD_URL")?,
+                dashboard_url: platform.require_dashboard_url()?,
             },
             now: Utc::now,
         })

@@ -38,13 +38,18 @@ impl State {
         Ok(Self {
             db: platform.db.clone(),
             cipher: TokenCipher::from_secrets(&platform.secrets)?,
-            providers: PmProviders::from_env(&env, &platform.secrets)?,
+            // The redirect URI goes through the dashboard's origin, where the binding cookie lives.
+            providers: PmProviders::from_env(
+                &env,
+                &platform.secrets,
+                Some(&platform.require_dashboard_url()?),
+            )?,
             states: StateStore::new(
                 platform.aws.dynamodb.clone(),
                 &platform.settings.tables.oauth_state,
             ),
             queue: JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync),
-            dashboard_url: env.required("DASHBOARD_URL")?,
+            dashboard_url: platform.require_dashboard_url()?,
         })
     }
 

@@ -85,7 +85,11 @@ impl PmWorker {
             tokens: Tokens {
                 pool: platform.db.pool().await?.clone(),
                 cipher: shared::pm::crypto::TokenCipher::from_secrets(&platform.secrets)?,
-                providers: shared::pm::PmProviders::from_env(&env, &platform.secrets)?,
+                providers: shared::pm::PmProviders::from_env(
+                    &env,
+                    &platform.secrets,
+                    platform.dashboard_url.as_deref(),
+                )?,
             },
             queue: JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync),
             lease: Duration::from_secs(env.parsed("PM_SYNC_LEASE_SECS", 900u64)?),

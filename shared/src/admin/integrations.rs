@@ -38,9 +38,17 @@ impl PmAdmin {
             offered: PmProviders::offered(&env),
             providers: match needs {
                 PmNeeds::Offered => PmProviders::default(),
-                PmNeeds::Apps | PmNeeds::AppsAndTokens => {
-                    PmProviders::from_env(&env, &platform.secrets)?
-                }
+                // Connecting builds the OAuth redirect, through the dashboard's origin.
+                PmNeeds::Apps => PmProviders::from_env(
+                    &env,
+                    &platform.secrets,
+                    Some(&platform.require_dashboard_url()?),
+                )?,
+                PmNeeds::AppsAndTokens => PmProviders::from_env(
+                    &env,
+                    &platform.secrets,
+                    platform.dashboard_url.as_deref(),
+                )?,
             },
             cipher: match needs {
                 PmNeeds::AppsAndTokens => Some(TokenCipher::from_secrets(&platform.secrets)?),

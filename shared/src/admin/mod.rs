@@ -27,10 +27,13 @@ use crate::domain::BusinessId;
 use crate::error::ApiError;
 use crate::platform::Platform;
 use crate::secrets::SecretName;
+use crate::web::EdgeTrust;
 use auth::{Access, Principal, TokenKeys};
+use sessions::ClientMeta;
 
-/// The secret every authenticated admin function reads: the token signing key.
-pub const SECRETS: &[SecretName] = &[SecretName::AdminJwt];
+/// The secrets every admin function reads: the token signing key, and the distribution's token
+/// that says whose address a request carries (`web::EdgeTrust`: throttles and audits).
+pub const SECRETS: &[SecretName] = &[SecretName::AdminJwt, SecretName::EdgeOrigin];
 
 /// What every admin function needs, built once per cold start.
 #[derive(Clone)]
@@ -38,6 +41,8 @@ pub struct AdminState {
     pub db: Database,
     pub tokens: TokenKeys,
     pub now: fn() -> DateTime<Utc>,
+    /// Whose address a request carries (behind CloudFront, the viewer's).
+    pub edge: EdgeTrust,
 }
 
 impl AdminState {
@@ -55,7 +60,16 @@ impl AdminState {
             db: platform.db.clone(),
             tokens: TokenKeys::new(&platform.secrets.jwt_signing_key()?, ttl),
             now: Utc::now,
+            edge: EdgeTrust::new(platform.secrets.edge_origin_token()?),
         })
+    }
+
+    /// Where the request came from and with what, for audits and throttles.
+    pub fn client(&self, req: &Request) -> ClientMeta {
+        ClientMeta {
+            address: self.edge.client_address(req),
+            user_agent: crate::web::user_agent(req).map(str::to_owned),
+        }
     }
 
     /// The caller: a valid bearer token whose session still stands (its user exists, is not

@@ -72,15 +72,6 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
 }
 
-impl ClientMeta {
-    pub fn of(req: &lambda_http::Request) -> Self {
-        Self {
-            address: crate::web::source_ip(req),
-            user_agent: crate::web::user_agent(req).map(str::to_owned),
-        }
-    }
-}
-
 /// What signing in, refreshing, changing one's password or accepting an invitation answers.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TokenPair {

@@ -81,9 +81,12 @@ impl PmProviders {
             .collect()
     }
 
+    /// `dashboard_url` is where the browser reaches the OAuth callback (`Platform`); without it
+    /// (functions that never build a redirect) the API's own URL stands in.
     pub fn from_env(
         env: &Env<impl Fn(&str) -> Option<String>>,
         secrets: &Secrets,
+        dashboard_url: Option<&str>,
     ) -> anyhow::Result<Self> {
         let api_base = env
             .optional("PUBLIC_API_BASE_URL")
@@ -91,8 +94,7 @@ impl PmProviders {
             .trim_end_matches('/')
             .to_owned();
         // The dashboard calls the connect route through its own origin (CloudFront's /api/*).
-        let browser_base = env
-            .optional("DASHBOARD_URL")
+        let browser_base = dashboard_url
             .map(|u| u.trim_end_matches('/').to_owned())
             .unwrap_or_else(|| api_base.clone());
         let urls = PublicUrls {

@@ -29,6 +29,10 @@ pub fn sample_values() -> Vec<(SecretName, serde_json::Value)> {
             json!({"jwt_signing_key": "jwt-signing-key-value-of-32-bytes!"}),
         ),
         (
+            SecretName::EdgeOrigin,
+            json!({"edge_origin_token": "generated-edge-origin-token"}),
+        ),
+        (
             SecretName::TokenEncryption,
             json!({
                 "token_encryption_key": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",

@@ -93,6 +93,7 @@ pub fn bare_state(pool: &PgPool) -> AdminState {
         db: Database::from_pool(pool.clone()),
         tokens: TokenKeys::new(&key(), DEFAULT_TOKEN_TTL),
         now: Utc::now,
+        edge: Default::default(),
     }
 }
 

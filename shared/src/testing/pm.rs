@@ -366,6 +366,7 @@ pub fn admin(pool: &PgPool) -> AdminState {
         db: Database::from_pool(pool.clone()),
         tokens: TokenKeys::new(&signing_key(), DEFAULT_TOKEN_TTL),
         now: Utc::now,
+        edge: Default::default(),
     }
 }
 
