@@ -63,6 +63,25 @@ async fn clients_are_created_paged_and_searched(pool: PgPool) {
         .send(|r| admin_clients::handle(&state, r))
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
+    // A number in any format finds its client by its digits.
+    let (_, found) = call(Method::GET)
+        .business(A)
+        .token(&owner_a())
+        .query("search", "(415) 555-3103")
+        .send(|r| admin_clients::handle(&state, r))
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    // LIKE's wildcards are text like any other: `%` and `_` match no name without them.
+    for wildcard in ["%", "_", "Whit_ield"] {
+        let (status, found) = call(Method::GET)
+            .business(A)
+            .token(&owner_a())
+            .query("search", wildcard)
+            .send(|r| admin_clients::handle(&state, r))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(found["items"].as_array().unwrap().len(), 0, "{wildcard}");
+    }
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]

@@ -65,7 +65,8 @@ pub struct ClientUpdate {
 
 /// One page of the list, newest first.
 pub struct ClientFilter {
-    /// Part of the name, company or a phone number.
+    /// Part of the name or company (LIKE wildcards taken literally), or three or more digits of
+    /// a phone number.
     pub search: Option<String>,
     pub page: Keyset,
 }
@@ -75,6 +76,11 @@ pub async fn list(
     business_id: BusinessId,
     f: &ClientFilter,
 ) -> Result<Vec<Client>, ApiError> {
+    let search = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let digits: Option<String> = search
+        .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| d.len() >= 3);
+    let pattern = search.map(super::contains_pattern);
     Ok(sqlx::query_as!(
         Client,
         r#"SELECT c.id, c.name, c.company, c.email, c.notes, c.welcome_message,
@@ -83,15 +89,16 @@ pub async fn list(
                   c.pin_hash IS NOT NULL AS "has_pin!", c.created_at, c.updated_at
            FROM clients c
            WHERE c.business_id = $1 AND (c.created_at, c.id) < ($2, $3)
-             AND ($5::text IS NULL OR c.name ILIKE '%' || $5 || '%' OR c.company ILIKE '%' || $5 || '%'
-                  OR EXISTS (SELECT 1 FROM client_phone_numbers p WHERE p.client_id = c.id
-                             AND p.phone_e164 LIKE '%' || $5 || '%'))
+             AND ($5::text IS NULL OR c.name ILIKE $5 OR c.company ILIKE $5
+                  OR ($6::text IS NOT NULL AND EXISTS (SELECT 1 FROM client_phone_numbers p
+                      WHERE p.client_id = c.id AND p.phone_e164 LIKE '%' || $6 || '%')))
            ORDER BY c.created_at DESC, c.id DESC LIMIT $4"#,
         business_id.get(),
         f.page.before.0,
         f.page.before.1,
         f.page.limit,
-        f.search.as_deref(),
+        pattern,
+        digits,
     )
     .fetch_all(pool)
     .await?)
