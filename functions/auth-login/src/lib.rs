@@ -15,7 +15,7 @@ use shared::admin::openapi::ErrorBody;
 use shared::admin::request::invalid;
 use shared::admin::sessions::{self, TokenPair};
 use shared::admin::{method_not_allowed, ok};
-use shared::domain::login_throttle::Subject;
+use shared::domain::login_throttle::{Subject, address_key};
 use shared::error::ApiError;
 use shared::login_throttle::Admission;
 use shared::store::auth_events::{self, AuthEvent};
@@ -83,8 +83,9 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
         ..AuthEvent::default()
     };
     let pool = state.admin.db.pool().await?;
+    let address_key = address.as_deref().map(address_key);
     let mut keys = vec![(Subject::Account, email.as_str())];
-    if let Some(a) = &address {
+    if let Some(a) = &address_key {
         keys.push((Subject::Address, a.as_str()));
     }
     // Counted before the password is checked, so concurrent guesses cannot all slip through.

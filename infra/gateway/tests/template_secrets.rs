@@ -62,6 +62,16 @@ fn readable_secrets(
     resource: &Value,
     names: &BTreeMap<String, SecretName>,
 ) -> BTreeSet<SecretName> {
+    secrets_allowed(function, resource, names, "secretsmanager:GetSecretValue")
+}
+
+/// The secrets a function's policies allow `action` on.
+fn secrets_allowed(
+    function: &str,
+    resource: &Value,
+    names: &BTreeMap<String, SecretName>,
+    action: &str,
+) -> BTreeSet<SecretName> {
     let mut readable = BTreeSet::new();
     for policy in as_list(&resource["Properties"]["Policies"]) {
         for statement in as_list(&policy["Statement"]) {
@@ -75,17 +85,17 @@ fn readable_secrets(
                     .any(|a| *a == "*" || *a == "secretsmanager:*"),
                 "{function}: a wildcard action reaches every secret"
             );
-            if !actions.contains(&"secretsmanager:GetSecretValue") {
+            if !actions.contains(&action) {
                 continue;
             }
             for target in as_list(&statement["Resource"]) {
                 let Value::Tagged(r) = target else {
-                    panic!("{function}: GetSecretValue on {target:?}, not on a named secret");
+                    panic!("{function}: {action} on {target:?}, not on a named secret");
                 };
                 let logical = r.value.as_str().unwrap();
                 assert_eq!(r.tag, "Ref", "{function}: secrets are named by !Ref");
                 readable.insert(*names.get(logical).unwrap_or_else(|| {
-                    panic!("{function}: GetSecretValue on {logical}, which is not a secret")
+                    panic!("{function}: {action} on {logical}, which is not a secret")
                 }));
             }
         }
@@ -122,6 +132,24 @@ fn every_function_may_read_exactly_the_secrets_its_code_declares() {
             "{function}: its policy and its SECRETS disagree"
         );
     }
+}
+
+/// The health check describes every secret (it checks each exists, never reading one): a secret
+/// added without its grant there would make every health check fail in AWS.
+#[test]
+fn the_health_check_may_describe_every_secret() {
+    let t = template();
+    let names = secret_resources(&t);
+    let health = &t["Resources"]["HealthFunction"];
+    assert_eq!(
+        secrets_allowed(
+            "HealthFunction",
+            health,
+            &names,
+            "secretsmanager:DescribeSecret"
+        ),
+        SecretName::ALL.iter().copied().collect(),
+    );
 }
 
 /// Builds every function as its `main` does, with only its granted secrets: each build succeeds

@@ -45,9 +45,38 @@ impl Subject {
     }
 }
 
+/// What an address is counted as: an IPv4 address itself, an IPv6 address its /64 (one host
+/// holds a whole /64 and could take a fresh count for every guess from it). Text that is not an
+/// address is counted as it is.
+pub fn address_key(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(v4) => v4.to_string(),
+        Err(_) => address.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_host_is_counted_by_its_64() {
+        assert_eq!(
+            address_key("2001:db8:1:2:aaaa::1"),
+            address_key("2001:db8:1:2:ffff:ffff:ffff:fffe")
+        );
+        assert_eq!(address_key("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+        assert_ne!(
+            address_key("2001:db8:1:2::1"),
+            address_key("2001:db8:1:3::1")
+        );
+        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key("unknown"), "unknown");
+    }
 
     #[test]
     fn free_failures_then_a_doubling_delay_up_to_the_lockout() {
