@@ -8,6 +8,7 @@ pub mod caller_verification;
 pub mod catalog;
 pub mod client_match;
 pub mod ids;
+pub mod knowledge;
 pub mod lead;
 pub mod login_throttle;
 pub mod numbers;
