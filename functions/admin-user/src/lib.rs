@@ -118,16 +118,9 @@ pub async fn patch(
     }
     users::update_access(&mut tx, business_id, user_id, role, disabled).await?;
     refresh_tokens::revoke_all(&mut tx, user_id).await?;
+    let client = state.client(req);
     if role != current.role {
-        audit(
-            &mut tx,
-            "role_changed",
-            who,
-            business_id,
-            user_id,
-            &state.client(req),
-        )
-        .await?;
+        audit(&mut tx, "role_changed", who, business_id, user_id, &client).await?;
     }
     if disabled != (current.status == "disabled") {
         let kind = if disabled {
@@ -135,7 +128,7 @@ pub async fn patch(
         } else {
             "user_enabled"
         };
-        audit(&mut tx, kind, who, business_id, user_id, &state.client(req)).await?;
+        audit(&mut tx, kind, who, business_id, user_id, &client).await?;
     }
     tx.commit().await?;
     ok(

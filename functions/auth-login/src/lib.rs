@@ -21,7 +21,6 @@ use shared::login_throttle::Admission;
 use shared::store::auth_events::{self, AuthEvent};
 use shared::store::users;
 use shared::web::parse_json;
-use shared::web::user_agent;
 
 mod config;
 
@@ -72,18 +71,18 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
     }
     let email = body.email.trim().to_lowercase();
     // Always there behind API Gateway; a request without one is counted by account only.
-    let address = state.admin.edge.client_address(req);
+    let client = state.admin.client(req);
     let now = (state.admin.now)().timestamp().max(0) as u64;
     let audit = |kind, user_id| AuthEvent {
         kind,
         user_id,
         email: Some(&email),
-        address: address.as_deref(),
-        user_agent: user_agent(req),
+        address: client.address.as_deref(),
+        user_agent: client.user_agent.as_deref(),
         ..AuthEvent::default()
     };
     let pool = state.admin.db.pool().await?;
-    let address_key = address.as_deref().map(address_key);
+    let address_key = client.address.as_deref().map(address_key);
     let mut keys = vec![(Subject::Account, email.as_str())];
     if let Some(a) = &address_key {
         keys.push((Subject::Address, a.as_str()));
@@ -145,7 +144,7 @@ pub async fn login(state: &State, req: &Request) -> Result<Response<Body>, ApiEr
         &principal,
         user.token_version,
         None,
-        &state.admin.client(req),
+        &client,
     )
     .await?;
     tx.commit().await?;

@@ -1,8 +1,7 @@
 //! What this function reads from its environment at cold start: the admin token key and the
 //! distribution's origin token, its only secrets (`shared::admin::SECRETS`, which template.yaml
-//! grants and nothing else),
-//! `ACCESS_TOKEN_TTL_SECS` (read by `AdminState::from_platform`), and the failed-attempt counts'
-//! table (`RATE_LIMIT_TABLE`, in the platform's settings).
+//! grants and nothing else), `ACCESS_TOKEN_TTL_SECS` (read by `AdminState::from_platform`), and
+//! the failed-attempt counts' table (`RATE_LIMIT_TABLE`, in the platform's settings).
 
 use shared::admin::AdminState;
 use shared::login_throttle::LoginThrottle;

@@ -38,17 +38,14 @@ impl PmAdmin {
             offered: PmProviders::offered(&env),
             providers: match needs {
                 PmNeeds::Offered => PmProviders::default(),
-                // Connecting builds the OAuth redirect, through the dashboard's origin.
-                PmNeeds::Apps => PmProviders::from_env(
-                    &env,
-                    &platform.secrets,
-                    Some(&platform.require_dashboard_url()?),
-                )?,
-                PmNeeds::AppsAndTokens => PmProviders::from_env(
-                    &env,
-                    &platform.secrets,
-                    platform.dashboard_url.as_deref(),
-                )?,
+                PmNeeds::Apps | PmNeeds::AppsAndTokens => {
+                    // Connecting builds the OAuth redirect, through the dashboard's origin.
+                    let dashboard_url = match needs {
+                        PmNeeds::Apps => Some(platform.require_dashboard_url()?),
+                        _ => platform.dashboard_url.clone(),
+                    };
+                    PmProviders::from_env(&env, &platform.secrets, dashboard_url.as_deref())?
+                }
             },
             cipher: match needs {
                 PmNeeds::AppsAndTokens => Some(TokenCipher::from_secrets(&platform.secrets)?),

@@ -94,9 +94,8 @@ impl PmProviders {
             .trim_end_matches('/')
             .to_owned();
         // The dashboard calls the connect route through its own origin (CloudFront's /api/*).
-        let browser_base = dashboard_url
-            .map(|u| u.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| api_base.clone());
+        // Already without its trailing slash (`config::checked_dashboard_url`).
+        let browser_base = dashboard_url.map_or_else(|| api_base.clone(), str::to_owned);
         let urls = PublicUrls {
             api_base,
             browser_base,

@@ -7,8 +7,10 @@
 //! keyword index would have them (the labelled mini-set shows where each half wins).
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+
+// The words client matching reads a name as (lower case, accents folded, punctuation dropped):
+// one rule for what a word is. A change to it changes the vectors: bump `LEXICAL_MODEL`.
+use crate::domain::client_match::words;
 
 /// The model name stored with each vector it makes (a change of it re-embeds).
 pub const LEXICAL_MODEL: &str = "studioconnect-lexical-v1";
@@ -49,18 +51,6 @@ pub fn lexical_embedding(text: &str, dimensions: usize) -> Vec<f32> {
     v
 }
 
-/// Lower-case, accent-folded words of letters and digits.
-fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.nfkd()
-                .filter(|c| !is_combining_mark(*c))
-                .flat_map(char::to_lowercase)
-                .collect()
-        })
-}
-
 /// FNV-1a, 64 bits: stable everywhere, unlike `std`'s hasher, whose algorithm may change.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -68,23 +58,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Cosine similarity of two vectors of the same length.
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
-    let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 {
-        0.0
-    } else {
-        dot / (na * nb)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const D: usize = 1536;
+
+    /// Cosine similarity of two vectors of the same length.
+    fn cosine(a: &[f32], b: &[f32]) -> f32 {
+        let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        let na = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let nb = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if na == 0.0 || nb == 0.0 {
+            0.0
+        } else {
+            dot / (na * nb)
+        }
+    }
 
     #[test]
     fn the_same_text_gives_the_same_unit_vector() {
