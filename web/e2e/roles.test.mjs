@@ -53,6 +53,8 @@ test('a platform admin creates a business, invites its owner, and opens it', asy
   // The invitation link is shown once, to send to the owner.
   const link = await page.getByLabel('Invitation link').inputValue();
   assert.match(link, /\/accept-invite#token=[\w-]{20,}$/);
+  // The list below already holds it.
+  await page.getByRole('button', { name: `Harbor Dental ${stamp}`, exact: true }).waitFor();
   await shot(page, 'business-invitation');
   await page.getByRole('button', { name: `Open Harbor Dental ${stamp}` }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();

@@ -21,7 +21,12 @@ export function Businesses({ onOpen }: { onOpen: (id: string) => void }) {
   const { query } = useLocation();
   const search = query.search?.trim() || undefined;
   const [creating, setCreating] = useState(false);
-  const list = useKeyset(async (cursor) => must(await api.GET('/api/businesses', { params: { query: { search, cursor, limit: 25 } } })), search ?? '');
+  // Bumped by a creation, so the list below loads again and shows the new business.
+  const [created, setCreated] = useState(0);
+  const list = useKeyset(
+    async (cursor) => must(await api.GET('/api/businesses', { params: { query: { search, cursor, limit: 25 } } })),
+    `${search ?? ''}#${created}`,
+  );
   return (
     <section>
       <PageHeader title="All businesses">
@@ -29,7 +34,7 @@ export function Businesses({ onOpen }: { onOpen: (id: string) => void }) {
           New business
         </button>
       </PageHeader>
-      {creating && <CreateBusiness onCreated={onOpen} />}
+      {creating && <CreateBusiness onOpen={onOpen} onCreated={() => setCreated((n) => n + 1)} />}
       <FilterBar label="Search businesses" active={!!search} submit="Search">
         <label>
           Search
@@ -59,7 +64,7 @@ export function Businesses({ onOpen }: { onOpen: (id: string) => void }) {
   );
 }
 
-function CreateBusiness({ onCreated }: { onCreated: (id: string) => void }) {
+function CreateBusiness({ onOpen, onCreated }: { onOpen: (id: string) => void; onCreated: () => void }) {
   const [b, setB] = useState<NewBusiness>({ name: '', timezone: 'America/New_York', default_region: 'US', phone_numbers: [], owner_email: '' });
   const [created, setCreated] = useState<components['schemas']['CreatedBusiness'] | null>(null);
   const [copied, setCopied] = useState(false);
@@ -86,7 +91,7 @@ function CreateBusiness({ onCreated }: { onCreated: (id: string) => void }) {
           >
             Copy the link
           </button>
-          <button type="button" onClick={() => onCreated(created.business.id)}>
+          <button type="button" onClick={() => onOpen(created.business.id)}>
             Open {created.business.name}
           </button>
           <span role="status" class="saved">
@@ -103,7 +108,14 @@ function CreateBusiness({ onCreated }: { onCreated: (id: string) => void }) {
       aria-label="New business"
       onSubmit={(e) => {
         e.preventDefault();
-        save.run(() => api.POST('/api/businesses', { body: b }), setCreated, '');
+        save.run(
+          () => api.POST('/api/businesses', { body: b }),
+          (done) => {
+            setCreated(done);
+            onCreated();
+          },
+          '',
+        );
       }}
     >
       <Field label="Business name" name="name" error={save.error}>
