@@ -137,7 +137,8 @@ start_postgres() {
 start_moto() {
   local port=$1
   mkdir -p "$STATE"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$STATE/moto-$port.log" 2>&1 &
+  # moto_serve.py: moto's server with DynamoDB's and SQS's atomicity (see its docstring).
+  "$VENV/bin/python" "$LOCAL/moto_serve.py" 127.0.0.1 "$port" >"$STATE/moto-$port.log" 2>&1 &
   STARTED_PIDS+=($!)
   wait_for_port 127.0.0.1 "$port" 20 "moto server"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
@@ -157,6 +158,13 @@ provision() {
   # (start_gateway sets its port; in AWS an empty DashboardUrl means the distribution's URL,
   # which the functions read from SSM).
   export DB_AUTH=url DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-10}
+  # moto is one Python process answering one request at a time: under a test run's concurrency
+  # or a bench's burst it can take seconds where SQS and DynamoDB take milliseconds. The
+  # template's bounds (3 s per operation, 1 s per attempt) would then time out an attempt moto
+  # still completes, and the SDK's retry would repeat it (a receive whose messages are then in
+  # flight and lost to the test). Locally the bounds are the emulator's (LOCAL_AWS_*_TIMEOUT_MS).
+  export AWS_OPERATION_TIMEOUT_MS=${LOCAL_AWS_OPERATION_TIMEOUT_MS:-30000}
+  export AWS_ATTEMPT_TIMEOUT_MS=${LOCAL_AWS_ATTEMPT_TIMEOUT_MS:-10000}
   export DASHBOARD_URL=${DASHBOARD_URL:-http://127.0.0.1:3000}
   log "provisioned queues, tables and secrets as template.yaml names them (stack $stack)"
 }

@@ -15,12 +15,17 @@ use crate::idempotency::IdempotencyStore;
 use crate::jobs::{Job, JobQueue};
 use crate::post_call::intake::Intake;
 
-/// Clients with the bounds the functions get from the same variables (the benchmarks widen them
-/// for the emulator).
+/// Clients with the bounds the functions get from the same variables (the local stacks widen
+/// them for the emulator: README, "Local details").
 pub async fn aws() -> AwsClients {
+    AwsClients::new(&sdk_config().await)
+}
+
+/// The SDK configuration with those bounds, for clients `AwsClients` does not hold.
+pub async fn sdk_config() -> aws_config::SdkConfig {
     let timeouts = crate::config::AwsTimeouts::from_env(&crate::config::Env::process())
         .expect("AWS_*_TIMEOUT_MS are whole milliseconds");
-    AwsClients::new(&crate::aws::sdk_config_with(timeouts).await)
+    crate::aws::sdk_config_with(timeouts).await
 }
 
 /// AWS clients whose every call fails at once (nothing listens on 127.0.0.1:9), and a database

@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::{Deserialize, Serialize};
-use shared::aws::{AwsClients, sdk_config};
+use shared::aws::AwsClients;
 use shared::idempotency::{Claim, ClaimToken, IdempotencyStore};
 use shared::jobs::{Job, JobQueue};
 use shared::secrets::{SecretName, Secrets, SecretsError};
+use shared::testing::sdk_config;
 
 async fn clients() -> AwsClients {
     AwsClients::new(&sdk_config().await)
@@ -280,8 +281,8 @@ async fn redrive_moves_every_dead_letter_back_to_its_queue() {
     let moved = shared::jobs::redrive(&aws.sqs, &dlq, &queue, 100)
         .await
         .unwrap();
-    // SQS delivers at least once (moto's unlocked server now and then twice): every message is
-    // moved, a duplicate is allowed (the workers are idempotent), none is lost.
+    // SQS delivers at least once: every message is moved, a duplicate is allowed (the workers
+    // are idempotent), none is lost.
     assert!(moved >= 13, "{moved}");
     let mut bodies = shared::testing::drain(&aws, &queue).await;
     bodies.sort_by_key(|b| b[1..].parse::<u32>().unwrap());

@@ -70,7 +70,7 @@ pub async fn vendors() -> MockServer {
 }
 
 pub async fn state(pool: &PgPool, vendors: &MockServer, now: fn() -> DateTime<Utc>) -> ToolState {
-    let aws = shared::aws::AwsClients::new(&shared::aws::sdk_config().await);
+    let aws = shared::testing::aws().await;
     let policy = HttpPolicy {
         max_retries: 0,
         ..HttpPolicy::default()
