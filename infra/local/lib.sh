@@ -165,6 +165,9 @@ provision() {
   # flight and lost to the test). Locally the bounds are the emulator's (LOCAL_AWS_*_TIMEOUT_MS).
   export AWS_OPERATION_TIMEOUT_MS=${LOCAL_AWS_OPERATION_TIMEOUT_MS:-30000}
   export AWS_ATTEMPT_TIMEOUT_MS=${LOCAL_AWS_ATTEMPT_TIMEOUT_MS:-10000}
+  # The fake OpenAI embeds with the lexical embedder, whose neighbours score lower than
+  # text-embedding-3-small's (shared::knowledge::embedder::relevance_cut).
+  export KNOWLEDGE_MIN_SIMILARITY=${KNOWLEDGE_MIN_SIMILARITY:-0.2}
   export DASHBOARD_URL=${DASHBOARD_URL:-http://127.0.0.1:3000}
   log "provisioned queues, tables and secrets as template.yaml names them (stack $stack)"
 }

@@ -81,5 +81,69 @@ INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES
     ('a0a0a0a0-0000-4000-8000-000000000001', 'launch tomorrow', 'urgent'),
     ('a0a0a0a0-0000-4000-8000-000000000001', 'printer deadline', 'urgent'),
     ('a0a0a0a0-0000-4000-8000-000000000001', 'deadline', 'high');
+
+-- The knowledge base (issue #19): the always-known FAQ and the studio's FAQ document, queued for
+-- indexing by ./infra/local/run (`studioconnect knowledge index-pending`).
+UPDATE agent_configs SET faq = 'Opening hours: Monday to Friday, 9 am to 6 pm Pacific. Address: 210 Main Street, San Francisco. New projects start with a free 30-minute call.'
+WHERE business_id = 'a0a0a0a0-0000-4000-8000-000000000001';
+INSERT INTO knowledge_documents (id, business_id, title, source_kind, body) VALUES
+    ('a0a0a0a0-0000-4000-8000-000000000601', 'a0a0a0a0-0000-4000-8000-000000000001', 'Studio FAQ', 'markdown',
+     '# Aurora Branding: what callers ask
+
+## Visiting the studio
+
+### Parking
+
+Free parking is behind the studio; enter from Pine Street and take any space marked "Aurora". The
+lot closes at 7 pm. Street parking on Main Street is metered until 6 pm on weekdays and free on
+weekends. Bike racks are by the front door.
+
+### Accessibility
+
+The studio is on the ground floor with step-free access from the lot. The restroom is accessible.
+Tell us before your session if you need anything else and we will have it ready.
+
+## Prices
+
+Prices include one round of revisions. Rush work (under five working days) adds 30%.
+
+| Service | From |
+| --- | --- |
+| Logo and identity | $2,400 |
+| Brand guidelines | $1,800 |
+| Website design (five pages) | $6,500 |
+| Social media kit | $900 |
+
+Payment is 50% on signing and 50% on delivery, by card or bank transfer. We send an invoice with
+each payment; invoices are due within 14 days.
+
+## Turnaround
+
+A logo and identity takes three to four weeks from the kickoff call: one week of research, two of
+design, and a week for revisions. Brand guidelines take two weeks after the identity is approved.
+A website takes six to eight weeks, depending on how quickly content arrives. We agree the dates in
+the proposal and keep you posted every Friday.
+
+## Policies
+
+### Cancellations
+
+You may cancel before design starts for a full refund of the deposit less $250 for the research
+done. After design starts the deposit is not refunded, but we hand over everything made so far.
+
+### Files and ownership
+
+When the final payment is made you own the final files outright: vector logos (AI, SVG, PDF),
+raster exports (PNG, JPG) in every size in the guidelines, and the fonts'' licence details. Drafts
+and rejected concepts stay ours.
+
+```
+# This is not a heading: a code block in a document stays in its passage.
+```
+
+## Opening hours
+
+Monday to Friday, 9 am to 5 pm Pacific. Closed on public holidays. The receptionist answers at any
+hour and takes messages; urgent project issues reach the project lead by text.');
 END
 $seed$;

@@ -84,6 +84,8 @@ pub struct TableNames {
 pub struct QueueUrls {
     pub call_summary: String,
     pub pm_sync: String,
+    /// The knowledge base's indexing jobs (`KNOWLEDGE_QUEUE_URL`).
+    pub knowledge: String,
 }
 
 /// Where the dashboard's base URL comes from (links in emails and invitations, the PM OAuth
@@ -212,6 +214,7 @@ impl Settings {
             queues: QueueUrls {
                 call_summary: env.required("CALL_SUMMARY_QUEUE_URL")?,
                 pm_sync: env.required("PM_SYNC_QUEUE_URL")?,
+                knowledge: env.required("KNOWLEDGE_QUEUE_URL")?,
             },
             db_connect_timeout: Duration::from_millis(
                 env.parsed("DB_CONNECT_TIMEOUT_MS", 5_000u64)?,
@@ -240,6 +243,7 @@ mod tests {
             ("RATE_LIMIT_TABLE", "limits"),
             ("CALL_SUMMARY_QUEUE_URL", "http://q/call-summary"),
             ("PM_SYNC_QUEUE_URL", "http://q/pm-sync"),
+            ("KNOWLEDGE_QUEUE_URL", "http://q/knowledge"),
         ])
     }
 
@@ -315,6 +319,7 @@ mod tests {
             "DATABASE_URL",
             "IDEMPOTENCY_TABLE",
             "PM_SYNC_QUEUE_URL",
+            "KNOWLEDGE_QUEUE_URL",
         ] {
             let mut vars = base();
             vars.remove(name);

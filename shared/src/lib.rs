@@ -16,6 +16,7 @@ pub mod error;
 pub mod http_client;
 pub mod idempotency;
 pub mod jobs;
+pub mod knowledge;
 pub mod login_throttle;
 pub mod openai;
 pub mod personalization;

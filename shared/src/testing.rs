@@ -3,6 +3,7 @@
 //! Run by ./infra/local/test, which provides AWS_ENDPOINT_URL and the provisioned resources.
 
 pub mod admin;
+pub mod knowledge;
 pub mod pm;
 
 use std::time::Duration;

@@ -24,6 +24,12 @@ test('a member sees no edit controls, and the API refuses a forced write', async
   await page.goto('/integrations');
   await page.getByRole('heading', { name: 'Jira' }).waitFor();
   assert.equal(await page.getByRole('button', { name: /Connect|Disconnect/ }).count(), 0);
+  // The knowledge base is read, not written, by a member.
+  await page.goto('/knowledge');
+  await page.getByRole('link', { name: 'Studio FAQ' }).click();
+  await page.getByLabel('Title').waitFor();
+  assert.equal(await page.getByRole('button', { name: /Save|Delete/ }).count(), 0);
+  assert.equal(await page.getByLabel('Upload a file').count(), 0);
   // Leads are a member's work: the follow-up form is there.
   await page.goto('/leads');
   await page.locator('table.list tbody tr a').first().click();

@@ -22,3 +22,19 @@ export async function personalize(callerId) {
   if (res.status !== 200) throw new Error(`personalization answered ${res.status}: ${await res.text()}`);
   return res.json();
 }
+
+/** What the agent's `search_knowledge_base` tool answers `query` on a call from `callerId`. */
+export async function searchKnowledge(callerId, query) {
+  const res = await fetch(`${BASE_URL}/api/voice/tools/search_knowledge_base`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-studioconnect-secret': SECRET },
+    body: JSON.stringify({
+      conversation_id: `conv_e2e${Math.random().toString(16).slice(2, 18)}`,
+      caller_id: callerId,
+      called_number: CALLED_NUMBER,
+      query,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`search_knowledge_base answered ${res.status}: ${await res.text()}`);
+  return res.json();
+}

@@ -14,6 +14,8 @@ import { LeadPage } from './pages/lead';
 import { Clients } from './pages/clients';
 import { ClientPage } from './pages/client';
 import { Agent } from './pages/agent';
+import { Knowledge } from './pages/knowledge';
+import { KnowledgeDocumentPage } from './pages/knowledge-document';
 import { Integrations } from './pages/integrations';
 import { Businesses } from './pages/businesses';
 import { must, useLoad } from './ui/load';
@@ -107,6 +109,8 @@ function BusinessShell({ session, businessId }: { session: Session; businessId: 
           <Route path="/clients" component={Clients} />
           <Route path="/clients/:id" component={ClientPage} />
           <Route path="/agent" component={Agent} />
+          <Route path="/knowledge" component={Knowledge} />
+          <Route path="/knowledge/:id" component={KnowledgeDocumentPage} />
           <Route path="/integrations" component={Integrations} />
           <Route default component={NotFound} />
         </Router>
@@ -121,6 +125,7 @@ const NAV = [
   ['/leads', 'Leads'],
   ['/clients', 'Clients'],
   ['/agent', 'Agent'],
+  ['/knowledge', 'Knowledge'],
   ['/integrations', 'Integrations'],
 ] as const;
 

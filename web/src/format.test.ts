@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dateFilter, duration, label, money, phone, safeUrl, when } from './format';
+import { dateFilter, duration, label, money, phone, plural, safeUrl, when } from './format';
 
 describe('format', () => {
+  it('counts with the noun in the right number', () => {
+    expect(plural(1, 'passage')).toBe('1 passage');
+    expect(plural(0, 'passage')).toBe('0 passages');
+    expect(plural(5, 'time')).toBe('5 times');
+  });
   it('writes durations as a clock', () => {
     expect(duration(0)).toBe('0:00');
     expect(duration(65)).toBe('1:05');

@@ -69,3 +69,8 @@ export function safeUrl(url: string | null | undefined): string | null {
     return null;
   }
 }
+
+/** "1 passage", "5 passages": a count with its noun (regular plurals only). */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -151,3 +151,33 @@ async fn the_language_model_is_saved(pool: PgPool) {
             .unwrap();
     assert_eq!(stored, "claude-sonnet-4-5");
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_faq_is_saved_trimmed_and_bounded(pool: PgPool) {
+    let state = setup(&pool).await;
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(json!({"faq": "  Parking: free, behind the studio.\r\nOpen 9 to 6.  "}))
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["faq"],
+        "Parking: free, behind the studio.\nOpen 9 to 6."
+    );
+    let (status, body) = call(Method::PUT)
+        .business(A)
+        .token(&owner_a())
+        .body(json!({"faq": "x".repeat(2001)}))
+        .send(|r| admin_agent_config::handle(&state, r))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("faq:"),
+        "{body}"
+    );
+}

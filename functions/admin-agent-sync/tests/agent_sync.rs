@@ -318,6 +318,7 @@ async fn the_mid_call_tools_are_registered_at_the_deployment_url_with_the_worksp
             "take_message",
             "check_business_hours",
             "verify_caller",
+            "search_knowledge_base",
         ]
     );
     let secret_id = requests(&server, "POST", "/v1/convai/secrets").await.len();
@@ -342,7 +343,7 @@ async fn the_mid_call_tools_are_registered_at_the_deployment_url_with_the_worksp
             .as_array()
             .unwrap()
             .len(),
-        6
+        7
     );
 }
 

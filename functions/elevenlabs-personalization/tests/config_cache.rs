@@ -169,3 +169,28 @@ async fn deleting_a_business_and_missing_agent_settings_still_work(pool: PgPool)
         "Aurora Branding"
     );
 }
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_faq_is_in_the_prompt_and_an_edit_reaches_the_next_call(pool: PgPool) {
+    setup(&pool).await;
+    let st = state(pool.clone(), monday_morning);
+    let (_, before) = call(&st, NEW_CALLER).await;
+    assert!(!prompt(&before).contains("## Frequently asked questions"));
+    // Told when to search, FAQ or not.
+    assert!(prompt(&before).contains("call the search_knowledge_base tool"));
+    exec(
+        &pool,
+        &format!(
+            "UPDATE agent_configs SET faq = 'Parking: free, behind the studio.\nOpen Monday to Friday.' WHERE business_id = {AURORA}"
+        ),
+    )
+    .await;
+    let (_, after) = call(&st, NEW_CALLER).await;
+    assert!(
+        prompt(&after).contains(
+            "## Frequently asked questions\nParking: free, behind the studio.\nOpen Monday to Friday."
+        ),
+        "{}",
+        prompt(&after)
+    );
+}

@@ -22,6 +22,8 @@ pub struct ToolState {
     pub secret: SecretHeader,
     pub sessions: SessionStore,
     pub notifier: Notifier,
+    /// `search_knowledge_base`'s embedder and relevance cut.
+    pub knowledge: crate::KnowledgeSearch,
     /// The clock; tests pin it to exercise business hours.
     pub now: fn() -> DateTime<Utc>,
 }
@@ -70,6 +72,7 @@ pub const SECRETS: &[SecretName] = &[
     SecretName::ElevenLabsTool,
     SecretName::SendGrid,
     SecretName::Twilio,
+    SecretName::OpenAi,
 ];
 
 impl ToolState {
@@ -115,6 +118,16 @@ impl ToolState {
                     NOTICE_CLAIM_TTL,
                 ),
                 dashboard_url: platform.require_dashboard_url()?,
+            },
+            knowledge: {
+                // A caller is waiting: two seconds an attempt (`from_env` retries twice).
+                let embedder = shared::knowledge::embedder::from_env(
+                    &env,
+                    &platform.secrets,
+                    Duration::from_secs(2),
+                )?;
+                let cut = shared::knowledge::embedder::relevance_cut(&env, embedder.model())?;
+                crate::KnowledgeSearch { embedder, cut }
             },
             now: Utc::now,
         })

@@ -5,6 +5,7 @@
 //! JSON meant to be spoken: a `say` sentence, a few facts, no internal ids and nothing about anyone
 //! but this caller.
 
+mod knowledge;
 mod notices;
 pub mod session;
 mod tools;
@@ -29,6 +30,7 @@ use tools::{business_hours, escalate, project_status, qualification_next, take_m
 mod config;
 
 pub use config::{SECRETS, ToolState};
+pub use knowledge::{ANSWER_BUDGET_CHARS, KnowledgeSearch};
 
 /// Notifications sent during a call must not hold the agent's answer for long.
 pub(crate) const NOTIFY_DEADLINE: Duration = Duration::from_secs(6);
@@ -105,6 +107,15 @@ pub(crate) struct VerifyBody {
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct KnowledgeBody {
+    #[serde(flatten)]
+    pub(crate) call: CallRef,
+    /// The caller's question.
+    #[serde(default)]
+    pub(crate) query: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct PlainBody {
     #[serde(flatten)]
     pub(crate) call: CallRef,
@@ -166,6 +177,13 @@ async fn answer(state: &ToolState, req: &Request) -> Result<Response<Body>, ApiE
             let body: PlainBody = parse_json(req)?;
             let call = identify(state, &body.call).await?;
             business_hours(state, &call)
+        }
+        Tool::SearchKnowledgeBase => {
+            let body: KnowledgeBody = parse_json(req)?;
+            let query = knowledge::checked_query(body.query.as_deref())?;
+            let call = identify(state, &body.call).await?;
+            knowledge::search_knowledge_base(state, &call, &body.call.conversation_id, &query)
+                .await?
         }
     };
     Ok(json_response(http::StatusCode::OK, &body))

@@ -63,7 +63,11 @@ impl State {
                 s.tables.call_sessions.clone(),
                 s.tables.rate_limits.clone(),
             ],
-            queues: vec![s.queues.call_summary.clone(), s.queues.pm_sync.clone()],
+            queues: vec![
+                s.queues.call_summary.clone(),
+                s.queues.pm_sync.clone(),
+                s.queues.knowledge.clone(),
+            ],
             secret_ids: SecretName::ALL
                 .iter()
                 .map(|name| format!("{}{name}", s.secrets_prefix))

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 use shared::admin::method_not_allowed;
 use shared::admin::openapi::BearerAuth;
 use shared::domain::catalog::{CallDirection, CallStatus, LeadOrder, LeadStatus, Priority};
+use shared::domain::knowledge::document::{DocumentStatus, SourceKind};
 use shared::pm::Provider;
 
 mod config;
@@ -18,7 +19,7 @@ pub use config::{SECRETS, State};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "StudioConnect AI admin API", version = "1.0.0",
-        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations and the ElevenLabs agent. Every route except login, refresh and accepting an invitation takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
+        description = "Per-tenant administration: agent configuration, clients, qualification questions, urgency keywords, leads, calls, project-management integrations, the knowledge base and the ElevenLabs agent. Every route except login, refresh and accepting an invitation takes a bearer token; a token only reaches its own business unless it is a platform admin's."),
     paths(
         auth_login::login, auth_refresh::refresh, auth_logout::logout, auth_password::change,
         auth_accept_invite::accept,
@@ -36,13 +37,17 @@ pub use config::{SECRETS, State};
         admin_agent_sync::sync,
         admin_integration_connect::connect, admin_integrations::list, admin_integration::delete,
         admin_projects::projects, admin_client_projects::get, admin_client_projects::put,
+        admin_knowledge_documents::list, admin_knowledge_documents::create,
+        admin_knowledge_document::get, admin_knowledge_document::put,
+        admin_knowledge_document::delete, admin_knowledge_unanswered::list,
         document,
     ),
     // Closed sets only query parameters name (a body's types register their own).
-    components(schemas(CallStatus, CallDirection, LeadOrder, LeadStatus, Priority, Provider)),
+    components(schemas(CallStatus, CallDirection, LeadOrder, LeadStatus, Priority, Provider,
+        DocumentStatus, SourceKind)),
     modifiers(&BearerAuth),
     tags((name = "auth"), (name = "business"), (name = "agent"), (name = "clients"),
-        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "users"), (name = "meta")),
+        (name = "questions"), (name = "urgency"), (name = "leads"), (name = "calls"), (name = "integrations"), (name = "knowledge"), (name = "users"), (name = "meta")),
 )]
 pub struct AdminApi;
 

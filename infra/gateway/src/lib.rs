@@ -18,3 +18,11 @@ pub mod server;
 pub mod sqs;
 pub mod web;
 pub mod workers;
+
+/// VmHWM: the most memory this process ever held resident, in MiB (the benchmarks' peak memory).
+pub fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}

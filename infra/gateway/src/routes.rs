@@ -102,6 +102,12 @@ http_functions! {
     AdminProjects => "AdminProjectsFunction", admin_projects, admin_projects::State::from_platform;
     AdminClientProjects => "AdminClientProjectsFunction", admin_client_projects,
         admin_client_projects::State::from_platform;
+    AdminKnowledgeDocuments => "AdminKnowledgeDocumentsFunction", admin_knowledge_documents,
+        admin_knowledge_documents::State::from_platform;
+    AdminKnowledgeDocument => "AdminKnowledgeDocumentFunction", admin_knowledge_document,
+        admin_knowledge_document::State::from_platform;
+    AdminKnowledgeUnanswered => "AdminKnowledgeUnansweredFunction", admin_knowledge_unanswered,
+        admin_knowledge_unanswered::State::from_platform;
 }
 
 impl HttpFunction {

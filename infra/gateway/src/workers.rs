@@ -15,6 +15,7 @@ use crate::sqs::{SqsHandler, SqsPoller};
 pub const SQS_FUNCTIONS: &[(&str, &str)] = &[
     ("CallSummaryWorkerFunction", "CallSummaryQueue"),
     ("PmSyncWorkerFunction", "PmSyncQueue"),
+    ("KnowledgeIngestWorkerFunction", "KnowledgeQueue"),
 ];
 /// Logical ids of the functions run by a schedule.
 pub const SCHEDULED_FUNCTIONS: &[&str] = &["ElevenLabsReconcileFunction"];
@@ -23,6 +24,8 @@ pub const SCHEDULED_FUNCTIONS: &[&str] = &["ElevenLabsReconcileFunction"];
 const CALL_SUMMARY_BATCH: i32 = 10;
 /// Batch size of the pm-sync event source mapping in template.yaml.
 const PM_SYNC_BATCH: i32 = 1;
+/// Batch size of the knowledge event source mapping in template.yaml.
+const KNOWLEDGE_BATCH: i32 = 4;
 /// Schedules whose target is a queue, not a function (template.yaml `PmResyncSchedule`): firing
 /// one under /_local/schedules enqueues the job the schedule's Input carries.
 pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];
@@ -32,6 +35,7 @@ pub fn secrets(logical_id: &str) -> Option<&'static [SecretName]> {
     Some(match logical_id {
         "CallSummaryWorkerFunction" => call_summary_worker::SECRETS,
         "PmSyncWorkerFunction" => pm_sync_worker::SECRETS,
+        "KnowledgeIngestWorkerFunction" => knowledge_ingest_worker::SECRETS,
         "ElevenLabsReconcileFunction" => elevenlabs_reconcile::SECRETS,
         _ => return None,
     })
@@ -79,14 +83,30 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         async move { Ok(pm.handle(event).await) }.boxed()
     });
     let pm_sync = SqsPoller::new(
-        poll_sqs,
+        poll_sqs.clone(),
         &platform.settings.queues.pm_sync,
         PM_SYNC_BATCH,
         2,
         handler,
     )
     .await?;
-    Ok(vec![call_summary, pm_sync])
+    let knowledge: &'static knowledge_ingest_worker::Worker =
+        Box::leak(Box::new(knowledge_ingest_worker::Worker::from_platform(
+            &granted(platform, "KnowledgeIngestWorkerFunction")?,
+        )?));
+    let handler: SqsHandler = Arc::new(move |event| {
+        crate::record::record("KnowledgeIngestWorkerFunction", &event);
+        async move { Ok(knowledge_ingest_worker::handle(knowledge, event).await) }.boxed()
+    });
+    let knowledge = SqsPoller::new(
+        poll_sqs,
+        &platform.settings.queues.knowledge,
+        KNOWLEDGE_BATCH,
+        1,
+        handler,
+    )
+    .await?;
+    Ok(vec![call_summary, pm_sync, knowledge])
 }
 
 pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {

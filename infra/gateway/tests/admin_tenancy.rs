@@ -142,7 +142,7 @@ async fn every_route_refuses_missing_bad_expired_and_foreign_tokens(pool: PgPool
         checked += 1;
     }
     assert_eq!(
-        checked, 34,
+        checked, 40,
         "every authenticated route in template.yaml was checked"
     );
 }
@@ -197,6 +197,11 @@ async fn another_tenants_record_ids_are_not_found_through_your_own_business(pool
         (HttpFunction::AdminClient, "clientId", B_CLIENT),
         (HttpFunction::AdminLead, "leadId", B_LEAD),
         (HttpFunction::AdminCall, "callId", B_CALL),
+        (
+            HttpFunction::AdminKnowledgeDocument,
+            "documentId",
+            B_DOCUMENT,
+        ),
     ] {
         let (status, body) = call(Method::GET)
             .business(A)
@@ -217,6 +222,20 @@ async fn another_tenants_record_ids_are_not_found_through_your_own_business(pool
     let still_there: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1::uuid)")
             .bind(B_CLIENT)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(still_there);
+    let (status, _) = call(Method::DELETE)
+        .business(A)
+        .param("documentId", B_DOCUMENT)
+        .token(&owner_a())
+        .send(|r| table.call(HttpFunction::AdminKnowledgeDocument, r))
+        .await;
+    assert_eq!(status, 404);
+    let still_there: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM knowledge_documents WHERE id = $1::uuid)")
+            .bind(B_DOCUMENT)
             .fetch_one(&pool)
             .await
             .unwrap();

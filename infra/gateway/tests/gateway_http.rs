@@ -71,10 +71,10 @@ async fn health_reports_every_dependency_up() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.len(), 9, "{names:?}");
     assert_eq!(names[0], "database");
     assert!(names.iter().filter(|n| n.starts_with("dynamodb:")).count() == 4);
-    assert!(names.iter().filter(|n| n.starts_with("sqs:")).count() == 2);
+    assert!(names.iter().filter(|n| n.starts_with("sqs:")).count() == 3);
     assert!(names.contains(&"secretsmanager"));
     assert!(
         body["checks"]

@@ -96,6 +96,10 @@ async fn gateway(pool: &PgPool, vendors: &MockServer, queue_url: &str) -> String
             ),
             dashboard_url: "https://app.studioconnect.example".into(),
         },
+        knowledge: elevenlabs_tools::KnowledgeSearch {
+            embedder: std::sync::Arc::new(shared::knowledge::embedder::LexicalEmbedder),
+            cut: testing::knowledge::CUT,
+        },
         now: chrono::Utc::now,
     };
     let events = elevenlabs_events::State {

@@ -8,6 +8,8 @@
 //!   studioconnect user create --email admin@studioconnect.example --role platform_admin
 //!   studioconnect user reset-password --email owner@aurora.example      # password on stdin
 //!   studioconnect agent sync <business-id>
+//!   studioconnect knowledge reembed        # after a change of EMBEDDING_MODEL
+//!   studioconnect knowledge index-pending  # queue every document still `processing`
 
 use std::io::BufRead;
 
@@ -46,6 +48,23 @@ enum Command {
         #[command(subcommand)]
         command: AgentCommand,
     },
+    /// The knowledge base.
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KnowledgeCommand {
+    /// Queues every document whose passages another model embedded to be embedded again with
+    /// EMBEDDING_MODEL (the ingestion worker swaps each document's passages when it is done;
+    /// until then its keyword matches still answer).
+    Reembed,
+    /// Queues every document still `processing` for indexing: after a queue outage, or for
+    /// documents written by SQL (the local run's demo tenant). A document already queued is
+    /// indexed once; the second job finds it indexed.
+    IndexPending,
 }
 
 #[derive(Subcommand)]
@@ -195,6 +214,51 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let manager = AgentManager::from_platform(&platform, &Env::process())?;
             serde_json::to_value(manager.sync(business_id).await?)?
+        }
+        Command::Knowledge {
+            command: KnowledgeCommand::Reembed,
+        } => {
+            let model = Env::process()
+                .optional("EMBEDDING_MODEL")
+                .unwrap_or_else(|| shared::openai::EMBEDDING_MODEL.into());
+            let queue: shared::jobs::JobQueue<shared::knowledge::KnowledgeJob> =
+                shared::jobs::JobQueue::new(
+                    platform.aws.sqs.clone(),
+                    &platform.settings.queues.knowledge,
+                );
+            let pool = platform.db.pool().await?;
+            let documents = shared::knowledge::store::needing_reembedding(pool, &model).await?;
+            for (document_id, version) in &documents {
+                queue
+                    .send(&shared::knowledge::KnowledgeJob::Index {
+                        document_id: *document_id,
+                        version: *version,
+                        reembed: true,
+                    })
+                    .await?;
+            }
+            serde_json::json!({"model": model, "queued": documents.len()})
+        }
+        Command::Knowledge {
+            command: KnowledgeCommand::IndexPending,
+        } => {
+            let queue: shared::jobs::JobQueue<shared::knowledge::KnowledgeJob> =
+                shared::jobs::JobQueue::new(
+                    platform.aws.sqs.clone(),
+                    &platform.settings.queues.knowledge,
+                );
+            let pool = platform.db.pool().await?;
+            let documents = shared::knowledge::store::pending(pool).await?;
+            for (document_id, version) in &documents {
+                queue
+                    .send(&shared::knowledge::KnowledgeJob::Index {
+                        document_id: *document_id,
+                        version: *version,
+                        reembed: false,
+                    })
+                    .await?;
+            }
+            serde_json::json!({"queued": documents.len()})
         }
     };
     println!("{}", serde_json::to_string_pretty(&out)?);

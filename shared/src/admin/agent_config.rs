@@ -9,6 +9,7 @@ use super::request::invalid;
 use crate::domain::VoiceSettings;
 use crate::domain::agent::{AgentSettings, CheckedAgentConfig, DEFAULT_LLM};
 use crate::domain::catalog::CallerAccess;
+use crate::domain::knowledge::document::MAX_FAQ_CHARS;
 use crate::elevenlabs::agents::{SUPPORTED_LANGUAGES, is_supported_llm, is_voice_id};
 use crate::error::ApiError;
 use crate::personalization::DYNAMIC_VARIABLES;
@@ -82,6 +83,11 @@ pub struct AgentConfigInput {
     #[serde(default)]
     #[schema(example = "name")]
     pub unverified_caller_access: CallerAccess,
+    /// Short answers to what callers ask most, carried in every call's prompt (the knowledge
+    /// base, which the agent searches, holds everything longer).
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub faq: String,
     /// Read-only: shown by GET, ignored on write (a form may send back what it loaded).
     #[serde(default)]
     #[schema(read_only)]
@@ -190,6 +196,15 @@ impl AgentConfigInput {
         ] {
             check_template(field, value, max)?;
         }
+        c.faq = c.faq.trim().replace("\r\n", "\n");
+        if c.faq.chars().count() > MAX_FAQ_CHARS {
+            return Err(invalid(
+                "faq",
+                format!(
+                    "at most {MAX_FAQ_CHARS} characters; put longer answers in the knowledge base"
+                ),
+            ));
+        }
         let settings = AgentSettings {
             voice_id: c.voice_id,
             new_caller_voice_id: c.new_caller_voice_id,
@@ -204,6 +219,7 @@ impl AgentConfigInput {
             holiday_message: c.holiday_message,
             client_holiday_message: c.client_holiday_message,
             unverified_caller_access: c.unverified_caller_access,
+            faq: c.faq,
         };
         Ok(CheckedAgentConfig {
             settings,

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod document;
 pub mod integrations;
 pub mod invitations;
+pub mod knowledge;
 pub mod listing;
 pub mod openapi;
 pub mod operator;

@@ -113,6 +113,20 @@ Only when `verified` is true may you share their projects or account details.",
                 ),
             ],
         ),
+        Tool::SearchKnowledgeBase => (
+            "Searches the business's knowledge base (its prices, services, policies, directions, \
+turnaround times and the like) for what the caller asked. Use it whenever the caller asks a factual \
+question about the business that the frequently asked questions in your instructions do not answer. \
+If `found` is true, answer from `passages` only, in your own words and briefly (`say` is the most \
+relevant sentence). If `found` is false, say that you don't have that information and offer to take \
+a message: never guess or make up an answer.",
+            &[(
+                "query",
+                "The caller's question, as a short standalone question with its subject (\"how much \
+is a logo design\", not \"how much is it\").",
+                true,
+            )],
+        ),
         Tool::CheckBusinessHours => (
             "Tells whether the office is open right now and when it next opens or closes. Use it \
 whenever the caller asks about opening hours or when someone can call them back.",

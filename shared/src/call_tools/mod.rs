@@ -16,6 +16,7 @@ pub enum Tool {
     TakeMessage,
     CheckBusinessHours,
     VerifyCaller,
+    SearchKnowledgeBase,
 }
 
 impl Tool {
@@ -26,6 +27,7 @@ impl Tool {
         Tool::TakeMessage,
         Tool::CheckBusinessHours,
         Tool::VerifyCaller,
+        Tool::SearchKnowledgeBase,
     ];
 
     /// The tool's name, in ElevenLabs and in its URL.
@@ -37,6 +39,7 @@ impl Tool {
             Tool::TakeMessage => "take_message",
             Tool::CheckBusinessHours => "check_business_hours",
             Tool::VerifyCaller => "verify_caller",
+            Tool::SearchKnowledgeBase => "search_knowledge_base",
         }
     }
 

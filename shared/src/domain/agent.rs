@@ -21,6 +21,8 @@ pub struct AgentSettings {
     pub client_holiday_message: String,
     /// What a caller recognised by caller ID alone hears before verifying.
     pub unverified_caller_access: super::catalog::CallerAccess,
+    /// The short FAQ every call's prompt carries (`knowledge::document::MAX_FAQ_CHARS`).
+    pub faq: String,
 }
 
 /// The language model an agent runs on when its configuration names none: ElevenLabs' documented

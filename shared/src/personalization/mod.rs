@@ -282,6 +282,12 @@ verified, use get_project_status for their projects.",
             known_client = false;
         }
     }
+    let faq = agent.faq.trim();
+    if !faq.is_empty() {
+        prompt.push_str("\n\n## Frequently asked questions\n");
+        prompt.push_str(faq);
+    }
+    prompt.push_str("\n\nFor any other question about the business (its services, prices, policies, directions, turnaround times), call the search_knowledge_base tool with the question and answer only from what it returns; if it finds nothing, say you don't have that information and offer to take a message. Never guess.");
     prompt.push_str("\n\nIf the matter is urgent, call the escalate_to_team tool: it alerts the team and says whether to transfer the call or take a message. Record messages with the take_message tool. Never reveal information about other clients. Keep answers short: this is a phone call.");
 
     let situation = match (hours.open, &hours.holiday) {

@@ -33,6 +33,9 @@ pub struct AgentConfig {
     /// `anonymous`, `name` (the default) or `projects`.
     #[schema(example = "name")]
     pub unverified_caller_access: CallerAccess,
+    /// Short answers every call's prompt carries (up to 2,000 characters): what callers ask most.
+    /// Everything longer belongs in the knowledge base, which the agent searches.
+    pub faq: String,
     /// The business's ElevenLabs agent, once the agent manager has created it.
     pub elevenlabs_agent_id: Option<String>,
     pub agent_synced_at: Option<DateTime<Utc>>,
@@ -63,6 +66,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
                   ac.holiday_message AS "holiday_message?",
                   ac.client_holiday_message AS "client_holiday_message?",
                   ac.unverified_caller_access AS "unverified_caller_access?",
+                  ac.faq AS "faq?",
                   ac.elevenlabs_agent_id AS "elevenlabs_agent_id?",
                   ac.agent_synced_at AS "agent_synced_at?", ac.updated_at AS "updated_at?"
            FROM businesses b LEFT JOIN agent_configs ac ON ac.business_id = b.id
@@ -94,6 +98,7 @@ pub async fn load(pool: &sqlx::PgPool, business_id: BusinessId) -> Result<AgentC
             .map(|a| a.parse().map_err(super::corrupt))
             .transpose()?
             .unwrap_or_default(),
+        faq: row.faq.unwrap_or_default(),
         elevenlabs_agent_id: row.elevenlabs_agent_id,
         agent_synced_at: row.agent_synced_at,
         updated_at: row.updated_at,
@@ -112,8 +117,8 @@ pub async fn save(
         "INSERT INTO agent_configs (business_id, voice_id, new_caller_voice_id, existing_client_voice_id,
              stability, similarity_boost, speed, language, persona_prompt, welcome_message,
              client_welcome_message, after_hours_message, unverified_caller_access,
-             client_after_hours_message, holiday_message, client_holiday_message, llm, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())
+             client_after_hours_message, holiday_message, client_holiday_message, llm, faq, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
          ON CONFLICT (business_id) DO UPDATE SET voice_id = EXCLUDED.voice_id,
              new_caller_voice_id = EXCLUDED.new_caller_voice_id,
              existing_client_voice_id = EXCLUDED.existing_client_voice_id,
@@ -126,7 +131,7 @@ pub async fn save(
              client_after_hours_message = EXCLUDED.client_after_hours_message,
              holiday_message = EXCLUDED.holiday_message,
              client_holiday_message = EXCLUDED.client_holiday_message, llm = EXCLUDED.llm,
-             updated_at = now()",
+             faq = EXCLUDED.faq, updated_at = now()",
         business_id.get(),
         c.voice_id,
         c.new_caller_voice_id,
@@ -144,6 +149,7 @@ pub async fn save(
         c.holiday_message,
         c.client_holiday_message,
         checked.llm,
+        c.faq,
     )
     .execute(pool)
     .await?;

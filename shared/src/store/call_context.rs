@@ -108,6 +108,7 @@ SELECT b.config_version, b.name AS business_name, b.timezone, b.business_hours,
        COALESCE(a.holiday_message, '') AS holiday_message,
        COALESCE(a.client_holiday_message, '') AS client_holiday_message,
        COALESCE(a.unverified_caller_access, 'name') AS unverified_caller_access,
+       COALESCE(a.faq, '') AS faq,
        COALESCE((
            SELECT json_agg(json_build_object('question', q.question, 'field_key', q.field_key,
                                              'format', q.expected_format, 'choices', q.choices, 'required', q.required)
@@ -163,6 +164,7 @@ struct ConfigRow {
     holiday_message: String,
     client_holiday_message: String,
     unverified_caller_access: String,
+    faq: String,
     questions: Json<Vec<Question>>,
 }
 
@@ -329,6 +331,7 @@ pub async fn load_business_config(
                 .unverified_caller_access
                 .parse()
                 .map_err(LookupError::Invalid)?,
+            faq: row.faq,
         },
         questions: row.questions.0,
     };

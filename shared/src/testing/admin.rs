@@ -26,6 +26,8 @@ pub const A_LEAD: &str = "d0000000-0000-4000-8000-000000000001";
 pub const B_LEAD: &str = "d0000000-0000-4000-8000-000000000002";
 pub const A_CALL: &str = "e0000000-0000-4000-8000-000000000001";
 pub const B_CALL: &str = "e0000000-0000-4000-8000-000000000002";
+pub const A_DOCUMENT: &str = "90000000-0000-4000-8000-000000000001";
+pub const B_DOCUMENT: &str = "90000000-0000-4000-8000-000000000002";
 pub const PASSWORD: &str = "correct horse battery staple";
 /// The users `setup` creates: (id, email, role, business).
 pub const USERS: &[(&str, &str, Role, Option<&str>)] = &[
@@ -152,6 +154,8 @@ pub struct Call {
     pub body: Option<Value>,
     /// The client's address, as API Gateway's request context carries it.
     pub address: Option<String>,
+    /// A body that is not JSON: its media type and bytes (an uploaded file).
+    pub file: Option<(String, Vec<u8>)>,
 }
 
 pub fn call(method: Method) -> Call {
@@ -162,6 +166,7 @@ pub fn call(method: Method) -> Call {
         token: None,
         body: None,
         address: None,
+        file: None,
     }
 }
 
@@ -186,14 +191,21 @@ impl Call {
         self.body = Some(body);
         self
     }
+    /// A file as the body, with its media type, as API Gateway hands a binary body over.
+    pub fn file(mut self, content_type: &str, bytes: Vec<u8>) -> Self {
+        self.file = Some((content_type.to_owned(), bytes));
+        self
+    }
     pub fn from_address(mut self, address: &str) -> Self {
         self.address = Some(address.to_owned());
         self
     }
     pub fn build(self) -> Request {
-        let body = match self.body {
-            Some(v) => Body::Text(v.to_string()),
-            None => Body::Empty,
+        let content_type = self.file.as_ref().map(|(t, _)| t.clone());
+        let body = match (self.body, self.file) {
+            (_, Some((_, bytes))) => Body::Binary(bytes),
+            (Some(v), None) => Body::Text(v.to_string()),
+            (None, None) => Body::Empty,
         };
         let mut req = Request::new(body)
             .with_path_parameters(
@@ -204,6 +216,9 @@ impl Call {
             )
             .with_query_string_parameters(self.query.into_iter().collect::<HashMap<_, _>>());
         *req.method_mut() = self.method;
+        if let Some(t) = content_type {
+            req.headers_mut().insert("content-type", t.parse().unwrap());
+        }
         if let Some(t) = self.token {
             req.headers_mut()
                 .insert("authorization", format!("Bearer {t}").parse().unwrap());
@@ -242,6 +257,7 @@ pub fn a_params(path: &str) -> Vec<(&'static str, String)> {
         ("leadId", A_LEAD),
         ("callId", A_CALL),
         ("userId", USERS[1].0),
+        ("documentId", A_DOCUMENT),
     ] {
         if path.contains(&format!("{{{name}}}")) {
             params.push((name, value.to_owned()));

@@ -294,6 +294,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/businesses/{id}/knowledge/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The list operation, as the OpenAPI document describes it. */
+        get: operations["listKnowledgeDocuments"];
+        put?: never;
+        /**
+         * Adds a document. JSON (`DocumentInput`) for text or a page; any other body is a file of its
+         *     `Content-Type`, titled by the `title` query parameter.
+         */
+        post: operations["createKnowledgeDocument"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/businesses/{id}/knowledge/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getKnowledgeDocument"];
+        /** Replaces the document: the same forms as creating one. */
+        put: operations["replaceKnowledgeDocument"];
+        post?: never;
+        delete: operations["deleteKnowledgeDocument"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/businesses/{id}/knowledge/unanswered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listUnansweredQuestions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/businesses/{id}/leads": {
         parameters: {
             query?: never;
@@ -495,6 +549,11 @@ export interface components {
              *     `anonymous`, `name` (the default) or `projects`.
              */
             unverified_caller_access: components["schemas"]["CallerAccess"];
+            /**
+             * @description Short answers every call's prompt carries (up to 2,000 characters): what callers ask most.
+             *     Everything longer belongs in the knowledge base, which the agent searches.
+             */
+            faq: string;
             /** @description The business's ElevenLabs agent, once the agent manager has created it. */
             elevenlabs_agent_id?: string | null;
             /** Format: date-time */
@@ -555,6 +614,11 @@ export interface components {
              *     default) or `projects` (also their projects: caller ID can be spoofed).
              */
             unverified_caller_access?: components["schemas"]["CallerAccess"];
+            /**
+             * @description Short answers to what callers ask most, carried in every call's prompt (the knowledge
+             *     base, which the agent searches, holds everything longer).
+             */
+            faq?: string;
             /** @description Read-only: shown by GET, ignored on write (a form may send back what it loaded). */
             readonly elevenlabs_agent_id?: string | null;
             /**
@@ -809,6 +873,66 @@ export interface components {
             /** @description What could not be undone at the provider (the connection is removed all the same). */
             warnings: string[];
         };
+        /** @description A document with its text. */
+        Document: components["schemas"]["DocumentSummary"] & {
+            body: string;
+        };
+        /** @description A document's content as JSON: `body` (typed or pasted) or `url` (a page to import), not both. */
+        DocumentInput: {
+            /** @description 1 to 200 characters. */
+            title: string;
+            /**
+             * Format: uuid
+             * @description Only this client's callers hear it; absent or null: every caller.
+             */
+            client_id?: string | null;
+            format?: components["schemas"]["TextFormat"];
+            /** @description The text, up to 1,000,000 characters. */
+            body?: string | null;
+            /** @description An http(s) page to import (fetched once, now; replace the document to fetch it again). */
+            url?: string | null;
+        };
+        /**
+         * @description Where a document's indexing stands.
+         * @enum {string}
+         */
+        DocumentStatus: "processing" | "ready" | "failed";
+        /** @description A document as the dashboard lists it (without its text). */
+        DocumentSummary: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            /**
+             * Format: uuid
+             * @description The client whose callers alone hear it; absent: every caller of the business.
+             */
+            client_id?: string | null;
+            client_name?: string | null;
+            source_kind: components["schemas"]["SourceKind"];
+            /** @description The file's name or the URL it was imported from. */
+            source_name?: string | null;
+            /** Format: int32 */
+            version: number;
+            status: components["schemas"]["DocumentStatus"];
+            /** @description Why indexing failed (status `failed`). */
+            failure_reason?: string | null;
+            /**
+             * Format: int32
+             * @description Passages of the version indexed last.
+             */
+            passage_count: number;
+            /**
+             * Format: int32
+             * @description Characters of text.
+             */
+            characters: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            indexed_at?: string | null;
+        };
         /** @description The error shape of every 4xx and 5xx answer. */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1057,6 +1181,46 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description One page of a list. */
+        Page_DocumentSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                /**
+                 * Format: uuid
+                 * @description The client whose callers alone hear it; absent: every caller of the business.
+                 */
+                client_id?: string | null;
+                client_name?: string | null;
+                source_kind: components["schemas"]["SourceKind"];
+                /** @description The file's name or the URL it was imported from. */
+                source_name?: string | null;
+                /** Format: int32 */
+                version: number;
+                status: components["schemas"]["DocumentStatus"];
+                /** @description Why indexing failed (status `failed`). */
+                failure_reason?: string | null;
+                /**
+                 * Format: int32
+                 * @description Passages of the version indexed last.
+                 */
+                passage_count: number;
+                /**
+                 * Format: int32
+                 * @description Characters of text.
+                 */
+                characters: number;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+                /** Format: date-time */
+                indexed_at?: string | null;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
         Page_Lead: {
             items: {
                 /** Format: uuid */
@@ -1230,6 +1394,17 @@ export interface components {
          * @enum {string}
          */
         Provider: "jira" | "asana" | "monday";
+        /** @description A group of alike questions. */
+        QuestionGroup: {
+            /** @description The group's most recent phrasing. */
+            question: string;
+            /** @description How many times it was asked in the window. */
+            count: number;
+            /** @description Other distinct phrasings, most recent first. */
+            examples: string[];
+            /** Format: date-time */
+            last_asked_at: string;
+        };
         QuestionInput: {
             /** @description How the agent asks it. */
             question: string;
@@ -1269,6 +1444,11 @@ export interface components {
         };
         /** @enum {string} */
         Role: "platform_admin" | "business_owner" | "business_member";
+        /**
+         * @description Where a document's text came from.
+         * @enum {string}
+         */
+        SourceKind: "text" | "markdown" | "pdf" | "docx" | "html" | "url";
         SyncReport: {
             agent_id: string;
             /** @description created or updated. */
@@ -1292,6 +1472,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /**
+         * @description How typed text is read.
+         * @enum {string}
+         */
+        TextFormat: "markdown" | "text";
         /** @description What signing in, refreshing, changing one's password or accepting an invitation answers. */
         TokenPair: {
             access_token: string;
@@ -1325,6 +1510,15 @@ export interface components {
             label?: string;
             /** @description When the agent should transfer, in words, e.g. "the caller asks for a person". */
             condition: string;
+        };
+        /** @description The grouped questions. */
+        UnansweredQuestions: {
+            /**
+             * Format: int64
+             * @description The window read, in days back from now.
+             */
+            days: number;
+            groups: components["schemas"]["QuestionGroup"][];
         };
         UserList: {
             users: components["schemas"]["UserView"][];
@@ -2744,6 +2938,391 @@ export interface operations {
             };
             /** @description no such business or record */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listKnowledgeDocuments: {
+        parameters: {
+            query?: {
+                /** @description page size, 1 to 100 (default 25) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description only documents in this state */
+                status?: components["schemas"]["DocumentStatus"];
+            };
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DocumentSummary"];
+                };
+            };
+            /** @description a field is invalid; the message names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createKnowledgeDocument: {
+        parameters: {
+            query?: {
+                /** @description a file's title (required with a file body) */
+                title?: string;
+                /** @description a file's client scope */
+                client_id?: string;
+                /** @description the file's name, shown in the list */
+                file_name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentInput"];
+                "application/pdf": number[];
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": number[];
+                "text/html": string;
+                "text/markdown": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description saved; indexing is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description a field is invalid; the message names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file is larger than 4 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file's type is not accepted */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getKnowledgeDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such business or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replaceKnowledgeDocument: {
+        parameters: {
+            query?: {
+                /** @description a file's title (required with a file body) */
+                title?: string;
+                /** @description a file's client scope */
+                client_id?: string;
+                /** @description the file's name, shown in the list */
+                file_name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DocumentInput"];
+                "application/pdf": number[];
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": number[];
+                "text/html": string;
+                "text/markdown": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description saved; indexing is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description a field is invalid; the message names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such business or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file is larger than 4 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the file's type is not accepted */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteKnowledgeDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+                documentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted, with its passages */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no such business or record */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listUnansweredQuestions: {
+        parameters: {
+            query?: {
+                /** @description how many days back (default 30) */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description business id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnansweredQuestions"];
+                };
+            };
+            /** @description a field is invalid; the message names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no valid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the token does not give access to that business */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,7 +36,7 @@ const SLIDERS = [
   ['similarity_boost', 'Similarity', 'How closely the voice keeps to the original.'],
   ['speed', 'Speed', '1 is normal speaking speed.'],
 ] as const;
-const FIELDS = [...TEXTS.map(([f]) => f), ...VOICE_SLOTS.map(([f]) => f), ...SLIDERS.map(([f]) => f), 'language', 'llm', 'unverified_caller_access'];
+const FIELDS = [...TEXTS.map(([f]) => f), ...VOICE_SLOTS.map(([f]) => f), ...SLIDERS.map(([f]) => f), 'language', 'llm', 'unverified_caller_access', 'faq'];
 
 export function VoiceAndWords({ config, options }: { config: AgentConfig; options: Options }) {
   const { businessId, canWrite } = useWorkspace();
@@ -107,6 +107,14 @@ export function VoiceAndWords({ config, options }: { config: AgentConfig; option
             </Field>
           );
         })}
+        <Field
+          label="Frequently asked questions"
+          name="faq"
+          hint="Short answers the agent always knows, up to 2,000 characters. Longer material goes in the knowledge base, which the agent searches."
+          error={save.error ?? preview.error}
+        >
+          {(a) => <textarea {...a} rows={5} maxLength={2000} readOnly={!canWrite} value={form.faq ?? ''} onInput={(e) => set({ faq: e.currentTarget.value })} />}
+        </Field>
         <h2>How it sounds</h2>
         <VoicePicker voices={options.voices} error={options.voices_error ?? null} form={form} set={set} disabled={!canWrite} saveError={save.error} />
         {SLIDERS.map(([field, title, hint]) => {

@@ -106,6 +106,10 @@ pub async fn state(pool: &PgPool, vendors: &MockServer, now: fn() -> DateTime<Ut
             ),
             dashboard_url: "https://app.studioconnect.example".into(),
         },
+        knowledge: elevenlabs_tools::KnowledgeSearch {
+            embedder: std::sync::Arc::new(shared::knowledge::embedder::LexicalEmbedder),
+            cut: shared::testing::knowledge::CUT,
+        },
         now,
     }
 }

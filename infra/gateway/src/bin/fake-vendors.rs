@@ -2,6 +2,8 @@
 //! (this machine, and a developer's, may have no credentials or network). It answers with the
 //! vendors' documented shapes and keeps what it was sent, for a look:
 //! - OpenAI `POST /v1/chat/completions`: a completion quoting the start of the transcript;
+//! - OpenAI `POST /v1/embeddings`: the deterministic lexical embedding of each input at the
+//!   requested `dimensions` (`domain::knowledge::lexical`: neighbours by shared words);
 //! - SendGrid `POST /v3/mail/send`: 202 + `X-Message-Id`; `GET /_fake/sendgrid/messages` lists them;
 //! - ElevenLabs `GET /v1/convai/conversations[/{id}]`: conversations added with
 //!   `POST /_fake/elevenlabs/conversations` (a conversation body), for the reconciliation.
@@ -46,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
     });
     let app = Router::new()
         .route("/v1/chat/completions", post(chat_completion))
+        .route("/v1/embeddings", post(embeddings))
         .route("/v3/mail/send", post(mail_send))
         .route("/_fake/sendgrid/messages", get(sent_emails))
         .route(
@@ -105,6 +108,47 @@ async fn chat_completion(Json(request): Json<Value>) -> Json<Value> {
         }],
         "usage": {"prompt_tokens": input.len() / 4, "completion_tokens": 20, "total_tokens": input.len() / 4 + 20}
     }))
+}
+
+/// OpenAI's embeddings shape (`input` a string or a list of strings, `dimensions` optional).
+async fn embeddings(Json(request): Json<Value>) -> impl IntoResponse {
+    let inputs: Vec<String> = match &request["input"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap_or_default().to_owned())
+            .collect(),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(
+                    json!({"error": {"message": "'input' is required", "type": "invalid_request_error", "param": "input", "code": null}}),
+                ),
+            );
+        }
+    };
+    let dimensions = request["dimensions"].as_u64().unwrap_or(1536) as usize;
+    let data: Vec<Value> = inputs
+        .iter()
+        .enumerate()
+        .map(|(index, text)| {
+            json!({
+                "object": "embedding",
+                "index": index,
+                "embedding": shared::domain::knowledge::lexical::lexical_embedding(text, dimensions),
+            })
+        })
+        .collect();
+    let tokens: usize = inputs.iter().map(|i| i.len() / 4).sum();
+    (
+        StatusCode::OK,
+        Json(json!({
+            "object": "list",
+            "data": data,
+            "model": request["model"],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}
+        })),
+    )
 }
 
 async fn mail_send(

@@ -125,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
         report.pages,
         elapsed.as_secs_f64(),
         rate,
-        peak_rss_mib()
+        local_gateway::peak_rss_mib()
             .map(|m| m.to_string())
             .unwrap_or_else(|| "?".into()),
         report.webhooks.created,
@@ -136,12 +136,4 @@ async fn main() -> anyhow::Result<()> {
         .execute(&pool)
         .await?;
     Ok(())
-}
-
-/// VmHWM: the most memory the process ever held resident.
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
 }

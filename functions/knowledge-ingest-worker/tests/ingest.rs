@@ -1,0 +1,216 @@
+//! The knowledge worker through its Lambda handler: a batch of jobs indexed, a malformed message
+//! reported alone (partial batch failure), a failing embedder retried and then recorded as the
+//! document's failure, and a repeated job harmless.
+
+use std::sync::Arc;
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use futures::future::BoxFuture;
+use knowledge_ingest_worker::{Worker, handle};
+use shared::db::Database;
+use shared::domain::BusinessId;
+use shared::domain::knowledge::document::SourceKind;
+use shared::http_client::HttpError;
+use shared::jobs::encode;
+use shared::knowledge::KnowledgeJob;
+use shared::knowledge::embedder::{EmbedError, Embedder, LexicalEmbedder};
+use shared::knowledge::store::{self, DocumentContent};
+use shared::testing::admin::{A, setup};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+fn message(id: &str, body: String, receives: u32) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.to_owned());
+    m.body = Some(body);
+    m.attributes
+        .insert("ApproximateReceiveCount".into(), receives.to_string());
+    m
+}
+
+fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages;
+    event
+}
+
+fn worker(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Worker {
+    Worker {
+        db: Database::from_pool(pool.clone()),
+        embedder,
+        attempts: 3,
+        concurrency: 2,
+    }
+}
+
+async fn document(pool: &PgPool, body: &str) -> Uuid {
+    let content = DocumentContent {
+        title: "Studio FAQ".into(),
+        client_id: None,
+        source_kind: SourceKind::Markdown,
+        source_name: None,
+        body: body.into(),
+    };
+    store::create(pool, BusinessId::new(A.parse().unwrap()), &content, None)
+        .await
+        .unwrap()
+}
+
+fn job(document_id: Uuid, version: i32) -> String {
+    encode(&KnowledgeJob::Index {
+        document_id,
+        version,
+        reembed: false,
+    })
+    .unwrap()
+}
+
+async fn status(pool: &PgPool, id: Uuid) -> (String, Option<String>, i32) {
+    sqlx::query_as(
+        "SELECT status, failure_reason, passage_count FROM knowledge_documents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// An embedding service that is down.
+struct Down;
+
+impl Embedder for Down {
+    fn model(&self) -> &str {
+        "text-embedding-3-small"
+    }
+    fn embed<'a>(&'a self, _: &'a [String]) -> BoxFuture<'a, Result<Vec<Vec<f32>>, EmbedError>> {
+        Box::pin(async {
+            Err(EmbedError::Service(HttpError::Decode {
+                service: "openai",
+                reason: "HTTP 503".into(),
+            }))
+        })
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_batch_is_indexed_and_a_malformed_message_fails_alone(pool: PgPool) {
+    setup(&pool).await;
+    let long: String = (1..=30)
+        .map(|i| {
+            format!("## Policy {i}\n\nPolicy {i} says the studio answers within {i} days.\n\n")
+        })
+        .collect();
+    let first = document(&pool, &long).await;
+    let second = document(&pool, "Free parking is behind the studio.").await;
+    let w = worker(&pool, Arc::new(LexicalEmbedder));
+    let response = handle(
+        &w,
+        batch(vec![
+            message("m1", job(first, 1), 1),
+            message("m2", "{not a job".into(), 1),
+            message("m3", job(second, 1), 1),
+        ]),
+    )
+    .await;
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, vec!["m2"]);
+    let (s, reason, passages) = status(&pool, first).await;
+    assert_eq!((s.as_str(), reason), ("ready", None));
+    assert!(passages > 1, "{passages}");
+    assert_eq!(status(&pool, second).await, ("ready".into(), None, 1));
+    // Delivered again (at least once): nothing changes.
+    let chunk_ids = |pool: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM knowledge_chunks ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    let before = chunk_ids(pool.clone()).await;
+    let again = handle(&w, batch(vec![message("m1", job(first, 1), 2)])).await;
+    assert!(again.batch_item_failures.is_empty());
+    assert_eq!(chunk_ids(pool.clone()).await, before);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_failing_embedder_is_retried_then_the_document_reads_failed(pool: PgPool) {
+    setup(&pool).await;
+    let id = document(&pool, "Free parking is behind the studio.").await;
+    let down = worker(&pool, Arc::new(Down));
+    for receives in 1..=2 {
+        let r = handle(&down, batch(vec![message("m", job(id, 1), receives)])).await;
+        assert_eq!(r.batch_item_failures.len(), 1);
+        assert_eq!(status(&pool, id).await.0, "processing");
+    }
+    let r = handle(&down, batch(vec![message("m", job(id, 1), 3)])).await;
+    assert_eq!(
+        r.batch_item_failures.len(),
+        1,
+        "the last attempt goes to the DLQ"
+    );
+    let (s, reason, _) = status(&pool, id).await;
+    assert_eq!(s, "failed");
+    assert!(reason.unwrap().contains("embedding service failed"));
+    // Redriven once the service is back: indexed.
+    let up = worker(&pool, Arc::new(LexicalEmbedder));
+    let r = handle(&up, batch(vec![message("m", job(id, 1), 1)])).await;
+    assert!(r.batch_item_failures.is_empty());
+    assert_eq!(status(&pool, id).await, ("ready".into(), None, 1));
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_model_change_reembeds_only_with_reembed(pool: PgPool) {
+    setup(&pool).await;
+    let id = document(&pool, "Free parking is behind the studio.").await;
+    let lexical = worker(&pool, Arc::new(LexicalEmbedder));
+    handle(&lexical, batch(vec![message("m", job(id, 1), 1)])).await;
+    /// Another model's vectors (the lexical ones, renamed).
+    struct Renamed;
+    impl Embedder for Renamed {
+        fn model(&self) -> &str {
+            "another-model"
+        }
+        fn embed<'a>(
+            &'a self,
+            t: &'a [String],
+        ) -> BoxFuture<'a, Result<Vec<Vec<f32>>, EmbedError>> {
+            LexicalEmbedder.embed(t)
+        }
+    }
+    let pool_ = pool.clone();
+    let models = || async {
+        sqlx::query_scalar::<_, String>("SELECT DISTINCT embedding_model FROM knowledge_chunks")
+            .fetch_all(&pool_)
+            .await
+            .unwrap()
+    };
+    let renamed = worker(&pool, Arc::new(Renamed));
+    handle(&renamed, batch(vec![message("m", job(id, 1), 1)])).await;
+    assert_eq!(
+        models().await,
+        vec![shared::domain::knowledge::lexical::LEXICAL_MODEL]
+    );
+    assert_eq!(
+        store::needing_reembedding(&pool, "another-model")
+            .await
+            .unwrap(),
+        vec![(id, 1)]
+    );
+    let reembed = encode(&KnowledgeJob::Index {
+        document_id: id,
+        version: 1,
+        reembed: true,
+    })
+    .unwrap();
+    handle(&renamed, batch(vec![message("m", reembed, 1)])).await;
+    assert_eq!(models().await, vec!["another-model"]);
+    assert!(
+        store::needing_reembedding(&pool, "another-model")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

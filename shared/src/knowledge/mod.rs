@@ -1,0 +1,34 @@
+//! The knowledge base's plumbing: embeddings (`embedder`), documents and passages in Postgres
+//! (`store`), hybrid retrieval and its log (`search`), reading uploaded files (`extract`) and
+//! importing a web page safely (`fetch`). The pure rules are `domain::knowledge`; the routes are
+//! `functions/admin-knowledge-*`, the indexing is `functions/knowledge-ingest-worker`, the
+//! mid-call search is the `search_knowledge_base` tool.
+
+pub mod embedder;
+pub mod extract;
+pub mod fetch;
+pub mod ingest;
+pub mod search;
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::jobs::Job;
+
+/// The knowledge queue's one job: index a version of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KnowledgeJob {
+    Index {
+        document_id: Uuid,
+        version: i32,
+        /// Embed again even if this version is indexed (a change of embedding model).
+        #[serde(default)]
+        reembed: bool,
+    },
+}
+
+impl Job for KnowledgeJob {
+    const KIND: &'static str = "knowledge";
+}

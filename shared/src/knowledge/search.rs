@@ -1,0 +1,259 @@
+//! Hybrid retrieval: one statement finds each half's candidates inside the business and the
+//! caller's scope (the nearest vectors through the HNSW index, the best full-text matches through
+//! the GIN index), `domain::knowledge::retrieval` fuses and cuts them, and every search is logged
+//! with what it returned and how long it took.
+//!
+//! The keyword half matches any of the question's words (its stems, in the business's language;
+//! a spoken question rarely has every word of the passage that answers it) and ranks first by how
+//! many of them a passage has, then by `ts_rank_cd`: a passage that repeats one common word of the
+//! question does not outrank one that has them all.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::embedder::{EmbedError, Embedder, from_pgvector, to_pgvector};
+use crate::domain::knowledge::retrieval::{
+    CANDIDATES_PER_HALF, Candidate, Hit, RelevanceCut, fuse,
+};
+use crate::domain::knowledge::unanswered::{QuestionGroup, UnansweredSearch, group};
+
+/// `hnsw.ef_search`: the HNSW scan's candidate list. The default (40) is the fused list's
+/// size; 100 keeps recall@10 against exact search over 0.95 on the benchmark's large business
+/// (README, "Knowledge base").
+pub const EF_SEARCH: i32 = 100;
+/// The longest question searched, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// Whose knowledge a search may read: the business's shared documents, and one client's own
+/// when the caller is that client (and trusted as such).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub business_id: Uuid,
+    pub client_id: Option<Uuid>,
+}
+
+/// Where a search came from, for the log.
+#[derive(Debug, Clone, Default)]
+pub struct SearchOrigin {
+    pub conversation_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error("the knowledge search failed: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// What a search found, and how long its parts took.
+#[derive(Debug, Clone)]
+pub struct SearchOutcome {
+    pub hits: Vec<Hit>,
+    pub embed_ms: f64,
+    pub database_ms: f64,
+}
+
+/// Searches the scope's passages for `query`, logs the search, and returns the passages over the
+/// cut, best first.
+pub async fn search(
+    pool: &PgPool,
+    embedder: &dyn Embedder,
+    scope: Scope,
+    origin: &SearchOrigin,
+    query: &str,
+    cut: RelevanceCut,
+    top_k: usize,
+) -> Result<SearchOutcome, SearchError> {
+    let started = Instant::now();
+    let vector = embedder
+        .embed(&[query.to_owned()])
+        .await?
+        .pop()
+        .unwrap_or_default();
+    let embedded = Instant::now();
+    let vector = to_pgvector(&vector);
+    let found = candidates(pool, scope, embedder.model(), query, &vector, EF_SEARCH).await?;
+    let hits = fuse(found, cut, top_k);
+    let searched = Instant::now();
+    let outcome = SearchOutcome {
+        hits,
+        embed_ms: (embedded - started).as_secs_f64() * 1e3,
+        database_ms: (searched - embedded).as_secs_f64() * 1e3,
+    };
+    log(
+        pool,
+        scope,
+        origin,
+        query,
+        &vector,
+        embedder.model(),
+        &outcome,
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// Both halves' candidates for a query already embedded (`vector` in pgvector's text form):
+/// the database part of a search, measured alone by the benchmark.
+pub async fn candidates(
+    pool: &PgPool,
+    scope: Scope,
+    model: &str,
+    query: &str,
+    vector: &str,
+    ef_search: i32,
+) -> Result<Vec<Candidate>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Per transaction: the HNSW scan's breadth, and a scan that goes on past passages of other
+    // businesses until it has enough of this one's (pgvector 0.8's iterative scan; its order is
+    // then approximate, so the statement orders the candidates again).
+    sqlx::query!(
+        r#"SELECT set_config('hnsw.ef_search', $1, true) AS "ef_search",
+                  set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan""#,
+        ef_search.to_string(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let rows = sqlx::query!(
+        r#"WITH q AS (
+               SELECT $3::text::vector AS embedding,
+                      knowledge_search_config(COALESCE(
+                          (SELECT language FROM agent_configs WHERE business_id = $1), 'en')) AS config
+           ),
+           terms AS (
+               SELECT ARRAY(SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(q.config, $4))))
+                          AS lexemes
+               FROM q
+           ),
+           tsq AS (
+               SELECT lexemes, CASE WHEN cardinality(lexemes) = 0 THEN NULL ELSE
+                          to_tsquery('simple', array_to_string(
+                              ARRAY(SELECT quote_literal(l) FROM unnest(lexemes) l), ' | ')) END AS query
+               FROM terms
+           ),
+           vector_half AS MATERIALIZED (
+               SELECT k.id, k.embedding <=> q.embedding AS distance
+               FROM knowledge_chunks k, q
+               WHERE k.business_id = $1 AND (k.client_id IS NULL OR k.client_id = $2)
+                 AND k.embedding_model = $5
+               ORDER BY k.embedding <=> q.embedding LIMIT $6
+           ),
+           vector_ranked AS (
+               SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_half
+           ),
+           keyword_half AS MATERIALIZED (
+               SELECT k.id, ts_rank_cd(k.content_tsv, tsq.query) AS score,
+                      cardinality(ARRAY(SELECT unnest(tsvector_to_array(k.content_tsv))
+                                        INTERSECT SELECT unnest(tsq.lexemes)))::real
+                          / cardinality(tsq.lexemes)::real AS coverage
+               FROM knowledge_chunks k, tsq
+               WHERE tsq.query IS NOT NULL AND k.content_tsv @@ tsq.query
+                 AND k.business_id = $1 AND (k.client_id IS NULL OR k.client_id = $2)
+               ORDER BY coverage DESC, score DESC, k.id LIMIT $6
+           ),
+           keyword_ranked AS (
+               SELECT id, coverage, row_number() OVER (ORDER BY coverage DESC, score DESC, id) AS rank
+               FROM keyword_half
+           )
+           SELECT k.id AS "chunk_id!", k.document_id AS "document_id!", d.title AS "title!",
+                  k.heading_path AS "heading_path!", k.content AS "content!",
+                  v.rank AS "vector_rank?", (1 - v.distance)::real AS "similarity?",
+                  w.rank AS "keyword_rank?", w.coverage AS "keyword_coverage?"
+           FROM vector_ranked v FULL JOIN keyword_ranked w ON w.id = v.id
+           JOIN knowledge_chunks k ON k.id = COALESCE(v.id, w.id)
+           JOIN knowledge_documents d ON d.id = k.document_id"#,
+        scope.business_id,
+        scope.client_id,
+        vector,
+        query,
+        model,
+        CANDIDATES_PER_HALF,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Candidate {
+            chunk_id: r.chunk_id,
+            document_id: r.document_id,
+            title: r.title,
+            heading_path: r.heading_path,
+            content: r.content,
+            vector_rank: r.vector_rank,
+            similarity: r.similarity,
+            keyword_rank: r.keyword_rank,
+            keyword_coverage: r.keyword_coverage,
+        })
+        .collect())
+}
+
+async fn log(
+    pool: &PgPool,
+    scope: Scope,
+    origin: &SearchOrigin,
+    query: &str,
+    vector: &str,
+    model: &str,
+    outcome: &SearchOutcome,
+) -> Result<(), sqlx::Error> {
+    let results: Vec<serde_json::Value> = outcome
+        .hits
+        .iter()
+        .map(|h| {
+            serde_json::json!({
+                "chunk_id": h.chunk_id, "document_id": h.document_id, "title": h.title,
+                "score": h.score, "similarity": h.similarity,
+            })
+        })
+        .collect();
+    sqlx::query!(
+        "INSERT INTO knowledge_searches (business_id, conversation_id, client_id, query,
+             query_embedding, embedding_model, results, answered, latency_ms)
+         VALUES ($1, $2, (SELECT id FROM clients WHERE id = $3 AND business_id = $1), $4,
+                 $5::text::vector, $6, $7, $8, $9)",
+        scope.business_id,
+        origin.conversation_id,
+        scope.client_id,
+        query,
+        vector,
+        model,
+        serde_json::Value::Array(results),
+        !outcome.hits.is_empty(),
+        (outcome.embed_ms + outcome.database_ms) as f32,
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The business's unanswered questions since `since`, grouped (at most the latest 500 read).
+pub async fn unanswered(
+    pool: &PgPool,
+    business_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<Vec<QuestionGroup>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT query, query_embedding::text AS embedding, searched_at
+           FROM knowledge_searches
+           WHERE business_id = $1 AND NOT answered AND searched_at >= $2
+           ORDER BY searched_at DESC LIMIT 500"#,
+        business_id,
+        since,
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(group(
+        rows.into_iter()
+            .map(|r| UnansweredSearch {
+                query: r.query,
+                embedding: r.embedding.as_deref().and_then(from_pgvector),
+                searched_at: r.searched_at,
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,259 @@
+//! Hybrid retrieval against Postgres with pgvector: scoping (a client's document reaches only
+//! that client of that business), reciprocal rank fusion on a labelled mini-set where keyword
+//! search alone and vector search alone each fail a query, the minimum-score cut, replacement
+//! and deletion leaving no orphan passages, and the log of searches with its unanswered list.
+
+use shared::domain::BusinessId;
+use shared::domain::knowledge::document::SourceKind;
+use shared::knowledge::embedder::LexicalEmbedder;
+use shared::knowledge::ingest::{Outcome, index_version};
+use shared::knowledge::store::{self, DocumentContent};
+use shared::testing::admin::{A, A_CLIENT, B, B_CLIENT, setup};
+use shared::testing::knowledge::{found, indexed};
+use sqlx::PgPool;
+
+const FAQ: &str = "# Parking\n\nFree parking is behind the studio, entered from Elm Street.\n\n\
+# Prices\n\nA logo design starts at 900 dollars with three rounds of changes.\n\n\
+# Turnaround\n\nMost logo projects take two to three weeks.";
+
+fn titles(hits: &[shared::domain::knowledge::retrieval::Hit]) -> Vec<String> {
+    hits.iter().map(|h| h.title.clone()).collect()
+}
+
+async fn chunks_of(pool: &PgPool, document_id: uuid::Uuid) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks WHERE document_id = $1")
+        .bind(document_id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_clients_document_reaches_that_client_only(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(
+        &pool,
+        A,
+        Some(A_CLIENT),
+        "Whitfield contract",
+        "# Retainer\n\nThe Whitfield retainer covers twenty design hours each month.",
+    )
+    .await;
+    indexed(
+        &pool,
+        B,
+        Some(B_CLIENT),
+        "Bolt contract",
+        "# Retainer\n\nThe Bolt retainer covers forty design hours each month.",
+    )
+    .await;
+    let question = "how many design hours does the retainer cover";
+    // The client hears their own document (and the business's).
+    assert_eq!(
+        titles(&found(&pool, A, Some(A_CLIENT), question).await),
+        vec!["Whitfield contract"]
+    );
+    // Another caller of the same business does not.
+    assert!(found(&pool, A, None, question).await.is_empty());
+    // Another business's client's document never reaches this business, even named.
+    let from_b_client_id = found(&pool, A, Some(B_CLIENT), question).await;
+    assert!(from_b_client_id.is_empty(), "{from_b_client_id:?}");
+    assert_eq!(
+        titles(&found(&pool, B, Some(B_CLIENT), question).await),
+        vec!["Bolt contract"]
+    );
+    // Business B has no studio FAQ: A's shared documents stay A's.
+    assert!(found(&pool, B, None, "where do I park").await.is_empty());
+    assert_eq!(
+        titles(&found(&pool, A, None, "where do I park").await),
+        vec!["Studio FAQ"]
+    );
+}
+
+/// Three labelled queries over four passages. The keyword half alone misses the misspelling
+/// ("parkng"), which the vector half's character trigrams find; the vector half alone ranks the
+/// wrong passage first for "vat number" (its vector is dominated by the common word "number",
+/// shared with a longer passage full of numbers), which the exact keyword match fixes. Fused,
+/// every query's relevant passage is first.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn fusion_ranks_right_where_each_half_alone_fails_one_query(pool: PgPool) {
+    setup(&pool).await;
+    let doc = |body: &str| body.to_owned();
+    let parking = doc("Parking is free behind the studio, entered from Elm Street.");
+    let vat = doc("Our VAT number is GB 123 4567 89; it is on every invoice.");
+    let numbers = doc(
+        "Phone number, fax number, account number and order number: every number we use is on the contact page, number by number.",
+    );
+    let prices = doc("A logo design starts at 900 dollars with three rounds of changes.");
+    for (title, body) in [
+        ("Parking", &parking),
+        ("VAT", &vat),
+        ("Numbers", &numbers),
+        ("Prices", &prices),
+    ] {
+        indexed(&pool, A, None, title, body).await;
+    }
+    let business: uuid::Uuid = A.parse().unwrap();
+    let scope = shared::knowledge::search::Scope {
+        business_id: business,
+        client_id: None,
+    };
+    let halves = |query: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let v = shared::domain::knowledge::lexical::lexical_embedding(query, 1536);
+            let candidates = shared::knowledge::search::candidates(
+                &pool,
+                scope,
+                shared::domain::knowledge::lexical::LEXICAL_MODEL,
+                query,
+                &shared::knowledge::embedder::to_pgvector(&v),
+                100,
+            )
+            .await
+            .unwrap();
+            let best_by =
+                |rank: fn(&shared::domain::knowledge::retrieval::Candidate) -> Option<i64>| {
+                    candidates
+                        .iter()
+                        .filter(|c| rank(c) == Some(1))
+                        .map(|c| c.title.clone())
+                        .next()
+                };
+            (best_by(|c| c.keyword_rank), best_by(|c| c.vector_rank))
+        }
+    };
+    // Keyword alone fails the misspelling; vector alone finds it.
+    let (keyword, vector) = halves("where is the parkng").await;
+    assert_eq!(keyword, None);
+    assert_eq!(vector.as_deref(), Some("Parking"));
+    // Vector alone fails the VAT number; keyword alone finds it.
+    let (keyword, vector) = halves("vat number").await;
+    assert_eq!(keyword.as_deref(), Some("VAT"));
+    assert_eq!(vector.as_deref(), Some("Numbers"));
+    // Fused, both are right, and so is a query both halves get.
+    for (query, expected) in [
+        ("where is the parkng", "Parking"),
+        ("vat number", "VAT"),
+        ("how much is a logo design", "Prices"),
+    ] {
+        let hits = found(&pool, A, None, query).await;
+        assert_eq!(
+            hits.first().map(|h| h.title.as_str()),
+            Some(expected),
+            "{query}: {hits:?}"
+        );
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn nothing_relevant_is_no_answer_and_is_listed_unanswered(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    for q in [
+        "do you sell gift cards",
+        "gift cards?",
+        "can I buy a gift card",
+    ] {
+        assert!(found(&pool, A, None, q).await.is_empty(), "{q}");
+    }
+    assert!(!found(&pool, A, None, "where can I park").await.is_empty());
+    let logged: (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE NOT answered) FROM knowledge_searches WHERE business_id = $1::uuid",
+    )
+    .bind(A)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, (4, 3));
+    let groups = shared::knowledge::search::unanswered(
+        &pool,
+        A.parse().unwrap(),
+        chrono::Utc::now() - chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(groups.len(), 1, "{groups:#?}");
+    assert_eq!(groups[0].count, 3);
+    // Another business's unanswered questions are its own.
+    let other = shared::knowledge::search::unanswered(
+        &pool,
+        B.parse().unwrap(),
+        chrono::Utc::now() - chrono::Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert!(other.is_empty());
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
+    setup(&pool).await;
+    let business = BusinessId::new(A.parse().unwrap());
+    let id = indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    let before = chunks_of(&pool, id).await;
+    assert!(before >= 1);
+    let content = DocumentContent {
+        title: "Studio FAQ".into(),
+        client_id: None,
+        source_kind: SourceKind::Markdown,
+        source_name: None,
+        body: "# Parking\n\nParking has moved to the garage on Oak Avenue, level two.".into(),
+    };
+    let version = store::replace(&pool, business, id, &content).await.unwrap();
+    assert_eq!(version, 2);
+    // Until version 2 is indexed, version 1 answers.
+    assert!(found(&pool, A, None, "Elm Street parking").await.len() == 1);
+    // An old job delivered again does nothing; the current one swaps.
+    assert_eq!(
+        index_version(&pool, &LexicalEmbedder, id, 1, false)
+            .await
+            .unwrap(),
+        Outcome::Skipped("the document was replaced since")
+    );
+    assert!(matches!(
+        index_version(&pool, &LexicalEmbedder, id, 2, false)
+            .await
+            .unwrap(),
+        Outcome::Indexed { passages: 1 }
+    ));
+    let versions: Vec<i32> = sqlx::query_scalar(
+        "SELECT DISTINCT document_version FROM knowledge_chunks WHERE document_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(versions, vec![2]);
+    assert!(found(&pool, A, None, "Elm Street").await.is_empty());
+    assert_eq!(
+        found(&pool, A, None, "parking garage Oak Avenue")
+            .await
+            .len(),
+        1
+    );
+    // Indexing the same version again is a no-op (at-least-once delivery).
+    assert_eq!(
+        index_version(&pool, &LexicalEmbedder, id, 2, false)
+            .await
+            .unwrap(),
+        Outcome::Skipped("this version is indexed")
+    );
+    store::delete(&pool, business, id).await.unwrap();
+    assert_eq!(chunks_of(&pool, id).await, 0);
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM knowledge_chunks k WHERE NOT EXISTS
+             (SELECT 1 FROM knowledge_documents d WHERE d.id = k.document_id)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0);
+    assert_eq!(
+        index_version(&pool, &LexicalEmbedder, id, 2, false)
+            .await
+            .unwrap(),
+        Outcome::Skipped("the document was deleted")
+    );
+}
