@@ -53,7 +53,9 @@ CREATE TABLE knowledge_documents (
     FOREIGN KEY (client_id, business_id) REFERENCES clients (id, business_id) ON DELETE CASCADE
 );
 
-CREATE INDEX knowledge_documents_business ON knowledge_documents (business_id, updated_at DESC, id);
+-- The list pages newest first; a client's deletion finds its documents (and cascades).
+CREATE INDEX knowledge_documents_business ON knowledge_documents (business_id, created_at DESC, id);
+CREATE INDEX knowledge_documents_client ON knowledge_documents (client_id) WHERE client_id IS NOT NULL;
 
 -- A passage, with what retrieval filters on copied from its document (business, client scope), so
 -- one index scan filters and ranks together. `embedding_model` is the model that made the vector:
@@ -105,5 +107,6 @@ CREATE TABLE knowledge_searches (
 );
 
 CREATE INDEX knowledge_searches_business ON knowledge_searches (business_id, searched_at DESC);
+CREATE INDEX knowledge_searches_client ON knowledge_searches (client_id) WHERE client_id IS NOT NULL;
 CREATE INDEX knowledge_searches_unanswered ON knowledge_searches (business_id, searched_at DESC)
     WHERE NOT answered;

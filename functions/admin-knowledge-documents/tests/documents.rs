@@ -247,6 +247,13 @@ async fn bad_input_is_a_4xx_naming_the_field_and_saves_nothing(pool: PgPool) {
             400,
             "url:",
         ),
+        (
+            call(Method::POST).token(&owner).body(
+                json!({"title": "FAQ", "url": format!("https://example.com/{}", "a".repeat(3000))}),
+            ),
+            400,
+            "url:",
+        ),
         // A client of another business is no client here.
         (
             call(Method::POST)

@@ -24,7 +24,8 @@ impl Worker {
                 Duration::from_secs(30),
             )?,
             attempts: env.parsed("KNOWLEDGE_ATTEMPTS", crate::DEFAULT_ATTEMPTS)?,
-            concurrency: env.parsed("WORKER_CONCURRENCY", 2)?,
+            concurrency: env.parsed("WORKER_CONCURRENCY", 1)?,
+            deadline: crate::DEFAULT_JOB_DEADLINE,
         })
     }
 }

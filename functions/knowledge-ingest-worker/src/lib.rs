@@ -6,7 +6,11 @@
 //! maxReceiveCount) the document reads `failed` with the reason and the message goes to the
 //! dead-letter queue, from which a redrive indexes it once the cause is fixed.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::db::Database;
@@ -22,6 +26,10 @@ pub use config::SECRETS;
 
 /// Deliveries before a document reads `failed` (the queue's maxReceiveCount is the same).
 pub const DEFAULT_ATTEMPTS: u32 = 3;
+/// One job's bound, below the function's timeout (300 s, one job per invocation): a job that
+/// would outlast the Lambda fails in time to record why, instead of leaving the document
+/// `processing` when the runtime is killed.
+pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(240);
 
 pub struct Worker {
     pub db: Database,
@@ -29,6 +37,8 @@ pub struct Worker {
     pub attempts: u32,
     /// Jobs of one batch indexed at once.
     pub concurrency: usize,
+    /// One job's bound (`DEFAULT_JOB_DEADLINE`).
+    pub deadline: Duration,
 }
 
 pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
@@ -54,7 +64,24 @@ impl Worker {
             reembed,
         } = job;
         let pool = self.db.pool().await?;
-        match index_version(pool, self.embedder.as_ref(), document_id, version, reembed).await {
+        // A panic or an overrun is a failure like any other: on the last attempt it is recorded.
+        let work = AssertUnwindSafe(index_version(
+            pool,
+            self.embedder.as_ref(),
+            document_id,
+            version,
+            reembed,
+        ))
+        .catch_unwind();
+        let result = match tokio::time::timeout(self.deadline, work).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(anyhow::anyhow!("indexing stopped on an internal error")),
+            Err(_) => Err(anyhow::anyhow!(
+                "indexing took longer than {} s",
+                self.deadline.as_secs()
+            )),
+        };
+        match result {
             Ok(outcome) => Ok(outcome),
             Err(e) => {
                 if delivery.receive_count >= self.attempts {

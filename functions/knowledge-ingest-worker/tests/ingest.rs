@@ -40,6 +40,7 @@ fn worker(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Worker {
         embedder,
         attempts: 3,
         concurrency: 2,
+        deadline: std::time::Duration::from_secs(30),
     }
 }
 
@@ -213,4 +214,32 @@ async fn a_model_change_reembeds_only_with_reembed(pool: PgPool) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// An embedding service that answers too late.
+struct Slow;
+
+impl Embedder for Slow {
+    fn model(&self) -> &str {
+        "text-embedding-3-small"
+    }
+    fn embed<'a>(&'a self, t: &'a [String]) -> BoxFuture<'a, Result<Vec<Vec<f32>>, EmbedError>> {
+        Box::pin(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            LexicalEmbedder.embed(t).await
+        })
+    }
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_job_past_its_deadline_fails_in_time_to_say_why(pool: PgPool) {
+    setup(&pool).await;
+    let id = document(&pool, "Free parking is behind the studio.").await;
+    let mut slow = worker(&pool, Arc::new(Slow));
+    slow.deadline = std::time::Duration::from_millis(200);
+    let r = handle(&slow, batch(vec![message("m", job(id, 1), 3)])).await;
+    assert_eq!(r.batch_item_failures.len(), 1);
+    let (s, reason, _) = status(&pool, id).await;
+    assert_eq!(s, "failed");
+    assert!(reason.unwrap().contains("took longer than"));
 }

@@ -25,7 +25,7 @@ const CALL_SUMMARY_BATCH: i32 = 10;
 /// Batch size of the pm-sync event source mapping in template.yaml.
 const PM_SYNC_BATCH: i32 = 1;
 /// Batch size of the knowledge event source mapping in template.yaml.
-const KNOWLEDGE_BATCH: i32 = 4;
+const KNOWLEDGE_BATCH: i32 = 1;
 /// Schedules whose target is a queue, not a function (template.yaml `PmResyncSchedule`): firing
 /// one under /_local/schedules enqueues the job the schedule's Input carries.
 pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];

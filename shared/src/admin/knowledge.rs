@@ -179,7 +179,8 @@ fn url_error(e: FetchError) -> ApiError {
 }
 
 /// Queues the indexing of `version`; if the queue cannot take it, the document reads `failed`
-/// with the reason (saving it again retries), rather than `processing` forever.
+/// with the reason (saving it again retries), rather than `processing` forever. The save itself
+/// stands and is answered as saved: a 5xx here would invite saving a new document again.
 pub async fn enqueue(
     state: &KnowledgeState,
     document_id: Uuid,
@@ -200,9 +201,6 @@ pub async fn enqueue(
             "it could not be queued for indexing; save it again",
         )
         .await?;
-        return Err(ApiError::unavailable(
-            "the document was saved but could not be queued for indexing; save it again",
-        ));
     }
     Ok(())
 }

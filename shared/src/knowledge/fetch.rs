@@ -24,6 +24,8 @@ use crate::domain::knowledge::document::SourceKind;
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_REDIRECTS: usize = 5;
+/// The longest address (the document keeps it as its source).
+pub const MAX_URL_BYTES: usize = 2048;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -31,8 +33,10 @@ pub enum FetchError {
     Scheme,
     #[error("the address must not contain a user name or password")]
     Credentials,
-    #[error("{0} is not a valid address")]
+    #[error("{} is not a valid address", .0.chars().take(200).collect::<String>())]
     Invalid(String),
+    #[error("the address is longer than {MAX_URL_BYTES} characters")]
+    TooLong,
     #[error("{host} is a {range} address, which cannot be imported")]
     Refused { host: String, range: &'static str },
     #[error("{0} could not be resolved")]
@@ -74,6 +78,8 @@ static REFUSED_RANGES: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
         ("::/128", "unspecified"),
         ("::1/128", "loopback"),
         ("100::/64", "discard"),
+        ("64:ff9b:1::/48", "local NAT64"),
+        ("2002::/16", "6to4"),
         ("2001:db8::/32", "documentation"),
         ("fc00::/7", "private (unique local)"),
         ("fe80::/10", "link-local"),
@@ -89,7 +95,9 @@ static REFUSED_RANGES: LazyLock<Vec<(IpNet, &'static str)>> = LazyLock::new(|| {
 /// NAT64) are judged as the IPv4 address they carry.
 pub fn refused_range(ip: IpAddr) -> Option<&'static str> {
     let ip = match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        // Mapped (::ffff:a.b.c.d) and the deprecated compatible form (::a.b.c.d).
+        IpAddr::V6(v6) if v6.is_loopback() || v6.is_unspecified() => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4() {
             Some(v4) => IpAddr::V4(v4),
             None if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] => {
                 let [.., a, b] = v6.segments();
@@ -238,7 +246,13 @@ impl Importer {
 
 /// `address` parsed, with its scheme, credentials and (if literal) address checked.
 pub fn checked_url(address: &str) -> Result<Url, FetchError> {
+    if address.len() > MAX_URL_BYTES {
+        return Err(FetchError::TooLong);
+    }
     let url = Url::parse(address.trim()).map_err(|_| FetchError::Invalid(address.to_owned()))?;
+    if url.as_str().len() > MAX_URL_BYTES {
+        return Err(FetchError::TooLong);
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(FetchError::Scheme);
     }
@@ -306,6 +320,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a9fe:a9fe",
+            "::a9fe:a9fe",
+            "2002:a00:1::1",
+            "64:ff9b:1::a00:1",
         ] {
             assert!(refused_range(ip.parse().unwrap()).is_some(), "{ip}");
         }

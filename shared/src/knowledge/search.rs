@@ -84,7 +84,8 @@ pub async fn search(
         embed_ms: (embedded - started).as_secs_f64() * 1e3,
         database_ms: (searched - embedded).as_secs_f64() * 1e3,
     };
-    log(
+    // The log is for the business's review: a failed write is logged, the answer still given.
+    if let Err(e) = log(
         pool,
         scope,
         origin,
@@ -93,7 +94,10 @@ pub async fn search(
         embedder.model(),
         &outcome,
     )
-    .await?;
+    .await
+    {
+        tracing::error!(error = %e, "logging a knowledge search failed");
+    }
     Ok(outcome)
 }
 
@@ -120,8 +124,7 @@ pub async fn candidates(
     .await?;
     let rows = sqlx::query!(
         r#"WITH q AS (
-               SELECT $3::text::vector AS embedding,
-                      knowledge_search_config(COALESCE(
+               SELECT knowledge_search_config(COALESCE(
                           (SELECT language FROM agent_configs WHERE business_id = $1), 'en')) AS config
            ),
            terms AS (
@@ -130,17 +133,21 @@ pub async fn candidates(
                FROM q
            ),
            tsq AS (
-               SELECT lexemes, CASE WHEN cardinality(lexemes) = 0 THEN NULL ELSE
-                          to_tsquery('simple', array_to_string(
-                              ARRAY(SELECT quote_literal(l) FROM unnest(lexemes) l), ' | ')) END AS query
-               FROM terms
+               -- Any of the question's words: its own parse, with the ANDs made ORs (an empty
+               -- query, of stop words only, matches nothing).
+               SELECT terms.lexemes,
+                      NULLIF(replace(plainto_tsquery(q.config, $4)::text, ' & ', ' | '), '')::tsquery
+                          AS query
+               FROM terms, q
            ),
            vector_half AS MATERIALIZED (
-               SELECT k.id, k.embedding <=> q.embedding AS distance
-               FROM knowledge_chunks k, q
+               -- Ordered by the distance to the parameter itself: only a constant or parameter on
+               -- the right of `<=>` lets the planner walk the HNSW index.
+               SELECT k.id, k.embedding <=> $3::text::vector AS distance
+               FROM knowledge_chunks k
                WHERE k.business_id = $1 AND (k.client_id IS NULL OR k.client_id = $2)
                  AND k.embedding_model = $5
-               ORDER BY k.embedding <=> q.embedding LIMIT $6
+               ORDER BY k.embedding <=> $3::text::vector LIMIT $6
            ),
            vector_ranked AS (
                SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_half

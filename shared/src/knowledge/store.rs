@@ -182,14 +182,17 @@ pub async fn create(
 }
 
 /// Replaces the document's text and scope with a new version, waiting for indexing. Its current
-/// passages keep answering until the new version's are swapped in. Returns the new version.
+/// passages keep answering until the new version's are swapped in, but under the new scope at
+/// once (in the same transaction): a document narrowed to one client is never heard by others
+/// meanwhile, or ever if the new version fails. Returns the new version.
 pub async fn replace(
     pool: &PgPool,
     business_id: BusinessId,
     document_id: Uuid,
     content: &DocumentContent,
 ) -> Result<i32, ApiError> {
-    sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    let version = sqlx::query_scalar!(
         "UPDATE knowledge_documents
          SET client_id = $3, title = $4, source_kind = $5, source_name = $6, body = $7,
              version = version + 1, status = 'processing', failure_reason = NULL, updated_at = now()
@@ -202,9 +205,19 @@ pub async fn replace(
         content.source_name,
         content.body,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| ApiError::not_found("no such document in this business"))
+    .ok_or_else(|| ApiError::not_found("no such document in this business"))?;
+    sqlx::query!(
+        "UPDATE knowledge_chunks SET client_id = $3 WHERE document_id = $2 AND business_id = $1",
+        business_id.get(),
+        document_id,
+        content.client_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(version)
 }
 
 /// Deletes the document and its passages (the foreign key cascades in the same statement).
@@ -337,7 +350,8 @@ pub async fn swap_passages(
     Ok(true)
 }
 
-/// Records why the version could not be indexed (if it is still the current one).
+/// Records why the version could not be indexed (if it is still the current one and no other
+/// delivery of its job indexed it meanwhile).
 pub async fn mark_failed(
     pool: &PgPool,
     document_id: Uuid,
@@ -347,7 +361,7 @@ pub async fn mark_failed(
     let reason: String = reason.chars().take(1000).collect();
     sqlx::query!(
         "UPDATE knowledge_documents SET status = 'failed', failure_reason = $3
-         WHERE id = $1 AND version = $2",
+         WHERE id = $1 AND version = $2 AND status <> 'ready'",
         document_id,
         version,
         reason,

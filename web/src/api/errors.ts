@@ -31,7 +31,8 @@ export function formError(status: number, body: unknown, fields: readonly string
   if (status === 409) {
     return { field: null, code, status, message: `Conflict: ${message}` };
   }
-  if (code === 'invalid_field') {
+  // A too-large or unaccepted file is about its field too ("file: ...").
+  if (code === 'invalid_field' || code === 'file_too_large' || code === 'unsupported_media_type') {
     const named = fieldOf(message, fields);
     if (named) {
       const rest = message.slice(named.prefixLength).replace(/^[\s:]+/, '');

@@ -83,7 +83,9 @@ function DocumentForm(props: { document: KnowledgeDocument | null; clients: Clie
             : api.POST('/api/businesses/{id}/knowledge/documents', options as never);
         }
         const input: DocumentInput =
-          source === 'url' ? { title, client_id: clientId, url } : { title, client_id: clientId, body, format: 'markdown' };
+          source === 'url'
+            ? { title, client_id: clientId, url }
+            : { title, client_id: clientId, body, format: doc?.source_kind === 'text' ? 'text' : 'markdown' };
         return doc
           ? api.PUT('/api/businesses/{id}/knowledge/documents/{documentId}', { params: { path: path as { id: string; documentId: string } }, body: input })
           : api.POST('/api/businesses/{id}/knowledge/documents', { params: { path }, body: input });
