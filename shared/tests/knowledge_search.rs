@@ -28,6 +28,28 @@ async fn chunks_of(pool: &PgPool, document_id: uuid::Uuid) -> i64 {
         .unwrap()
 }
 
+/// Both halves' candidates for `query` among business A's shared documents (ef_search 100).
+async fn candidates_in_a(
+    pool: &PgPool,
+    query: &str,
+) -> Vec<shared::domain::knowledge::retrieval::Candidate> {
+    let v = shared::domain::knowledge::lexical::lexical_embedding(query, 1536);
+    let scope = shared::knowledge::search::Scope {
+        business_id: A.parse().unwrap(),
+        client_id: None,
+    };
+    shared::knowledge::search::candidates(
+        pool,
+        scope,
+        shared::domain::knowledge::lexical::LEXICAL_MODEL,
+        query,
+        &shared::knowledge::embedder::to_pgvector(&v),
+        100,
+    )
+    .await
+    .unwrap()
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_clients_document_reaches_that_client_only(pool: PgPool) {
     setup(&pool).await;
@@ -94,25 +116,10 @@ async fn fusion_ranks_right_where_each_half_alone_fails_one_query(pool: PgPool) 
     ] {
         indexed(&pool, A, None, title, body).await;
     }
-    let business: uuid::Uuid = A.parse().unwrap();
-    let scope = shared::knowledge::search::Scope {
-        business_id: business,
-        client_id: None,
-    };
     let halves = |query: &'static str| {
         let pool = pool.clone();
         async move {
-            let v = shared::domain::knowledge::lexical::lexical_embedding(query, 1536);
-            let candidates = shared::knowledge::search::candidates(
-                &pool,
-                scope,
-                shared::domain::knowledge::lexical::LEXICAL_MODEL,
-                query,
-                &shared::knowledge::embedder::to_pgvector(&v),
-                100,
-            )
-            .await
-            .unwrap();
+            let candidates = candidates_in_a(&pool, query).await;
             let best_by =
                 |rank: fn(&shared::domain::knowledge::retrieval::Candidate) -> Option<i64>| {
                     candidates
@@ -145,6 +152,61 @@ async fn fusion_ranks_right_where_each_half_alone_fails_one_query(pool: PgPool) 
             "{query}: {hits:?}"
         );
     }
+}
+
+/// The keyword half takes passages with at least two of the question's words (its only word when
+/// it has one): a passage sharing one word of several is left to the vector half. Words with
+/// quotes and backslashes are matched as words.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn keyword_half_needs_two_of_the_questions_words(pool: PgPool) {
+    setup(&pool).await;
+    indexed(
+        &pool,
+        A,
+        None,
+        "Deposit",
+        "Every booking needs a deposit of fifty dollars.",
+    )
+    .await;
+    indexed(
+        &pool,
+        A,
+        None,
+        "Weddings",
+        "Wedding shoots are booked a year ahead.",
+    )
+    .await;
+    indexed(
+        &pool,
+        A,
+        None,
+        "O'Brien",
+        r"Ask for O'Brien's back\slash rate card.",
+    )
+    .await;
+    let keyword_titles = |query: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let mut hits: Vec<(i64, String)> = candidates_in_a(&pool, query)
+                .await
+                .into_iter()
+                .filter_map(|c| c.keyword_rank.map(|rank| (rank, c.title)))
+                .collect();
+            hits.sort();
+            hits.into_iter().map(|(_, title)| title).collect::<Vec<_>>()
+        }
+    };
+    // Two of the three words: the deposit passage; the wedding passage shares one ("book").
+    assert_eq!(keyword_titles("deposit for booking").await, vec!["Deposit"]);
+    // A one-word question takes every passage with the word.
+    assert_eq!(keyword_titles("weddings").await, vec!["Weddings"]);
+    let mut both = keyword_titles("book").await;
+    both.sort();
+    assert_eq!(both, vec!["Deposit", "Weddings"]);
+    assert_eq!(
+        keyword_titles(r"O'Brien's back\slash").await,
+        vec!["O'Brien"]
+    );
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]

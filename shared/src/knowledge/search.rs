@@ -3,8 +3,9 @@
 //! the GIN index), `domain::knowledge::retrieval` fuses and cuts them, and every search is logged
 //! with what it returned and how long it took.
 //!
-//! The keyword half matches any of the question's words (its stems, in the business's language;
-//! a spoken question rarely has every word of the passage that answers it) and ranks first by how
+//! The keyword half matches passages with at least two of the question's words (its stems, in the
+//! business's language; a spoken question rarely has every word of the passage that answers it,
+//! and one shared word alone is too weak to rank thousands of passages for) and ranks first by how
 //! many of them a passage has, then by `ts_rank_cd`: a passage that repeats one common word of the
 //! question does not outrank one that has them all.
 
@@ -132,13 +133,27 @@ pub async fn candidates(
                           AS lexemes
                FROM q
            ),
-           tsq AS (
-               -- Any of the question's words: its own parse, with the ANDs made ORs (an empty
-               -- query, of stop words only, matches nothing).
+           operands AS (
+               -- The question's own parse, split into its quoted operands (an empty parse, of
+               -- stop words only, has none and matches nothing).
+               SELECT ARRAY(SELECT DISTINCT unnest(string_to_array(
+                          NULLIF(plainto_tsquery(q.config, $4)::text, ''), ' & '))) AS each
+               FROM q
+           ),
+           tsq AS MATERIALIZED (
+               -- Made once (inlined, it would be remade for every passage it is checked
+               -- against). At least two of the question's words (its only word when it has
+               -- one): any pair of its first 16, for the GIN index to answer. A single shared
+               -- word never passes the cut (under 60% of a question of two or more words), and
+               -- in a large base it matches thousands of passages that would all be ranked.
                SELECT terms.lexemes,
-                      NULLIF(replace(plainto_tsquery(q.config, $4)::text, ' & ', ' | '), '')::tsquery
-                          AS query
-               FROM terms, q
+                      CASE WHEN cardinality(operands.each) = 1 THEN operands.each[1]::tsquery
+                           ELSE (SELECT string_agg('(' || a.op || ' & ' || b.op || ')', ' | ')
+                                 FROM unnest(operands.each[1:16]) WITH ORDINALITY a(op, i)
+                                 JOIN unnest(operands.each[1:16]) WITH ORDINALITY b(op, j)
+                                   ON a.i < b.j)::tsquery
+                      END AS query
+               FROM terms, operands
            ),
            vector_half AS MATERIALIZED (
                -- Ordered by the distance to the parameter itself: only a constant or parameter on
@@ -154,8 +169,9 @@ pub async fn candidates(
            ),
            keyword_half AS MATERIALIZED (
                SELECT k.id, ts_rank_cd(k.content_tsv, tsq.query) AS score,
-                      cardinality(ARRAY(SELECT unnest(tsvector_to_array(k.content_tsv))
-                                        INTERSECT SELECT unnest(tsq.lexemes)))::real
+                      -- The share of the question's words the passage has: the lexemes that
+                      -- deleting them removes (one pass over the passage's tsvector).
+                      (length(k.content_tsv) - length(ts_delete(k.content_tsv, tsq.lexemes)))::real
                           / cardinality(tsq.lexemes)::real AS coverage
                FROM knowledge_chunks k, tsq
                WHERE tsq.query IS NOT NULL AND k.content_tsv @@ tsq.query
