@@ -115,10 +115,15 @@ pub async fn candidates(
     let mut tx = pool.begin().await?;
     // Per transaction: the HNSW scan's breadth, and a scan that goes on past passages of other
     // businesses until it has enough of this one's (pgvector 0.8's iterative scan; its order is
-    // then approximate, so the statement orders the candidates again).
+    // then approximate, so the statement orders the candidates again). And a plan for each
+    // business: the right one depends on its size (a large business walks the HNSW index, a
+    // small one reads its few passages by the business index), and the generic plan a prepared
+    // statement falls back to after five runs walked the HNSW index for a business of 80
+    // passages through 20,000 others (0.1-0.7 s instead of 5 ms, measured by the bench).
     sqlx::query!(
         r#"SELECT set_config('hnsw.ef_search', $1, true) AS "ef_search",
-                  set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan""#,
+                  set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan",
+                  set_config('plan_cache_mode', 'force_custom_plan', true) AS "plan_cache_mode""#,
         ef_search.to_string(),
     )
     .fetch_one(&mut *tx)

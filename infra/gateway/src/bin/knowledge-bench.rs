@@ -308,7 +308,7 @@ async fn recall(pool: &PgPool) -> anyhow::Result<()> {
         for q in &asked {
             let v = to_pgvector(&lexical_embedding(q, DIMENSIONS));
             let mut tx = pool.begin().await?;
-            sqlx::query("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)")
+            sqlx::query("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('plan_cache_mode', 'force_custom_plan', true)")
                 .bind(ef.to_string())
                 .execute(&mut *tx)
                 .await?;
