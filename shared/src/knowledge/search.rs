@@ -21,9 +21,9 @@ use crate::domain::knowledge::retrieval::{
 };
 use crate::domain::knowledge::unanswered::{QuestionGroup, UnansweredSearch, group};
 
-/// `hnsw.ef_search`: the HNSW scan's candidate list. The default (40) is the fused list's
-/// size; 100 keeps recall@10 against exact search over 0.95 on the benchmark's large business
-/// (README, "Knowledge base").
+/// `hnsw.ef_search`: the HNSW scan's candidate list (pgvector's default is 40, the fused list's
+/// size). Recall@10 against exact search on the benchmark's large business is still under the
+/// 0.95 target at 40, 100 and 200 (README, "Knowledge benchmarks"): open work.
 pub const EF_SEARCH: i32 = 100;
 /// The longest question searched, in characters.
 pub const MAX_QUERY_CHARS: usize = 500;
