@@ -184,29 +184,75 @@ async fn keyword_half_needs_two_of_the_questions_words(pool: PgPool) {
         r"Ask for O'Brien's back\slash rate card.",
     )
     .await;
-    let keyword_titles = |query: &'static str| {
-        let pool = pool.clone();
-        async move {
-            let mut hits: Vec<(i64, String)> = candidates_in_a(&pool, query)
-                .await
-                .into_iter()
-                .filter_map(|c| c.keyword_rank.map(|rank| (rank, c.title)))
-                .collect();
-            hits.sort();
-            hits.into_iter().map(|(_, title)| title).collect::<Vec<_>>()
-        }
-    };
     // Two of the three words: the deposit passage; the wedding passage shares one ("book").
-    assert_eq!(keyword_titles("deposit for booking").await, vec!["Deposit"]);
+    assert_eq!(
+        keyword_titles(&pool, "deposit for booking").await,
+        vec!["Deposit"]
+    );
     // A one-word question takes every passage with the word.
-    assert_eq!(keyword_titles("weddings").await, vec!["Weddings"]);
-    let mut both = keyword_titles("book").await;
+    assert_eq!(keyword_titles(&pool, "weddings").await, vec!["Weddings"]);
+    let mut both = keyword_titles(&pool, "book").await;
     both.sort();
     assert_eq!(both, vec!["Deposit", "Weddings"]);
     assert_eq!(
-        keyword_titles(r"O'Brien's back\slash").await,
+        keyword_titles(&pool, r"O'Brien's back\slash").await,
         vec!["O'Brien"]
     );
+}
+
+/// The titles of the keyword half's candidates for `query` in business A, best first.
+async fn keyword_titles(pool: &PgPool, query: &str) -> Vec<String> {
+    let mut hits: Vec<(i64, String)> = candidates_in_a(pool, query)
+        .await
+        .into_iter()
+        .filter_map(|c| c.keyword_rank.map(|rank| (rank, c.title)))
+        .collect();
+    hits.sort();
+    hits.into_iter().map(|(_, title)| title).collect()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn keyword_half_never_searches_by_two_common_words_together(pool: PgPool) {
+    setup(&pool).await;
+    indexed(
+        &pool,
+        A,
+        None,
+        "Deposit",
+        "Every studio session needs a deposit of fifty dollars.",
+    )
+    .await;
+    // 250 passages with "studio" and "session": both common in A's knowledge (more than 200
+    // passages and more than 5% of them); the triggers count them as they are inserted.
+    let filler = indexed(&pool, A, None, "Sessions", "Studio sessions log.").await;
+    sqlx::query(
+        "INSERT INTO knowledge_chunks (document_id, business_id, document_version, ordinal, content,
+             embedding, embedding_model, search_config)
+         SELECT k.document_id, k.business_id, 1, n, 'Studio session number ' || n, k.embedding,
+                k.embedding_model, k.search_config
+         FROM knowledge_chunks k, generate_series(1, 250) n WHERE k.document_id = $1",
+    )
+    .bind(filler)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let studio: i32 = sqlx::query_scalar(
+        "SELECT passages FROM knowledge_lexemes WHERE business_id = $1::uuid AND lexeme = 'studio'",
+    )
+    .bind(A)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(studio, 252);
+    // The deposit passage is found by "deposit" paired with either common word; the 251 that
+    // have only the two common words are not searched for (before, they were all ranked).
+    assert_eq!(
+        keyword_titles(&pool, "studio session deposit").await,
+        vec!["Deposit"]
+    );
+    assert!(keyword_titles(&pool, "studio session").await.is_empty());
+    // The vector half still answers a question of common words only.
+    assert!(!found(&pool, A, None, "studio session").await.is_empty());
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
@@ -325,6 +371,7 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
             .len(),
         1
     );
+    assert_eq!(lexeme_count_drift(&pool).await, 0);
     // Indexing the same version again is a no-op (at-least-once delivery).
     assert_eq!(
         index_version(&pool, &LexicalEmbedder, id, 4, false)
@@ -348,4 +395,28 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
             .unwrap(),
         Outcome::Skipped("the document was deleted")
     );
+    // The word counts followed every swap, narrowing and deletion: nothing is left.
+    assert_eq!(lexeme_count_drift(&pool).await, 0);
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM knowledge_lexemes WHERE business_id = $1::uuid")
+            .bind(A)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(left, 0);
+}
+
+/// Words whose kept count (`knowledge_lexemes`) differs from a count of the passages now.
+async fn lexeme_count_drift(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "WITH actual AS (
+             SELECT k.business_id, w.lexeme, count(*)::int AS passages
+             FROM knowledge_chunks k, unnest(tsvector_to_array(k.content_tsv)) AS w(lexeme)
+             GROUP BY 1, 2)
+         SELECT count(*) FROM actual a FULL JOIN knowledge_lexemes l USING (business_id, lexeme)
+         WHERE a.passages IS DISTINCT FROM l.passages",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
 }

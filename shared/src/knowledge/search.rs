@@ -5,9 +5,11 @@
 //!
 //! The keyword half matches passages with at least two of the question's words (its stems, in the
 //! business's language; a spoken question rarely has every word of the passage that answers it,
-//! and one shared word alone is too weak to rank thousands of passages for) and ranks first by how
-//! many of them a passage has, then by `ts_rank_cd`: a passage that repeats one common word of the
-//! question does not outrank one that has them all.
+//! and one shared word alone is too weak to rank thousands of passages for), of which at least one
+//! is not common in the business's passages (`knowledge_lexemes`, kept by triggers; two common
+//! words together still match most of a large business's passages). It ranks first by how many of
+//! the question's words a passage has, then by `ts_rank`: a passage that repeats one common word
+//! of the question does not outrank one that has them all.
 
 use std::time::Instant;
 
@@ -17,7 +19,8 @@ use uuid::Uuid;
 
 use super::embedder::{EmbedError, Embedder, from_pgvector, to_pgvector};
 use crate::domain::knowledge::retrieval::{
-    CANDIDATES_PER_HALF, Candidate, Hit, RelevanceCut, fuse,
+    CANDIDATES_PER_HALF, COMMON_WORD_MIN_PASSAGES, COMMON_WORD_SHARE, Candidate, Hit, RelevanceCut,
+    fuse,
 };
 use crate::domain::knowledge::unanswered::{QuestionGroup, UnansweredSearch, group};
 
@@ -134,31 +137,33 @@ pub async fn candidates(
                           (SELECT language FROM agent_configs WHERE business_id = $1), 'en')) AS config
            ),
            terms AS (
-               SELECT ARRAY(SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(q.config, $4))))
-                          AS lexemes
-               FROM q
+               SELECT tsvector_to_array(to_tsvector(q.config, $4)) AS lexemes FROM q
            ),
-           operands AS (
-               -- The question's own parse, split into its quoted operands (an empty parse, of
-               -- stop words only, has none and matches nothing).
-               SELECT ARRAY(SELECT DISTINCT unnest(string_to_array(
-                          NULLIF(plainto_tsquery(q.config, $4)::text, ''), ' & '))) AS each
-               FROM q
+           words AS (
+               -- The question's first 16 words (stems), each as a quoted tsquery operand, and
+               -- whether it is common in the business's passages.
+               SELECT t.i, '''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''' AS op,
+                      COALESCE(l.passages, 0) > GREATEST($7::int,
+                          (SELECT sum(d.passage_count) FROM knowledge_documents d
+                           WHERE d.business_id = $1) * $8::real) AS common
+               FROM terms, unnest(terms.lexemes[1:16]) WITH ORDINALITY t(lexeme, i)
+               LEFT JOIN knowledge_lexemes l ON l.business_id = $1 AND l.lexeme = t.lexeme
            ),
            tsq AS MATERIALIZED (
                -- Made once (inlined, it would be remade for every passage it is checked
-               -- against). At least two of the question's words (its only word when it has
-               -- one): any pair of its first 16, for the GIN index to answer. A single shared
-               -- word never passes the cut (under 60% of a question of two or more words), and
-               -- in a large base it matches thousands of passages that would all be ranked.
+               -- against). Any pair of the question's words with at least one uncommon word,
+               -- for the GIN index to answer; the only uncommon word alone when there is one.
+               -- A single shared word never passes the cut (under 60% of a question of two or
+               -- more words), and common words match most of a large business's passages, which
+               -- would all be ranked. An empty parse (stop words only) matches nothing.
                SELECT terms.lexemes,
-                      CASE WHEN cardinality(operands.each) = 1 THEN operands.each[1]::tsquery
+                      CASE WHEN (SELECT count(*) FROM words WHERE NOT common) = 1
+                           THEN (SELECT op FROM words WHERE NOT common)::tsquery
                            ELSE (SELECT string_agg('(' || a.op || ' & ' || b.op || ')', ' | ')
-                                 FROM unnest(operands.each[1:16]) WITH ORDINALITY a(op, i)
-                                 JOIN unnest(operands.each[1:16]) WITH ORDINALITY b(op, j)
-                                   ON a.i < b.j)::tsquery
+                                 FROM words a JOIN words b
+                                   ON a.i < b.i AND NOT (a.common AND b.common))::tsquery
                       END AS query
-               FROM terms, operands
+               FROM terms
            ),
            vector_half AS MATERIALIZED (
                -- Ordered by the distance to the parameter itself: only a constant or parameter on
@@ -173,7 +178,7 @@ pub async fn candidates(
                SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_half
            ),
            keyword_half AS MATERIALIZED (
-               SELECT k.id, ts_rank_cd(k.content_tsv, tsq.query) AS score,
+               SELECT k.id, ts_rank(k.content_tsv, tsq.query) AS score,
                       -- The share of the question's words the passage has: the lexemes that
                       -- deleting them removes (one pass over the passage's tsvector).
                       (length(k.content_tsv) - length(ts_delete(k.content_tsv, tsq.lexemes)))::real
@@ -200,6 +205,8 @@ pub async fn candidates(
         query,
         model,
         CANDIDATES_PER_HALF,
+        COMMON_WORD_MIN_PASSAGES,
+        COMMON_WORD_SHARE,
     )
     .fetch_all(&mut *tx)
     .await?;
