@@ -223,7 +223,7 @@ async fn keyword_half_never_searches_by_two_common_words_together(pool: PgPool) 
     )
     .await;
     // 250 passages with "studio" and "session": both common in A's knowledge (more than 200
-    // passages and more than 5% of them); the triggers count them as they are inserted.
+    // passages and more than 2% of them); the triggers count them as they are inserted.
     let filler = indexed(&pool, A, None, "Sessions", "Studio sessions log.").await;
     sqlx::query(
         "INSERT INTO knowledge_chunks (document_id, business_id, document_version, ordinal, content,

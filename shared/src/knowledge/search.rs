@@ -116,77 +116,86 @@ pub async fn candidates(
     ef_search: i32,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // Per transaction: the HNSW scan's breadth, and a scan that goes on past passages of other
-    // businesses until it has enough of this one's (pgvector 0.8's iterative scan; its order is
-    // then approximate, so the statement orders the candidates again). And a plan for each
-    // business: the right one depends on its size (a large business walks the HNSW index, a
-    // small one reads its few passages by the business index), and the generic plan a prepared
-    // statement falls back to after five runs walked the HNSW index for a business of 80
-    // passages through 20,000 others (0.1-0.7 s instead of 5 ms, measured by the bench).
-    sqlx::query!(
-        r#"SELECT set_config('hnsw.ef_search', $1, true) AS "ef_search",
-                  set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan",
-                  set_config('plan_cache_mode', 'force_custom_plan', true) AS "plan_cache_mode""#,
-        ef_search.to_string(),
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let rows = sqlx::query!(
+    // First the settings, per transaction: the HNSW scan's breadth, and a scan that goes on past
+    // passages of other businesses until it has enough of this one's (pgvector 0.8's iterative
+    // scan; its order is then approximate, so the statement orders the candidates again). And a
+    // plan for each search: the right one depends on the business's size and the question's
+    // words (a small business reads its few passages by the business index; a large one walks
+    // the HNSW index and asks the GIN index). The generic plan a prepared statement falls back
+    // to after five runs walked the HNSW index for a business of 80 passages through 20,000
+    // others (0.1-0.7 s instead of 5 ms, measured by the bench).
+    //
+    // With them, the keyword query: the question's words (stems, in the business's language)
+    // and the full-text query made of them. It goes into the second statement as a value, so
+    // the planner sees its words: made inside that statement, it was unknown when planning,
+    // and a business of 80 passages had its keyword half answered by the GIN index across every
+    // business (61 ms for a pair of words common elsewhere) instead of by reading its 80.
+    let keywords = sqlx::query!(
         r#"WITH q AS (
                SELECT knowledge_search_config(COALESCE(
                           (SELECT language FROM agent_configs WHERE business_id = $1), 'en')) AS config
            ),
            terms AS (
-               SELECT tsvector_to_array(to_tsvector(q.config, $4)) AS lexemes FROM q
+               SELECT tsvector_to_array(to_tsvector(q.config, $2)) AS lexemes FROM q
            ),
            words AS (
-               -- The question's first 16 words (stems), each as a quoted tsquery operand, and
-               -- whether it is common in the business's passages.
+               -- The question's first 16 words, each as a quoted tsquery operand, and whether it
+               -- is common in the business's passages.
                SELECT t.i, '''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''' AS op,
-                      COALESCE(l.passages, 0) > GREATEST($7::int,
+                      COALESCE(l.passages, 0) > GREATEST($3::int,
                           (SELECT sum(d.passage_count) FROM knowledge_documents d
-                           WHERE d.business_id = $1) * $8::real) AS common
+                           WHERE d.business_id = $1) * $4::real) AS common
                FROM terms, unnest(terms.lexemes[1:16]) WITH ORDINALITY t(lexeme, i)
                LEFT JOIN knowledge_lexemes l ON l.business_id = $1 AND l.lexeme = t.lexeme
-           ),
-           tsq AS MATERIALIZED (
-               -- Made once (inlined, it would be remade for every passage it is checked
-               -- against). Any pair of the question's words with at least one uncommon word,
-               -- for the GIN index to answer; the only uncommon word alone when there is one.
-               -- A single shared word never passes the cut (under 60% of a question of two or
-               -- more words), and common words match most of a large business's passages, which
-               -- would all be ranked. An empty parse (stop words only) matches nothing.
-               SELECT terms.lexemes,
-                      CASE WHEN (SELECT count(*) FROM words WHERE NOT common) = 1
-                           THEN (SELECT op FROM words WHERE NOT common)::tsquery
-                           ELSE (SELECT string_agg('(' || a.op || ' & ' || b.op || ')', ' | ')
-                                 FROM words a JOIN words b
-                                   ON a.i < b.i AND NOT (a.common AND b.common))::tsquery
-                      END AS query
-               FROM terms
-           ),
+           )
+           -- Any pair of the question's words with at least one uncommon word, for the GIN index
+           -- to answer; the only uncommon word alone when there is one. A single shared word
+           -- never passes the cut (under 60% of a question of two or more words), and common
+           -- words match most of a large business's passages, which would all be ranked. An
+           -- empty parse (stop words only) matches nothing.
+           SELECT set_config('hnsw.ef_search', $5, true) AS "ef_search!",
+                  set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan!",
+                  set_config('plan_cache_mode', 'force_custom_plan', true) AS "plan_cache_mode!",
+                  terms.lexemes AS "lexemes!",
+                  (CASE WHEN (SELECT count(*) FROM words WHERE NOT common) = 1
+                        THEN (SELECT op FROM words WHERE NOT common)::tsquery
+                        ELSE (SELECT string_agg('(' || a.op || ' & ' || b.op || ')', ' | ')
+                              FROM words a JOIN words b
+                                ON a.i < b.i AND NOT (a.common AND b.common))::tsquery
+                   END)::text AS "query?"
+           FROM terms"#,
+        scope.business_id,
+        query,
+        COMMON_WORD_MIN_PASSAGES,
+        COMMON_WORD_SHARE,
+        ef_search.to_string(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let rows = sqlx::query!(
+        r#"WITH
            vector_half AS MATERIALIZED (
                -- Ordered by the distance to the parameter itself: only a constant or parameter on
                -- the right of `<=>` lets the planner walk the HNSW index.
                SELECT k.id, k.embedding <=> $3::text::vector AS distance
                FROM knowledge_chunks k
                WHERE k.business_id = $1 AND (k.client_id IS NULL OR k.client_id = $2)
-                 AND k.embedding_model = $5
-               ORDER BY k.embedding <=> $3::text::vector LIMIT $6
+                 AND k.embedding_model = $4
+               ORDER BY k.embedding <=> $3::text::vector LIMIT $5
            ),
            vector_ranked AS (
                SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_half
            ),
            keyword_half AS MATERIALIZED (
-               SELECT k.id, ts_rank(k.content_tsv, tsq.query) AS score,
+               SELECT k.id, ts_rank(k.content_tsv, $6::text::tsquery) AS score,
                       -- The share of the question's words the passage has: the lexemes that
                       -- deleting them removes (one pass over the passage's tsvector).
-                      (length(k.content_tsv) - length(ts_delete(k.content_tsv, tsq.lexemes)))::real
-                          / cardinality(tsq.lexemes)::real AS coverage
-               FROM knowledge_chunks k, tsq
-               WHERE tsq.query IS NOT NULL AND k.content_tsv @@ tsq.query
+                      (length(k.content_tsv) - length(ts_delete(k.content_tsv, $7::text[])))::real
+                          / cardinality($7::text[])::real AS coverage
+               FROM knowledge_chunks k
+               WHERE k.content_tsv @@ $6::text::tsquery
                  AND k.business_id = $1 AND (k.client_id IS NULL OR k.client_id = $2)
-               ORDER BY coverage DESC, score DESC, k.id LIMIT $6
+               ORDER BY coverage DESC, score DESC, k.id LIMIT $5
            ),
            keyword_ranked AS (
                SELECT id, coverage, row_number() OVER (ORDER BY coverage DESC, score DESC, id) AS rank
@@ -202,11 +211,10 @@ pub async fn candidates(
         scope.business_id,
         scope.client_id,
         vector,
-        query,
         model,
         CANDIDATES_PER_HALF,
-        COMMON_WORD_MIN_PASSAGES,
-        COMMON_WORD_SHARE,
+        keywords.query,
+        &keywords.lexemes,
     )
     .fetch_all(&mut *tx)
     .await?;
