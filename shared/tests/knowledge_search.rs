@@ -406,6 +406,63 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
     assert_eq!(left, 0);
 }
 
+/// Deletes `document`'s passages and inserts one with `content` in its place, in `tx`: the two
+/// statements an indexing transaction runs.
+async fn swap_passages(
+    tx: &mut sqlx::PgConnection,
+    document: uuid::Uuid,
+    content: &str,
+    step: &str,
+) -> Result<(), sqlx::Error> {
+    if step == "delete" {
+        sqlx::query("DELETE FROM knowledge_chunks WHERE document_id = $1")
+            .bind(document)
+            .execute(&mut *tx)
+            .await?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO knowledge_chunks (document_id, business_id, document_version, ordinal, content,
+             embedding, embedding_model, search_config)
+         SELECT $1, k.business_id, 1, 99, $2, k.embedding, k.embedding_model, k.search_config
+         FROM knowledge_chunks k WHERE k.business_id = $3::uuid LIMIT 1",
+    )
+    .bind(document)
+    .bind(content)
+    .bind(A)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn two_indexings_for_one_business_wait_for_each_other(pool: PgPool) {
+    setup(&pool).await;
+    let x = indexed(&pool, A, None, "X", "Alpha beacon.").await;
+    let y = indexed(&pool, A, None, "Y", "Gamma delta.").await;
+    let mut first = pool.begin().await.unwrap();
+    swap_passages(&mut first, x, "", "delete").await.unwrap();
+    // The second deletes Y's passages and inserts X's words; the first then inserts Y's words.
+    // Without the business's lock each would hold the counts the other needs (a deadlock, one
+    // aborted); with it, the second waits for the first's commit.
+    let second = tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await?;
+            swap_passages(&mut tx, y, "", "delete").await?;
+            swap_passages(&mut tx, y, "Alpha beacon again.", "insert").await?;
+            tx.commit().await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    swap_passages(&mut first, x, "Gamma delta again.", "insert")
+        .await
+        .unwrap();
+    first.commit().await.unwrap();
+    second.await.unwrap().unwrap();
+    assert_eq!(lexeme_count_drift(&pool).await, 0);
+}
+
 /// Words whose kept count (`knowledge_lexemes`) differs from a count of the passages now.
 async fn lexeme_count_drift(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
