@@ -1,4 +1,4 @@
-//! Hybrid retrieval: one statement finds each half's candidates inside the business and the
+//! Hybrid retrieval: two statements find each half's candidates inside the business and the
 //! caller's scope (the nearest vectors through the HNSW index, the best full-text matches through
 //! the GIN index), `domain::knowledge::retrieval` fuses and cuts them, and every search is logged
 //! with what it returned and how long it took.
@@ -7,7 +7,8 @@
 //! business's language; a spoken question rarely has every word of the passage that answers it,
 //! and one shared word alone is too weak to rank thousands of passages for), of which at least one
 //! is not common in the business's passages (`knowledge_lexemes`, kept by triggers; two common
-//! words together still match most of a large business's passages). It ranks first by how many of
+//! words together still match most of a large business's passages); a one-word question's word
+//! alone, unless it is common. It ranks first by how many of
 //! the question's words a passage has, then by `ts_rank`: a passage that repeats one common word
 //! of the question does not outrank one that has them all.
 
@@ -135,35 +136,38 @@ pub async fn candidates(
                SELECT knowledge_search_config(COALESCE(
                           (SELECT language FROM agent_configs WHERE business_id = $1), 'en')) AS config
            ),
-           terms AS (
-               SELECT tsvector_to_array(to_tsvector(q.config, $2)) AS lexemes FROM q
+           parsed AS (
+               SELECT to_tsvector(q.config, $2) AS tsv FROM q
            ),
            words AS (
-               -- The question's first 16 words, each as a quoted tsquery operand, and whether it
-               -- is common in the business's passages.
-               SELECT t.i, '''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''' AS op,
+               -- The question's first 16 words (stems, in the order they were said), each as a
+               -- quoted tsquery operand, and whether it is common in the business's passages.
+               SELECT row_number() OVER (ORDER BY t.positions[1]) AS i,
+                      '''' || replace(replace(t.lexeme, '\', '\\'), '''', '''''') || '''' AS op,
                       COALESCE(l.passages, 0) > GREATEST($3::int,
                           (SELECT sum(d.passage_count) FROM knowledge_documents d
                            WHERE d.business_id = $1) * $4::real) AS common
-               FROM terms, unnest(terms.lexemes[1:16]) WITH ORDINALITY t(lexeme, i)
+               FROM (SELECT u.lexeme, u.positions FROM parsed, unnest(parsed.tsv) u
+                     ORDER BY u.positions[1] LIMIT 16) t
                LEFT JOIN knowledge_lexemes l ON l.business_id = $1 AND l.lexeme = t.lexeme
            )
            -- Any pair of the question's words with at least one uncommon word, for the GIN index
-           -- to answer; the only uncommon word alone when there is one. A single shared word
-           -- never passes the cut (under 60% of a question of two or more words), and common
-           -- words match most of a large business's passages, which would all be ranked. An
-           -- empty parse (stop words only) matches nothing.
+           -- to answer; a one-word question's word alone, unless it is common. A single shared
+           -- word never passes the cut (under 60% of a question of two or more words), and common
+           -- words match most of a large business's passages, which would all be ranked (a
+           -- common word's passages are left to the vector half). An empty parse (stop words
+           -- only) matches nothing.
            SELECT set_config('hnsw.ef_search', $5, true) AS "ef_search!",
                   set_config('hnsw.iterative_scan', 'relaxed_order', true) AS "iterative_scan!",
                   set_config('plan_cache_mode', 'force_custom_plan', true) AS "plan_cache_mode!",
-                  terms.lexemes AS "lexemes!",
-                  (CASE WHEN (SELECT count(*) FROM words WHERE NOT common) = 1
+                  tsvector_to_array(parsed.tsv) AS "lexemes!",
+                  (CASE WHEN (SELECT count(*) FROM words) = 1
                         THEN (SELECT op FROM words WHERE NOT common)::tsquery
                         ELSE (SELECT string_agg('(' || a.op || ' & ' || b.op || ')', ' | ')
                               FROM words a JOIN words b
                                 ON a.i < b.i AND NOT (a.common AND b.common))::tsquery
                    END)::text AS "query?"
-           FROM terms"#,
+           FROM parsed"#,
         scope.business_id,
         query,
         COMMON_WORD_MIN_PASSAGES,
