@@ -8,9 +8,9 @@
 //! and one shared word alone is too weak to rank thousands of passages for), of which at least one
 //! is not common in the business's passages (`knowledge_lexemes`, kept by triggers; two common
 //! words together still match most of a large business's passages); a one-word question's word
-//! alone, unless it is common. It ranks first by how many of
-//! the question's words a passage has, then by `ts_rank`: a passage that repeats one common word
-//! of the question does not outrank one that has them all.
+//! alone, unless it is common. It ranks first by how many of the question's words a passage has,
+//! then by `ts_rank`: a passage that repeats one common word of the question does not outrank one
+//! that has them all.
 
 use std::time::Instant;
 
