@@ -434,21 +434,24 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
     assert_eq!(left, 0);
 }
 
-/// Deletes `document`'s passages and inserts one with `content` in its place, in `tx`: the two
-/// statements an indexing transaction runs.
-async fn swap_passages(
+/// Deletes `document`'s passages in `tx`: an indexing transaction's first statement.
+async fn delete_passages(
+    tx: &mut sqlx::PgConnection,
+    document: uuid::Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM knowledge_chunks WHERE document_id = $1")
+        .bind(document)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a passage with `content` for `document` (of business A) in `tx`: its second.
+async fn insert_passage(
     tx: &mut sqlx::PgConnection,
     document: uuid::Uuid,
     content: &str,
-    step: &str,
 ) -> Result<(), sqlx::Error> {
-    if step == "delete" {
-        sqlx::query("DELETE FROM knowledge_chunks WHERE document_id = $1")
-            .bind(document)
-            .execute(&mut *tx)
-            .await?;
-        return Ok(());
-    }
     sqlx::query(
         "INSERT INTO knowledge_chunks (document_id, business_id, document_version, ordinal, content,
              embedding, embedding_model, search_config)
@@ -458,7 +461,7 @@ async fn swap_passages(
     .bind(document)
     .bind(content)
     .bind(A)
-    .execute(&mut *tx)
+    .execute(tx)
     .await?;
     Ok(())
 }
@@ -469,7 +472,7 @@ async fn two_indexings_for_one_business_wait_for_each_other(pool: PgPool) {
     let x = indexed(&pool, A, None, "X", "Alpha beacon.").await;
     let y = indexed(&pool, A, None, "Y", "Gamma delta.").await;
     let mut first = pool.begin().await.unwrap();
-    swap_passages(&mut first, x, "", "delete").await.unwrap();
+    delete_passages(&mut first, x).await.unwrap();
     // The second deletes Y's passages and inserts X's words; the first then inserts Y's words.
     // Without the business's lock each would hold the counts the other needs (a deadlock, one
     // aborted); with it, the second waits for the first's commit.
@@ -477,8 +480,8 @@ async fn two_indexings_for_one_business_wait_for_each_other(pool: PgPool) {
         let pool = pool.clone();
         async move {
             let mut tx = pool.begin().await?;
-            swap_passages(&mut tx, y, "", "delete").await?;
-            swap_passages(&mut tx, y, "Alpha beacon again.", "insert").await?;
+            delete_passages(&mut tx, y).await?;
+            insert_passage(&mut tx, y, "Alpha beacon again.").await?;
             tx.commit().await
         }
     });
@@ -500,7 +503,7 @@ async fn two_indexings_for_one_business_wait_for_each_other(pool: PgPool) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    swap_passages(&mut first, x, "Gamma delta again.", "insert")
+    insert_passage(&mut first, x, "Gamma delta again.")
         .await
         .unwrap();
     first.commit().await.unwrap();
