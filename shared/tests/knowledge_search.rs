@@ -28,7 +28,7 @@ async fn chunks_of(pool: &PgPool, document_id: uuid::Uuid) -> i64 {
         .unwrap()
 }
 
-/// Both halves' candidates for `query` among business A's shared documents (ef_search 100).
+/// Both halves' candidates for `query` among business A's shared documents.
 async fn candidates_in_a(
     pool: &PgPool,
     query: &str,
@@ -44,7 +44,7 @@ async fn candidates_in_a(
         shared::domain::knowledge::lexical::LEXICAL_MODEL,
         query,
         &shared::knowledge::embedder::to_pgvector(&v),
-        100,
+        shared::knowledge::search::EF_SEARCH,
     )
     .await
     .unwrap()

@@ -26,6 +26,8 @@ impl Worker {
             attempts: env.parsed("KNOWLEDGE_ATTEMPTS", crate::DEFAULT_ATTEMPTS)?,
             concurrency: env.parsed("WORKER_CONCURRENCY", 1)?,
             deadline: crate::DEFAULT_JOB_DEADLINE,
+            sweep_deadline: crate::DEFAULT_SWEEP_DEADLINE,
+            index_policy: shared::domain::knowledge::vector_index::IndexPolicy::DEFAULT,
         })
     }
 }

@@ -1,6 +1,8 @@
 //! The knowledge queue's worker: indexes one version of a document per job
 //! (`shared::knowledge::ingest::index_version`: passages cut, embedded, swapped in atomically if
-//! the version is still current; a repeated or outdated job does nothing).
+//! the version is still current; a repeated or outdated job does nothing), and on the
+//! schedule's job builds and drops businesses' own HNSW indexes
+//! (`shared::knowledge::vector_index::sweep`, bounded by `DEFAULT_SWEEP_DEADLINE`).
 //!
 //! A failure is retried by SQS; from the last attempt on (`KNOWLEDGE_ATTEMPTS`, the queue's
 //! maxReceiveCount) the document reads `failed` with the reason and the message goes to the
@@ -8,17 +10,20 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::FutureExt;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use shared::db::Database;
+use shared::domain::knowledge::vector_index::IndexPolicy;
 use shared::jobs::{Delivery, process_batch};
 use shared::knowledge::KnowledgeJob;
 use shared::knowledge::embedder::Embedder;
 use shared::knowledge::ingest::{Outcome, index_version};
 use shared::knowledge::store;
+use shared::knowledge::vector_index::{self, SweepReport};
+use uuid::Uuid;
 
 mod config;
 
@@ -30,6 +35,11 @@ pub const DEFAULT_ATTEMPTS: u32 = 3;
 /// would outlast the Lambda fails in time to record why, instead of leaving the document
 /// `processing` when the runtime is killed.
 pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(240);
+/// The index sweep's bound: no build starts after it, and one still running is cancelled, below
+/// the function's timeout (900 s). About 300,000 passages of one business can be indexed in it
+/// at the rate measured on the benchmark's machine; a larger one is built by the operator
+/// command, which has no bound.
+pub const DEFAULT_SWEEP_DEADLINE: Duration = Duration::from_secs(840);
 
 pub struct Worker {
     pub db: Database,
@@ -37,8 +47,12 @@ pub struct Worker {
     pub attempts: u32,
     /// Jobs of one batch indexed at once.
     pub concurrency: usize,
-    /// One job's bound (`DEFAULT_JOB_DEADLINE`).
+    /// One document's bound (`DEFAULT_JOB_DEADLINE`).
     pub deadline: Duration,
+    /// The index sweep's bound (`DEFAULT_SWEEP_DEADLINE`).
+    pub sweep_deadline: Duration,
+    /// When a business gets its own index (`IndexPolicy::DEFAULT`).
+    pub index_policy: IndexPolicy,
 }
 
 pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
@@ -46,10 +60,22 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
         event,
         worker.concurrency,
         |job: KnowledgeJob, delivery| async move {
-            let KnowledgeJob::Index { document_id, .. } = &job;
-            let document_id = *document_id;
-            let outcome = worker.process(job, delivery).await?;
-            tracing::info!(%document_id, ?outcome, "knowledge job done");
+            match job {
+                KnowledgeJob::Index {
+                    document_id,
+                    version,
+                    reembed,
+                } => {
+                    let outcome = worker
+                        .index(document_id, version, reembed, delivery)
+                        .await?;
+                    tracing::info!(%document_id, ?outcome, "knowledge job done");
+                }
+                KnowledgeJob::MaintainIndexes => {
+                    let report = worker.maintain_indexes().await?;
+                    tracing::info!(?report, "business vector indexes swept");
+                }
+            }
             Ok(())
         },
     )
@@ -57,12 +83,22 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
 }
 
 impl Worker {
-    pub async fn process(&self, job: KnowledgeJob, delivery: Delivery) -> anyhow::Result<Outcome> {
-        let KnowledgeJob::Index {
-            document_id,
-            version,
-            reembed,
-        } = job;
+    /// The schedule's job: businesses' own HNSW indexes built and dropped. A failure is retried
+    /// by SQS like any job; a build cut short leaves an invalid index, which the next sweep
+    /// drops and builds again.
+    pub async fn maintain_indexes(&self) -> anyhow::Result<SweepReport> {
+        let pool = self.db.pool().await?;
+        let deadline = Instant::now() + self.sweep_deadline;
+        Ok(vector_index::sweep(pool, self.index_policy, deadline).await?)
+    }
+
+    pub async fn index(
+        &self,
+        document_id: Uuid,
+        version: i32,
+        reembed: bool,
+        delivery: Delivery,
+    ) -> anyhow::Result<Outcome> {
         let pool = self.db.pool().await?;
         // A panic or an overrun is a failure like any other: on the last attempt it is recorded.
         let work = AssertUnwindSafe(index_version(

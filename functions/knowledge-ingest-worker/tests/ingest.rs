@@ -1,6 +1,7 @@
 //! The knowledge worker through its Lambda handler: a batch of jobs indexed, a malformed message
 //! reported alone (partial batch failure), a failing embedder retried and then recorded as the
-//! document's failure, and a repeated job harmless.
+//! document's failure, a repeated job harmless, and the schedule's job building and dropping
+//! a business's own vector index.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use knowledge_ingest_worker::{Worker, handle};
 use shared::db::Database;
 use shared::domain::BusinessId;
 use shared::domain::knowledge::document::SourceKind;
+use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy};
 use shared::http_client::HttpError;
 use shared::jobs::encode;
 use shared::knowledge::KnowledgeJob;
@@ -41,6 +43,12 @@ fn worker(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Worker {
         attempts: 3,
         concurrency: 2,
         deadline: std::time::Duration::from_secs(30),
+        sweep_deadline: std::time::Duration::from_secs(60),
+        // Every business with a passage gets its own index, and keeps it while it has one.
+        index_policy: IndexPolicy {
+            build_at: 1,
+            drop_below: 1,
+        },
     }
 }
 
@@ -242,4 +250,41 @@ async fn a_job_past_its_deadline_fails_in_time_to_say_why(pool: PgPool) {
     let (s, reason, _) = status(&pool, id).await;
     assert_eq!(s, "failed");
     assert!(reason.unwrap().contains("took longer than"));
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn the_schedules_job_builds_a_businesss_own_index_and_drops_it_when_emptied(pool: PgPool) {
+    setup(&pool).await;
+    let faq = document(&pool, "Free parking is behind the studio.").await;
+    let w = worker(&pool, Arc::new(LexicalEmbedder));
+    let sweep = || encode(&KnowledgeJob::MaintainIndexes).unwrap();
+    let indexing = handle(&w, batch(vec![message("m1", job(faq, 1), 1)])).await;
+    assert!(indexing.batch_item_failures.is_empty());
+
+    let built = handle(&w, batch(vec![message("m2", sweep(), 1)])).await;
+    assert!(built.batch_item_failures.is_empty());
+    let a: Uuid = A.parse().unwrap();
+    assert_eq!(
+        shared::knowledge::vector_index::existing(&pool)
+            .await
+            .unwrap(),
+        [ExistingIndex {
+            business_id: a,
+            valid: true
+        }]
+    );
+
+    sqlx::query("DELETE FROM knowledge_documents WHERE id = $1")
+        .bind(faq)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let dropped = handle(&w, batch(vec![message("m3", sweep(), 1)])).await;
+    assert!(dropped.batch_item_failures.is_empty());
+    assert!(
+        shared::knowledge::vector_index::existing(&pool)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -26,9 +26,9 @@ const CALL_SUMMARY_BATCH: i32 = 10;
 const PM_SYNC_BATCH: i32 = 1;
 /// Batch size of the knowledge event source mapping in template.yaml.
 const KNOWLEDGE_BATCH: i32 = 1;
-/// Schedules whose target is a queue, not a function (template.yaml `PmResyncSchedule`): firing
-/// one under /_local/schedules enqueues the job the schedule's Input carries.
-pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule"];
+/// Schedules whose target is a queue, not a function (template.yaml's EventBridge Scheduler
+/// schedules): firing one under /_local/schedules enqueues the job the schedule's Input carries.
+pub const QUEUE_SCHEDULES: &[&str] = &["PmResyncSchedule", "KnowledgeIndexSchedule"];
 
 /// The secrets each non-HTTP function is granted, by logical id: what its `main` loads.
 pub fn secrets(logical_id: &str) -> Option<&'static [SecretName]> {
@@ -122,21 +122,36 @@ pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {
         }
         .boxed()
     });
-    let queue: shared::jobs::JobQueue<shared::pm::sync::PmJob> =
-        shared::jobs::JobQueue::new(platform.aws.sqs.clone(), &platform.settings.queues.pm_sync);
-    let resync: ScheduledHandler = Arc::new(move |_event| {
+    let resync = enqueues(platform, &platform.settings.queues.pm_sync, || {
+        shared::pm::sync::PmJob::ResyncAll
+    });
+    let sweep = enqueues(platform, &platform.settings.queues.knowledge, || {
+        shared::knowledge::KnowledgeJob::MaintainIndexes
+    });
+    Ok(Schedules::from([
+        ("ElevenLabsReconcileFunction".to_owned(), handler),
+        ("PmResyncSchedule".to_owned(), resync),
+        ("KnowledgeIndexSchedule".to_owned(), sweep),
+    ]))
+}
+
+/// A queue schedule: each firing sends the job to the queue, as the schedule's Input does.
+fn enqueues<J: shared::jobs::Job + Clone>(
+    platform: &Platform,
+    queue_url: &str,
+    job: fn() -> J,
+) -> ScheduledHandler {
+    let queue: shared::jobs::JobQueue<J> =
+        shared::jobs::JobQueue::new(platform.aws.sqs.clone(), queue_url);
+    Arc::new(move |_event| {
         let queue = queue.clone();
         async move {
             queue
-                .send(&shared::pm::sync::PmJob::ResyncAll)
+                .send(&job())
                 .await
                 .map(|_| serde_json::Value::Null)
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }
         .boxed()
-    });
-    Ok(Schedules::from([
-        ("ElevenLabsReconcileFunction".to_owned(), handler),
-        (QUEUE_SCHEDULES[0].to_owned(), resync),
-    ]))
+    })
 }

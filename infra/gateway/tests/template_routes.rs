@@ -182,13 +182,16 @@ fn references(v: &Value, name: &str) -> bool {
     matches!(v, Value::Tagged(t) if t.tag == "!Ref" && t.value.as_str() == Some(name))
 }
 
-#[test]
-fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
+/// The SQS message an EventBridge Scheduler schedule of the template sends to `queue`.
+fn scheduled_message(schedule: &str, queue: &str) -> aws_lambda_events::sqs::SqsMessage {
     let t = template();
-    let schedule = &t["Resources"]["PmResyncSchedule"];
+    let schedule = &t["Resources"][schedule];
     assert_eq!(schedule["Type"], "AWS::Scheduler::Schedule");
     let target = &schedule["Properties"]["Target"];
-    assert_eq!(tagged_get_att(&target["Arn"]), Some("PmSyncQueue.Arn"));
+    assert_eq!(
+        tagged_get_att(&target["Arn"]),
+        Some(format!("{queue}.Arn").as_str())
+    );
     // What EventBridge Scheduler substitutes for its context placeholders at run time.
     let input = target["Input"]
         .as_str()
@@ -201,20 +204,38 @@ fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
     let mut message = aws_lambda_events::sqs::SqsMessage::default();
     message.message_id = Some("m1".into());
     message.body = Some(input);
+    message
+}
+
+#[test]
+fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
+    let message = scheduled_message("PmResyncSchedule", "PmSyncQueue");
     let job = shared::jobs::decode::<shared::pm::sync::PmJob>(&message)
         .expect("the schedule's message is a pm_sync job");
     assert_eq!(job, shared::pm::sync::PmJob::ResyncAll);
+}
+
+#[test]
+fn the_knowledge_index_schedule_enqueues_a_job_the_worker_can_decode() {
+    let message = scheduled_message("KnowledgeIndexSchedule", "KnowledgeQueue");
+    let job = shared::jobs::decode::<shared::knowledge::KnowledgeJob>(&message)
+        .expect("the schedule's message is a knowledge job");
+    assert_eq!(job, shared::knowledge::KnowledgeJob::MaintainIndexes);
 }
 
 /// The gateway drives the same SQS-triggered and scheduled functions the template deploys, each
 /// SQS one on the queue the template maps it to.
 #[test]
 fn gateway_workers_and_schedules_equal_the_template() {
-    use local_gateway::workers::{SCHEDULED_FUNCTIONS, SQS_FUNCTIONS};
+    use local_gateway::workers::{QUEUE_SCHEDULES, SCHEDULED_FUNCTIONS, SQS_FUNCTIONS};
     let t = template();
     let mut sqs = BTreeSet::new();
     let mut scheduled = BTreeSet::new();
+    let mut queue_schedules = BTreeSet::new();
     for (name, resource) in t["Resources"].as_mapping().unwrap() {
+        if resource["Type"] == "AWS::Scheduler::Schedule" {
+            queue_schedules.insert(name.as_str().unwrap().to_owned());
+        }
         let Some(events) = resource["Properties"]["Events"].as_mapping() else {
             continue;
         };
@@ -242,6 +263,9 @@ fn gateway_workers_and_schedules_equal_the_template() {
     let gateway_scheduled: BTreeSet<_> =
         SCHEDULED_FUNCTIONS.iter().map(|f| f.to_string()).collect();
     assert_eq!(gateway_scheduled, scheduled);
+    let gateway_queue_schedules: BTreeSet<_> =
+        QUEUE_SCHEDULES.iter().map(|f| f.to_string()).collect();
+    assert_eq!(gateway_queue_schedules, queue_schedules);
 }
 
 /// Junk on one route cannot use up another's throttle: every webhook, and every route anyone may

@@ -10,16 +10,18 @@ pub mod fetch;
 pub mod ingest;
 pub mod search;
 pub mod store;
+pub mod vector_index;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::jobs::Job;
 
-/// The knowledge queue's one job: index a version of a document.
+/// The knowledge queue's jobs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KnowledgeJob {
+    /// Index a version of a document.
     Index {
         document_id: Uuid,
         version: i32,
@@ -27,6 +29,9 @@ pub enum KnowledgeJob {
         #[serde(default)]
         reembed: bool,
     },
+    /// Build and drop businesses' own HNSW indexes (`vector_index::sweep`); sent by the
+    /// schedule in template.yaml.
+    MaintainIndexes,
 }
 
 impl Job for KnowledgeJob {

@@ -7,3 +7,4 @@ pub mod document;
 pub mod lexical;
 pub mod retrieval;
 pub mod unanswered;
+pub mod vector_index;

@@ -1,0 +1,227 @@
+//! Businesses' own HNSW indexes against Postgres with pgvector: the sweep builds one for a
+//! business over the line, searches of that business then walk it (and keep their scope), an
+//! index a failed build left is neither used nor kept, one sweep runs at a time, and a business
+//! that shrinks loses its index.
+
+use std::time::{Duration, Instant};
+
+use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy, index_name};
+use shared::knowledge::vector_index::{SweepReport, existing, sweep};
+use shared::testing::admin::{A, A_CLIENT, B, setup};
+use shared::testing::knowledge::{found, indexed};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+/// Every business with a passage gets its own index; none loses it.
+const EVERY_BUSINESS: IndexPolicy = IndexPolicy {
+    build_at: 1,
+    drop_below: 1,
+};
+
+const FAQ: &str = "# Parking\n\nFree parking is behind the studio, entered from Elm Street.\n\n\
+# Prices\n\nA logo design starts at 900 dollars with three rounds of changes.";
+
+fn later() -> Instant {
+    Instant::now() + Duration::from_secs(60)
+}
+
+fn id(business: &str) -> Uuid {
+    business.parse().unwrap()
+}
+
+fn titles(hits: &[shared::domain::knowledge::retrieval::Hit]) -> Vec<String> {
+    hits.iter().map(|h| h.title.clone()).collect()
+}
+
+/// Times `business`'s own index has been scanned. The search runs on a pool of one connection,
+/// so this flush reaches that backend's counts.
+async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
+    sqlx::query("SELECT pg_stat_force_next_flush()")
+        .execute(one)
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "SELECT COALESCE((SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = $1), -1)",
+    )
+    .bind(index_name(id(business)))
+    .fetch_one(one)
+    .await
+    .unwrap()
+}
+
+async fn passages(pool: &PgPool, business: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks WHERE business_id = $1")
+        .bind(id(business))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A pool of one connection to the test's database, whose planner reads a handful of passages
+/// by an index as it would a large business's: with a few rows, reading them all and sorting
+/// is cheaper, and no HNSW index would ever be walked.
+async fn one_connection(pool: &PgPool) -> PgPool {
+    sqlx::raw_sql(
+        "DO $$ BEGIN
+             EXECUTE format('ALTER DATABASE %I SET enable_seqscan = off', current_database());
+             EXECUTE format('ALTER DATABASE %I SET enable_sort = off', current_database());
+         END $$",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_business_over_the_line_gets_its_own_index_and_its_searches_walk_it(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(
+        &pool,
+        A,
+        Some(A_CLIENT),
+        "Whitfield contract",
+        "# Retainer\n\nThe Whitfield retainer covers twenty design hours each month.",
+    )
+    .await;
+    indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
+    // A has more passages than B: only A is over this line.
+    let (a, b) = (passages(&pool, A).await, passages(&pool, B).await);
+    assert!(a > b, "{a} {b}");
+    let policy = IndexPolicy {
+        build_at: a,
+        drop_below: 1,
+    };
+    let report = sweep(&pool, policy, later()).await.unwrap();
+    assert_eq!(
+        report,
+        SweepReport {
+            built: vec![id(A)],
+            ..SweepReport::default()
+        }
+    );
+    assert_eq!(
+        existing(&pool).await.unwrap(),
+        [ExistingIndex {
+            business_id: id(A),
+            valid: true
+        }]
+    );
+
+    let one = one_connection(&pool).await;
+    let before = own_index_scans(&one, A).await;
+    assert_eq!(before, 0);
+    assert_eq!(
+        titles(&found(&one, A, None, "where do I park").await),
+        ["Studio FAQ"]
+    );
+    assert_eq!(own_index_scans(&one, A).await, 1);
+    // The scope holds on the business's own index: the client's document reaches the client
+    // only.
+    let question = "how many design hours does the retainer cover";
+    assert!(found(&one, A, None, question).await.is_empty());
+    assert_eq!(
+        titles(&found(&one, A, Some(A_CLIENT), question).await),
+        ["Whitfield contract"]
+    );
+    assert_eq!(own_index_scans(&one, A).await, 3);
+    // B has none: its search reads its own passage, as before.
+    assert_eq!(
+        titles(&found(&one, B, None, "when does Bolt open").await),
+        ["Bolt FAQ"]
+    );
+    assert_eq!(own_index_scans(&one, A).await, 3);
+
+    // Nothing to do the second time.
+    assert_eq!(
+        sweep(&pool, policy, later()).await.unwrap(),
+        SweepReport::default()
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    // What a cancelled `CREATE INDEX CONCURRENTLY` leaves: the index, marked invalid.
+    sqlx::query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass($1)")
+        .bind(index_name(id(A)))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let one = one_connection(&pool).await;
+    assert_eq!(
+        titles(&found(&one, A, None, "where do I park").await),
+        ["Studio FAQ"]
+    );
+    assert_eq!(own_index_scans(&one, A).await, 0);
+
+    let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert_eq!((report.dropped, report.built), (vec![id(A)], vec![id(A)]));
+    assert_eq!(
+        existing(&pool).await.unwrap(),
+        [ExistingIndex {
+            business_id: id(A),
+            valid: true
+        }]
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn one_sweep_at_a_time_and_none_starts_a_build_past_its_deadline(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    let mut holder = pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(hashtext('knowledge_vector_indexes'), 0)")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let busy = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert!(busy.busy && busy.built.is_empty(), "{busy:?}");
+    sqlx::query("SELECT pg_advisory_unlock(hashtext('knowledge_vector_indexes'), 0)")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    let late = sweep(&pool, EVERY_BUSINESS, Instant::now()).await.unwrap();
+    assert_eq!((late.built, late.left), (vec![], vec![id(A)]));
+    assert!(existing(&pool).await.unwrap().is_empty());
+    // The lock went with the sweep's connection: the next sweep runs.
+    let next = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert_eq!(next.built, [id(A)]);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
+    setup(&pool).await;
+    let faq = indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
+    let policy = IndexPolicy {
+        build_at: 1,
+        drop_below: 1,
+    };
+    let built = sweep(&pool, policy, later()).await.unwrap().built;
+    assert_eq!(built.len(), 2);
+    // A's passages deleted; B's business deleted with everything it had.
+    sqlx::query("DELETE FROM knowledge_documents WHERE id = $1")
+        .bind(faq)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM businesses WHERE id = $1")
+        .bind(id(B))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut dropped = sweep(&pool, policy, later()).await.unwrap().dropped;
+    dropped.sort();
+    assert_eq!(dropped, [id(A), id(B)]);
+    assert!(existing(&pool).await.unwrap().is_empty());
+}
