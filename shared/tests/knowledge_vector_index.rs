@@ -1,12 +1,13 @@
 //! Businesses' own HNSW indexes against Postgres with pgvector: the sweep builds one for a
 //! business over the line, searches of that business then walk it (and keep their scope), an
-//! index a failed build left is neither used nor kept, one sweep runs at a time, and a business
-//! that shrinks loses its index.
+//! index a failed build left is neither used nor kept, a failed build does not stop the others,
+//! one sweep runs at a time, none starts a build it cannot finish, and a business that shrinks
+//! loses its index.
 
 use std::time::{Duration, Instant};
 
 use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy, index_name};
-use shared::knowledge::vector_index::{SweepReport, existing, sweep};
+use shared::knowledge::vector_index::{SWEEP_LOCK, SweepReport, existing, sweep};
 use shared::testing::admin::{A, A_CLIENT, B, setup};
 use shared::testing::knowledge::{found, indexed};
 use sqlx::PgPool;
@@ -34,9 +35,9 @@ fn titles(hits: &[shared::domain::knowledge::retrieval::Hit]) -> Vec<String> {
     hits.iter().map(|h| h.title.clone()).collect()
 }
 
-/// Times `business`'s own index has been scanned. The search runs on a pool of one connection,
-/// so this flush reaches that backend's counts.
-async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
+/// Times the index `name` has been scanned. The search runs on a pool of one connection, so
+/// this flush reaches that backend's counts.
+async fn index_scans(one: &PgPool, name: &str) -> i64 {
     sqlx::query("SELECT pg_stat_force_next_flush()")
         .execute(one)
         .await
@@ -44,11 +45,17 @@ async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COALESCE((SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = $1), -1)",
     )
-    .bind(index_name(id(business)))
+    .bind(name)
     .fetch_one(one)
     .await
     .unwrap()
 }
+
+async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
+    index_scans(one, &index_name(id(business))).await
+}
+
+const SHARED_INDEX: &str = "knowledge_chunks_embedding";
 
 async fn passages(pool: &PgPool, business: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks WHERE business_id = $1")
@@ -157,11 +164,14 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
         .await
         .unwrap();
     let one = one_connection(&pool).await;
+    let shared_before = index_scans(&one, SHARED_INDEX).await;
     assert_eq!(
         titles(&found(&one, A, None, "where do I park").await),
         ["Studio FAQ"]
     );
+    // The search went to the shared index instead.
     assert_eq!(own_index_scans(&one, A).await, 0);
+    assert_eq!(index_scans(&one, SHARED_INDEX).await, shared_before + 1);
 
     let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
     assert_eq!((report.dropped, report.built), (vec![id(A)], vec![id(A)]));
@@ -175,23 +185,28 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn one_sweep_at_a_time_and_none_starts_a_build_past_its_deadline(pool: PgPool) {
+async fn one_sweep_at_a_time_and_none_starts_a_build_it_cannot_finish(pool: PgPool) {
     setup(&pool).await;
     indexed(&pool, A, None, "Studio FAQ", FAQ).await;
     let mut holder = pool.acquire().await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock(hashtext('knowledge_vector_indexes'), 0)")
+    sqlx::query("SELECT pg_advisory_lock($1, $2)")
+        .bind(SWEEP_LOCK.0)
+        .bind(SWEEP_LOCK.1)
         .execute(&mut *holder)
         .await
         .unwrap();
     let busy = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
     assert!(busy.busy && busy.built.is_empty(), "{busy:?}");
-    sqlx::query("SELECT pg_advisory_unlock(hashtext('knowledge_vector_indexes'), 0)")
+    sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+        .bind(SWEEP_LOCK.0)
+        .bind(SWEEP_LOCK.1)
         .execute(&mut *holder)
         .await
         .unwrap();
 
+    // No time at all: no build could finish, so none starts.
     let late = sweep(&pool, EVERY_BUSINESS, Instant::now()).await.unwrap();
-    assert_eq!((late.built, late.left), (vec![], vec![id(A)]));
+    assert_eq!((late.built, late.too_large), (vec![], vec![id(A)]));
     assert!(existing(&pool).await.unwrap().is_empty());
     // The lock went with the sweep's connection: the next sweep runs.
     let next = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
@@ -224,4 +239,32 @@ async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
     dropped.sort();
     assert_eq!(dropped, [id(A), id(B)]);
     assert!(existing(&pool).await.unwrap().is_empty());
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_failed_build_is_reported_its_remains_dropped_and_the_others_still_built(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
+    // A vector half precision cannot hold (over 65,504) makes A's build fail part-way.
+    sqlx::query(
+        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', 1535) || ']')::vector
+         WHERE business_id = $1",
+    )
+    .bind(id(A))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert_eq!(report.built, [id(B)]);
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0, id(A));
+    // Nothing of A's build is left behind, valid or not.
+    assert_eq!(
+        existing(&pool).await.unwrap(),
+        [ExistingIndex {
+            business_id: id(B),
+            valid: true
+        }]
+    );
 }

@@ -35,11 +35,10 @@ pub const DEFAULT_ATTEMPTS: u32 = 3;
 /// would outlast the Lambda fails in time to record why, instead of leaving the document
 /// `processing` when the runtime is killed.
 pub const DEFAULT_JOB_DEADLINE: Duration = Duration::from_secs(240);
-/// The index sweep's bound: no build starts after it, and one still running is cancelled, below
-/// the function's timeout (900 s). About 300,000 passages of one business can be indexed in it
-/// at the rate measured on the benchmark's machine; a larger one is built by the operator
-/// command, which has no bound.
-pub const DEFAULT_SWEEP_DEADLINE: Duration = Duration::from_secs(840);
+/// The index sweep's bound, the same as a document's: no build starts that would not finish
+/// by then (about 60,000 passages fit, at the rate the sweep assumes), and Postgres cancels one
+/// still running. A larger business is built by the operator command, which has no bound.
+pub const DEFAULT_SWEEP_DEADLINE: Duration = Duration::from_secs(240);
 
 pub struct Worker {
     pub db: Database,
@@ -83,13 +82,24 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
 }
 
 impl Worker {
-    /// The schedule's job: businesses' own HNSW indexes built and dropped. A failure is retried
-    /// by SQS like any job; a build cut short leaves an invalid index, which the next sweep
-    /// drops and builds again.
+    /// The schedule's job: businesses' own HNSW indexes built and dropped. A failed action
+    /// fails the job once every other action has been tried, so SQS retries it and a lasting
+    /// cause ends in the dead-letter queue (and its alarm); a business too large for the job's
+    /// time is logged for the operator command.
     pub async fn maintain_indexes(&self) -> anyhow::Result<SweepReport> {
         let pool = self.db.pool().await?;
         let deadline = Instant::now() + self.sweep_deadline;
-        Ok(vector_index::sweep(pool, self.index_policy, deadline).await?)
+        let report = vector_index::sweep(pool, self.index_policy, deadline).await?;
+        if !report.too_large.is_empty() {
+            tracing::warn!(
+                businesses = ?report.too_large,
+                "too large to index within the job: run `studioconnect knowledge maintain-indexes`"
+            );
+        }
+        if !report.failed.is_empty() {
+            anyhow::bail!("index sweep: {:?} (report: {report:?})", report.failed);
+        }
+        Ok(report)
     }
 
     pub async fn index(

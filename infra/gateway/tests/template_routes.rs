@@ -215,6 +215,24 @@ fn the_pm_resync_schedule_enqueues_a_job_the_worker_can_decode() {
     assert_eq!(job, shared::pm::sync::PmJob::ResyncAll);
 }
 
+/// The knowledge worker's jobs end on their own deadlines before Lambda's timeout stops them,
+/// and SQS does not hand a job to a second worker while the first may still run it.
+#[test]
+fn the_knowledge_workers_deadlines_fit_its_timeout_and_its_queues_visibility() {
+    let t = template();
+    let timeout = t["Resources"]["KnowledgeIngestWorkerFunction"]["Properties"]["Timeout"]
+        .as_u64()
+        .unwrap();
+    let longest = knowledge_ingest_worker::DEFAULT_JOB_DEADLINE
+        .max(knowledge_ingest_worker::DEFAULT_SWEEP_DEADLINE)
+        .as_secs();
+    assert!(longest < timeout, "{longest} s of {timeout} s");
+    let visibility = t["Resources"]["KnowledgeQueue"]["Properties"]["VisibilityTimeout"]
+        .as_u64()
+        .unwrap();
+    assert!(visibility >= 6 * timeout, "{visibility} s");
+}
+
 #[test]
 fn the_knowledge_index_schedule_enqueues_a_job_the_worker_can_decode() {
     let message = scheduled_message("KnowledgeIndexSchedule", "KnowledgeQueue");

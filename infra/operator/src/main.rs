@@ -66,7 +66,7 @@ enum KnowledgeCommand {
     /// indexed once; the second job finds it indexed.
     IndexPending,
     /// Builds and drops businesses' own HNSW indexes now, as the hourly job does, without its
-    /// 840 s bound (for a business too large to be indexed within it). Prints what it did.
+    /// 240 s bound (for a business too large to be indexed within it). Prints what it did.
     MaintainIndexes,
 }
 
@@ -274,7 +274,7 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             serde_json::json!({
-                "built": report.built, "dropped": report.dropped,
+                "built": report.built, "dropped": report.dropped, "failed": report.failed,
                 "another_sweep_running": report.busy,
             })
         }

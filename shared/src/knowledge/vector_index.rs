@@ -3,10 +3,10 @@
 //! command `knowledge maintain-indexes`.
 //!
 //! Each is a partial index, `WHERE business_id = '<id>'`, over the passages' embeddings as
-//! `halfvec`: an expression the shared index does not have, so a search that asks for it (when
-//! the business's index is valid: `search::candidates`) can only be answered by it, whatever
-//! the planner estimates. Built and dropped `CONCURRENTLY`: indexing and searches go on
-//! meanwhile, and a search started before a drop finishes on its own plan.
+//! `halfvec`: an expression the shared index does not have, so no other index can answer a
+//! search that orders by it (when the business's index is valid: `search::candidates`); the
+//! only other plan reads all the business's passages and sorts them. Built and dropped
+//! `CONCURRENTLY`: indexing and searches go on meanwhile.
 
 use std::time::{Duration, Instant};
 
@@ -18,24 +18,47 @@ use crate::domain::knowledge::vector_index::{
     index_name, plan,
 };
 
-/// Memory for one build: the graph of 20,000 passages (about 150 MB as `halfvec` with `m` 32)
-/// is built in memory, faster than on disk.
-const BUILD_MEMORY: &str = "256MB";
+/// The advisory lock of the sweep: the two-key form, with a first key of its own (1263 is the
+/// word counts' per-business lock, `migrations/20261205000001_knowledge_lexemes.sql`).
+pub const SWEEP_LOCK: (i32, i32) = (1264, 0);
+/// Passages a build indexes per second, for deciding whether one can finish in the time left:
+/// half the rate measured on the benchmark's 2-core machine (20,080 passages in 38-45 s).
+const BUILD_PASSAGES_PER_SECOND: i64 = 250;
+/// Memory for a build, per passage: the graph is built in memory, much faster than on disk
+/// (the finished index is 4 KB per passage on disk: 80 MB for the benchmark's 20,080), within
+/// 64 MB to 1 GB.
+const BUILD_MEMORY_PER_PASSAGE_KB: i64 = 8;
 
 /// What a sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SweepReport {
     pub dropped: Vec<Uuid>,
     pub built: Vec<Uuid>,
-    /// Builds not started for lack of time: the next sweep starts with them.
+    /// Not started for lack of time left: the next sweep starts with them.
     pub left: Vec<Uuid>,
+    /// Builds that would not finish within a whole sweep's time: the operator command builds
+    /// them (it has no deadline).
+    pub too_large: Vec<Uuid>,
+    /// Actions that failed, with Postgres's reason; the remains of a failed build are dropped
+    /// at once, and the next sweep tries again.
+    pub failed: Vec<(Uuid, String)>,
     /// Another sweep held the lock; this one did nothing.
     pub busy: bool,
 }
 
-/// Builds and drops businesses' own indexes as `policy` says, starting nothing after
-/// `deadline`; a build still running at the deadline is cancelled by Postgres
-/// (`statement_timeout`), and the invalid index it leaves is dropped by the next sweep.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Only the table's owner may index it: the database user must own `knowledge_chunks`
+    /// (README, deployment).
+    #[error("the database user {0} does not own knowledge_chunks, so it cannot index it")]
+    NotOwner(String),
+}
+
+/// Builds and drops businesses' own indexes as `policy` says, starting nothing that would not
+/// finish by `deadline` (at `BUILD_PASSAGES_PER_SECOND`); Postgres cancels an action still
+/// running at the deadline. One action's failure does not stop the others.
 ///
 /// One sweep at a time (a session advisory lock); the sweep runs on a connection of its own,
 /// closed at the end, so the pool never gets a connection with its settings or its lock.
@@ -43,10 +66,16 @@ pub async fn sweep(
     pool: &PgPool,
     policy: IndexPolicy,
     deadline: Instant,
-) -> Result<SweepReport, sqlx::Error> {
+) -> Result<SweepReport, SweepError> {
     let mut conn = pool.acquire().await?.detach();
     let result = sweep_on(&mut conn, policy, deadline).await;
-    // Closing ends the session, and with it the lock and the settings.
+    // Unlocked explicitly: behind a proxy, closing the client's connection may not end the
+    // server's session at once.
+    let _ = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+        .bind(SWEEP_LOCK.0)
+        .bind(SWEEP_LOCK.1)
+        .execute(&mut conn)
+        .await;
     let _ = conn.close().await;
     result
 }
@@ -55,66 +84,107 @@ async fn sweep_on(
     conn: &mut sqlx::PgConnection,
     policy: IndexPolicy,
     deadline: Instant,
-) -> Result<SweepReport, sqlx::Error> {
-    // The two-key form: a key space apart from the per-business transaction locks of the word
-    // counts (`knowledge_lexemes`), which use one bigint.
-    let locked: bool =
-        sqlx::query_scalar("SELECT pg_try_advisory_lock(hashtext('knowledge_vector_indexes'), 0)")
-            .fetch_one(&mut *conn)
-            .await?;
+) -> Result<SweepReport, SweepError> {
+    let started = Instant::now();
+    let (user, owner): (String, bool) = sqlx::query_as(
+        "SELECT current_user::text, pg_has_role(current_user, relowner, 'USAGE')
+         FROM pg_class WHERE oid = 'knowledge_chunks'::regclass",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !owner {
+        return Err(SweepError::NotOwner(user));
+    }
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+        .bind(SWEEP_LOCK.0)
+        .bind(SWEEP_LOCK.1)
+        .fetch_one(&mut *conn)
+        .await?;
     if !locked {
         return Ok(SweepReport {
             busy: true,
             ..SweepReport::default()
         });
     }
-    let passages: Vec<(Uuid, i64)> =
-        sqlx::query_as("SELECT business_id, count(*) FROM knowledge_chunks GROUP BY business_id")
-            .fetch_all(&mut *conn)
-            .await?;
-    let existing = existing(&mut *conn).await?;
-    sqlx::query(AssertSqlSafe(format!(
-        "SET maintenance_work_mem = '{BUILD_MEMORY}'"
-    )))
-    .execute(&mut *conn)
+    // A business's size as the search's common-word rule counts it: its documents' passages.
+    let passages: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT business_id, sum(passage_count)::bigint FROM knowledge_documents
+         GROUP BY business_id",
+    )
+    .fetch_all(&mut *conn)
     .await?;
+    let existing = existing(&mut *conn).await?;
+    let budget = deadline.saturating_duration_since(started);
     let mut report = SweepReport::default();
     for action in plan(&passages, &existing, policy) {
-        match action {
-            // A drop waits only for the searches using the index: never skipped for time.
-            Action::Drop(business) => {
-                sqlx::raw_sql(AssertSqlSafe(format!(
-                    "DROP INDEX CONCURRENTLY IF EXISTS {}",
-                    index_name(business)
-                )))
-                .execute(&mut *conn)
-                .await?;
-                report.dropped.push(business);
-            }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let (business, statement) = match action {
+            Action::Drop(business) => (business, drop_statement(business)),
             Action::Build(business) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left < Duration::from_secs(1) {
+                let size = passages
+                    .iter()
+                    .find(|(b, _)| *b == business)
+                    .map_or(0, |(_, n)| *n);
+                let needs = Duration::from_secs((size / BUILD_PASSAGES_PER_SECOND) as u64 + 1);
+                if needs > budget {
+                    report.too_large.push(business);
+                    continue;
+                }
+                if needs > left {
                     report.left.push(business);
                     continue;
                 }
-                sqlx::query(AssertSqlSafe(format!(
-                    "SET statement_timeout = {}",
-                    left.as_millis()
-                )))
-                .execute(&mut *conn)
-                .await?;
-                sqlx::raw_sql(AssertSqlSafe(build_statement(business)))
-                    .execute(&mut *conn)
-                    .await?;
-                report.built.push(business);
+                let memory_mb = (size * BUILD_MEMORY_PER_PASSAGE_KB / 1024).clamp(64, 1024);
+                set(conn, "maintenance_work_mem", &format!("{memory_mb}MB")).await?;
+                (business, build_statement(business))
+            }
+        };
+        if left < Duration::from_secs(1) {
+            report.left.push(business);
+            continue;
+        }
+        set(conn, "statement_timeout", &left.as_millis().to_string()).await?;
+        match sqlx::raw_sql(AssertSqlSafe(statement))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => match action {
+                Action::Drop(_) => report.dropped.push(business),
+                Action::Build(_) => report.built.push(business),
+            },
+            Err(e) => {
+                if matches!(action, Action::Build(_)) {
+                    // A failed concurrent build leaves its index, invalid but still updated by
+                    // every insert: gone now rather than at the next sweep.
+                    set(conn, "statement_timeout", "30000").await?;
+                    sqlx::raw_sql(AssertSqlSafe(drop_statement(business)))
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                report.failed.push((business, e.to_string()));
             }
         }
     }
     Ok(report)
 }
 
+async fn set(conn: &mut sqlx::PgConnection, name: &str, value: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT set_config($1, $2, false)")
+        .bind(name)
+        .bind(value)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ())
+}
+
+/// Waits for the transactions using `knowledge_chunks` to end, not for new ones.
+fn drop_statement(business: Uuid) -> String {
+    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index_name(business))
+}
+
 /// The DDL of `business`'s own index. The id goes into the text as its hex digits and dashes
-/// (a `Uuid` cannot hold anything else): DDL takes no parameters.
+/// (a `Uuid` cannot hold anything else): DDL takes no parameters. The expression is the one the
+/// search's vector half orders by for a business with its own index (`search::candidates`).
 fn build_statement(business: Uuid) -> String {
     format!(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \

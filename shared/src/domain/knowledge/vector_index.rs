@@ -5,7 +5,7 @@
 //! passages, and on the benchmark's large business (20,080 passages) its recall@10 against exact
 //! search was 0.52 at `ef_search` 100. A partial index of that business's passages alone, built
 //! with a denser graph (`m` 32, `ef_construction` 200) over `halfvec` (half the bytes per
-//! distance), reached 0.89 at `ef_search` 100 and 0.96 at 250 (README, "Knowledge benchmarks").
+//! distance), reached 0.88 at `ef_search` 100 and 0.96 at 250 (README, "Knowledge benchmarks").
 //! A small business needs none: its few passages are read by the business index and ranked
 //! exactly.
 //!
@@ -41,7 +41,7 @@ pub const OWN_INDEX_EF_CONSTRUCTION: u32 = 200;
 
 const NAME_PREFIX: &str = "knowledge_vectors_";
 
-/// The name of `business_id`'s own index: the prefix and the id's 32 hex digits (49 characters,
+/// The name of `business_id`'s own index: the prefix and the id's 32 hex digits (50 characters,
 /// under Postgres's 63), safe to write into DDL as is.
 pub fn index_name(business_id: Uuid) -> String {
     format!("{NAME_PREFIX}{}", business_id.simple())
