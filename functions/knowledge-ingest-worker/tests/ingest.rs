@@ -1,7 +1,7 @@
 //! The knowledge worker through its Lambda handler: a batch of jobs indexed, a malformed message
 //! reported alone (partial batch failure), a failing embedder retried and then recorded as the
 //! document's failure, a repeated job harmless, and the schedule's job building and dropping
-//! a business's own vector index.
+//! a business's own vector index (and failing, for SQS to retry, when a build fails).
 
 use std::sync::Arc;
 
@@ -281,6 +281,40 @@ async fn the_schedules_job_builds_a_businesss_own_index_and_drops_it_when_emptie
         .unwrap();
     let dropped = handle(&w, batch(vec![message("m3", sweep(), 1)])).await;
     assert!(dropped.batch_item_failures.is_empty());
+    assert!(
+        shared::knowledge::vector_index::existing(&pool)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_sweep_with_a_failed_build_fails_its_job_so_sqs_retries_it(pool: PgPool) {
+    setup(&pool).await;
+    let faq = document(&pool, "Free parking is behind the studio.").await;
+    let w = worker(&pool, Arc::new(LexicalEmbedder));
+    assert!(
+        handle(&w, batch(vec![message("m1", job(faq, 1), 1)]))
+            .await
+            .batch_item_failures
+            .is_empty()
+    );
+    // A vector half precision cannot hold: the build fails part-way.
+    sqlx::query(
+        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', 1535) || ']')::vector",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let sweep = encode(&KnowledgeJob::MaintainIndexes).unwrap();
+    let response = handle(&w, batch(vec![message("m2", sweep, 1)])).await;
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, ["m2"]);
     assert!(
         shared::knowledge::vector_index::existing(&pool)
             .await

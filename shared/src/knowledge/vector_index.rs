@@ -36,8 +36,8 @@ pub struct SweepReport {
     pub built: Vec<Uuid>,
     /// Not started for lack of time left: the next sweep starts with them.
     pub left: Vec<Uuid>,
-    /// Builds that would not finish within a whole sweep's time: the operator command builds
-    /// them (it has no deadline).
+    /// Builds that would not finish within a whole sweep's time, or were cancelled at its
+    /// deadline: the operator command builds them (its deadline is a day).
     pub too_large: Vec<Uuid>,
     /// Actions that failed, with Postgres's reason; the remains of a failed build are dropped
     /// at once, and the next sweep tries again.
@@ -56,9 +56,14 @@ pub enum SweepError {
     NotOwner(String),
 }
 
+/// The bound on dropping what a failed build left, after the sweep's deadline if the build ran
+/// up to it (the worker's timeout allows for both: a template test holds them together).
+pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Builds and drops businesses' own indexes as `policy` says, starting nothing that would not
 /// finish by `deadline` (at `BUILD_PASSAGES_PER_SECOND`); Postgres cancels an action still
-/// running at the deadline. One action's failure does not stop the others.
+/// running at the deadline. One action's failure does not stop the others; only a lost
+/// connection ends the sweep early.
 ///
 /// One sweep at a time (a session advisory lock); the sweep runs on a connection of its own,
 /// closed at the end, so the pool never gets a connection with its settings or its lock.
@@ -68,24 +73,30 @@ pub async fn sweep(
     deadline: Instant,
 ) -> Result<SweepReport, SweepError> {
     let mut conn = pool.acquire().await?.detach();
-    let result = sweep_on(&mut conn, policy, deadline).await;
-    // Unlocked explicitly: behind a proxy, closing the client's connection may not end the
-    // server's session at once.
-    let _ = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
-        .bind(SWEEP_LOCK.0)
-        .bind(SWEEP_LOCK.1)
-        .execute(&mut conn)
-        .await;
+    let result = match lock(&mut conn).await {
+        Ok(true) => {
+            let result = sweep_locked(&mut conn, policy, deadline).await;
+            // Unlocked explicitly: behind a proxy, closing the client's connection may not end
+            // the server's session at once.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+                .bind(SWEEP_LOCK.0)
+                .bind(SWEEP_LOCK.1)
+                .execute(&mut conn)
+                .await;
+            result.map_err(SweepError::from)
+        }
+        Ok(false) => Ok(SweepReport {
+            busy: true,
+            ..SweepReport::default()
+        }),
+        Err(e) => Err(e),
+    };
     let _ = conn.close().await;
     result
 }
 
-async fn sweep_on(
-    conn: &mut sqlx::PgConnection,
-    policy: IndexPolicy,
-    deadline: Instant,
-) -> Result<SweepReport, SweepError> {
-    let started = Instant::now();
+/// Whether this sweep may run: the user owns the table, and no other sweep holds the lock.
+async fn lock(conn: &mut sqlx::PgConnection) -> Result<bool, SweepError> {
     let (user, owner): (String, bool) = sqlx::query_as(
         "SELECT current_user::text, pg_has_role(current_user, relowner, 'USAGE')
          FROM pg_class WHERE oid = 'knowledge_chunks'::regclass",
@@ -95,17 +106,19 @@ async fn sweep_on(
     if !owner {
         return Err(SweepError::NotOwner(user));
     }
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+    Ok(sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
         .bind(SWEEP_LOCK.0)
         .bind(SWEEP_LOCK.1)
         .fetch_one(&mut *conn)
-        .await?;
-    if !locked {
-        return Ok(SweepReport {
-            busy: true,
-            ..SweepReport::default()
-        });
-    }
+        .await?)
+}
+
+async fn sweep_locked(
+    conn: &mut sqlx::PgConnection,
+    policy: IndexPolicy,
+    deadline: Instant,
+) -> Result<SweepReport, sqlx::Error> {
+    let started = Instant::now();
     // A business's size as the search's common-word rule counts it: its documents' passages.
     let passages: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT business_id, sum(passage_count)::bigint FROM knowledge_documents
@@ -116,10 +129,20 @@ async fn sweep_on(
     let existing = existing(&mut *conn).await?;
     let budget = deadline.saturating_duration_since(started);
     let mut report = SweepReport::default();
+    // Businesses whose invalid index is still there: building again would only find its name
+    // taken (`IF NOT EXISTS`) and report a build that did not happen.
+    let mut not_dropped: Vec<Uuid> = Vec::new();
     for action in plan(&passages, &existing, policy) {
         let left = deadline.saturating_duration_since(Instant::now());
         let (business, statement) = match action {
-            Action::Drop(business) => (business, drop_statement(business)),
+            Action::Drop(business) => {
+                if left < Duration::from_secs(1) {
+                    report.left.push(business);
+                    not_dropped.push(business);
+                    continue;
+                }
+                (business, drop_statement(business))
+            }
             Action::Build(business) => {
                 let size = passages
                     .iter()
@@ -130,7 +153,7 @@ async fn sweep_on(
                     report.too_large.push(business);
                     continue;
                 }
-                if needs > left {
+                if needs > left || not_dropped.contains(&business) {
                     report.left.push(business);
                     continue;
                 }
@@ -139,30 +162,49 @@ async fn sweep_on(
                 (business, build_statement(business))
             }
         };
-        if left < Duration::from_secs(1) {
-            report.left.push(business);
-            continue;
-        }
         set(conn, "statement_timeout", &left.as_millis().to_string()).await?;
-        match sqlx::raw_sql(AssertSqlSafe(statement))
+        let failure = match sqlx::raw_sql(AssertSqlSafe(statement))
             .execute(&mut *conn)
             .await
         {
-            Ok(_) => match action {
-                Action::Drop(_) => report.dropped.push(business),
-                Action::Build(_) => report.built.push(business),
-            },
-            Err(e) => {
-                if matches!(action, Action::Build(_)) {
-                    // A failed concurrent build leaves its index, invalid but still updated by
-                    // every insert: gone now rather than at the next sweep.
-                    set(conn, "statement_timeout", "30000").await?;
-                    sqlx::raw_sql(AssertSqlSafe(drop_statement(business)))
-                        .execute(&mut *conn)
-                        .await?;
+            Ok(_) => {
+                match action {
+                    Action::Drop(_) => report.dropped.push(business),
+                    Action::Build(_) => report.built.push(business),
                 }
-                report.failed.push((business, e.to_string()));
+                continue;
             }
+            Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Protocol(_))) => return Err(e),
+            Err(e) => e,
+        };
+        if matches!(action, Action::Drop(_)) {
+            not_dropped.push(business);
+            report.failed.push((business, failure.to_string()));
+            continue;
+        }
+        // A failed concurrent build leaves its index, invalid but still updated by every
+        // insert: gone now rather than at the next sweep.
+        set(
+            conn,
+            "statement_timeout",
+            &CLEANUP_TIMEOUT.as_millis().to_string(),
+        )
+        .await?;
+        let cleanup = sqlx::raw_sql(AssertSqlSafe(drop_statement(business)))
+            .execute(&mut *conn)
+            .await;
+        let cancelled = failure
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| code == "57014");
+        match cleanup {
+            // Cancelled at the deadline: slower than assumed, so too large for the job.
+            Ok(_) if cancelled => report.too_large.push(business),
+            Ok(_) => report.failed.push((business, failure.to_string())),
+            Err(e) => report.failed.push((
+                business,
+                format!("{failure}; its remains were not dropped: {e}"),
+            )),
         }
     }
     Ok(report)
