@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use sqlx::{AssertSqlSafe, Connection, PgPool};
 use uuid::Uuid;
 
+use super::embedder::DIMENSIONS;
 use crate::domain::knowledge::vector_index::{
     Action, ExistingIndex, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION, OWN_INDEX_M, business_of,
     index_name, plan,
@@ -230,20 +231,20 @@ fn drop_statement(business: Uuid) -> String {
 fn build_statement(business: Uuid) -> String {
     format!(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
-         USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
+         USING hnsw ((embedding::halfvec({DIMENSIONS})) halfvec_cosine_ops) \
          WITH (m = {OWN_INDEX_M}, ef_construction = {OWN_INDEX_EF_CONSTRUCTION}) \
          WHERE business_id = '{business}'",
         name = index_name(business),
     )
 }
 
-/// The businesses' own indexes the catalogue has, valid or not.
+/// The businesses' own indexes the catalogue has, valid or not (told from the table's other
+/// indexes by their names, `business_of`).
 pub async fn existing(conn: impl sqlx::PgExecutor<'_>) -> Result<Vec<ExistingIndex>, sqlx::Error> {
     let rows: Vec<(String, bool)> = sqlx::query_as(
         r"SELECT c.relname::text, i.indisvalid
           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE i.indrelid = 'knowledge_chunks'::regclass
-            AND c.relname LIKE 'knowledge\_vectors\_%'",
+          WHERE i.indrelid = 'knowledge_chunks'::regclass",
     )
     .fetch_all(conn)
     .await?;

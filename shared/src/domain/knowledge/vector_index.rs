@@ -3,9 +3,10 @@
 //! Every passage is in the shared HNSW index, which a search of one business walks with a filter:
 //! for a business with many passages the graph walk then keeps going past other businesses'
 //! passages, and on the benchmark's large business (20,080 passages) its recall@10 against exact
-//! search was 0.58 at `ef_search` 100 (the search's 20 candidates, the 10 nearest kept). A partial index of that business's passages alone, built
-//! with a denser graph (`m` 32, `ef_construction` 200) over `halfvec` (half the bytes per
-//! distance), reached 0.88 at `ef_search` 100 and 0.96 at 250 (README, "Knowledge benchmarks").
+//! search was 0.58 at `ef_search` 100 (the search's 20 candidates, the 10 nearest kept). A
+//! partial index of that business's passages alone, built with a denser graph (`m` 32,
+//! `ef_construction` 200) over `halfvec` (half the bytes per distance), reached 0.88 at
+//! `ef_search` 100 and 0.96 at 250 (README, "Knowledge benchmarks").
 //! A small business needs none: its few passages are read by the business index and ranked
 //! exactly.
 //!
@@ -47,15 +48,10 @@ pub fn index_name(business_id: Uuid) -> String {
     format!("{NAME_PREFIX}{}", business_id.simple())
 }
 
-/// The business whose own index `name` is, if it is one.
+/// The business whose own index `name` is, if it is one: exactly the name `index_name` gives.
 pub fn business_of(name: &str) -> Option<Uuid> {
-    let hex = name.strip_prefix(NAME_PREFIX)?;
-    (hex.len() == 32
-        && hex
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
-    .then(|| Uuid::parse_str(hex).ok())
-    .flatten()
+    let business = Uuid::try_parse(name.strip_prefix(NAME_PREFIX)?).ok()?;
+    (index_name(business) == name).then_some(business)
 }
 
 /// A business's own index as the catalogue has it.
