@@ -16,6 +16,7 @@ test('a greeting edited on the agent page is what the next caller hears', async 
   }
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await shot(page, 'agent-greeting-saved');
   const answer = await personalize('+14155550177');
   assert.equal(answer.conversation_config_override.agent.first_message, words);
 });
@@ -55,7 +56,8 @@ test('a question added and moved first changes the preview', async () => {
   // Keyboard first: moved up once; then dragged to the top by its handle (both in view: a drag
   // that has to scroll the page is the browser's autoscroll, not the app's).
   await page.setViewportSize({ width: 1440, height: 1900 });
-  await added.getByRole('button', { name: /Move question \d+ up/ }).click();
+  await added.getByRole('button', { name: /Move question \d+ up/ }).focus();
+  await page.keyboard.press('Enter');
   assert.equal(await page.locator('li.question').nth(before - 1).getAttribute('data-question'), 'city');
   await page.locator('li.question').nth(before - 1).locator('.handle').dragTo(page.locator('li.question').first());
   assert.equal(await page.locator('li.question').first().getAttribute('data-question'), 'city');

@@ -31,6 +31,7 @@ test('a deep link asks for sign-in first and returns to the page', async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Leads' }).waitFor();
   assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/leads?status=new');
+  await shot(page, 'deep-link-returned');
 });
 
 test('a reload keeps the session; signing out ends it', async () => {
@@ -45,6 +46,30 @@ test('a reload keeps the session; signing out ends it', async () => {
   await page.waitForURL(/\/sign-in$/);
   await page.goto('/calls');
   await page.waitForURL(/\/sign-in\?next=%2Fcalls/);
+  await page.getByLabel('Email').waitFor();
+  await shot(page, 'signed-out');
+});
+
+test('an access token refused as expired is refreshed once and the request retried', async () => {
+  const { page, problems } = await open();
+  await signIn(page, OWNER);
+  let refused = 0;
+  let refreshes = 0;
+  // The API refuses the calls list's first request as an expired token would be refused.
+  await page.route('**/api/businesses/*/calls?**', async (route) => {
+    if (refused++ > 0) return route.continue();
+    await route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unauthorized', message: 'the token has expired' } }) });
+  });
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/api/auth/refresh') refreshes++;
+  });
+  await page.getByRole('link', { name: 'Calls' }).click();
+  await page.locator('tbody tr').first().waitFor();
+  assert.equal(new URL(page.url()).pathname, '/calls', 'still on the page, still signed in');
+  assert.equal(refused, 2, 'refused once, then retried');
+  assert.equal(refreshes, 1);
+  await shot(page, 'token-refreshed');
+  assert.deepEqual(problems, []);
 });
 
 test('a session ended elsewhere returns to sign-in, remembering the page', async () => {

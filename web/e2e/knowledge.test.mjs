@@ -16,6 +16,7 @@ test('the seeded FAQ is indexed and listed', async () => {
   const row = page.locator('table.list tbody tr', { has: page.getByRole('link', { name: 'Studio FAQ' }) });
   await row.locator('.badge-ready').waitFor({ timeout: 30_000 });
   await row.getByText(/\d+ passages/).waitFor();
+  await shot(page, 'knowledge-faq');
   const answer = await searchKnowledge(NEW_CALLER, 'where can I park');
   assert.equal(answer.found, true, JSON.stringify(answer));
   assert.match(answer.passages[0].text, /Pine Street/);
@@ -75,4 +76,5 @@ test('a question nothing answers is listed as unanswered', async () => {
   await page.goto('/knowledge');
   const unanswered = page.locator('section.card', { has: page.getByRole('heading', { name: 'Questions the knowledge base could not answer' }) });
   await unanswered.locator('li', { hasText: '“is there a swimming pool”' }).getByText(/asked 1 time,/).waitFor();
+  await shot(page, 'knowledge-unanswered');
 });

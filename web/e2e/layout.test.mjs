@@ -41,6 +41,7 @@ test('the keyboard alone signs in and reaches a page, with focus visible', async
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Calls');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.equal(outline, 'solid', 'focus is visible');
+  await shot(page, 'keyboard-focus');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Calls' }).waitFor();
 });

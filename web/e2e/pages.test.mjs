@@ -119,4 +119,10 @@ test('integrations: every provider with its state, and the projects', async () =
   await page.getByRole('heading', { name: 'Asana' }).waitFor();
   await page.getByRole('cell', { name: 'Fernhill spring packaging line' }).waitFor();
   await shot(page, 'integrations');
+  // Projects come a page at a time, searched by name.
+  await page.getByLabel('Project', { exact: true }).fill('rebrand');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/project=rebrand/);
+  await page.getByRole('cell', { name: 'Northpoint rebrand' }).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), 1);
 });

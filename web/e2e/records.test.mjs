@@ -43,6 +43,27 @@ test('a client created in the dashboard is recognised on their next call, with t
   assert.equal(answer.dynamic_variables.is_known_client, true);
   assert.equal(answer.dynamic_variables.is_open, true);
   assert.equal(answer.conversation_config_override.agent.first_message, 'Hi Robin, your glaze samples are ready!');
+
+  // A project found by name (never a list of every project) is linked on save, then unlinked.
+  const clientPath = `${path}/clients/${new URL(page.url()).pathname.split('/').pop()}/projects`;
+  await page.getByLabel('Find a project').fill('signage');
+  await page.getByRole('button', { name: 'Find' }).click();
+  await page.getByRole('checkbox', { name: /Northpoint signage/ }).check();
+  await shot(page, 'client-project-found');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  assert.deepEqual((await owner.call('GET', clientPath)).body.projects.map((p) => p.name), ['Northpoint signage']);
+  await page.reload();
+  await page.getByRole('checkbox', { name: /Northpoint signage/ }).uncheck();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  assert.deepEqual((await owner.call('GET', clientPath)).body.projects, []);
+  // Northpoint's again, as seeded, for the tests after this one.
+  const northpoint = `${path}/clients/a0a0a0a0-0000-4000-8000-000000000202/projects`;
+  const relinked = await owner.call('PUT', northpoint, {
+    project_ids: ['a0a0a0a0-0000-4000-8000-000000000303', 'a0a0a0a0-0000-4000-8000-000000000304'],
+  });
+  assert.equal(relinked.status, 200, JSON.stringify(relinked.body));
 });
 
 test("a number another client has is a conflict, said as one", async () => {

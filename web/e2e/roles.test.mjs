@@ -92,10 +92,19 @@ test("the owner's invitation link sets a password and signs them in", async () =
   await page.getByRole('button', { name: 'Set password and sign in' }).click();
   await page.getByRole('heading', { name: 'Overview' }).waitFor();
   await page.locator('.business-name', { hasText: `Invite Test ${stamp}` }).waitFor();
+  await shot(page, 'invited-owner-signed-in');
   assert.deepEqual(problems, []);
 });
 
 test('a business owner cannot list businesses', async () => {
   const owner = await apiAs({ email: 'owner@aurora.example', password: ADMIN.password });
   assert.equal((await owner.call('GET', '/api/businesses')).status, 403);
+  // Nor does the dashboard offer it: no link, and the address is no page of theirs.
+  const { page, problems } = await open();
+  await signIn(page, { email: 'owner@aurora.example', password: ADMIN.password });
+  assert.equal(await page.getByRole('link', { name: 'All businesses' }).count(), 0);
+  await page.goto('/businesses');
+  await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  await shot(page, 'owner-no-businesses');
+  assert.deepEqual(problems, []);
 });

@@ -62,7 +62,8 @@ pub async fn get(
     ok(
         StatusCode::OK,
         &ProjectList {
-            projects: overview::projects(pool, business_id, Some(client_id)).await?,
+            projects: overview::client_projects(pool, business_id, client_id, MAX_LINKED as i64)
+                .await?,
         },
     )
 }
@@ -101,7 +102,8 @@ pub async fn put(
     ok(
         StatusCode::OK,
         &ProjectList {
-            projects: overview::projects(pool, business_id, Some(client_id)).await?,
+            projects: overview::client_projects(pool, business_id, client_id, MAX_LINKED as i64)
+                .await?,
         },
     )
 }

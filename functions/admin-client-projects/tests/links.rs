@@ -113,7 +113,7 @@ async fn an_admins_client_links_beat_the_matching_rule(pool: PgPool) {
     ))
     .await;
     assert_eq!(status, 200);
-    assert_eq!(body["projects"].as_array().unwrap().len(), 3);
+    assert_eq!(body["items"].as_array().unwrap().len(), 3);
 }
 
 async fn project(pool: &PgPool, integration: Uuid, ext: &str, name: &str) -> Uuid {

@@ -36,7 +36,7 @@ pub use config::{SECRETS, State};
         admin_agent_options::get,
         admin_agent_sync::sync,
         admin_integration_connect::connect, admin_integrations::list, admin_integration::delete,
-        admin_projects::projects, admin_client_projects::get, admin_client_projects::put,
+        admin_projects::list, admin_client_projects::get, admin_client_projects::put,
         admin_knowledge_documents::list, admin_knowledge_documents::create,
         admin_knowledge_document::get, admin_knowledge_document::put,
         admin_knowledge_document::delete, admin_knowledge_unanswered::list,

@@ -11,7 +11,7 @@ use super::spoken::{self, AnswerContext, Range, Read};
 use crate::phone::E164;
 
 /// An answer as stored on a lead (`leads.answers[field_key]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Answer {
     /// What the caller said (or what ElevenLabs extracted), as received.
     pub raw: String,

@@ -21,8 +21,8 @@ pub struct Lead {
     pub phone: Option<String>,
     pub company: Option<String>,
     pub notes: String,
-    /// Qualification answers by field key: {raw, value, valid, problem, source}.
-    #[schema(value_type = Object)]
+    /// Qualification answers by field key (stored as written by `domain::answers`).
+    #[schema(value_type = std::collections::BTreeMap<String, crate::domain::answers::Answer>)]
     pub answers: sqlx::types::Json<serde_json::Value>,
     /// new, contacted, qualified or closed.
     pub status: String,

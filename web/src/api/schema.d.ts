@@ -404,6 +404,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The list operation, as the OpenAPI document describes it. */
         get: operations["listProjects"];
         put?: never;
         post?: never;
@@ -666,6 +667,32 @@ export interface components {
              * @description The latest change of the agent configuration or the business profile.
              */
             changed_at?: string | null;
+        };
+        /** @description An answer as stored on a lead (`leads.answers[field_key]`). */
+        Answer: {
+            /** @description What the caller said (or what ElevenLabs extracted), as received. */
+            raw: string;
+            /**
+             * @description The normalised form (E.164, ISO date, lower-case email, "yes"/"no", the matching choice)
+             *     when valid.
+             */
+            value?: string | null;
+            range?: components["schemas"]["AnswerRange"] | null;
+            valid: boolean;
+            problem?: string | null;
+            /**
+             * @description `live` (recorded during the call by the qualification tool) or `data_collection` (ElevenLabs'
+             *     post-call analysis).
+             */
+            source: string;
+        };
+        /**
+         * @description A value read from a range ("ten to fifteen thousand", "early March"): both ends, kept on the
+         *     answer beside the single value the lead uses.
+         */
+        AnswerRange: {
+            low: string;
+            high: string;
         };
         Business: {
             /** Format: uuid */
@@ -1034,8 +1061,10 @@ export interface components {
             phone?: string | null;
             company?: string | null;
             notes: string;
-            /** @description Qualification answers by field key: {raw, value, valid, problem, source}. */
-            answers: Record<string, never>;
+            /** @description Qualification answers by field key (stored as written by `domain::answers`). */
+            answers: {
+                [key: string]: components["schemas"]["Answer"];
+            };
             /** @description new, contacted, qualified or closed. */
             status: string;
             /** @description low, normal, high or urgent. */
@@ -1232,8 +1261,10 @@ export interface components {
                 phone?: string | null;
                 company?: string | null;
                 notes: string;
-                /** @description Qualification answers by field key: {raw, value, valid, problem, source}. */
-                answers: Record<string, never>;
+                /** @description Qualification answers by field key (stored as written by `domain::answers`). */
+                answers: {
+                    [key: string]: components["schemas"]["Answer"];
+                };
                 /** @description new, contacted, qualified or closed. */
                 status: string;
                 /** @description low, normal, high or urgent. */
@@ -1252,6 +1283,37 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** @description Pass as `cursor` to get the next page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description One page of a list. */
+        Page_ProjectSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                /** @description jira, asana, monday or manual. */
+                provider: string;
+                external_id: string;
+                /** @description todo, in_progress or done. */
+                status: string;
+                provider_status: string;
+                /** Format: date */
+                due_date?: string | null;
+                url?: string | null;
+                /** Format: uuid */
+                client_id?: string | null;
+                /** @description admin or rule: how the client link was made. */
+                client_link?: string | null;
+                /** Format: uuid */
+                integration_id?: string | null;
+                /** @description The project's integration was removed: kept as history. */
+                stale: boolean;
+                /** Format: int64 */
+                open_tasks: number;
+                /** Format: date-time */
+                created_at: string;
             }[];
             /** @description Pass as `cursor` to get the next page; absent on the last page. */
             next_cursor?: string | null;
@@ -1388,6 +1450,8 @@ export interface components {
             stale: boolean;
             /** Format: int64 */
             open_tasks: number;
+            /** Format: date-time */
+            created_at: string;
         };
         /**
          * @description The providers a business can connect.
@@ -3569,7 +3633,14 @@ export interface operations {
     };
     listProjects: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description page size, 1 to 100 (default 25) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description part of the project's name */
+                search?: string;
+            };
             header?: never;
             path: {
                 /** @description business id */
@@ -3584,7 +3655,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProjectList"];
+                    "application/json": components["schemas"]["Page_ProjectSummary"];
+                };
+            };
+            /** @description a field is invalid; the message names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description no valid bearer token */

@@ -17,14 +17,13 @@ export function ClientPage({ id }: { id: string }) {
   const { businessId } = useWorkspace();
   const isNew = id === 'new';
   const loaded = useLoad(async () => {
-    const projects = must(await api.GET('/api/businesses/{id}/projects', { params: { path: { id: businessId } } })).projects;
-    if (isNew) return { client: EMPTY, linked: [] as string[], projects };
+    if (isNew) return { client: EMPTY, linked: [] as Project[] };
     const path = { id: businessId, clientId: id };
     const [client, links] = await Promise.all([
       api.GET('/api/businesses/{id}/clients/{clientId}', { params: { path } }),
       api.GET('/api/businesses/{id}/clients/{clientId}/projects', { params: { path } }),
     ]);
-    return { client: must(client) as ClientInput, linked: must(links).projects.map((p) => p.id), projects };
+    return { client: must(client) as ClientInput, linked: must(links).projects };
   }, [businessId, id]);
   if (loaded.state === 'loading') return <Loading what="the client" />;
   if (loaded.state === 'error') return <Failure error={loaded.error} retry={loaded.reload} />;
@@ -33,12 +32,12 @@ export function ClientPage({ id }: { id: string }) {
 
 const FIELDS = ['name', 'company', 'email', 'phone_numbers', 'welcome_message', 'notes', 'pin'] as const;
 
-function ClientForm(props: { clientId: string | null; client: ClientInput; linked: string[]; projects: Project[] }) {
+function ClientForm(props: { clientId: string | null; client: ClientInput; linked: Project[] }) {
   const { businessId, canWrite } = useWorkspace();
   const { route, query } = useLocation();
   const [client, setClient] = useState<ClientInput>(props.client);
   const [numbers, setNumbers] = useState<string[]>(props.client.phone_numbers?.length ? props.client.phone_numbers : ['']);
-  const [linked, setLinked] = useState<Set<string>>(new Set(props.linked));
+  const [linked, setLinked] = useState<Set<string>>(new Set(props.linked.map((p) => p.id)));
   const [error, setError] = useState<FormError | null>(
     query.links === 'failed'
       ? { field: null, code: 'links', status: 0, message: 'The client was created, but its projects were not linked: check them and save again.' }
@@ -171,38 +170,106 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
         <Field label="Notes" name="notes" error={error} hint="What the agent may know about this client.">
           {(a) => <textarea {...a} rows={4} readOnly={readOnly} value={client.notes ?? ''} onInput={(e) => set({ notes: e.currentTarget.value })} />}
         </Field>
-        <fieldset class="field">
-          <legend>Projects</legend>
-          {props.projects.length === 0 ? (
-            <p class="hint">No projects yet: connect Jira, Asana or monday on the Integrations page.</p>
-          ) : (
-            <ul class="plain checks">
-              {props.projects.map((p) => (
-                <li key={p.id}>
-                  <label>
-                    <input
-                      type="checkbox"
-                      disabled={readOnly}
-                      checked={linked.has(p.id)}
-                      onChange={(e) => {
-                        const next = new Set(linked);
-                        if (e.currentTarget.checked) next.add(p.id);
-                        else next.delete(p.id);
-                        setLinked(next);
-                      }}
-                    />{' '}
-                    {p.name} <span class="hint">({label(p.provider)}, {label(p.status)})</span>
-                  </label>
-                </li>
-              ))}
-            </ul>
-          )}
-        </fieldset>
+        <ProjectLinks linked={linked} initial={props.linked} readOnly={readOnly} onChange={setLinked} />
         <FormProblem error={error} fields={FIELDS} />
         {canWrite && (
           <SaveBar busy={busy} saved={saved} label={props.clientId ? 'Save' : 'Create client'} />
         )}
       </form>
     </article>
+  );
+}
+
+const FOUND_PAGE = 10;
+
+/** The client's projects as checkboxes; others are found by name, a page at a time, and ticked to
+ * link them (a business can have thousands of projects: they are never all listed). */
+function ProjectLinks(props: { linked: Set<string>; initial: Project[]; readOnly: boolean; onChange: (next: Set<string>) => void }) {
+  const { businessId } = useWorkspace();
+  // Every project shown so far, so one unticked (or found) stays on screen until the page is left.
+  const [shown, setShown] = useState<Project[]>(props.initial);
+  const [search, setSearch] = useState('');
+  const [finding, setFinding] = useState<{ busy: boolean; note: string | null }>({ busy: false, note: null });
+
+  async function find() {
+    const words = search.trim();
+    if (!words) return;
+    setFinding({ busy: true, note: null });
+    try {
+      const page = must(await api.GET('/api/businesses/{id}/projects', { params: { path: { id: businessId }, query: { search: words, limit: FOUND_PAGE } } }));
+      const known = new Set(shown.map((p) => p.id));
+      setShown([...shown, ...page.items.filter((p) => !known.has(p.id))]);
+      const note =
+        page.items.length === 0
+          ? `No project matches “${words}”.`
+          : page.next_cursor
+            ? `The first ${FOUND_PAGE} matches are shown: type more of the name to narrow them.`
+            : `${page.items.length} found.`;
+      setFinding({ busy: false, note });
+    } catch (err) {
+      setFinding({ busy: false, note: asFormError(err).message });
+    }
+  }
+
+  return (
+    <fieldset class="field" aria-describedby="projects-hint">
+      <legend>Projects</legend>
+      <p class="hint" id="projects-hint">
+        The projects the agent may talk about with this client. Ticked ones are linked when you save.
+      </p>
+      {shown.length === 0 ? (
+        <p class="hint">No projects linked.</p>
+      ) : (
+        <ul class="plain checks">
+          {shown.map((p) => (
+            <li key={p.id}>
+              <label>
+                <input
+                  type="checkbox"
+                  disabled={props.readOnly}
+                  checked={props.linked.has(p.id)}
+                  onChange={(e) => {
+                    const next = new Set(props.linked);
+                    if (e.currentTarget.checked) next.add(p.id);
+                    else next.delete(p.id);
+                    props.onChange(next);
+                  }}
+                />{' '}
+                {p.name} <span class="hint">({label(p.provider)}, {label(p.status)})</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+      {!props.readOnly && (
+        <div class="row">
+          <label class="visually-hidden" for="project-search">
+            Find a project
+          </label>
+          <input
+            id="project-search"
+            type="search"
+            placeholder="Find a project by name"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              // Enter finds; it must not submit the client's form.
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void find();
+              }
+            }}
+          />
+          <button type="button" class="secondary" disabled={finding.busy} onClick={() => void find()}>
+            Find
+          </button>
+        </div>
+      )}
+      {finding.note && (
+        <p class="hint" role="status">
+          {finding.note}
+        </p>
+      )}
+    </fieldset>
   );
 }

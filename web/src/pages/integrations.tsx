@@ -5,11 +5,16 @@ import { api } from '../api/client';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
 import { label, safeUrl, when } from '../format';
+import { FilterBar } from '../ui/filters';
+import { useKeyset } from '../ui/list';
 import { must, useLoad } from '../ui/load';
 import { Badge, Empty, Failure, FormProblem, Loading, PageHeader } from '../ui/parts';
+import { ListTable } from '../ui/table';
 import { useSave } from '../ui/save';
 
 type Provider = components['schemas']['Provider'];
+type Project = components['schemas']['ProjectSummary'];
+const PAGE_SIZE = 25;
 const PROVIDERS: [Provider, string][] = [
   ['jira', 'Jira'],
   ['asana', 'Asana'],
@@ -19,11 +24,10 @@ const PROVIDERS: [Provider, string][] = [
 export function Integrations() {
   const { businessId, business, canWrite } = useWorkspace();
   const { query } = useLocation();
-  const loaded = useLoad(async () => {
-    const path = { params: { path: { id: businessId } } };
-    const [integrations, projects] = await Promise.all([api.GET('/api/businesses/{id}/integrations', path), api.GET('/api/businesses/{id}/projects', path)]);
-    return { integrations: must(integrations).integrations, projects: must(projects).projects };
-  }, [businessId]);
+  const loaded = useLoad(
+    async () => ({ integrations: must(await api.GET('/api/businesses/{id}/integrations', { params: { path: { id: businessId } } })).integrations }),
+    [businessId],
+  );
   const connect = useSave<components['schemas']['ConnectLink']>([]);
   const disconnect = useSave<components['schemas']['Disconnected']>([]);
   const outcome = query.integration && query.status;
@@ -113,46 +117,62 @@ export function Integrations() {
               );
             })}
           </div>
-          <section class="card" aria-labelledby="projects-h">
-            <h2 id="projects-h">Projects</h2>
-            {loaded.data.projects.length === 0 ? (
-              <Empty title="No projects yet.">
-                <p>Connect a tool above; its projects appear here and can be linked to clients.</p>
-              </Empty>
-            ) : (
-              <table class="list compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Project</th>
-                    <th scope="col">From</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Client</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {loaded.data.projects.map((p) => (
-                    <tr key={p.id}>
-                      <td data-label="Project">
-                        {safeUrl(p.url) ? (
-                          <a href={safeUrl(p.url)!} rel="noopener noreferrer" target="_blank">
-                            {p.name}
-                          </a>
-                        ) : (
-                          p.name
-                        )}
-                        {p.stale && <span class="hint"> (integration removed)</span>}
-                      </td>
-                      <td data-label="From">{label(p.provider)}</td>
-                      <td data-label="Status">{label(p.provider_status || p.status)}</td>
-                      <td data-label="Client">{p.client_id ? <a href={`/clients/${p.client_id}`}>Open client</a> : <span class="hint">Not linked</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
+          <Projects />
         </>
       )}
+    </section>
+  );
+}
+
+/** The business's projects, one page at a time, searched by name (`?project=` in the address). */
+function Projects() {
+  const { businessId, canWrite } = useWorkspace();
+  const { query } = useLocation();
+  const search = query.project?.trim() || undefined;
+  const list = useKeyset(
+    async (cursor) =>
+      must(await api.GET('/api/businesses/{id}/projects', { params: { path: { id: businessId }, query: { search, limit: PAGE_SIZE, cursor } } })),
+    `${businessId} ${search ?? ''}`,
+  );
+  return (
+    <section class="card" aria-labelledby="projects-h">
+      <h2 id="projects-h">Projects</h2>
+      <FilterBar label="Search projects" active={!!search} submit="Search">
+        <label>
+          Project
+          <input type="search" name="project" placeholder="Part of its name" value={search ?? ''} />
+        </label>
+      </FilterBar>
+      <ListTable<Project>
+        what="projects"
+        caption="Projects"
+        list={list}
+        empty={
+          <Empty title={search ? `No project matches “${search}”.` : 'No projects yet.'}>
+            {!search && <p>Connect a tool above; its projects appear here{canWrite ? ' and can be linked to clients' : ''}.</p>}
+          </Empty>
+        }
+        columns={[
+          {
+            title: 'Project',
+            cell: (p) => (
+              <>
+                {safeUrl(p.url) ? (
+                  <a href={safeUrl(p.url)!} rel="noopener noreferrer" target="_blank">
+                    {p.name}
+                  </a>
+                ) : (
+                  p.name
+                )}
+                {p.stale && <span class="hint"> (integration removed)</span>}
+              </>
+            ),
+          },
+          { title: 'From', cell: (p) => label(p.provider) },
+          { title: 'Status', cell: (p) => label(p.provider_status || p.status) },
+          { title: 'Client', cell: (p) => (p.client_id ? <a href={`/clients/${p.client_id}`}>Open client</a> : <span class="hint">Not linked</span>) },
+        ]}
+      />
     </section>
   );
 }

@@ -27,14 +27,6 @@ export function LeadPage({ id }: { id: string }) {
   return <LeadView key={loaded.data.lead.updated_at} {...loaded.data} />;
 }
 
-interface Answer {
-  raw?: string;
-  value?: string | null;
-  valid?: boolean;
-  problem?: string | null;
-  range?: { low: string; high: string };
-}
-
 function LeadView({ lead: initial, users, calls }: { lead: Lead; users: components['schemas']['UserView'][]; calls: components['schemas']['CallSummary'][] }) {
   const { businessId, business } = useWorkspace();
   const [lead, setLead] = useState(initial);
@@ -45,7 +37,7 @@ function LeadView({ lead: initial, users, calls }: { lead: Lead; users: componen
   const [saved, setSaved] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const fields = ['status', 'assignee_user_id', 'notes'] as const;
-  const answers = Object.entries((lead.answers ?? {}) as Record<string, Answer>);
+  const answers = Object.entries(lead.answers);
   const tz = business.timezone;
 
   async function save(e: Event) {

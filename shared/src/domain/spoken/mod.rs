@@ -44,7 +44,8 @@ impl<'a> AnswerContext<'a> {
 
 /// A value read from a range ("ten to fifteen thousand", "early March"): both ends, kept on the
 /// answer beside the single value the lead uses.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(as = AnswerRange)]
 pub struct Range {
     pub low: String,
     pub high: String,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::BusinessId;
 use crate::error::ApiError;
+use crate::store::{Keyed, Keyset};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Integration {
@@ -52,6 +53,26 @@ pub struct ProjectSummary {
     /// The project's integration was removed: kept as history.
     pub stale: bool,
     pub open_tasks: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Live projects first, then the stale ones, each newest first: the rank is 1 for a live
+/// project, 0 for a stale one, as `project_page` orders them.
+impl Keyed for ProjectSummary {
+    fn key(&self) -> (DateTime<Utc>, Uuid) {
+        (self.created_at, self.id)
+    }
+
+    fn rank(&self) -> Option<i16> {
+        Some(i16::from(!self.stale))
+    }
+}
+
+/// One page of the business's projects; `search` is part of a name, `client_id` one client's.
+pub struct ProjectFilter {
+    pub search: Option<String>,
+    pub client_id: Option<Uuid>,
+    pub page: Keyset,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,12 +104,18 @@ pub async fn integrations(
     .await?)
 }
 
-/// The business's live projects (stale ones last), or only one client's.
-pub async fn projects(
+/// One page of the business's projects, live ones first (see `Keyed for ProjectSummary`).
+pub async fn project_page(
     pool: &PgPool,
     business_id: BusinessId,
-    client_id: Option<Uuid>,
+    f: &ProjectFilter,
 ) -> Result<Vec<ProjectSummary>, ApiError> {
+    let pattern = f
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(crate::store::contains_pattern);
     Ok(sqlx::query_as!(
         ProjectSummary,
         r#"
@@ -96,17 +123,45 @@ pub async fn projects(
                p.url, p.client_id, p.client_link, p.integration_id,
                p.stale_since IS NOT NULL AS "stale!",
                (SELECT count(*) FROM tasks t WHERE t.project_id = p.id AND t.status <> 'done'
-                  AND t.deleted_at IS NULL) AS "open_tasks!"
+                  AND t.deleted_at IS NULL) AS "open_tasks!",
+               p.created_at
         FROM projects p
-        WHERE p.business_id = $1 AND p.deleted_at IS NULL AND ($2::uuid IS NULL OR p.client_id = $2)
-        ORDER BY p.stale_since IS NOT NULL, lower(p.name), p.id
-        LIMIT 2000
+        WHERE p.business_id = $1 AND p.deleted_at IS NULL
+          AND ((p.stale_since IS NULL)::int::int2, p.created_at, p.id) < ($2, $3, $4)
+          AND ($6::text IS NULL OR p.name ILIKE $6)
+          AND ($7::uuid IS NULL OR p.client_id = $7)
+        ORDER BY (p.stale_since IS NULL)::int::int2 DESC, p.created_at DESC, p.id DESC
+        LIMIT $5
         "#,
         business_id.get(),
-        client_id
+        f.page.rank_before.unwrap_or(i16::MAX),
+        f.page.before.0,
+        f.page.before.1,
+        f.page.limit,
+        pattern,
+        f.client_id,
     )
     .fetch_all(pool)
     .await?)
+}
+
+/// The client's projects (at most `limit`; an admin links at most 500), in the list's order.
+pub async fn client_projects(
+    pool: &PgPool,
+    business_id: BusinessId,
+    client_id: Uuid,
+    limit: i64,
+) -> Result<Vec<ProjectSummary>, ApiError> {
+    let filter = ProjectFilter {
+        search: None,
+        client_id: Some(client_id),
+        page: Keyset {
+            before: (DateTime::<Utc>::MAX_UTC, Uuid::max()),
+            rank_before: None,
+            limit,
+        },
+    };
+    project_page(pool, business_id, &filter).await
 }
 
 /// Why an admin's links were refused.
