@@ -48,7 +48,8 @@ test('a client created in the dashboard is recognised on their next call, with t
   const clientPath = `${path}/clients/${new URL(page.url()).pathname.split('/').pop()}/projects`;
   await page.getByLabel('Find a project').fill('signage');
   await page.getByRole('button', { name: 'Find' }).click();
-  await page.getByRole('checkbox', { name: /Northpoint signage/ }).check();
+  // It is Northpoint's: the page says so before it is moved.
+  await page.getByRole('checkbox', { name: /Northpoint signage .*now another client’s/ }).check();
   await shot(page, 'client-project-found');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved.').waitFor();

@@ -25,6 +25,8 @@ export function Calls() {
     created_from: dateFilter(query.from ?? ''),
     created_to: dateFilter(query.to ?? ''),
     caller: query.caller?.trim() || undefined,
+    // From a lead's page: all of that lead's calls (a lead page shows its latest 20).
+    lead_id: query.lead?.trim() || undefined,
   };
   const list = useKeyset(
     async (cursor) =>

@@ -170,7 +170,7 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
         <Field label="Notes" name="notes" error={error} hint="What the agent may know about this client.">
           {(a) => <textarea {...a} rows={4} readOnly={readOnly} value={client.notes ?? ''} onInput={(e) => set({ notes: e.currentTarget.value })} />}
         </Field>
-        <ProjectLinks linked={linked} initial={props.linked} readOnly={readOnly} onChange={setLinked} />
+        <ProjectLinks clientId={props.clientId} linked={linked} initial={props.linked} readOnly={readOnly} onChange={setLinked} />
         <FormProblem error={error} fields={FIELDS} />
         {canWrite && (
           <SaveBar busy={busy} saved={saved} label={props.clientId ? 'Save' : 'Create client'} />
@@ -184,7 +184,7 @@ const FOUND_PAGE = 10;
 
 /** The client's projects as checkboxes; others are found by name, a page at a time, and ticked to
  * link them (a business can have thousands of projects: they are never all listed). */
-function ProjectLinks(props: { linked: Set<string>; initial: Project[]; readOnly: boolean; onChange: (next: Set<string>) => void }) {
+function ProjectLinks(props: { clientId: string | null; linked: Set<string>; initial: Project[]; readOnly: boolean; onChange: (next: Set<string>) => void }) {
   const { businessId } = useWorkspace();
   // Every project shown so far, so one unticked (or found) stays on screen until the page is left.
   const [shown, setShown] = useState<Project[]>(props.initial);
@@ -235,7 +235,12 @@ function ProjectLinks(props: { linked: Set<string>; initial: Project[]; readOnly
                     props.onChange(next);
                   }}
                 />{' '}
-                {p.name} <span class="hint">({label(p.provider)}, {label(p.status)})</span>
+                {p.name}{' '}
+                <span class="hint">
+                  ({label(p.provider)}, {label(p.status)}
+                  {/* A project has one client: ticking another client's moves it here. */}
+                  {p.client_id && p.client_id !== props.clientId ? ', now another client’s' : ''})
+                </span>
               </label>
             </li>
           ))}

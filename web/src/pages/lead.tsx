@@ -20,14 +20,25 @@ export function LeadPage({ id }: { id: string }) {
       api.GET('/api/businesses/{id}/users', { params: { path: { id: businessId } } }),
       api.GET('/api/businesses/{id}/calls', { params: { path: { id: businessId }, query: { lead_id: id, limit: 20 } } }),
     ]);
-    return { lead: must(lead), users: must(users).users, calls: must(calls).items };
+    const callPage = must(calls);
+    return { lead: must(lead), users: must(users).users, calls: callPage.items, moreCalls: !!callPage.next_cursor };
   }, [businessId, id]);
   if (loaded.state === 'loading') return <Loading what="the lead" />;
   if (loaded.state === 'error') return <Failure error={loaded.error} retry={loaded.reload} />;
   return <LeadView key={loaded.data.lead.updated_at} {...loaded.data} />;
 }
 
-function LeadView({ lead: initial, users, calls }: { lead: Lead; users: components['schemas']['UserView'][]; calls: components['schemas']['CallSummary'][] }) {
+function LeadView({
+  lead: initial,
+  users,
+  calls,
+  moreCalls,
+}: {
+  lead: Lead;
+  users: components['schemas']['UserView'][];
+  calls: components['schemas']['CallSummary'][];
+  moreCalls: boolean;
+}) {
   const { businessId, business } = useWorkspace();
   const [lead, setLead] = useState(initial);
   const [status, setStatus] = useState<LeadStatus>(initial.status as LeadStatus);
@@ -180,6 +191,11 @@ function LeadView({ lead: initial, users, calls }: { lead: Lead; users: componen
               </li>
             ))}
           </ul>
+        )}
+        {moreCalls && (
+          <p>
+            <a href={`/calls?lead=${encodeURIComponent(lead.id)}`}>All of this lead’s calls</a>
+          </p>
         )}
       </section>
     </article>
