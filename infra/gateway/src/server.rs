@@ -71,12 +71,20 @@ async fn dispatch(
     State(http): State<Arc<Http>>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    if let Some(dashboard) = &http.dashboard
-        && !request.uri().path().starts_with("/api/")
-    {
+    let Some(dashboard) = &http.dashboard else {
+        return api(&http.routes, request).await;
+    };
+    if !request.uri().path().starts_with("/api/") {
         return dashboard.serve(request).await;
     }
-    let routes = &http.routes;
+    // The distribution's `/api/*` behaviour has the same response headers policy as the app.
+    let mut response = api(&http.routes, request).await;
+    dashboard.secure(response.headers_mut());
+    response
+}
+
+/// What API Gateway answers: the route's function, or its own 404 or 413.
+async fn api(routes: &RouteTable, request: axum::extract::Request) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let Some(matched) = routes.find(parts.method.as_str(), parts.uri.path()) else {
         // What API Gateway answers for a route it does not have.

@@ -2,7 +2,8 @@
 //! `DashboardDistribution`): files as built, an app route (a path whose last segment has no dot)
 //! answered with `index.html`, and the security headers of `DashboardHeadersPolicy`, read from the
 //! compiled-in template so the two cannot drift. `/api/*` never reaches this: it goes to the
-//! functions, as CloudFront's `/api/*` behaviour sends it to the HTTP API.
+//! functions, as CloudFront's `/api/*` behaviour sends it to the HTTP API, and their answers get
+//! the same headers (the behaviour has the same policy).
 
 use std::path::{Path, PathBuf};
 
@@ -45,10 +46,7 @@ impl Dashboard {
             Ok(r) => r.into_response(),
             Err(never) => match never {},
         };
-        let headers = response.headers_mut();
-        for (name, value) in &self.headers {
-            headers.insert(name.clone(), value.clone());
-        }
+        self.secure(response.headers_mut());
         // What the upload command sets on S3 (README, "Deploying the dashboard"): hashed assets
         // for ever, everything else revalidated so a new build is seen at once.
         let cache = if immutable {
@@ -56,8 +54,18 @@ impl Dashboard {
         } else {
             "no-cache"
         };
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        response
+    }
+
+    /// The security headers of the distribution's response headers policy, over any the answer
+    /// had (CloudFront's `Override`).
+    pub fn secure(&self, headers: &mut http::HeaderMap) {
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
     }
 
     /// The file a path names: an app route is `index.html` (DashboardSpaFallback's rule), a

@@ -86,11 +86,19 @@ async fn app_routes_files_and_the_api_are_told_apart() {
         404
     );
 
-    // The API stays the API.
+    // The API stays the API, with the distribution's headers on its answers too.
     let health = get("/api/health").await.unwrap();
     assert_eq!(health.headers()["content-type"], "application/json");
+    assert_eq!(health.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        health.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
     let missing = get("/api/no-such-route").await.unwrap();
     assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["x-frame-options"], "DENY");
     assert_eq!(missing.text().await.unwrap(), r#"{"message":"Not Found"}"#);
     std::fs::remove_dir_all(dir).unwrap();
 }
