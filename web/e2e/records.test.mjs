@@ -54,6 +54,8 @@ test('a client created in the dashboard is recognised on their next call, with t
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByText('Saved.').waitFor();
   assert.deepEqual((await owner.call('GET', clientPath)).body.projects.map((p) => p.name), ['Northpoint signage']);
+  // Saved: it is this client's now, and the page says so.
+  await page.getByRole('checkbox', { name: /Northpoint signage \(Manual, Done\)/ }).waitFor();
   await page.reload();
   await page.getByRole('checkbox', { name: /Northpoint signage/ }).uncheck();
   await page.getByRole('button', { name: 'Save' }).click();

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lambda_http::{Request, RequestExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -120,7 +120,10 @@ impl Cursor {
         base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(s)
             .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+            .and_then(|b| serde_json::from_slice::<Self>(&b).ok())
+            // A row's time is in years 1 to 9999; chrono reads times PostgreSQL cannot hold
+            // (before 4713 BC), which a forged cursor would turn into a database error.
+            .filter(|c| (1..=9999).contains(&c.created_at.year()))
             .ok_or_else(|| invalid("cursor", "is not a cursor this API returned"))
     }
 }
@@ -203,6 +206,13 @@ mod tests {
         let err = Cursor::decode("bm90IGEgY3Vyc29y").unwrap_err();
         assert_eq!(err.status(), 400);
         assert!(err.message().starts_with("cursor:"));
+        // Well formed, but at a time no row has and PostgreSQL cannot compare with.
+        for time in ["-5000-01-01T00:00:00Z", "+20000-01-01T00:00:00Z"] {
+            let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(format!(r#"{{"t":"{time}","i":"{}"}}"#, Uuid::new_v4()));
+            let err = Cursor::decode(&forged).unwrap_err();
+            assert!(err.message().starts_with("cursor:"), "{time}");
+        }
     }
 
     #[test]

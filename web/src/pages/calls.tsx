@@ -37,7 +37,14 @@ export function Calls() {
   return (
     <section>
       <PageHeader title="Calls" />
+      {filters.lead_id && (
+        <p class="callout" role="status">
+          The calls of one lead. <a href={`/leads/${encodeURIComponent(filters.lead_id)}`}>Back to the lead</a>
+        </p>
+      )}
       <FilterBar label="Filter calls" active={filtered}>
+        {/* Kept when other filters are applied; Clear drops it with them. */}
+        {filters.lead_id && <input type="hidden" name="lead" value={filters.lead_id} />}
         <Choice label="Status" name="status" options={STATUSES} value={filters.status} />
         <Choice label="Direction" name="direction" options={DIRECTIONS} value={filters.direction} />
         <DateRange from={filters.created_from} to={filters.created_to} />

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api } from '../api/client';
 import { formError, type FormError } from '../api/errors';
@@ -38,6 +38,9 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
   const [client, setClient] = useState<ClientInput>(props.client);
   const [numbers, setNumbers] = useState<string[]>(props.client.phone_numbers?.length ? props.client.phone_numbers : ['']);
   const [linked, setLinked] = useState<Set<string>>(new Set(props.linked.map((p) => p.id)));
+  // The links as the server last said: a save sends the projects only when they changed, so
+  // saving a name never rewrites a client's links (nor turns the matching rule's into an admin's).
+  const [savedLinks, setSavedLinks] = useState<Project[]>(props.linked);
   const [error, setError] = useState<FormError | null>(
     query.links === 'failed'
       ? { field: null, code: 'links', status: 0, message: 'The client was created, but its projects were not linked: check them and save again.' }
@@ -63,19 +66,24 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
         return;
       }
       const saved = answer.data;
-      const links = await api.PUT('/api/businesses/{id}/clients/{clientId}/projects', {
-        params: { path: { id: businessId, clientId: saved.id } },
-        body: { project_ids: [...linked] },
-      });
+      const before = new Set(savedLinks.map((p) => p.id));
+      const changed = linked.size !== before.size || [...linked].some((id) => !before.has(id));
+      const links = changed
+        ? await api.PUT('/api/businesses/{id}/clients/{clientId}/projects', {
+            params: { path: { id: businessId, clientId: saved.id } },
+            body: { project_ids: [...linked] },
+          })
+        : null;
       if (!props.clientId) {
         // Created: from now on this is the client's page, so a second save cannot create it again.
-        route(`/clients/${saved.id}${links.data ? '' : '?links=failed'}`, true);
+        route(`/clients/${saved.id}${links && !links.data ? '?links=failed' : ''}`, true);
         return;
       }
-      if (!links.data) {
+      if (links && !links.data) {
         setError(formError(links.response.status, links.error, []));
         return;
       }
+      if (links?.data) setSavedLinks(links.data.projects);
       setClient(saved as ClientInput);
       setNumbers(saved.phone_numbers.length ? saved.phone_numbers : ['']);
       setSaved('Saved.');
@@ -170,7 +178,7 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
         <Field label="Notes" name="notes" error={error} hint="What the agent may know about this client.">
           {(a) => <textarea {...a} rows={4} readOnly={readOnly} value={client.notes ?? ''} onInput={(e) => set({ notes: e.currentTarget.value })} />}
         </Field>
-        <ProjectLinks clientId={props.clientId} linked={linked} initial={props.linked} readOnly={readOnly} onChange={setLinked} />
+        <ProjectLinks clientId={props.clientId} linked={linked} saved={savedLinks} readOnly={readOnly} onChange={setLinked} />
         <FormProblem error={error} fields={FIELDS} />
         {canWrite && (
           <SaveBar busy={busy} saved={saved} label={props.clientId ? 'Save' : 'Create client'} />
@@ -184,21 +192,22 @@ const FOUND_PAGE = 10;
 
 /** The client's projects as checkboxes; others are found by name, a page at a time, and ticked to
  * link them (a business can have thousands of projects: they are never all listed). */
-function ProjectLinks(props: { clientId: string | null; linked: Set<string>; initial: Project[]; readOnly: boolean; onChange: (next: Set<string>) => void }) {
+function ProjectLinks(props: { clientId: string | null; linked: Set<string>; saved: Project[]; readOnly: boolean; onChange: (next: Set<string>) => void }) {
   const { businessId } = useWorkspace();
   // Every project shown so far, so one unticked (or found) stays on screen until the page is left.
-  const [shown, setShown] = useState<Project[]>(props.initial);
+  const [shown, setShown] = useState<Project[]>(props.saved);
+  // After a save, the server's word on the client's projects replaces what was shown of them.
+  useEffect(() => setShown((current) => merge(current, props.saved, true)), [props.saved]);
   const [search, setSearch] = useState('');
   const [finding, setFinding] = useState<{ busy: boolean; note: string | null }>({ busy: false, note: null });
 
   async function find() {
     const words = search.trim();
-    if (!words) return;
+    if (!words || finding.busy) return;
     setFinding({ busy: true, note: null });
     try {
       const page = must(await api.GET('/api/businesses/{id}/projects', { params: { path: { id: businessId }, query: { search: words, limit: FOUND_PAGE } } }));
-      const known = new Set(shown.map((p) => p.id));
-      setShown([...shown, ...page.items.filter((p) => !known.has(p.id))]);
+      setShown((current) => merge(current, page.items, false));
       const note =
         page.items.length === 0
           ? `No project matches “${words}”.`
@@ -277,4 +286,12 @@ function ProjectLinks(props: { clientId: string | null; linked: Set<string>; ini
       )}
     </fieldset>
   );
+}
+
+/** `shown` with `more` added after it; with `replace`, a project already shown takes `more`'s copy. */
+function merge(shown: Project[], more: Project[], replace: boolean): Project[] {
+  const fresh = new Map(more.map((p) => [p.id, p]));
+  const kept = shown.map((p) => (replace ? (fresh.get(p.id) ?? p) : p));
+  const known = new Set(shown.map((p) => p.id));
+  return [...kept, ...more.filter((p) => !known.has(p.id))];
 }

@@ -192,9 +192,9 @@ function LeadView({
             ))}
           </ul>
         )}
-        {moreCalls && (
+        {calls.length > 0 && (
           <p>
-            <a href={`/calls?lead=${encodeURIComponent(lead.id)}`}>All of this lead’s calls</a>
+            <a href={`/calls?lead=${encodeURIComponent(lead.id)}`}>{moreCalls ? `The latest ${calls.length} are shown: all of this lead’s calls` : 'In the calls list'}</a>
           </p>
         )}
       </section>
