@@ -9,16 +9,8 @@ use shared::knowledge::embedder::LexicalEmbedder;
 use shared::knowledge::ingest::{Outcome, index_version};
 use shared::knowledge::store::{self, DocumentContent};
 use shared::testing::admin::{A, A_CLIENT, B, B_CLIENT, setup};
-use shared::testing::knowledge::{found, indexed};
+use shared::testing::knowledge::{STUDIO_FAQ, found, indexed, studio_documents, titles};
 use sqlx::PgPool;
-
-const FAQ: &str = "# Parking\n\nFree parking is behind the studio, entered from Elm Street.\n\n\
-# Prices\n\nA logo design starts at 900 dollars with three rounds of changes.\n\n\
-# Turnaround\n\nMost logo projects take two to three weeks.";
-
-fn titles(hits: &[shared::domain::knowledge::retrieval::Hit]) -> Vec<String> {
-    hits.iter().map(|h| h.title.clone()).collect()
-}
 
 async fn chunks_of(pool: &PgPool, document_id: uuid::Uuid) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks WHERE document_id = $1")
@@ -53,15 +45,7 @@ async fn candidates_in_a(
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_clients_document_reaches_that_client_only(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
-    indexed(
-        &pool,
-        A,
-        Some(A_CLIENT),
-        "Whitfield contract",
-        "# Retainer\n\nThe Whitfield retainer covers twenty design hours each month.",
-    )
-    .await;
+    studio_documents(&pool).await;
     indexed(
         &pool,
         B,
@@ -286,7 +270,7 @@ async fn keyword_half_never_searches_by_two_common_words_together(pool: PgPool) 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn nothing_relevant_is_no_answer_and_is_listed_unanswered(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     for q in [
         "do you sell gift cards",
         "gift cards?",
@@ -334,7 +318,7 @@ async fn nothing_relevant_is_no_answer_and_is_listed_unanswered(pool: PgPool) {
 async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
     setup(&pool).await;
     let business = BusinessId::new(A.parse().unwrap());
-    let id = indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    let id = indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     let before = chunks_of(&pool, id).await;
     assert!(before >= 1);
     let content = DocumentContent {

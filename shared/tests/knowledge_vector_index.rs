@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy, index_name};
 use shared::knowledge::vector_index::{SWEEP_LOCK, SweepReport, existing, sweep};
 use shared::testing::admin::{A, A_CLIENT, B, setup};
-use shared::testing::knowledge::{found, indexed};
+use shared::testing::knowledge::{STUDIO_FAQ, found, indexed, studio_documents, titles};
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
@@ -20,19 +20,12 @@ const EVERY_BUSINESS: IndexPolicy = IndexPolicy {
     drop_below: 1,
 };
 
-const FAQ: &str = "# Parking\n\nFree parking is behind the studio, entered from Elm Street.\n\n\
-# Prices\n\nA logo design starts at 900 dollars with three rounds of changes.";
-
 fn later() -> Instant {
     Instant::now() + Duration::from_secs(60)
 }
 
 fn id(business: &str) -> Uuid {
     business.parse().unwrap()
-}
-
-fn titles(hits: &[shared::domain::knowledge::retrieval::Hit]) -> Vec<String> {
-    hits.iter().map(|h| h.title.clone()).collect()
 }
 
 /// Times the index `name` has been scanned. The search runs on a pool of one connection, so
@@ -88,15 +81,7 @@ async fn one_connection(pool: &PgPool) -> PgPool {
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_business_over_the_line_gets_its_own_index_and_its_searches_walk_it(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
-    indexed(
-        &pool,
-        A,
-        Some(A_CLIENT),
-        "Whitfield contract",
-        "# Retainer\n\nThe Whitfield retainer covers twenty design hours each month.",
-    )
-    .await;
+    studio_documents(&pool).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     // A has more passages than B: only A is over this line.
     let (a, b) = (passages(&pool, A).await, passages(&pool, B).await);
@@ -155,7 +140,7 @@ async fn a_business_over_the_line_gets_its_own_index_and_its_searches_walk_it(po
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
     // What a cancelled `CREATE INDEX CONCURRENTLY` leaves: the index, marked invalid.
     sqlx::query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass($1)")
@@ -187,7 +172,7 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn one_sweep_at_a_time_and_none_starts_a_build_it_cannot_finish(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     let mut holder = pool.acquire().await.unwrap();
     sqlx::query("SELECT pg_advisory_lock($1, $2)")
         .bind(SWEEP_LOCK.0)
@@ -216,7 +201,7 @@ async fn one_sweep_at_a_time_and_none_starts_a_build_it_cannot_finish(pool: PgPo
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
     setup(&pool).await;
-    let faq = indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    let faq = indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     let policy = IndexPolicy {
         build_at: 1,
@@ -244,7 +229,7 @@ async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_failed_build_is_reported_its_remains_dropped_and_the_others_still_built(pool: PgPool) {
     setup(&pool).await;
-    indexed(&pool, A, None, "Studio FAQ", FAQ).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     // A vector half precision cannot hold (over 65,504) makes A's build fail part-way.
     sqlx::query(

@@ -274,10 +274,8 @@ async fn main() -> anyhow::Result<()> {
                 std::time::Instant::now() + std::time::Duration::from_secs(24 * 3600),
             )
             .await?;
-            serde_json::json!({
-                "built": report.built, "dropped": report.dropped, "failed": report.failed,
-                "another_sweep_running": report.busy,
-            })
+            // All of it: what was built and dropped, what failed, what is left or too large.
+            serde_json::to_value(&report)?
         }
     };
     println!("{}", serde_json::to_string_pretty(&out)?);

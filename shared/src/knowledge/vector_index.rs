@@ -31,7 +31,7 @@ const BUILD_PASSAGES_PER_SECOND: i64 = 250;
 const BUILD_MEMORY_PER_PASSAGE_KB: i64 = 8;
 
 /// What a sweep did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SweepReport {
     pub dropped: Vec<Uuid>,
     pub built: Vec<Uuid>,
@@ -144,11 +144,7 @@ async fn sweep_locked(
                 }
                 (business, drop_statement(business))
             }
-            Action::Build(business) => {
-                let size = passages
-                    .iter()
-                    .find(|(b, _)| *b == business)
-                    .map_or(0, |(_, n)| *n);
+            Action::Build(business, size) => {
                 let needs = Duration::from_secs((size / BUILD_PASSAGES_PER_SECOND) as u64 + 1);
                 if needs > budget {
                     report.too_large.push(business);
@@ -171,7 +167,7 @@ async fn sweep_locked(
             Ok(_) => {
                 match action {
                     Action::Drop(_) => report.dropped.push(business),
-                    Action::Build(_) => report.built.push(business),
+                    Action::Build(..) => report.built.push(business),
                 }
                 continue;
             }

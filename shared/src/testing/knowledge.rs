@@ -12,6 +12,15 @@ use crate::knowledge::ingest::{Outcome, index_version};
 use crate::knowledge::search::{Scope, SearchOrigin, search};
 use crate::knowledge::store::{self, DocumentContent};
 
+/// Business A's FAQ, for every caller (`studio_documents`).
+pub const STUDIO_FAQ: &str = "# Parking\n\nFree parking is behind the studio, entered from Elm Street.\n\n\
+# Prices\n\nA logo design starts at 900 dollars with three rounds of changes.\n\n\
+# Turnaround\n\nMost logo projects take two to three weeks.";
+
+/// Business A's document for its client `A_CLIENT` alone (`studio_documents`).
+pub const WHITFIELD_CONTRACT: &str =
+    "# Retainer\n\nThe Whitfield retainer covers twenty design hours each month.";
+
 /// The cut the lexical embedder's searches use.
 pub const CUT: RelevanceCut = RelevanceCut {
     min_similarity: LEXICAL_MIN_SIMILARITY,
@@ -64,4 +73,24 @@ pub async fn found(
     .await
     .unwrap()
     .hits
+}
+
+/// Business A's two documents indexed: "Studio FAQ" for every caller, "Whitfield contract" for
+/// its client `A_CLIENT` only.
+pub async fn studio_documents(pool: &PgPool) {
+    use crate::testing::admin::{A, A_CLIENT};
+    indexed(pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
+    indexed(
+        pool,
+        A,
+        Some(A_CLIENT),
+        "Whitfield contract",
+        WHITFIELD_CONTRACT,
+    )
+    .await;
+}
+
+/// The hits' document titles, best first.
+pub fn titles(hits: &[Hit]) -> Vec<String> {
+    hits.iter().map(|h| h.title.clone()).collect()
 }

@@ -65,7 +65,8 @@ pub struct ExistingIndex {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Drop(Uuid),
-    Build(Uuid),
+    /// The business, and its passages (what the build's time and memory depend on).
+    Build(Uuid, i64),
 }
 
 /// What a sweep does, in order: drops first (the businesses that shrank or went, and the
@@ -102,7 +103,7 @@ pub fn plan(
     drops
         .into_iter()
         .map(Action::Drop)
-        .chain(builds.into_iter().map(|(b, _)| Action::Build(b)))
+        .chain(builds.into_iter().map(|(b, n)| Action::Build(b, n)))
         .collect()
 }
 
@@ -143,7 +144,7 @@ mod tests {
         let passages = [(id(1), 99), (id(2), 100), (id(3), 5_000), (id(4), 20)];
         assert_eq!(
             plan(&passages, &[], POLICY),
-            [Action::Build(id(3)), Action::Build(id(2))]
+            [Action::Build(id(3), 5_000), Action::Build(id(2), 100)]
         );
     }
 
@@ -189,7 +190,7 @@ mod tests {
             [
                 Action::Drop(id(1)),
                 Action::Drop(id(2)),
-                Action::Build(id(1))
+                Action::Build(id(1), 500)
             ]
         );
     }
