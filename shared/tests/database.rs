@@ -292,3 +292,98 @@ async fn a_server_going_away_is_a_503_and_our_mistake_a_500(pool: PgPool) {
         .unwrap_err();
     assert_eq!(ApiError::from(wrong).status().as_u16(), 500);
 }
+
+/// Deleting a row finds the rows whose foreign keys point at it through an index, never by
+/// reading the referencing table across every business: each foreign key has an index whose
+/// first column is one of its columns (for a key with `business_id`, one business's rows), whole
+/// or partial on that column being set.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn every_foreign_key_is_served_by_an_index(pool: PgPool) {
+    let unserved: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.conrelid::regclass::text, c.conname::text
+         FROM pg_constraint c
+         WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_index i
+               WHERE i.indrelid = c.conrelid
+                 AND i.indkey[0] = ANY (c.conkey)
+                 AND (i.indpred IS NULL
+                      OR pg_get_expr(i.indpred, i.indrelid) = format('(%I IS NOT NULL)',
+                             (SELECT a.attname FROM pg_attribute a
+                              WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0]))))
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(unserved, Vec::<(String, String)>::new());
+}
+
+/// A page of the projects list reads its rows in the list's order from an index (sorting and
+/// reading the whole table are switched off on the one connection, so only such an index can
+/// serve it without them).
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_page_of_projects_is_read_in_order_from_an_index(pool: PgPool) {
+    use shared::pm::store::overview::{ProjectFilter, project_page};
+    use shared::store::Keyset;
+    two_businesses(&pool).await;
+    for n in 0..30 {
+        sqlx::query("INSERT INTO projects (business_id, provider, external_id, name, status, stale_since) VALUES ($1::uuid, 'jira', $2, 'P', 'todo', CASE WHEN $3 THEN now() END)")
+            .bind(BIZ_A)
+            .bind(format!("P-{n}"))
+            .bind(n % 3 == 0)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "DO $$ BEGIN
+             EXECUTE format('ALTER DATABASE %I SET enable_seqscan = off', current_database());
+             EXECUTE format('ALTER DATABASE %I SET enable_sort = off', current_database());
+         END $$",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let scans = || async {
+        sqlx::query("SELECT pg_stat_force_next_flush()")
+            .execute(&one)
+            .await
+            .unwrap();
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COALESCE((SELECT idx_scan FROM pg_stat_user_indexes
+                              WHERE indexrelname = 'projects_business_list_idx'), -1)",
+        )
+        .fetch_one(&one)
+        .await
+        .unwrap()
+    };
+    let before = scans().await;
+    let filter = ProjectFilter {
+        search: None,
+        client_id: None,
+        page: Keyset {
+            before: (chrono::DateTime::<chrono::Utc>::MAX_UTC, uuid::Uuid::max()),
+            rank_before: None,
+            limit: 10,
+        },
+    };
+    let page = project_page(
+        &one,
+        shared::domain::BusinessId::new(BIZ_A.parse().unwrap()),
+        &filter,
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.len(), 10);
+    assert!(page.iter().all(|p| !p.stale), "live projects come first");
+    assert!(
+        scans().await > before,
+        "the page was read through projects_business_list_idx"
+    );
+}
