@@ -84,7 +84,12 @@ pub async fn content_of(
         .get(CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .unwrap_or("application/json");
-    if media.trim_start().starts_with("application/json") {
+    // Media types are case-insensitive (RFC 9110).
+    if media
+        .trim_start()
+        .get(.."application/json".len())
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/json"))
+    {
         let input: DocumentInput = crate::web::parse_json(req)?;
         return from_json(state, input).await;
     }

@@ -22,17 +22,8 @@ pub fn extractive_summary<'a>(
     if said.is_empty() {
         return format!("No caller statement was captured{length}.");
     }
-    let quoted = truncate_words(&said.join(" "), MAX_CHARS);
+    let quoted = crate::domain::text::truncate_words(&said.join(" "), MAX_CHARS);
     format!("Caller said: \"{quoted}\"{length}.")
-}
-
-fn truncate_words(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
-    format!("{cut}…")
 }
 
 #[cfg(test)]

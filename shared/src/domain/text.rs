@@ -4,9 +4,20 @@
 //! whoever reads it. Tab, line feed and carriage return stay: notes and prompts have lines.
 //! Input from people (bodies, query strings) holding one is refused with the field named; text
 //! from a vendor that already signed or served it is kept, less these characters, so a stray NUL
-//! in a transcript cannot make its call fail forever.
+//! in a transcript cannot make its call fail forever. And text cut to a length at a word.
 
 use serde_json::Value;
+
+/// `text` if it has at most `max` characters, else its first `max` cut at the last space, with an
+/// ellipsis.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+    format!("{cut}…")
+}
 
 pub fn is_forbidden(c: char) -> bool {
     (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'

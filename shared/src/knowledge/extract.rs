@@ -195,53 +195,7 @@ pub const MAX_HTML_DEPTH: usize = 512;
 /// The converter's own thread's stack: ample for `MAX_HTML_DEPTH` levels of its recursion.
 const HTML_STACK_BYTES: usize = 32 * 1024 * 1024;
 
-/// The deepest nesting of elements, by a scan of the tags (elements that close themselves or are
-/// closed by their next sibling, such as `br` or `p`, do not count): an upper bound cheap enough
-/// to take before the real parse.
-pub fn nesting_depth(html: &str) -> usize {
-    const FLAT: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
-        "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
-    ];
-    let bytes = html.as_bytes();
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut i = 0;
-    while let Some(at) = bytes[i..].iter().position(|b| *b == b'<') {
-        let start = i + at + 1;
-        i = start;
-        match bytes.get(start) {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(c) if c.is_ascii_alphabetic() => {
-                let name_end = bytes[start..]
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .map_or(bytes.len(), |n| start + n);
-                let name = html[start..name_end].to_ascii_lowercase();
-                let tag_end = bytes[name_end..]
-                    .iter()
-                    .position(|b| *b == b'>')
-                    .map_or(bytes.len(), |n| name_end + n);
-                let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
-                if !self_closing && !FLAT.contains(&name.as_str()) {
-                    depth += 1;
-                    deepest = deepest.max(depth);
-                }
-            }
-            _ => {}
-        }
-    }
-    deepest
-}
-
 fn html_text(html: &str) -> Result<String, ExtractError> {
-    let depth = nesting_depth(html);
-    if depth > MAX_HTML_DEPTH {
-        return Err(ExtractError::Unreadable {
-            kind: "HTML",
-            reason: format!("its elements are nested {depth} deep (at most {MAX_HTML_DEPTH})"),
-        });
-    }
     let html = html.to_owned();
     std::thread::Builder::new()
         .name("html-to-markdown".into())
@@ -260,18 +214,22 @@ fn html_text(html: &str) -> Result<String, ExtractError> {
 }
 
 fn convert_html(html: &str) -> Result<String, ExtractError> {
+    let tree = super::html::parse_bounded(html, MAX_HTML_DEPTH).map_err(|too_deep| {
+        ExtractError::Unreadable {
+            kind: "HTML",
+            reason: format!(
+                "its elements are nested more than {} deep",
+                too_deep.max_depth
+            ),
+        }
+    })?;
     let converter = htmd::HtmlToMarkdown::builder()
         .skip_tags(vec![
             "script", "style", "noscript", "template", "iframe", "svg", "canvas", "nav", "footer",
             "form", "button", "head", "img",
         ])
         .build();
-    converter
-        .convert(html)
-        .map_err(|e| ExtractError::Unreadable {
-            kind: "HTML",
-            reason: e.to_string(),
-        })
+    Ok(converter.tree_to_markdown(&tree))
 }
 
 #[cfg(test)]
@@ -279,23 +237,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nesting_is_measured_without_counting_flat_elements() {
-        assert_eq!(
-            nesting_depth("<html><body><div><p>a<p>b<br>c</div></body></html>"),
-            3
-        );
-        assert_eq!(nesting_depth("<ul><li>a<li>b</ul><img src=x/>"), 1);
-        assert_eq!(nesting_depth("a < b, and 2<3"), 0);
-        let deep = "<div>".repeat(MAX_HTML_DEPTH + 1);
-        assert!(matches!(
-            html_text(&deep),
-            Err(ExtractError::Unreadable { kind: "HTML", .. })
-        ));
+    fn a_page_nested_past_the_bound_is_refused_and_one_within_it_converts() {
+        for deep in ["<div>".repeat(MAX_HTML_DEPTH + 1), "<div/>".repeat(60_000)] {
+            assert!(matches!(
+                html_text(&deep),
+                Err(ExtractError::Unreadable { kind: "HTML", reason }) if reason.contains("nested")
+            ));
+        }
         // Within the limit, a deep page converts on the converter's own stack.
         let fine = format!(
             "{}text{}",
-            "<div>".repeat(MAX_HTML_DEPTH),
-            "</div>".repeat(MAX_HTML_DEPTH)
+            "<div>".repeat(MAX_HTML_DEPTH - 8),
+            "</div>".repeat(MAX_HTML_DEPTH - 8)
         );
         assert_eq!(html_text(&fine).unwrap().trim(), "text");
     }

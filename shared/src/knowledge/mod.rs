@@ -7,6 +7,7 @@
 pub mod embedder;
 pub mod extract;
 pub mod fetch;
+pub mod html;
 pub mod ingest;
 pub mod search;
 pub mod store;

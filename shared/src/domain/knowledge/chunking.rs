@@ -17,10 +17,16 @@ use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Serialize;
 use text_splitter::{ChunkConfig, MarkdownSplitter};
 
+use crate::domain::text::truncate_words;
+
 /// How long a passage may be, in characters.
 pub const PASSAGE_CHARS: Range<usize> = 400..800;
 /// Characters repeated from the end of a passage at the start of the next, where a section is cut.
 pub const OVERLAP_CHARS: usize = 100;
+/// The longest heading carried by the passages under it, in characters (cut at a word): a
+/// paragraph underlined with dashes is a heading to markdown, and each of its passages would
+/// otherwise carry all of it.
+pub const MAX_HEADING_CHARS: usize = 120;
 
 /// One passage of a document, in document order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,7 +96,7 @@ fn headings(markdown: &str) -> Vec<Heading> {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some(h) = open.take().filter(|h| !h.text.trim().is_empty()) {
                     found.push(Heading {
-                        text: h.text.trim().to_owned(),
+                        text: truncate_words(h.text.trim(), MAX_HEADING_CHARS),
                         ..h
                     });
                 }
@@ -202,6 +208,24 @@ mod tests {
         let hs = headings("# Real\n\n```\n# not a heading\n```\n\nSetext\n------\n");
         let texts: Vec<_> = hs.iter().map(|h| (h.level, h.text.as_str())).collect();
         assert_eq!(texts, [(1, "Real"), (2, "Setext")]);
+    }
+
+    #[test]
+    fn a_long_heading_is_carried_cut_at_a_word() {
+        // A long paragraph underlined with dashes: a setext heading to markdown.
+        let paragraph = "word ".repeat(20_000);
+        let doc = format!("{paragraph}\n-----\n\n{}", "Body text. ".repeat(200));
+        let p = passages(&doc);
+        let under: Vec<_> = p.iter().filter(|p| !p.headings.is_empty()).collect();
+        assert!(!under.is_empty());
+        for passage in under {
+            let heading = &passage.headings[0];
+            assert!(
+                heading.chars().count() <= MAX_HEADING_CHARS + 1,
+                "{heading}"
+            );
+            assert!(heading.ends_with("word…"), "{heading}");
+        }
     }
 
     #[test]
