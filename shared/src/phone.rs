@@ -40,7 +40,11 @@ impl E164 {
         if !phonenumber::is_valid(&number) {
             return Err(PhoneError::Invalid(input.to_owned()));
         }
-        Ok(E164(number.format().mode(Mode::E164).to_string()))
+        // E.164 holds at most 15 digits; libphonenumber's metadata calls some longer national
+        // numbers valid (German fixed lines reach 17 with the country code), which the database's
+        // `is_e164` check, and carriers, refuse.
+        let e164 = number.format().mode(Mode::E164).to_string();
+        Self::canonical(&e164).ok_or_else(|| PhoneError::Invalid(input.to_owned()))
     }
 
     /// Parses a number that must already carry its country code (the form carriers send).
@@ -174,6 +178,14 @@ mod tests {
             E164::parse("4155552671", "XX"),
             Err(PhoneError::UnknownRegion(_))
         ));
+        // Valid to libphonenumber (a German fixed line), but longer than E.164's 15 digits.
+        assert!(phonenumber::is_valid(
+            &phonenumber::parse(None, "+49 30 1234567890123").unwrap()
+        ));
+        assert_eq!(
+            E164::parse("+49 30 1234567890123", "DE"),
+            Err(PhoneError::Invalid("+49 30 1234567890123".into()))
+        );
     }
 
     #[test]

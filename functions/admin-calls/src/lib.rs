@@ -5,7 +5,7 @@ use lambda_http::{Body, Request, Response};
 
 use shared::admin::listing::{self, Listing};
 use shared::admin::openapi::{Invalid, Refused};
-use shared::admin::request::{Page, Query};
+use shared::admin::request::{Page, Query, invalid};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::domain::catalog::{CallDirection, CallStatus};
@@ -31,7 +31,10 @@ impl Listing for Calls {
             direction: q.parsed::<CallDirection>("direction")?,
             created_from: q.instant("created_from")?,
             created_to: q.instant("created_to")?,
-            caller: q.text("caller").as_deref().and_then(CallerSearch::parse),
+            caller: match q.text("caller") {
+                Some(raw) => CallerSearch::parse(&raw).map_err(|why| invalid("caller", why))?,
+                None => None,
+            },
             lead_id: q.parsed::<Uuid>("lead_id")?,
             page,
         })

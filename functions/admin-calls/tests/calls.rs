@@ -72,9 +72,11 @@ async fn calls_are_found_by_caller_number_name_and_lead(pool: PgPool) {
         let (_, body) = list(&state, &[("caller", nothing)]).await;
         assert!(ids(&body).is_empty(), "{nothing}: {body}");
     }
-    // Two digits could be anything: not a number search, and not words either.
-    let (_, short) = list(&state, &[("caller", "41")]).await;
-    assert_eq!(ids(&short).len(), 2, "ignored");
+    // Two digits could be anything: not a number to search by, and not words either; the whole
+    // list would pass for the search's answer.
+    let (status, body) = list(&state, &[("caller", "41")]).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body).starts_with("caller:"), "{body}");
     let (_, of_lead) = list(&state, &[("lead_id", A_LEAD)]).await;
     assert_eq!(ids(&of_lead), [A_CALL]);
     let (_, of_other) = list(&state, &[("lead_id", B_LEAD)]).await;

@@ -107,6 +107,11 @@ async fn a_number_already_naming_a_client_is_a_409_and_bad_input_names_the_field
             json!({"name": "X", "phone_numbers": ["abc"]}),
             "phone_numbers[0]:",
         ),
+        // Valid to libphonenumber, but 17 digits: the database refused it, a 500.
+        (
+            json!({"name": "X", "phone_numbers": ["+49 30 1234567890123"]}),
+            "phone_numbers[0]:",
+        ),
         (json!({"name": "X", "phones": []}), "unknown field `phones`"),
         // Postgres cannot store NUL: this used to reach it and come back a 500.
         (

@@ -92,6 +92,12 @@ pub async fn patch(
     req: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let patch: LeadPatch = parse_json(req)?;
+    if patch.status.is_none() && patch.assignee_user_id.is_none() && patch.notes.is_none() {
+        return Err(invalid(
+            "status",
+            "give a status, assignee_user_id, notes, or several",
+        ));
+    }
     if patch
         .notes
         .as_ref()

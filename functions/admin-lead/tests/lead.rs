@@ -49,6 +49,7 @@ async fn a_lead_is_worked_by_the_team_and_bad_edits_name_the_field(pool: PgPool)
         (json!({"assignee_user_id": b_owner}), "assignee_user_id:"),
         (json!({"status": "won"}), "status:"),
         (json!({"priority": "low"}), "unknown field `priority`"),
+        (json!({}), "status: give a status"),
     ] {
         let (status, resp) = call(Method::PATCH)
             .business(A)
@@ -59,5 +60,41 @@ async fn a_lead_is_worked_by_the_team_and_bad_edits_name_the_field(pool: PgPool)
             .await;
         assert_eq!(status, 400, "{patch}: {resp}");
         assert!(message(&resp).contains(field), "{patch}: {resp}");
+    }
+}
+
+/// Reopening a closed lead when the caller has another open one is a 409, by their number, or by
+/// the call when the caller had none (it was a 500 for the anonymous one).
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn reopening_a_lead_beside_an_open_one_is_a_conflict(pool: PgPool) {
+    let state = setup(&pool).await;
+    let closed_with_number = "d0000000-0000-4000-8000-000000000004";
+    sqlx::query(
+        "INSERT INTO leads (business_id, caller_phone, status) VALUES ($1::uuid, '+14155550125', 'new')",
+    )
+    .bind(A)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let anonymous: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO leads (business_id, conversation_id, status)
+         VALUES ($1::uuid, 'f0000000-0000-4000-8000-000000000001', 'closed'),
+                ($1::uuid, 'f0000000-0000-4000-8000-000000000001', 'new')
+         RETURNING id",
+    )
+    .bind(A)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for lead in [closed_with_number.to_owned(), anonymous[0].to_string()] {
+        let (status, body) = call(Method::PATCH)
+            .business(A)
+            .param("leadId", &lead)
+            .token(&owner_a())
+            .body(json!({"status": "new"}))
+            .send(|r| admin_lead::handle(&state, r))
+            .await;
+        assert_eq!(status, 409, "{lead}: {body}");
+        assert_eq!(body["error"]["code"], "open_lead_exists", "{lead}");
     }
 }

@@ -64,3 +64,29 @@ async fn urgency_keywords_are_replaced_as_a_list_and_bad_ones_refused(pool: PgPo
         "refused lists change nothing"
     );
 }
+
+/// Two phrases the database's lower case folds together, though Rust's did not (possible under a
+/// UTF-8 libc locale; the local database's C locale folds only ASCII, so the list goes straight to
+/// the store here): a 400 naming the phrase, not the index's error as a 500.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn phrases_the_database_folds_together_are_a_400(pool: PgPool) {
+    use shared::domain::Priority;
+    use shared::store::urgency::{KeywordInput, replace};
+    setup(&pool).await;
+    let keyword = |phrase: &str| KeywordInput {
+        phrase: phrase.into(),
+        severity: Priority::High,
+    };
+    let err = replace(
+        &pool,
+        shared::domain::BusinessId::new(A.parse().unwrap()),
+        &[keyword("Flood"), keyword("flood")],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 400);
+    assert_eq!(
+        err.message(),
+        "keywords[1].phrase: \"flood\" is listed twice"
+    );
+}

@@ -110,6 +110,11 @@ pub async fn patch(
     let current = users::load_in_business(pool, business_id, user_id).await?;
     let role = change.role.unwrap_or(current.role);
     let disabled = change.disabled.unwrap_or(current.status == "disabled");
+    if role == current.role && disabled == (current.status == "disabled") {
+        // Nothing changes, so nothing ends: their sign-ins stay (an edit that changes nothing
+        // used to sign them out everywhere, with no audit record of it).
+        return ok(StatusCode::OK, &current);
+    }
     let mut tx = pool.begin().await?;
     let owners = users::active_owners(&mut tx, business_id).await?;
     let stays_owner = role == Role::BusinessOwner && !disabled;

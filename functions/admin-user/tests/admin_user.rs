@@ -106,3 +106,33 @@ async fn a_change_ends_the_users_sessions_and_an_owner_always_remains(pool: PgPo
         ]
     );
 }
+
+/// An edit that changes nothing ends nothing: the member's token and sign-ins stay.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn an_edit_that_changes_nothing_keeps_the_users_sessions(pool: PgPool) {
+    let state = setup(&pool).await;
+    let member = sign_in(&state, "member@aurora.example").await;
+    let (status, body) = call(Method::PATCH)
+        .business(A)
+        .param("userId", MEMBER)
+        .token(&owner_a())
+        .body(json!({"role": "business_member", "disabled": false}))
+        .send(|r| admin_user::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["role"], "business_member");
+    let (status, _) = call(Method::GET)
+        .business(A)
+        .token(member["access_token"].as_str().unwrap())
+        .send(|r| admin_business::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "the member's token still works");
+    let live: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM refresh_tokens WHERE user_id = $1::uuid AND revoked_at IS NULL",
+    )
+    .bind(MEMBER)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(live, 1, "their sign-in was not revoked");
+}

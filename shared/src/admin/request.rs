@@ -67,12 +67,16 @@ impl Query {
         let Some(v) = self.text(name) else {
             return Ok(None);
         };
-        if let Ok(t) = DateTime::parse_from_rfc3339(&v) {
-            return Ok(Some(t.with_timezone(&Utc)));
+        let t = match DateTime::parse_from_rfc3339(&v) {
+            Ok(t) => t.with_timezone(&Utc),
+            Err(_) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+                .map_err(|_| invalid(name, "expected an RFC 3339 time or a YYYY-MM-DD date"))?,
+        };
+        if !storable(&t) {
+            return Err(invalid(name, "must be a date in the years 1 to 9999"));
         }
-        NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map(|d| Some(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
-            .map_err(|_| invalid(name, "expected an RFC 3339 time or a YYYY-MM-DD date"))
+        Ok(Some(t))
     }
 
     pub fn page(&mut self) -> Result<PageRequest, ApiError> {
@@ -121,11 +125,16 @@ impl Cursor {
             .decode(s)
             .ok()
             .and_then(|b| serde_json::from_slice::<Self>(&b).ok())
-            // A row's time is in years 1 to 9999; chrono reads times PostgreSQL cannot hold
-            // (before 4713 BC), which a forged cursor would turn into a database error.
-            .filter(|c| (1..=9999).contains(&c.created_at.year()))
+            .filter(|c| storable(&c.created_at))
             .ok_or_else(|| invalid("cursor", "is not a cursor this API returned"))
     }
+}
+
+/// Whether a time from a request can be compared with rows: theirs are in the years 1 to 9999,
+/// and chrono reads times PostgreSQL cannot hold (before 4713 BC, from `%Y`'s signed years),
+/// which would reach the database as an error, a 500.
+fn storable(t: &DateTime<Utc>) -> bool {
+    (1..=9999).contains(&t.year())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +202,18 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Request::new(Body::Empty).with_query_string_parameters(map)
+    }
+
+    #[test]
+    fn a_date_outside_the_years_rows_have_is_refused_naming_its_field() {
+        let mut q = Query::of(&with_query(&[("created_from", "2026-11-30")])).unwrap();
+        assert!(q.instant("created_from").unwrap().is_some());
+        for date in ["-5000-01-01", "0000-01-01"] {
+            let mut q = Query::of(&with_query(&[("created_from", date)])).unwrap();
+            let err = q.instant("created_from").unwrap_err();
+            assert_eq!(err.status(), 400, "{date}");
+            assert!(err.message().starts_with("created_from:"), "{date}");
+        }
     }
 
     #[test]

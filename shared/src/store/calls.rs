@@ -108,20 +108,24 @@ pub enum CallerSearch {
 }
 
 impl CallerSearch {
-    /// None for a search with nothing to look for.
-    pub fn parse(raw: &str) -> Option<Self> {
+    /// None for a search of only spaces; a refusal (why) for a number too short to search by,
+    /// which would otherwise be no filter at all: the whole list for what looked like a search.
+    pub fn parse(raw: &str) -> Result<Option<Self>, &'static str> {
         let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
         let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let phone_like = raw
             .chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if phone_like && digits.len() >= 3 {
-            return Some(Self::Digits(digits));
+        if !phone_like {
+            return Ok(Some(Self::Words(super::contains_pattern(raw))));
         }
-        if raw.is_empty() || phone_like {
-            return None;
+        if digits.len() < 3 {
+            return Err("give at least 3 digits of a number, or a name");
         }
-        Some(Self::Words(super::contains_pattern(raw)))
+        Ok(Some(Self::Digits(digits)))
     }
 }
 
@@ -252,21 +256,22 @@ mod tests {
     fn a_search_is_a_number_or_words() {
         assert_eq!(
             CallerSearch::parse("(415) 555-01"),
-            Some(CallerSearch::Digits("41555501".into()))
+            Ok(Some(CallerSearch::Digits("41555501".into())))
         );
         assert_eq!(
             CallerSearch::parse("+1 415"),
-            Some(CallerSearch::Digits("1415".into()))
+            Ok(Some(CallerSearch::Digits("1415".into())))
         );
         assert_eq!(
             CallerSearch::parse(" Sam Rivera "),
-            Some(CallerSearch::Words("%Sam Rivera%".into()))
+            Ok(Some(CallerSearch::Words("%Sam Rivera%".into())))
         );
         assert_eq!(
             CallerSearch::parse("100%_off\\"),
-            Some(CallerSearch::Words("%100\\%\\_off\\\\%".into()))
+            Ok(Some(CallerSearch::Words("%100\\%\\_off\\\\%".into())))
         );
-        assert_eq!(CallerSearch::parse("  "), None);
-        assert_eq!(CallerSearch::parse("41"), None);
+        assert_eq!(CallerSearch::parse("  "), Ok(None));
+        assert!(CallerSearch::parse("41").is_err());
+        assert!(CallerSearch::parse("+-").is_err());
     }
 }

@@ -151,14 +151,17 @@ pub async fn edit(
     )
     .execute(pool)
     .await
-    .map_err(|err| {
-        super::conflict_on(
-            err,
-            "leads_open_caller_key",
-            "open_lead_exists",
-            "this caller already has another open lead",
-        )
-    })?;
+    // One open lead per caller (`leads_open_caller_key`), and per call for a caller without a
+    // number (`leads_anonymous_call_key`): reopening a closed lead can meet either.
+    .map_err(
+        |err| match err.as_database_error().and_then(|d| d.constraint()) {
+            Some("leads_open_caller_key" | "leads_anonymous_call_key") => ApiError::conflict(
+                "open_lead_exists",
+                "this caller (or, without a number, this call) already has another open lead",
+            ),
+            _ => err.into(),
+        },
+    )?;
     if updated.rows_affected() == 0 {
         return Err(ApiError::not_found("no such lead"));
     }

@@ -60,7 +60,7 @@ pub async fn replace(
     )
     .execute(&mut *tx)
     .await?;
-    for k in keywords {
+    for (i, k) in keywords.iter().enumerate() {
         sqlx::query!(
             "INSERT INTO urgency_keywords (business_id, phrase, severity) VALUES ($1, $2, $3)",
             business_id.get(),
@@ -68,7 +68,19 @@ pub async fn replace(
             k.severity.as_str(),
         )
         .execute(&mut *tx)
-        .await?;
+        .await
+        // The check above compares Rust's lower case; the index compares PostgreSQL's, which
+        // follows the database's locale and can fold two phrases Rust keeps apart ("ΟΔΟΣ" and
+        // "οδοσ" under a UTF-8 libc locale).
+        .map_err(
+            |e| match e.as_database_error().and_then(|d| d.constraint()) {
+                Some("urgency_keywords_phrase_key") => ApiError::bad_request(
+                    "invalid_field",
+                    format!("keywords[{i}].phrase: {:?} is listed twice", k.phrase),
+                ),
+                _ => e.into(),
+            },
+        )?;
     }
     tx.commit().await?;
     Ok(())
