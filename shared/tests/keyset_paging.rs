@@ -102,7 +102,7 @@ async fn check(pool: &PgPool, case: &Case) {
     loop {
         let request = PageRequest {
             limit: case.page_size,
-            after,
+            after: after.clone(),
         };
         let rows = clients::list(
             pool,
@@ -114,13 +114,13 @@ async fn check(pool: &PgPool, case: &Case) {
         )
         .await
         .unwrap();
-        let page = request.finish(rows);
+        let page = request.finish(rows, "clients");
         let keys: Vec<_> = page.items.iter().map(|c| c.key()).collect();
         assert!(
             keys.windows(2).all(|w| w[0] > w[1]),
             "a page out of order: {keys:?} ({case:?})"
         );
-        if let (Some(cursor), Some(first)) = (after, keys.first()) {
+        if let (Some(cursor), Some(first)) = (&after, keys.first()) {
             assert!(
                 (cursor.created_at, cursor.id) > *first,
                 "a page starts at or before its cursor ({case:?})"

@@ -160,12 +160,14 @@ proptest! {
         nanos in 0u32..1_000_000_000,
         id in any::<u128>(),
         rank in any::<Option<i16>>(),
+        list in "[a-z_:]{1,20}",
         junk in any::<String>(),
     ) {
         let cursor = Cursor {
             created_at: Utc.timestamp_opt(secs, nanos).unwrap(),
             id: uuid::Uuid::from_u128(id),
             rank,
+            list,
         };
         prop_assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
         let _ = Cursor::decode(&junk);

@@ -83,13 +83,14 @@ pub async fn list(state: &State, req: &Request) -> Result<Response<Body>, ApiErr
     let page = q.page()?;
     let search = q.text("search");
     q.finish()?;
+    page.check_list("businesses")?;
     let rows = businesses::list(
         state.admin.db.pool().await?,
         search.as_deref(),
         &page.keyset(),
     )
     .await?;
-    ok(StatusCode::OK, &page.finish(rows))
+    ok(StatusCode::OK, &page.finish(rows, "businesses"))
 }
 
 #[utoipa::path(post, path = "/api/businesses", operation_id = "createBusiness", tag = "business",

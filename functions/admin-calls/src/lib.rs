@@ -24,6 +24,7 @@ pub struct Calls;
 impl Listing for Calls {
     type Filter = CallFilter;
     type Row = CallSummary;
+    const LIST: &'static str = "calls";
 
     fn filter(q: &mut Query, page: Keyset) -> Result<CallFilter, ApiError> {
         Ok(CallFilter {

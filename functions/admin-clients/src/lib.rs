@@ -40,6 +40,7 @@ pub struct Clients;
 impl Listing for Clients {
     type Filter = ClientFilter;
     type Row = Client;
+    const LIST: &'static str = "clients";
 
     fn filter(q: &mut Query, page: Keyset) -> Result<ClientFilter, ApiError> {
         Ok(ClientFilter {

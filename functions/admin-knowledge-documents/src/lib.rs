@@ -45,6 +45,7 @@ pub struct Documents;
 impl Listing for Documents {
     type Filter = DocumentFilter;
     type Row = DocumentSummary;
+    const LIST: &'static str = "knowledge_documents";
 
     fn filter(q: &mut Query, page: Keyset) -> Result<DocumentFilter, ApiError> {
         let status = match q.text("status") {

@@ -23,6 +23,7 @@ pub struct Leads;
 impl Listing for Leads {
     type Filter = LeadFilter;
     type Row = Lead;
+    const LIST: &'static str = "leads";
 
     fn filter(q: &mut Query, page: Keyset) -> Result<LeadFilter, ApiError> {
         Ok(LeadFilter {
@@ -30,9 +31,18 @@ impl Listing for Leads {
             priority: q.parsed::<Priority>("priority")?,
             created_from: q.instant("created_from")?,
             created_to: q.instant("created_to")?,
-            order: order_of(q.parsed::<LeadOrder>("sort")?.unwrap_or_default(), &page)?,
+            order: q.parsed::<LeadOrder>("sort")?.unwrap_or_default(),
             page,
         })
+    }
+
+    /// A page of one order cannot follow a cursor of the other (a priority cursor's time alone
+    /// would skip and repeat leads of the newest-first order, and the other way round).
+    fn order(f: &LeadFilter) -> &'static str {
+        match f.order {
+            LeadOrder::Newest => "leads",
+            LeadOrder::Priority => "leads:priority",
+        }
     }
 
     async fn list(
@@ -42,18 +52,6 @@ impl Listing for Leads {
     ) -> Result<Vec<Lead>, ApiError> {
         leads::list(pool, business_id, f).await
     }
-}
-
-/// A page after the first of a priority list needs the rank its cursor carries: a cursor of the
-/// newest-first order would silently restart the list.
-fn order_of(order: LeadOrder, page: &Keyset) -> Result<LeadOrder, ApiError> {
-    if order == LeadOrder::Priority && page.follows_a_cursor() && page.rank_before.is_none() {
-        return Err(shared::admin::request::invalid(
-            "cursor",
-            "comes from another order of this list: start again without it",
-        ));
-    }
-    Ok(order)
 }
 
 pub async fn handle(state: &State, req: Request) -> Response<Body> {

@@ -123,22 +123,33 @@ async fn sorted_by_priority_the_most_urgent_come_first_page_after_page(pool: PgP
     // Within a priority, newest first.
     assert!(seen[0].1 > seen[1].1, "{seen:?}");
     assert!(seen[4].1 > seen[5].1, "{seen:?}");
-    // A cursor without a rank (a row's position in time only) cannot continue the priority order.
-    let unranked = shared::admin::request::Cursor {
-        created_at: chrono::Utc::now(),
-        id: uuid::Uuid::nil(),
-        rank: None,
+    // A cursor of one order cannot continue the other (its position would skip and repeat
+    // leads), nor one of another list.
+    let cursor = |rank: Option<i16>, list: &str| {
+        shared::admin::request::Cursor {
+            created_at: chrono::Utc::now(),
+            id: uuid::Uuid::nil(),
+            rank,
+            list: list.into(),
+        }
+        .encode()
+    };
+    for (sort, cursor) in [
+        (Some("priority"), cursor(Some(3), "leads")),
+        (None, cursor(Some(3), "leads:priority")),
+        (Some("priority"), cursor(Some(1), "projects")),
+    ] {
+        let mut request = call(Method::GET)
+            .business(A)
+            .token(&owner_a())
+            .query("cursor", &cursor);
+        if let Some(sort) = sort {
+            request = request.query("sort", sort);
+        }
+        let (status, body) = request.send(|r| admin_leads::handle(&state, r)).await;
+        assert_eq!(status, 400, "{sort:?}: {body}");
+        assert!(message(&body).starts_with("cursor:"), "{body}");
     }
-    .encode();
-    let (status, body) = call(Method::GET)
-        .business(A)
-        .token(&owner_a())
-        .query("sort", "priority")
-        .query("cursor", &unranked)
-        .send(|r| admin_leads::handle(&state, r))
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(message(&body).starts_with("cursor:"), "{body}");
     let (status, body) = call(Method::GET)
         .business(A)
         .token(&owner_a())

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use shared::admin::listing::{self, Listing};
 use shared::admin::method_not_allowed;
 use shared::admin::openapi::{Invalid, RefusedOrMissing};
-use shared::admin::request::{Page, Query, invalid};
+use shared::admin::request::{Page, Query};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
 use shared::error::ApiError;
@@ -42,15 +42,9 @@ pub struct Projects;
 impl Listing for Projects {
     type Filter = ProjectFilter;
     type Row = ProjectSummary;
+    const LIST: &'static str = "projects";
 
     fn filter(q: &mut Query, page: Keyset) -> Result<ProjectFilter, ApiError> {
-        // Every cursor of this list carries its row's rank; one without a rank would restart it.
-        if page.follows_a_cursor() && page.rank_before.is_none() {
-            return Err(invalid(
-                "cursor",
-                "comes from another list: start again without it",
-            ));
-        }
         Ok(ProjectFilter {
             search: q.text("search"),
             client_id: None,

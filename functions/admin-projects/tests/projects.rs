@@ -120,11 +120,12 @@ async fn projects_show_open_tasks_and_links_with_stale_ones_last(pool: PgPool) {
     let (_, none) = list(&state, &[("search", "%")]).await;
     assert_eq!(none["items"], serde_json::json!([]));
 
-    // A cursor of another list (no rank) and an unknown parameter are 400s that name them.
+    // A cursor of another list and an unknown parameter are 400s that name them.
     let newest_first = shared::admin::request::Cursor {
         created_at: Utc::now(),
         id: Uuid::new_v4(),
-        rank: None,
+        rank: Some(2),
+        list: "leads:priority".into(),
     }
     .encode();
     let (status, body) = list(&state, &[("cursor", &newest_first)]).await;

@@ -18,6 +18,14 @@ pub trait Listing {
     /// The route's filters, with the page to fetch.
     type Filter: Sync;
     type Row: Keyed + Serialize;
+    /// The list's name, which its cursors carry.
+    const LIST: &'static str;
+
+    /// The list and order the filter asks for, as its cursors name it (a list sorted more than
+    /// one way names each order).
+    fn order(_filter: &Self::Filter) -> &'static str {
+        Self::LIST
+    }
 
     /// Takes the route's filter parameters from the query (the page parameters are taken).
     fn filter(query: &mut Query, page: Keyset) -> Result<Self::Filter, ApiError>;
@@ -39,8 +47,10 @@ pub async fn page<L: Listing>(
     let page = query.page()?;
     let filter = L::filter(&mut query, page.keyset())?;
     query.finish()?;
+    let order = L::order(&filter);
+    page.check_list(order)?;
     let rows = L::list(state.db.pool().await?, business_id, &filter).await?;
-    ok(StatusCode::OK, &page.finish(rows))
+    ok(StatusCode::OK, &page.finish(rows, order))
 }
 
 /// Serves a list route that only answers `GET`.

@@ -103,8 +103,10 @@ impl Query {
 }
 
 /// A position in a list ordered by (created_at DESC, id DESC), or by (rank DESC, created_at DESC,
-/// id DESC) for a list ranked first (leads by priority). Opaque to clients.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// id DESC) for a list ranked first (leads by priority). Opaque to clients. It names the list and
+/// order it is a position in: another's would be a position in the wrong order, and its next
+/// page would skip or repeat rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "t")]
     pub created_at: DateTime<Utc>,
@@ -112,6 +114,8 @@ pub struct Cursor {
     pub id: Uuid,
     #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<i16>,
+    #[serde(rename = "l")]
+    pub list: String,
 }
 
 impl Cursor {
@@ -137,7 +141,7 @@ fn storable(t: &DateTime<Utc>) -> bool {
     (1..=9999).contains(&t.year())
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PageRequest {
     pub limit: i64,
     pub after: Option<Cursor>,
@@ -148,17 +152,30 @@ impl PageRequest {
     /// more than the page, to know whether another page follows.
     pub fn keyset(&self) -> Keyset {
         Keyset {
-            before: match self.after {
+            before: match &self.after {
                 Some(c) => (c.created_at, c.id),
                 None => (DateTime::<Utc>::MAX_UTC, Uuid::max()),
             },
-            rank_before: self.after.and_then(|c| c.rank),
+            rank_before: self.after.as_ref().and_then(|c| c.rank),
             limit: self.limit + 1,
         }
     }
 
-    /// Cuts the fetched rows to the page and makes the next cursor from its last row.
-    pub fn finish<T: Keyed>(&self, mut rows: Vec<T>) -> Page<T> {
+    /// Refuses a cursor of another list, or of another order of this one (`list`, e.g.
+    /// `leads:priority`).
+    pub fn check_list(&self, list: &str) -> Result<(), ApiError> {
+        match &self.after {
+            Some(c) if c.list != list => Err(invalid(
+                "cursor",
+                "comes from another list or order: start again without it",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Cuts the fetched rows to the page and makes the next cursor from its last row, a position
+    /// in `list` (as `check_list` reads it).
+    pub fn finish<T: Keyed>(&self, mut rows: Vec<T>, list: &str) -> Page<T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         let next_cursor = if more {
@@ -168,6 +185,7 @@ impl PageRequest {
                     created_at,
                     id,
                     rank: r.rank(),
+                    list: list.to_owned(),
                 }
                 .encode()
             })
@@ -222,6 +240,7 @@ mod tests {
             created_at: Utc::now(),
             id: Uuid::new_v4(),
             rank: None,
+            list: "clients".into(),
         };
         assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
         let err = Cursor::decode("bm90IGEgY3Vyc29y").unwrap_err();
@@ -258,15 +277,23 @@ mod tests {
         };
         let now = Utc::now();
         let rows: Vec<(DateTime<Utc>, Uuid)> = (0..3).map(|_| (now, Uuid::new_v4())).collect();
-        let p = page.finish(rows.clone());
+        let p = page.finish(rows.clone(), "calls");
         assert_eq!(p.items.len(), 2);
-        assert_eq!(
-            Cursor::decode(p.next_cursor.as_deref().unwrap())
-                .unwrap()
-                .id,
-            rows[1].1
-        );
-        let last = page.finish(rows[..2].to_vec());
+        let next = Cursor::decode(p.next_cursor.as_deref().unwrap()).unwrap();
+        assert_eq!((next.id, next.list.as_str()), (rows[1].1, "calls"));
+        let last = page.finish(rows[..2].to_vec(), "calls");
         assert!(last.next_cursor.is_none());
+        // The next page of the same list follows it; another list refuses it by name.
+        let following = PageRequest {
+            limit: 2,
+            after: Some(next),
+        };
+        assert!(following.check_list("calls").is_ok());
+        let err = following.check_list("clients").unwrap_err();
+        assert!(err.message().starts_with("cursor:"), "{}", err.message());
+        assert!(
+            page.check_list("clients").is_ok(),
+            "a first page has no cursor"
+        );
     }
 }

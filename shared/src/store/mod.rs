@@ -49,13 +49,6 @@ pub fn contains_pattern(text: &str) -> String {
     p
 }
 
-impl Keyset {
-    /// Whether this page follows a cursor (is not the first).
-    pub fn follows_a_cursor(&self) -> bool {
-        self.before.0 != DateTime::<Utc>::MAX_UTC
-    }
-}
-
 /// A row's place in such a list.
 pub trait Keyed {
     fn key(&self) -> (DateTime<Utc>, Uuid);
