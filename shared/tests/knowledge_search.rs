@@ -509,3 +509,26 @@ async fn lexeme_count_drift(pool: &PgPool) -> i64 {
     .await
     .unwrap()
 }
+
+/// A client deleted between the route's check and the write meets the foreign key: a 400 naming
+/// `client_id`, as the check gives, on create and on replace (it was a 500).
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_client_gone_before_the_write_is_a_400(pool: PgPool) {
+    setup(&pool).await;
+    let business = BusinessId::new(A.parse().unwrap());
+    let gone = DocumentContent {
+        title: "Contract".into(),
+        client_id: Some(uuid::Uuid::new_v4()),
+        source_kind: SourceKind::Markdown,
+        source_name: None,
+        body: "Forty design hours a month.".into(),
+    };
+    let err = store::create(&pool, business, &gone, None).await.unwrap_err();
+    assert_eq!(
+        (err.status().as_u16(), err.message()),
+        (400, "client_id: no such client in this business")
+    );
+    let id = indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
+    let err = store::replace(&pool, business, id, &gone).await.unwrap_err();
+    assert_eq!(err.status().as_u16(), 400, "{}", err.message());
+}

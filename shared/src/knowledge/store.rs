@@ -151,10 +151,24 @@ pub async fn check_client(
     if exists {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_field",
-            "client_id: no such client in this business",
-        ))
+        Err(no_such_client())
+    }
+}
+
+fn no_such_client() -> ApiError {
+    ApiError::bad_request(
+        "invalid_field",
+        "client_id: no such client in this business",
+    )
+}
+
+/// A client deleted between `check_client` and the write meets the foreign key: the same 400.
+fn client_gone(e: sqlx::Error) -> ApiError {
+    let constraint = e.as_database_error().and_then(|d| d.constraint());
+    if constraint == Some("knowledge_documents_client_id_business_id_fkey") {
+        no_such_client()
+    } else {
+        e.into()
     }
 }
 
@@ -178,7 +192,8 @@ pub async fn create(
         created_by,
     )
     .fetch_one(pool)
-    .await?)
+    .await
+    .map_err(client_gone)?)
 }
 
 /// Replaces the document's text and scope with a new version, waiting for indexing. Its current
@@ -206,7 +221,8 @@ pub async fn replace(
         content.body,
     )
     .fetch_optional(&mut *tx)
-    .await?
+    .await
+    .map_err(client_gone)?
     .ok_or_else(|| ApiError::not_found("no such document in this business"))?;
     sqlx::query!(
         "UPDATE knowledge_chunks SET client_id = $3 WHERE document_id = $2 AND business_id = $1",
