@@ -523,12 +523,16 @@ async fn a_client_gone_before_the_write_is_a_400(pool: PgPool) {
         source_name: None,
         body: "Forty design hours a month.".into(),
     };
-    let err = store::create(&pool, business, &gone, None).await.unwrap_err();
+    let err = store::create(&pool, business, &gone, None)
+        .await
+        .unwrap_err();
     assert_eq!(
         (err.status().as_u16(), err.message()),
         (400, "client_id: no such client in this business")
     );
     let id = indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
-    let err = store::replace(&pool, business, id, &gone).await.unwrap_err();
+    let err = store::replace(&pool, business, id, &gone)
+        .await
+        .unwrap_err();
     assert_eq!(err.status().as_u16(), 400, "{}", err.message());
 }

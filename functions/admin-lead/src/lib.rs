@@ -114,7 +114,7 @@ pub async fn patch(
     {
         return Err(invalid(
             "assignee_user_id",
-            "is not a user of this business",
+            "is not an enabled user of this business",
         ));
     }
     let edit = LeadEdit {

@@ -45,8 +45,15 @@ async fn a_lead_is_worked_by_the_team_and_bad_edits_name_the_field(pool: PgPool)
             .fetch_one(&pool)
             .await
             .unwrap();
+    let disabled: Uuid = sqlx::query_scalar(
+        "UPDATE users SET disabled_at = now() WHERE email = 'member@aurora.example' RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     for (patch, field) in [
         (json!({"assignee_user_id": b_owner}), "assignee_user_id:"),
+        (json!({"assignee_user_id": disabled}), "assignee_user_id:"),
         (json!({"status": "won"}), "status:"),
         (json!({"priority": "low"}), "unknown field `priority`"),
         (json!({}), "status: give a status"),

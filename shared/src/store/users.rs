@@ -45,14 +45,17 @@ pub async fn by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credent
     }))
 }
 
-/// Whether the user belongs to the business (a lead can only be assigned to its own team).
+/// Whether the user belongs to the business and is not disabled (a lead can only be assigned to
+/// its own team, and not to someone who can no longer sign in to work it; one invited and not
+/// yet signed in can).
 pub async fn is_member(
     pool: &sqlx::PgPool,
     user_id: Uuid,
     business_id: BusinessId,
 ) -> Result<bool, ApiError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND business_id = $2) AS "member!""#,
+        r#"SELECT EXISTS (SELECT 1 FROM users
+                          WHERE id = $1 AND business_id = $2 AND disabled_at IS NULL) AS "member!""#,
         user_id,
         business_id.get()
     )
