@@ -110,7 +110,7 @@ pub async fn patch(
     }
     let pool = state.db.pool().await?;
     if let Some(Some(user)) = patch.assignee_user_id
-        && !users::is_member(pool, user, business_id).await?
+        && !users::may_be_assigned(pool, user, business_id, lead_id).await?
     {
         return Err(invalid(
             "assignee_user_id",

@@ -45,15 +45,42 @@ async fn a_lead_is_worked_by_the_team_and_bad_edits_name_the_field(pool: PgPool)
             .fetch_one(&pool)
             .await
             .unwrap();
+    // The member, assigned, is disabled: the lead's form sends them back unchanged with a new
+    // status, which still saves; another lead cannot be given to them.
+    let (status, _) = call(Method::PATCH)
+        .business(A)
+        .param("leadId", A_LEAD)
+        .token(&owner_a())
+        .body(json!({"assignee_user_id": member_id}))
+        .send(|r| admin_lead::handle(&state, r))
+        .await;
+    assert_eq!(status, 200);
     let disabled: Uuid = sqlx::query_scalar(
         "UPDATE users SET disabled_at = now() WHERE email = 'member@aurora.example' RETURNING id",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
+    let (status, body) = call(Method::PATCH)
+        .business(A)
+        .param("leadId", A_LEAD)
+        .token(&owner_a())
+        .body(json!({"status": "qualified", "assignee_user_id": disabled, "notes": "Called back"}))
+        .send(|r| admin_lead::handle(&state, r))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "qualified");
+    let (status, body) = call(Method::PATCH)
+        .business(A)
+        .param("leadId", "d0000000-0000-4000-8000-000000000003")
+        .token(&owner_a())
+        .body(json!({"assignee_user_id": disabled}))
+        .send(|r| admin_lead::handle(&state, r))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body).starts_with("assignee_user_id:"), "{body}");
     for (patch, field) in [
         (json!({"assignee_user_id": b_owner}), "assignee_user_id:"),
-        (json!({"assignee_user_id": disabled}), "assignee_user_id:"),
         (json!({"status": "won"}), "status:"),
         (json!({"priority": "low"}), "unknown field `priority`"),
         (json!({}), "status: give a status"),

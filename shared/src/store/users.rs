@@ -45,19 +45,26 @@ pub async fn by_email(pool: &sqlx::PgPool, email: &str) -> Result<Option<Credent
     }))
 }
 
-/// Whether the user belongs to the business and is not disabled (a lead can only be assigned to
-/// its own team, and not to someone who can no longer sign in to work it; one invited and not
-/// yet signed in can).
-pub async fn is_member(
+/// Whether the user may be the lead's assignee: one of the business's users, not disabled (a
+/// disabled user can no longer sign in to work it; one invited and not yet signed in can), or
+/// already the lead's assignee (an edit that sends the assignee back unchanged, as the dashboard's
+/// form does, keeps working after that user is disabled).
+pub async fn may_be_assigned(
     pool: &sqlx::PgPool,
     user_id: Uuid,
     business_id: BusinessId,
+    lead_id: Uuid,
 ) -> Result<bool, ApiError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM users
-                          WHERE id = $1 AND business_id = $2 AND disabled_at IS NULL) AS "member!""#,
+        r#"SELECT EXISTS (
+               SELECT 1 FROM users u
+               WHERE u.id = $1 AND u.business_id = $2
+                 AND (u.disabled_at IS NULL
+                      OR EXISTS (SELECT 1 FROM leads l WHERE l.id = $3 AND l.business_id = $2
+                                 AND l.assignee_user_id = u.id))) AS "assignable!""#,
         user_id,
-        business_id.get()
+        business_id.get(),
+        lead_id,
     )
     .fetch_one(pool)
     .await?)
