@@ -179,3 +179,35 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
         .saturating_sub(1)
         .min(sorted.len() - 1)]
 }
+
+/// Fails unless every `tests/*.rs` file of the crate at `manifest_dir` is compiled: declared as a
+/// module of the crate's one integration-test binary (`tests/main.rs`, whose source is
+/// `main_source`) or as a test target of its own in its `Cargo.toml`. The crates that merge their
+/// integration tests into one binary turn off cargo's discovery of test files (`autotests =
+/// false`), so a new file nobody declares would otherwise never run.
+pub fn assert_every_test_file_compiled(manifest_dir: &str, main_source: &str) {
+    let manifest = std::fs::read_to_string(format!("{manifest_dir}/Cargo.toml")).unwrap();
+    let dir = std::path::Path::new(manifest_dir).join("tests");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "rs") || stem == "main" {
+            continue;
+        }
+        let declared = main_source
+            .lines()
+            .any(|l| l.trim() == format!("mod {stem};"));
+        let own_target = manifest.contains(&format!("path = \"tests/{stem}.rs\""));
+        if !declared && !own_target {
+            missing.push(stem.to_owned());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/{{{}}}.rs: declare each as `mod` in tests/main.rs",
+        missing.join(",")
+    );
+}

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use shared::pm::{asana, jira, monday, parse_date, parse_instant, verify_delivery_jwt};
 
-mod strategies;
-use strategies::{any_json, any_text};
+use crate::strategies::{any_json, any_text};
 
 const SECRET: &str = "pm-property-secret";
 

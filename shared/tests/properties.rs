@@ -16,8 +16,7 @@ use shared::elevenlabs::webhook::{self, SignatureError};
 use shared::personalization::template;
 use shared::phone::E164;
 
-mod strategies;
-use strategies::{any_json, any_text};
+use crate::strategies::{any_json, any_text};
 
 fn at(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).unwrap()

@@ -4,9 +4,7 @@
 //! `shared::agent_manager`: the operator CLI syncs with it too.) Which numbers a sync connects is
 //! `numbers.rs`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_first_sync_creates_the_agent_with_the_exact_configuration(pool: PgPool) {

@@ -2,9 +2,7 @@
 //! workspace number that another agent answers (the workspace is shared by every business); and
 //! the numbers it releases: those routed to the agent that the business no longer has.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_number_no_platform_admin_assigned_is_neither_imported_nor_assigned(pool: PgPool) {

@@ -1,9 +1,7 @@
 //! Summaries and emails through failures: OpenAI and SendGrid retried, each email sent once
 //! across redeliveries and crashes, poison messages and unowned calls failed to the DLQ.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn without_an_elevenlabs_summary_openai_writes_one(pool: PgPool) {

@@ -1,9 +1,7 @@
 //! What a call becomes: a call log, a lead (new, updated, never overwritten by an older call or
 //! over a live answer), a client note, a busy call log for a failed initiation; each once.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_new_callers_call_becomes_a_call_log_an_urgent_lead_and_one_email(pool: PgPool) {

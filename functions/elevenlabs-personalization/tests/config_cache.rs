@@ -5,8 +5,7 @@
 use serde_json::Value;
 use sqlx::PgPool;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn first_message(resp: &Value) -> &str {
     resp["conversation_config_override"]["agent"]["first_message"]

@@ -11,8 +11,7 @@ use shared::db::Database;
 use shared::personalization::DYNAMIC_VARIABLES;
 use sqlx::PgPool;
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// Every response carries exactly the declared dynamic variables, with non-null values.
 fn assert_variables_complete(resp: &Value) {

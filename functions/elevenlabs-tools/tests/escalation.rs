@@ -1,9 +1,7 @@
 //! Escalation, messages and hours through the tool route, and the refusals of a request that is
 //! not verified or not well formed.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn escalation_makes_the_lead_urgent_alerts_the_team_once_and_offers_a_transfer(pool: PgPool) {

@@ -2,9 +2,7 @@
 //! and a line to say; "not found" rather than an invented answer; a client's own documents for
 //! that client only; every search logged with its conversation.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use elevenlabs_tools::ANSWER_BUDGET_CHARS;
 use shared::testing::admin::{A, A_CLIENT};
 use shared::testing::knowledge::indexed;

@@ -1,9 +1,7 @@
 //! Project status through the tool route: a known client hears only their own projects, an
 //! unknown caller is refused, and the recorded call start names the caller.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_known_client_hears_only_their_own_projects(pool: PgPool) {

@@ -1,9 +1,7 @@
 //! Qualifying a new caller through the tool route: step by step, the lead growing with each
 //! answer, the state surviving a cold start, urgency flagged mid-qualification.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_new_caller_is_qualified_step_by_step_and_the_lead_grows_with_each_answer(pool: PgPool) {

@@ -2,9 +2,7 @@
 //! the tool records the normalised values, reads the email and number back, takes a correction,
 //! and the lead ends with what the caller meant.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const AURORA_ID: &str = "a0000000-0000-4000-8000-000000000001";
 

@@ -2,9 +2,7 @@
 //! caller hears no project until verified by a code texted to their own number or by their PIN;
 //! three wrong answers end verification for the call; a stranger cannot be verified.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 async fn set_access(pool: &PgPool, mode: &str) {
     sqlx::query(

@@ -1,0 +1,16 @@
+//! The personalization webhook's integration tests, as one binary: each file here is a module of it. One binary
+//! per file linked the whole stack again for each (about 100 MB of disk and seconds of linking
+//! apiece); `autotests = false` in Cargo.toml, and the test below checks no file is left out.
+
+mod common;
+
+mod config_cache;
+mod personalization;
+
+#[test]
+fn every_test_file_is_compiled() {
+    shared::testing::assert_every_test_file_compiled(
+        env!("CARGO_MANIFEST_DIR"),
+        include_str!("main.rs"),
+    );
+}
