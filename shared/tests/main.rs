@@ -11,6 +11,7 @@ mod idempotency_model;
 mod keyset_paging;
 mod knowledge_chunking;
 mod knowledge_files;
+mod knowledge_pdf_bombs;
 mod knowledge_search;
 mod knowledge_vector_index;
 mod layers;

@@ -13,6 +13,12 @@ use crate::domain::knowledge::document::{MAX_BODY_CHARS, SourceKind, normalise_t
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// The most a DOCX's document part may inflate to (a zip bomb stops here).
 const MAX_DOCX_XML_BYTES: u64 = 32 * 1024 * 1024;
+/// The most a PDF's streams may decode to in all (a stream decoded twice counts twice), and one
+/// stream's filter alone: past either, a compression bomb stops (lopdf's decode budget, our patch
+/// in vendor/lopdf). A page's content is parsed whole into operations several times its size, so
+/// the per-stream bound is the tighter; a 50-page brochure decodes to about 1 MiB.
+const MAX_PDF_DECODED_BYTES: usize = 64 * 1024 * 1024;
+const MAX_PDF_STREAM_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ExtractError {
@@ -106,7 +112,20 @@ fn pdf_text(bytes: &[u8]) -> Result<String, ExtractError> {
     // pdf-extract panics on some malformed files instead of returning an error; the panic is
     // contained here and becomes the same refusal.
     let bytes = bytes.to_vec();
-    match std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes)) {
+    let (extracted, exhausted) =
+        lopdf::with_decode_budget(MAX_PDF_DECODED_BYTES, MAX_PDF_STREAM_BYTES, || {
+            std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&bytes))
+        });
+    // pdf-extract skips some streams that fail to decode, so a refused decode is looked for here
+    // rather than in its result.
+    if exhausted {
+        return Err(unreadable(format!(
+            "its compressed streams expand past {} MiB in all or {} MiB in one",
+            MAX_PDF_DECODED_BYTES >> 20,
+            MAX_PDF_STREAM_BYTES >> 20
+        )));
+    }
+    match extracted {
         Ok(Ok(text)) => Ok(text),
         Ok(Err(e)) => Err(unreadable(e.to_string())),
         Err(_) => Err(unreadable("its structure is damaged".into())),

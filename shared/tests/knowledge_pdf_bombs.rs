@@ -1,0 +1,152 @@
+//! A PDF whose streams decode to far more than the file is refused with a clear reason, within
+//! the decode budget (lopdf's, our patch in vendor/lopdf), instead of exhausting the function's
+//! memory: a Flate bomb, an LZW bomb, many streams each within the per-stream bound, and a
+//! predictor row the file declares huge. An ordinary compressed page still reads.
+
+use std::io::Write;
+
+use lopdf::content::{Content, Operation};
+use lopdf::{Document, Object, Stream, dictionary};
+use shared::domain::knowledge::document::SourceKind;
+use shared::knowledge::extract::{ExtractError, extract};
+
+const MIB: usize = 1024 * 1024;
+
+/// `len` bytes of spaces (harmless in a content stream), zlib-compressed.
+fn flate_of_spaces(len: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let chunk = vec![b' '; MIB];
+    for _ in 0..len / MIB {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+/// A page content that shows `text`.
+fn text_content(text: &str) -> Vec<u8> {
+    Content {
+        operations: vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 12.into()]),
+            Operation::new("Td", vec![72.into(), 712.into()]),
+            Operation::new("Tj", vec![Object::string_literal(text)]),
+            Operation::new("ET", vec![]),
+        ],
+    }
+    .encode()
+    .unwrap()
+}
+
+/// A PDF of one page per stream, each page's content that stream, written by lopdf.
+fn pdf_of_pages(contents: Vec<Stream>) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+    });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let mut kids = Vec::new();
+    for content in contents {
+        let content_id = doc.add_object(content);
+        kids.push(Object::from(doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        })));
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources_id,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
+fn flate_stream(content: Vec<u8>) -> Stream {
+    Stream::new(dictionary! { "Filter" => "FlateDecode" }, content).with_compression(false)
+}
+
+async fn assert_refused_as_bomb(pdf: Vec<u8>) {
+    assert!(
+        pdf.len() < 4 * MIB,
+        "the bomb itself is within the file limit"
+    );
+    match extract(SourceKind::Pdf, pdf).await {
+        Err(ExtractError::Unreadable {
+            kind: "PDF",
+            reason,
+        }) => {
+            assert!(reason.contains("expand past"), "{reason}")
+        }
+        other => panic!("a bomb was not refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_ordinary_compressed_page_reads() {
+    let mut page = text_content("Free parking is behind the studio");
+    let mut compressed = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    compressed.write_all(&page).unwrap();
+    page = compressed.finish().unwrap();
+    let text = extract(SourceKind::Pdf, pdf_of_pages(vec![flate_stream(page)]))
+        .await
+        .unwrap();
+    assert!(text.contains("Free parking is behind the studio"), "{text}");
+}
+
+#[tokio::test]
+async fn a_flate_bomb_is_refused() {
+    // 100 MiB of spaces in about 100 KiB, after a page of real text: lopdf would inflate all of it.
+    let mut content = text_content("Our prices");
+    content.extend(vec![b' '; 16]);
+    let bomb = flate_of_spaces(100 * MIB);
+    assert_refused_as_bomb(pdf_of_pages(vec![
+        flate_stream(content),
+        flate_stream(bomb),
+    ]))
+    .await;
+}
+
+#[tokio::test]
+async fn an_lzw_bomb_is_refused() {
+    let mut encoded = Vec::new();
+    let spaces = vec![b' '; 40 * MIB];
+    weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8)
+        .into_stream(&mut encoded)
+        .encode_all(spaces.as_slice())
+        .status
+        .unwrap();
+    let stream =
+        Stream::new(dictionary! { "Filter" => "LZWDecode" }, encoded).with_compression(false);
+    assert_refused_as_bomb(pdf_of_pages(vec![stream])).await;
+}
+
+#[tokio::test]
+async fn streams_each_within_their_bound_are_counted_together() {
+    // Eight pages of 12 MiB each: every one under the per-stream bound, 96 MiB in all.
+    let pages = (0..8)
+        .map(|_| flate_stream(flate_of_spaces(12 * MIB)))
+        .collect();
+    assert_refused_as_bomb(pdf_of_pages(pages)).await;
+}
+
+#[tokio::test]
+async fn a_predictor_row_declared_huge_is_refused_before_it_is_allocated() {
+    // A few bytes of data whose parameters ask for two rows of 4 GB each.
+    let mut compressed = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    compressed.write_all(&[2, 0, 0, 0]).unwrap();
+    let stream = Stream::new(
+        dictionary! {
+            "Filter" => "FlateDecode",
+            "DecodeParms" => dictionary! { "Predictor" => 12, "Columns" => 4_000_000_000_i64 },
+        },
+        compressed.finish().unwrap(),
+    )
+    .with_compression(false);
+    assert_refused_as_bomb(pdf_of_pages(vec![stream])).await;
+}
