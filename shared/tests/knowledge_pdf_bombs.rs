@@ -1,7 +1,9 @@
 //! A PDF whose streams decode to far more than the file is refused with a clear reason, within
 //! the decode budget (lopdf's, our patch in vendor/lopdf), instead of exhausting the function's
 //! memory: a Flate bomb, an LZW bomb, many streams each within the per-stream bound, and a
-//! predictor row the file declares huge. An ordinary compressed page still reads.
+//! predictor row the file declares huge. Files that make the parsers allocate by a number they
+//! declare, past any budget inside them, end the reader's own process (`knowledge::isolate`) and
+//! are refused the same way, while this process goes on. An ordinary compressed page still reads.
 
 use std::io::Write;
 
@@ -149,4 +151,68 @@ async fn a_predictor_row_declared_huge_is_refused_before_it_is_allocated() {
     )
     .with_compression(false);
     assert_refused_as_bomb(pdf_of_pages(vec![stream])).await;
+}
+
+/// A reply that is a refusal, not a crash of this process (which would end the test binary).
+async fn assert_refused(pdf: Vec<u8>) -> String {
+    match extract(SourceKind::Pdf, pdf).await {
+        Err(ExtractError::Unreadable {
+            kind: "PDF",
+            reason,
+        }) => reason,
+        other => panic!("not refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_character_map_range_of_four_billion_codes_ends_the_reader_not_the_process() {
+    // pdf-extract expands a ToUnicode range into one map entry per code.
+    let cmap = b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+        1 begincodespacerange <00> <FF> endcodespacerange\n\
+        1 beginbfrange <00000000> <FFFFFFFF> <00000041> endbfrange\n\
+        endcmap end end\n";
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let cmap_id = doc.add_object(Stream::new(dictionary! {}, cmap.to_vec()));
+    let font_id = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "ToUnicode" => cmap_id,
+    });
+    let content_id = doc.add_object(Stream::new(dictionary! {}, text_content("A")));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        "Resources" => dictionary! { "Font" => dictionary! { "F1" => font_id } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog_id);
+    let mut pdf = Vec::new();
+    doc.save_to(&mut pdf).unwrap();
+    let reason = assert_refused(pdf).await;
+    assert!(
+        reason.contains("memory") || reason.contains("longer"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn an_xref_stream_of_zero_width_entries_ends_the_reader_not_the_process() {
+    // 150 bytes: with /W [0 0 0] no entry consumes data, and lopdf makes one per index, 2^32.
+    let mut pdf = b"%PDF-1.5\n".to_vec();
+    let offset = pdf.len();
+    pdf.extend_from_slice(
+        b"1 0 obj\n<< /Type /XRef /W [0 0 0] /Index [0 4294967295] /Size 4294967295 /Length 0 >>\n\
+          stream\n\nendstream\nendobj\n",
+    );
+    pdf.extend_from_slice(format!("startxref\n{offset}\n%%EOF\n").as_bytes());
+    let reason = assert_refused(pdf).await;
+    assert!(
+        reason.contains("memory") || reason.contains("longer"),
+        "{reason}"
+    );
 }

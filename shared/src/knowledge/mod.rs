@@ -9,6 +9,7 @@ pub mod extract;
 pub mod fetch;
 pub mod html;
 pub mod ingest;
+pub mod isolate;
 pub mod search;
 pub mod store;
 pub mod vector_index;

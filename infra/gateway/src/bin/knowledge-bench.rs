@@ -18,7 +18,7 @@
 //!   embedder standing in for the embedding call, swapped in): passages/s.
 //! - `question`: prints a question for the large business (the gateway load's body).
 //! - `pdf <file>`: one PDF read, cut, embedded and stored; time and the process's peak resident
-//!   memory (run alone, so the peak is the PDF's).
+//!   memory (run alone, so the peak is the PDF's), and the peak of the reader's own process.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -537,12 +537,13 @@ async fn pdf(pool: &PgPool, file: &str) -> anyhow::Result<()> {
     let outcome =
         shared::knowledge::ingest::index_version(pool, &LexicalEmbedder, id, 1, false).await?;
     println!(
-        "50-page PDF ({} KiB, {} characters): read in {:.0} ms, indexed ({outcome:?}) in {:.0} ms in all; peak resident memory {} MiB",
+        "50-page PDF ({} KiB, {} characters): read in {:.0} ms, indexed ({outcome:?}) in {:.0} ms in all; peak resident memory {} MiB, the reader's own process {} MiB",
         size / 1024,
         content.body.chars().count(),
         extracted.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3,
-        local_gateway::peak_rss_mib().unwrap_or(0)
+        local_gateway::peak_rss_mib().unwrap_or(0),
+        shared::knowledge::isolate::reaped_children_peak_rss_kib().unwrap_or(0) / 1024
     );
     sqlx::query("DELETE FROM knowledge_documents WHERE id = $1")
         .bind(id)
