@@ -9,18 +9,22 @@
 //! After `fork` in a threaded process the child may only count on what no other thread held at
 //! that instant. glibc's malloc is made safe across `fork` by glibc itself; logging and panic
 //! output, which take locks, are switched off first in the child. A lock held anyway stalls the
-//! child, and the deadline ends it.
+//! child, and the deadline ends it. The child keeps no descriptor but its pipe and the standard
+//! ones (a reader forked by another thread meanwhile would otherwise hold this one's pipe open),
+//! writes no core file, and dies with the thread that forked it.
 
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use nix::sys::resource::{Resource, setrlimit};
+use nix::fcntl::OFlag;
+use nix::sys::prctl::set_pdeathsig;
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{ForkResult, Pid, fork, pipe};
+use nix::unistd::{ForkResult, Pid, fork, pipe2};
 
 /// What the child may use.
 #[derive(Debug, Clone, Copy)]
@@ -59,16 +63,14 @@ pub fn run_isolated(
     work: impl FnOnce() -> Vec<u8>,
 ) -> Result<Vec<u8>, IsolateError> {
     let failed = |what: &str, e: nix::Error| IsolateError::Failed(format!("{what}: {e}"));
-    let address_space = current_address_space()
-        .map_err(|e| IsolateError::Failed(format!("reading /proc/self/status: {e}")))?
-        .saturating_add(limits.extra_memory_bytes);
-    let (reader, writer) = pipe().map_err(|e| failed("pipe", e))?;
+    // Close-on-exec, so a program another thread starts meanwhile does not hold the pipe open.
+    let (reader, writer) = pipe2(OFlag::O_CLOEXEC).map_err(|e| failed("pipe", e))?;
     // SAFETY: the child runs only `child`, which ends in `_exit` and never returns (see the
     // module's note on what it may rely on).
     match unsafe { fork() }.map_err(|e| failed("fork", e))? {
         ForkResult::Child => {
             drop(reader);
-            child(writer, address_space, limits.time, work)
+            child(writer, limits, work)
         }
         ForkResult::Parent { child } => {
             drop(writer);
@@ -77,24 +79,50 @@ pub fn run_isolated(
     }
 }
 
-fn child(writer: OwnedFd, address_space: u64, time: Duration, work: impl FnOnce() -> Vec<u8>) -> ! {
+/// The child's exit codes other than 0 (answered) and a signal.
+const PANICKED: i32 = 2;
+const UNANSWERED: i32 = 3;
+const UNCONFINED: i32 = 4;
+
+fn child(writer: OwnedFd, limits: Limits, work: impl FnOnce() -> Vec<u8>) -> ! {
     log::set_max_level(log::LevelFilter::Off);
     std::panic::set_hook(Box::new(|_| {}));
-    let cpu = time.as_secs().max(1);
-    let limited = setrlimit(Resource::RLIMIT_AS, address_space, address_space)
-        .and_then(|()| setrlimit(Resource::RLIMIT_CPU, cpu, cpu + 1));
-    let code = match limited {
+    let code = match confine(&writer, limits) {
         Ok(()) => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
             Ok(output) => match std::fs::File::from(writer).write_all(&output) {
                 Ok(()) => 0,
-                Err(_) => 3,
+                Err(_) => UNANSWERED,
             },
-            Err(_) => 2,
+            Err(_) => PANICKED,
         },
-        Err(_) => 4,
+        Err(_) => UNCONFINED,
     };
     // SAFETY: `_exit` ends the process at once, without the parent's exit handlers or buffers.
     unsafe { nix::libc::_exit(code) }
+}
+
+/// The child's limits, set in the child: its address space is measured after the fork, so
+/// nothing another thread mapped meanwhile counts against the allowance.
+fn confine(writer: &OwnedFd, limits: Limits) -> nix::Result<()> {
+    set_pdeathsig(Signal::SIGKILL)?;
+    let fd = writer.as_raw_fd() as u32;
+    // SAFETY: closes only this process's copies of descriptors it never uses again; the parent's
+    // stay open (closing a copy shuts down no socket).
+    unsafe {
+        if fd > 3 {
+            nix::libc::close_range(3, fd - 1, 0);
+        }
+        nix::libc::close_range(fd + 1, u32::MAX, 0);
+    }
+    let inherited = current_address_space().map_err(|_| nix::Error::EIO)?;
+    let (_, hard) = getrlimit(Resource::RLIMIT_AS)?;
+    let address_space = inherited
+        .saturating_add(limits.extra_memory_bytes)
+        .min(hard);
+    setrlimit(Resource::RLIMIT_AS, address_space, address_space)?;
+    setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+    let cpu = limits.time.as_secs().max(1);
+    setrlimit(Resource::RLIMIT_CPU, cpu, cpu + 1)
 }
 
 fn parent(child: Pid, reader: OwnedFd, limits: Limits) -> Result<Vec<u8>, IsolateError> {
@@ -102,12 +130,22 @@ fn parent(child: Pid, reader: OwnedFd, limits: Limits) -> Result<Vec<u8>, Isolat
     let (done, finished) = std::sync::mpsc::channel::<()>();
     let watchdog = {
         let killed = killed.clone();
-        std::thread::spawn(move || {
-            if finished.recv_timeout(limits.time).is_err() {
-                killed.store(true, Ordering::SeqCst);
-                let _ = kill(child, Signal::SIGKILL);
-            }
-        })
+        std::thread::Builder::new()
+            .name("reader-watchdog".into())
+            .spawn(move || {
+                if finished.recv_timeout(limits.time).is_err() {
+                    killed.store(true, Ordering::SeqCst);
+                    let _ = kill(child, Signal::SIGKILL);
+                }
+            })
+    };
+    let watchdog = match watchdog {
+        Ok(watchdog) => watchdog,
+        Err(e) => {
+            let _ = kill(child, Signal::SIGKILL);
+            let _ = waitpid(child, None);
+            return Err(IsolateError::Failed(format!("no watchdog thread: {e}")));
+        }
     };
     let mut output = Vec::new();
     let read = std::fs::File::from(reader)
@@ -126,9 +164,17 @@ fn parent(child: Pid, reader: OwnedFd, limits: Limits) -> Result<Vec<u8>, Isolat
         return Err(IsolateError::TooMuchOutput(limits.max_output_bytes));
     }
     let out_of_memory = IsolateError::OutOfMemory(limits.extra_memory_bytes >> 20);
+    let stopped = |why: &str| Err(IsolateError::Failed(why.into()));
     match status {
-        Ok(WaitStatus::Exited(_, 0)) if read.is_ok() => Ok(output),
-        Ok(WaitStatus::Exited(_, 2)) => Err(IsolateError::Failed("the reader panicked".into())),
+        Ok(WaitStatus::Exited(_, 0)) => match read {
+            Ok(_) => Ok(output),
+            Err(e) => Err(IsolateError::Failed(format!(
+                "its answer could not be read: {e}"
+            ))),
+        },
+        Ok(WaitStatus::Exited(_, PANICKED)) => stopped("the reader panicked"),
+        Ok(WaitStatus::Exited(_, UNANSWERED)) => stopped("the reader could not send its answer"),
+        Ok(WaitStatus::Exited(_, UNCONFINED)) => stopped("the reader's limits could not be set"),
         // The watchdog's kill, or the CPU limit (SIGXCPU ends a process by default).
         Ok(WaitStatus::Signaled(_, Signal::SIGKILL, _)) if killed.load(Ordering::SeqCst) => {
             Err(IsolateError::TooSlow(limits.time))
@@ -139,7 +185,10 @@ fn parent(child: Pid, reader: OwnedFd, limits: Limits) -> Result<Vec<u8>, Isolat
         Ok(WaitStatus::Signaled(_, Signal::SIGABRT | Signal::SIGSEGV | Signal::SIGKILL, _)) => {
             Err(out_of_memory)
         }
-        other => Err(IsolateError::Failed(format!("{other:?}"))),
+        other => {
+            tracing::warn!(status = ?other, "a reader process ended unexpectedly");
+            stopped("the reader stopped unexpectedly")
+        }
     }
 }
 
@@ -183,7 +232,7 @@ mod tests {
     #[test]
     fn an_allocation_past_the_limit_ends_the_child_not_the_process() {
         let grab = || {
-            let mut v = vec![0u8; 1 << 30];
+            let mut v = std::hint::black_box(vec![0u8; 1 << 30]);
             v[12345] = 1;
             vec![v[12345]]
         };
