@@ -15,13 +15,15 @@ pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 const MAX_DOCX_XML_BYTES: u64 = 32 * 1024 * 1024;
 /// The most a PDF's streams may decode to in all (a stream decoded twice counts twice), and one
 /// stream's filter alone: past either, a compression bomb stops (lopdf's decode budget, our patch
-/// in vendor/lopdf). A page's content is parsed whole into operations several times its size, so
-/// the per-stream bound is the tighter; a 50-page brochure decodes to about 1 MiB.
+/// in vendor/lopdf). A page's content is parsed whole into operations many times its size (up to
+/// hundreds of times for hostile content, which the reader's process bounds), so the per-stream
+/// bound is the tighter.
 const MAX_PDF_DECODED_BYTES: usize = 64 * 1024 * 1024;
 const MAX_PDF_STREAM_BYTES: usize = 16 * 1024 * 1024;
 /// What reading one PDF may take, in its own process (`isolate`): pdf-extract and lopdf have
 /// more ways to allocate, recurse and loop without bound than any budget inside them can catch.
-/// The functions that read files have 512 MB; a 50-page brochure is read in 41 ms with 19 MiB.
+/// The functions that read files have 512 MB; the bench's 50-page PDF is read in 60-84 ms, its
+/// reader peaking at 4 MiB.
 const PDF_READER: super::isolate::Limits = super::isolate::Limits {
     extra_memory_bytes: 256 * 1024 * 1024,
     time: std::time::Duration::from_secs(10),
