@@ -216,13 +216,16 @@ pub async fn link_client_projects(
 }
 
 /// What a removed integration left behind as history.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Removed {
     pub stale_projects: u64,
     pub stale_tasks: u64,
 }
 
-/// Removes the integration (its tokens and webhook registrations go with the row) and marks its
-/// projects and tasks stale, keeping their history.
+/// Removes the business's integration (its tokens and webhook registrations go with the row) and
+/// marks its projects and tasks stale, keeping their history. They are marked first: deleting
+/// the row sets their `integration_id` to null. Every statement names the business, and another
+/// business's integration id changes nothing (the transaction is rolled back).
 pub async fn remove_integration(
     pool: &PgPool,
     business_id: BusinessId,
@@ -230,26 +233,35 @@ pub async fn remove_integration(
 ) -> Result<Removed, ApiError> {
     let mut tx = pool.begin().await?;
     let stale_tasks = sqlx::query!(
-        "UPDATE tasks SET stale_since = now(), updated_at = now() WHERE integration_id = $1 AND stale_since IS NULL",
-        integration_id
+        "UPDATE tasks SET stale_since = now(), updated_at = now()
+         WHERE integration_id = $1 AND business_id = $2 AND stale_since IS NULL",
+        integration_id,
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
     let stale_projects = sqlx::query!(
-        "UPDATE projects SET stale_since = now(), updated_at = now() WHERE integration_id = $1 AND stale_since IS NULL",
-        integration_id
+        "UPDATE projects SET stale_since = now(), updated_at = now()
+         WHERE integration_id = $1 AND business_id = $2 AND stale_since IS NULL",
+        integration_id,
+        business_id.get()
     )
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query!(
+    let deleted = sqlx::query!(
         "DELETE FROM integrations WHERE id = $1 AND business_id = $2",
         integration_id,
         business_id.get()
     )
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if deleted == 0 {
+        tx.rollback().await?;
+        return Ok(Removed::default());
+    }
     tx.commit().await?;
     Ok(Removed {
         stale_projects,
