@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 
 use shared::admin::listing::{self, Listing};
-use shared::admin::openapi::{Invalid, Refused};
+use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::{Page, Query, invalid};
 use shared::db::PgPool;
 use shared::domain::BusinessId;
@@ -65,6 +65,6 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
         ("lead_id" = Option<Uuid>, Query, description = "only the calls of this lead"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
-    responses((status = 200, body = Page<CallSummary>), Invalid, Refused),
+    responses((status = 200, body = Page<CallSummary>), Invalid, RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn list() {}

@@ -6,7 +6,7 @@ use lambda_http::{Body, Request, Response};
 
 use shared::admin::clients::ClientInput;
 use shared::admin::listing::{self, Listing};
-use shared::admin::openapi::{ErrorBody, Invalid, Refused};
+use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::{Page, Query};
 use shared::admin::{method_not_allowed, ok};
 use shared::db::PgPool;
@@ -64,14 +64,14 @@ impl Listing for Clients {
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("search" = Option<String>, Query, description = "part of the name, company or a phone number")),
-    responses((status = 200, body = Page<Client>), Invalid, Refused),
+    responses((status = 200, body = Page<Client>), Invalid, RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn list() {}
 
 #[utoipa::path(post, path = "/api/businesses/{id}/clients", operation_id = "createClient", tag = "clients",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = ClientInput,
-    responses((status = 201, body = Client), Invalid, Refused,
+    responses((status = 201, body = Client), Invalid, RefusedOrMissing,
         (status = 409, body = ErrorBody, description = "a phone number already names another client")),
     security(("bearer" = [])))]
 pub async fn create(

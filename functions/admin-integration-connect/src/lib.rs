@@ -41,7 +41,10 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     // Its business is in the query, not the path; the same tenant rule applies.
     let principal = state.admin.authenticate(req).await?;
     let business_id = connect_business(req, &principal)?;
-    principal.authorize(business_id, Access::Write)?;
+    state
+        .admin
+        .admit(&principal, business_id, Access::Write)
+        .await?;
     match *req.method() {
         Method::GET => connect(state, &principal, business_id, req).await,
         _ => Err(method_not_allowed(req)),
@@ -91,7 +94,6 @@ pub async fn connect(
             format!("{provider} is not configured on this deployment"),
         )
     })?;
-    shared::store::require_business(state.admin.db.pool().await?, business_id).await?;
     // The state is stored before the URL exists, with the verifier it will need.
     let state_token = StateStore::new_state();
     let (url, verifier) = app

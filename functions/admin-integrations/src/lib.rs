@@ -43,7 +43,6 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
     security(("bearer" = [])))]
 pub async fn list(state: &State, business_id: BusinessId) -> Result<Response<Body>, ApiError> {
     let pool = state.admin.db.pool().await?;
-    shared::store::require_business(pool, business_id).await?;
     ok(
         StatusCode::OK,
         &IntegrationList {

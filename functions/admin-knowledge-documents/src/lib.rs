@@ -9,7 +9,7 @@ use lambda_http::{Body, Request, Response};
 use shared::admin::auth::Access;
 use shared::admin::knowledge::{DocumentInput, content_of, enqueue};
 use shared::admin::listing::{self, Listing};
-use shared::admin::openapi::{ErrorBody, Invalid, Refused};
+use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::{Page, Query, invalid};
 use shared::admin::{method_not_allowed, ok};
 use shared::db::PgPool;
@@ -73,7 +73,7 @@ impl Listing for Documents {
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 100, description = "page size, 1 to 100 (default 25)"),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
         ("status" = Option<DocumentStatus>, Query, description = "only documents in this state")),
-    responses((status = 200, body = Page<DocumentSummary>), Invalid, Refused),
+    responses((status = 200, body = Page<DocumentSummary>), Invalid, RefusedOrMissing),
     security(("bearer" = [])))]
 pub fn list() {}
 
@@ -91,7 +91,7 @@ pub fn list() {}
         (String = "text/html"),
         (String = "text/markdown"),
         (String = "text/plain"))),
-    responses((status = 202, body = Document, description = "saved; indexing is queued"), Invalid, Refused,
+    responses((status = 202, body = Document, description = "saved; indexing is queued"), Invalid, RefusedOrMissing,
         (status = 413, body = ErrorBody, description = "the file is larger than 4 MiB"),
         (status = 415, body = ErrorBody, description = "the file's type is not accepted")),
     security(("bearer" = [])))]

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use shared::admin::openapi::{Invalid, Refused};
+use shared::admin::openapi::{Invalid, RefusedOrMissing};
 use shared::admin::request::{Query, invalid};
 use shared::admin::{method_not_allowed, ok};
 use shared::domain::BusinessId;
@@ -46,7 +46,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
 #[utoipa::path(get, path = "/api/businesses/{id}/knowledge/unanswered", operation_id = "listUnansweredQuestions", tag = "knowledge",
     params(("id" = Uuid, Path, description = "business id"),
         ("days" = Option<i64>, Query, minimum = 1, maximum = 365, description = "how many days back (default 30)")),
-    responses((status = 200, body = UnansweredQuestions), Invalid, Refused),
+    responses((status = 200, body = UnansweredQuestions), Invalid, RefusedOrMissing),
     security(("bearer" = [])))]
 pub async fn list(
     state: &State,

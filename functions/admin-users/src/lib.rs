@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use shared::admin::auth::Access;
-use shared::admin::openapi::{ErrorBody, Invalid, Refused};
+use shared::admin::openapi::{ErrorBody, Invalid, RefusedOrMissing};
 use shared::admin::request::invalid;
 use shared::admin::sessions::new_secret;
 use shared::admin::{method_not_allowed, ok};
@@ -60,7 +60,7 @@ async fn answer(state: &State, req: &Request) -> Result<Response<Body>, ApiError
 
 #[utoipa::path(get, path = "/api/businesses/{id}/users", operation_id = "listUsers", tag = "users",
     params(("id" = Uuid, Path, description = "business id")),
-    responses((status = 200, body = UserList), Refused),
+    responses((status = 200, body = UserList), RefusedOrMissing),
     security(("bearer" = [])))]
 pub async fn list(state: &State, business_id: BusinessId) -> Result<Response<Body>, ApiError> {
     let users = users::list_for_business(state.admin.db.pool().await?, business_id).await?;
@@ -70,7 +70,7 @@ pub async fn list(state: &State, business_id: BusinessId) -> Result<Response<Bod
 #[utoipa::path(post, path = "/api/businesses/{id}/users", operation_id = "inviteUser", tag = "users",
     params(("id" = Uuid, Path, description = "business id")),
     request_body = Invitation,
-    responses((status = 201, body = Invited), Invalid, Refused,
+    responses((status = 201, body = Invited), Invalid, RefusedOrMissing,
         (status = 409, body = ErrorBody, description = "a user with that email exists")),
     security(("bearer" = [])))]
 pub async fn invite(
@@ -94,7 +94,6 @@ pub async fn invite(
     let (token, digest) = new_secret();
     let expires_at = (state.admin.now)() + INVITE_LIFETIME;
     let pool = state.admin.db.pool().await?;
-    shared::store::require_business(pool, business_id).await?;
     let mut tx = pool.begin().await?;
     let user_id = users::invite(
         &mut tx,

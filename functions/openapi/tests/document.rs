@@ -101,6 +101,15 @@ async fn the_openapi_document_is_3_1_and_covers_every_admin_route_in_the_templat
                 "{method} {path} documents {status}"
             );
         }
+        // A route on one business answers 404 when there is no such business (a platform admin
+        // may name any id: `AdminState::admit`).
+        if path.starts_with("/api/businesses/{id}") || path.ends_with("/connect") {
+            assert_eq!(
+                op["responses"]["404"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path} documents 404"
+            );
+        }
     }
 }
 

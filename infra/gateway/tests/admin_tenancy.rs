@@ -190,6 +190,39 @@ async fn a_platform_admin_reads_every_business(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_business_that_does_not_exist_is_not_found_on_every_route(pool: PgPool) {
+    setup(&pool).await;
+    let table = routes(&pool).await;
+    let admin = token_for(Role::PlatformAdmin, None);
+    let nobody = Uuid::new_v4().to_string();
+    let mut checked = 0;
+    for e in admin_routes().filter(|e| !platform_only(e)) {
+        let mut c = endpoint_call(e.method, e.path).token(&admin);
+        match c.params.iter_mut().find(|(name, _)| *name == "id") {
+            Some(id) => id.1 = nobody.clone(),
+            None => c.query[0].1 = nobody.clone(),
+        }
+        let (status, body) = c.send(|r| table.call(e.function, r)).await;
+        // Reads and writes alike: never an empty list, never a write into nothing.
+        assert_eq!(
+            (status, code(&body)),
+            (404, "not_found"),
+            "{} {}: {body}",
+            e.method,
+            e.path
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 38, "every route on a business was checked");
+    let businesses: i64 = sqlx::query_scalar("SELECT count(*) FROM businesses WHERE id = $1::uuid")
+        .bind(&nobody)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(businesses, 0);
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn another_tenants_record_ids_are_not_found_through_your_own_business(pool: PgPool) {
     setup(&pool).await;
     let table = routes(&pool).await;

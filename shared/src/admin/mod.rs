@@ -25,6 +25,7 @@ use lambda_http::{Body, Request, Response};
 use crate::config::Env;
 use crate::db::Database;
 use crate::domain::BusinessId;
+use crate::domain::catalog::Role;
 use crate::error::ApiError;
 use crate::platform::Platform;
 use crate::secrets::SecretName;
@@ -106,8 +107,26 @@ impl AdminState {
                 // A malformed business id in the path cannot be the caller's own business.
                 ApiError::forbidden("this token does not give access to that business")
             })?;
-        principal.authorize(business_id, access)?;
+        self.admit(&principal, business_id, access).await?;
         Ok((principal, business_id))
+    }
+
+    /// The tenant rule for `business_id` (`Principal::authorize`), and the business must exist:
+    /// a platform admin may name any id, and one that is no business is a 404 on every route,
+    /// never an empty list. A tenant's own business exists while its session stands (users go
+    /// with their business, and `authenticate` found the user), so only a platform admin's
+    /// request pays for the look-up.
+    pub async fn admit(
+        &self,
+        principal: &Principal,
+        business_id: BusinessId,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        principal.authorize(business_id, access)?;
+        if principal.role == Role::PlatformAdmin {
+            crate::store::require_business(self.db.pool().await?, business_id).await?;
+        }
+        Ok(())
     }
 
     /// The business in the path, once the caller may do what the method does to it: reads for
