@@ -17,6 +17,7 @@ use shared::domain::BusinessId;
 use shared::domain::answers::email;
 use shared::domain::catalog::Role;
 use shared::error::ApiError;
+use shared::store::Taken;
 use shared::store::users::{self, UserView};
 use shared::web::parse_json;
 
@@ -105,12 +106,7 @@ pub async fn invite(
         inviter,
     )
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.constraint() == Some("users_email_key") => {
-            ApiError::conflict("email_taken", "email: a user with that email exists")
-        }
-        _ => e.into(),
-    })?;
+    .map_err(|e| Taken::Email.or_error(e, "email: a user with that email exists"))?;
     InvitationAudit {
         invited: user_id,
         inviter,

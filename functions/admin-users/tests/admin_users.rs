@@ -68,7 +68,8 @@ async fn the_team_is_listed_and_owners_invite(pool: PgPool) {
         json!({"email": "Owner@Bolt.example", "role": "business_member"}),
     )
     .await;
-    assert_eq!(status, 409, "{body}");
+    assert_eq!((status, code(&body)), (409, "email_taken"), "{body}");
+    assert!(message(&body).starts_with("email"), "{body}");
     let (status, body) = invite(
         owner_a(),
         json!({"email": "Pat@Aurora.example", "role": "business_owner"}),

@@ -12,7 +12,7 @@ use crate::domain::business_hours::Timezone;
 use crate::domain::catalog::Role;
 use crate::phone::E164;
 use crate::store::{
-    self,
+    self, Taken,
     business::{NewBusinessRow, NewOwner},
 };
 
@@ -94,22 +94,16 @@ fn email(field: &'static str, raw: &str) -> Result<String, OperatorError> {
 }
 
 fn conflict(e: sqlx::Error) -> OperatorError {
-    match &e {
-        sqlx::Error::Database(d) if d.constraint() == Some("users_email_key") => {
-            OperatorError::Conflict {
-                code: "email_taken",
-                message: "a user with that email already exists".into(),
-            }
-        }
-        sqlx::Error::Database(d)
-            if d.constraint() == Some("business_phone_numbers_phone_e164_key") =>
-        {
-            OperatorError::Conflict {
-                code: "phone_number_taken",
-                message: "a phone number already belongs to another business".into(),
-            }
-        }
-        _ => OperatorError::Database(e),
+    let Some(taken) = Taken::of(&e) else {
+        return OperatorError::Database(e);
+    };
+    let message = match taken {
+        Taken::Email => "a user with that email already exists",
+        Taken::PhoneNumber => "a phone number already belongs to another business",
+    };
+    OperatorError::Conflict {
+        code: taken.code(),
+        message: message.into(),
     }
 }
 

@@ -227,12 +227,6 @@ async fn replace_numbers(
             .await?;
             continue;
         }
-        let taken = || {
-            ApiError::conflict(
-                "phone_number_taken",
-                format!("phone_numbers: {phone} already belongs to another business"),
-            )
-        };
         sqlx::query!(
             "INSERT INTO business_phone_numbers
                  (business_id, phone_e164, label, assigned_via, assigned_by, assigned_at)
@@ -244,13 +238,11 @@ async fn replace_numbers(
         )
         .execute(&mut *tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(db)
-                if db.constraint() == Some("business_phone_numbers_phone_e164_key") =>
-            {
-                taken()
-            }
-            _ => e.into(),
+        .map_err(|e| {
+            super::Taken::PhoneNumber.or_error(
+                e,
+                format!("phone_numbers: {phone} already belongs to another business"),
+            )
         })?;
     }
     Ok(())

@@ -92,6 +92,53 @@ pub async fn require_business(
     }
 }
 
+/// A record someone else already holds, found by the unique constraint the database refused a
+/// write with: each such constraint is named here once, with the code its 409 carries, for every
+/// writer (the admin API and the operator's commands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// `users_email_key`: the address has an account already (users are unique across tenants).
+    Email,
+    /// `business_phone_numbers_phone_e164_key`: the number is another business's.
+    PhoneNumber,
+}
+
+impl Taken {
+    const ALL: [Taken; 2] = [Taken::Email, Taken::PhoneNumber];
+
+    fn constraint(self) -> &'static str {
+        match self {
+            Taken::Email => "users_email_key",
+            Taken::PhoneNumber => "business_phone_numbers_phone_e164_key",
+        }
+    }
+
+    /// The error code of the 409.
+    pub fn code(self) -> &'static str {
+        match self {
+            Taken::Email => "email_taken",
+            Taken::PhoneNumber => "phone_number_taken",
+        }
+    }
+
+    /// Which of these `e` is, if it is one.
+    pub fn of(e: &sqlx::Error) -> Option<Taken> {
+        let constraint = e.as_database_error()?.constraint()?;
+        Taken::ALL
+            .into_iter()
+            .find(|t| t.constraint() == constraint)
+    }
+
+    /// `e` as this conflict's 409 with `message`; any other error stays what it was.
+    pub fn or_error(self, e: sqlx::Error, message: impl Into<String>) -> ApiError {
+        if Taken::of(&e) == Some(self) {
+            ApiError::conflict(self.code(), message)
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// Maps a unique violation on `constraint` to a 409 with `code`; anything else stays a DB error.
 pub fn conflict_on(
     e: sqlx::Error,
