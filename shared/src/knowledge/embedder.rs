@@ -22,10 +22,18 @@ pub const DIMENSIONS: usize = 1536;
 /// characters stay far inside its per-request token limit.
 pub const BATCH: usize = 64;
 
+/// The message names the service's error itself, so it is not also the error's `source`: a chain
+/// printed whole (`{:#}`, as a document's failure reason is) would say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
     #[error("the embedding service failed: {0}")]
-    Service(#[from] HttpError),
+    Service(HttpError),
+}
+
+impl From<HttpError> for EmbedError {
+    fn from(e: HttpError) -> Self {
+        EmbedError::Service(e)
+    }
 }
 
 /// Turns texts into vectors of `DIMENSIONS` components, in the order given.

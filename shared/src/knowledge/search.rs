@@ -65,8 +65,15 @@ pub struct SearchOrigin {
 pub enum SearchError {
     #[error(transparent)]
     Embed(#[from] EmbedError),
+    /// Not also the `source`: the message names it (`EmbedError` says why).
     #[error("the knowledge search failed: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for SearchError {
+    fn from(e: sqlx::Error) -> Self {
+        SearchError::Database(e)
+    }
 }
 
 /// What a search found, and how long its parts took.
