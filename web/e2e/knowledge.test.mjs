@@ -1,9 +1,10 @@
 // The knowledge base page: the seeded FAQ indexed; a document written in the page becomes what the
 // agent's mid-call search answers (UI -> API -> queue -> worker -> database -> tool); a file
-// uploaded and indexed; a question nothing answers listed as unanswered.
+// uploaded and indexed; a replacement that cannot be indexed leaves the earlier version answering,
+// and the pages say so; a question nothing answers listed as unanswered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OWNER, shot, signedInPage } from './browser.mjs';
+import { apiAs, OWNER, shot, signedInPage } from './browser.mjs';
 import { searchKnowledge } from './webhook.mjs';
 
 const signedIn = signedInPage(OWNER);
@@ -67,6 +68,62 @@ test('an uploaded PDF is read and indexed; a damaged one is refused on its field
   await page.getByText('The text the agent searches').click();
   await page.getByText('A logo design starts at 900 dollars').waitFor();
   await shot(page, 'knowledge-document');
+});
+
+test('a replacement that cannot be indexed leaves the earlier version answering, and the pages say so', async () => {
+  const { page } = signedIn;
+  const owner = await apiAs(OWNER);
+  const documents = `/api/businesses/${owner.businessId}/knowledge/documents`;
+  const created = await owner.call('POST', documents, {
+    title: 'Opening hours',
+    format: 'markdown',
+    body: '# Opening hours\n\nThe studio is open Tuesday to Saturday, from nine to five.',
+  });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const id = created.body.id;
+  for (let i = 0; (await owner.call('GET', `${documents}/${id}`)).body.status !== 'ready'; i++) {
+    assert.ok(i < 60, 'indexed within 30 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  // The embedding service fails while the new version is indexed. The test command runs the
+  // worker with one attempt (KNOWLEDGE_ATTEMPTS=1; production retries twice first), so that
+  // failure is the last attempt's: the document reads failed at once.
+  const fake = process.env.FAKE_VENDORS_URL;
+  const faults = (order) => fetch(`${fake}/_fake/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+  await faults({ mode: 'error', seconds: 60 });
+  let failed;
+  try {
+    const replaced = await owner.call('PUT', `${documents}/${id}`, {
+      title: 'Opening hours',
+      format: 'markdown',
+      body: '# Opening hours\n\nThe studio is now open every day, from eight to eight.',
+    });
+    assert.equal(replaced.status, 202, JSON.stringify(replaced.body));
+    assert.equal(replaced.body.version, 2);
+    for (let i = 0; (failed = (await owner.call('GET', `${documents}/${id}`)).body).status !== 'failed'; i++) {
+      assert.ok(i < 60, `failed within 30 s: ${JSON.stringify(failed)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    // The service is back; the failed job is not delivered again within the test.
+    await faults({ mode: 'off' });
+  }
+  assert.match(failed.failure_reason, /embedding service failed/);
+  assert.equal(failed.passage_count, 1, 'the earlier version\'s passages');
+  await page.goto(`/knowledge/${id}`);
+  await page
+    .getByText(/Version 2 could not be indexed: .*embedding service failed.*\. Callers still hear the version indexed .+ \(1 passage\); save it again to replace it\.$/)
+    .waitFor();
+  await shot(page, 'knowledge-failed-replacement');
+  const answer = await searchKnowledge(NEW_CALLER, 'is the studio open on saturday');
+  assert.equal(answer.found, true, JSON.stringify(answer));
+  assert.ok(answer.passages.some((p) => /Tuesday to Saturday/.test(p.text)), JSON.stringify(answer));
+  assert.ok(!answer.passages.some((p) => /eight to eight/.test(p.text)), JSON.stringify(answer));
+  await page.goto('/knowledge');
+  const row = page.locator('table.list tbody tr', { has: page.getByRole('link', { name: 'Opening hours' }) });
+  await row.locator('.badge-failed').waitFor();
+  await row.getByText(`${failed.failure_reason}; the previous version answers`).waitFor();
+  await shot(page, 'knowledge-failed-list');
 });
 
 test('a question nothing answers is listed as unanswered', async () => {

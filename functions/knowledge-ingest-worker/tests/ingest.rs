@@ -171,6 +171,57 @@ async fn a_failing_embedder_is_retried_then_the_document_reads_failed(pool: PgPo
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_failed_replacement_leaves_the_earlier_version_answering(pool: PgPool) {
+    setup(&pool).await;
+    let id = document(&pool, "Free parking is behind the studio.").await;
+    let up = worker(&pool, Arc::new(LexicalEmbedder));
+    handle(&up, batch(vec![message("m1", job(id, 1), 1)])).await;
+    let business = BusinessId::new(A.parse().unwrap());
+    let replacement = DocumentContent {
+        title: "Studio FAQ".into(),
+        client_id: None,
+        source_kind: SourceKind::Markdown,
+        source_name: None,
+        body: "Parking is now in the garage on Pine Street.".into(),
+    };
+    let version = store::replace(&pool, business, id, &replacement)
+        .await
+        .unwrap();
+    assert_eq!(version, 2);
+    let down = worker(&pool, Arc::new(Down));
+    let r = handle(&down, batch(vec![message("m2", job(id, 2), 3)])).await;
+    assert_eq!(r.batch_item_failures.len(), 1);
+    // What the dashboard reads to say so: failed, with the earlier version's count and time.
+    let (s, reason, passages) = status(&pool, id).await;
+    assert_eq!((s.as_str(), passages), ("failed", 1));
+    // Said once, as the owner reads it (the service's error is not repeated as its cause).
+    assert_eq!(
+        reason.as_deref(),
+        Some("the embedding service failed: openai: response was not the expected JSON: HTTP 503")
+    );
+    let indexed: bool =
+        sqlx::query_scalar("SELECT indexed_at IS NOT NULL FROM knowledge_documents WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(indexed);
+    let answering: Vec<(i32, String)> = sqlx::query_as(
+        "SELECT document_version, content FROM knowledge_chunks WHERE document_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(answering.len(), 1);
+    assert_eq!(answering[0].0, 1);
+    assert!(
+        answering[0].1.contains("behind the studio"),
+        "{answering:?}"
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_model_change_reembeds_only_with_reembed(pool: PgPool) {
     setup(&pool).await;
     let id = document(&pool, "Free parking is behind the studio.").await;

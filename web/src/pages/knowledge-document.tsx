@@ -5,7 +5,8 @@ import { useLocation } from 'preact-iso';
 import { api } from '../api/client';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
-import { label, plural, when } from '../format';
+import { label } from '../format';
+import { statusSentence } from '../knowledge-status';
 import { must, useLoad } from '../ui/load';
 import { Badge, Failure, Field, FormProblem, Loading, PageHeader, SaveBar } from '../ui/parts';
 import { useSave } from '../ui/save';
@@ -115,10 +116,7 @@ function DocumentForm(props: { document: KnowledgeDocument | null; clients: Clie
       <PageHeader title={doc ? doc.title : 'Add a document'} />
       {doc && (
         <p class="doc-status" role="status">
-          <Badge value={doc.status} /> Version {doc.version}
-          {doc.status === 'ready' && `, ${plural(doc.passage_count, 'passage')}, indexed ${when(doc.indexed_at, business.timezone)}`}
-          {doc.status === 'processing' && ', being indexed (the previous version answers meanwhile)'}
-          {doc.status === 'failed' && `: ${doc.failure_reason ?? 'it could not be indexed'}`}
+          <Badge value={doc.status} /> {statusSentence(doc, business.timezone)}
         </p>
       )}
       <form class="card form-grid" onSubmit={submit} noValidate>

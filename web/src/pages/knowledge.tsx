@@ -6,6 +6,7 @@ import { api } from '../api/client';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
 import { label, plural, when } from '../format';
+import { statusNote } from '../knowledge-status';
 import { FilterBar } from '../ui/filters';
 import { useKeyset } from '../ui/list';
 import { must, useLoad } from '../ui/load';
@@ -83,8 +84,7 @@ export function Knowledge() {
             cell: (d) => (
               <>
                 <Badge value={d.status} />
-                {d.status === 'failed' && d.failure_reason && <span class="cell-note"> {d.failure_reason}</span>}
-                {d.status === 'ready' && <span class="cell-note"> {plural(d.passage_count, 'passage')}</span>}
+                {statusNote(d) && <span class="cell-note"> {statusNote(d)}</span>}
               </>
             ),
           },
