@@ -52,17 +52,37 @@ fn worker(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Worker {
     }
 }
 
-async fn document(pool: &PgPool, body: &str) -> Uuid {
-    let content = DocumentContent {
+fn content(body: &str) -> DocumentContent {
+    DocumentContent {
         title: "Studio FAQ".into(),
         client_id: None,
         source_kind: SourceKind::Markdown,
         source_name: None,
         body: body.into(),
-    };
-    store::create(pool, BusinessId::new(A.parse().unwrap()), &content, None)
-        .await
-        .unwrap()
+    }
+}
+
+async fn document(pool: &PgPool, body: &str) -> Uuid {
+    store::create(
+        pool,
+        BusinessId::new(A.parse().unwrap()),
+        &content(body),
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+/// A document of business A, indexed as version 1 with `embedder`'s vectors.
+async fn indexed(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Uuid {
+    setup(pool).await;
+    let id = document(pool, "Free parking is behind the studio.").await;
+    handle(
+        &worker(pool, embedder),
+        batch(vec![message("m", job(id, 1), 1)]),
+    )
+    .await;
+    id
 }
 
 fn job(document_id: Uuid, version: i32) -> String {
@@ -172,18 +192,9 @@ async fn a_failing_embedder_is_retried_then_the_document_reads_failed(pool: PgPo
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_failed_replacement_leaves_the_earlier_version_answering(pool: PgPool) {
-    setup(&pool).await;
-    let id = document(&pool, "Free parking is behind the studio.").await;
-    let up = worker(&pool, Arc::new(LexicalEmbedder));
-    handle(&up, batch(vec![message("m1", job(id, 1), 1)])).await;
+    let id = indexed(&pool, Arc::new(LexicalEmbedder)).await;
     let business = BusinessId::new(A.parse().unwrap());
-    let replacement = DocumentContent {
-        title: "Studio FAQ".into(),
-        client_id: None,
-        source_kind: SourceKind::Markdown,
-        source_name: None,
-        body: "Parking is now in the garage on Pine Street.".into(),
-    };
+    let replacement = content("Parking is now in the garage on Pine Street.");
     let version = store::replace(&pool, business, id, &replacement)
         .await
         .unwrap();
@@ -223,10 +234,7 @@ async fn a_failed_replacement_leaves_the_earlier_version_answering(pool: PgPool)
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_model_change_reembeds_only_with_reembed(pool: PgPool) {
-    setup(&pool).await;
-    let id = document(&pool, "Free parking is behind the studio.").await;
-    let lexical = worker(&pool, Arc::new(LexicalEmbedder));
-    handle(&lexical, batch(vec![message("m", job(id, 1), 1)])).await;
+    let id = indexed(&pool, Arc::new(LexicalEmbedder)).await;
     /// Another model's vectors (the lexical ones, renamed).
     struct Renamed;
     impl Embedder for Renamed {
