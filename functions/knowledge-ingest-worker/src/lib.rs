@@ -19,7 +19,7 @@ use shared::db::Database;
 use shared::domain::knowledge::vector_index::IndexPolicy;
 use shared::jobs::{Delivery, process_batch};
 use shared::knowledge::KnowledgeJob;
-use shared::knowledge::embedder::Embedder;
+use shared::knowledge::embedder::{EmbedError, Embedder};
 use shared::knowledge::ingest::{Outcome, index_version};
 use shared::knowledge::store;
 use shared::knowledge::vector_index::{self, SweepReport};
@@ -131,7 +131,12 @@ impl Worker {
             Ok(outcome) => Ok(outcome),
             Err(e) => {
                 if delivery.receive_count >= self.attempts {
-                    store::mark_failed(pool, document_id, version, &format!("{e:#}")).await?;
+                    // The business reads this; the whole error goes to the log below.
+                    let reason = match e.chain().find_map(|c| c.downcast_ref::<EmbedError>()) {
+                        Some(embedding) => embedding.for_owner(),
+                        None => format!("{e:#}"),
+                    };
+                    store::mark_failed(pool, document_id, version, &reason).await?;
                 }
                 Err(e.context(format!("indexing document {document_id} version {version}")))
             }

@@ -30,6 +30,26 @@ pub enum EmbedError {
     Service(HttpError),
 }
 
+impl EmbedError {
+    /// What the business reads when a document could not be indexed (`failure_reason`): what
+    /// went wrong with the service, without its answer's body, which is ours to read in the logs.
+    pub fn for_owner(&self) -> String {
+        let EmbedError::Service(e) = self;
+        match e {
+            HttpError::Status { status, .. } => {
+                format!("the embedding service answered {status}")
+            }
+            HttpError::CircuitOpen { .. } => {
+                "the embedding service failed repeatedly and was not called".into()
+            }
+            HttpError::Transport { .. } => "the embedding service could not be reached".into(),
+            HttpError::Build { .. } | HttpError::Decode { .. } => {
+                "the embedding service's answer could not be read".into()
+            }
+        }
+    }
+}
+
 impl From<HttpError> for EmbedError {
     fn from(e: HttpError) -> Self {
         EmbedError::Service(e)
