@@ -106,7 +106,10 @@ pub async fn delete(
             }
         }
     }
-    let removed = overview::remove_integration(pool, business_id, integration_id).await?;
+    // Gone meanwhile: another request removed it first (and reported it).
+    let removed = overview::remove_integration(pool, business_id, integration_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such integration"))?;
     out.stale_projects = removed.stale_projects;
     out.stale_tasks = removed.stale_tasks;
     tracing::info!(%integration_id, %business_id, ?out, "integration removed");

@@ -71,6 +71,26 @@ async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: Pg
             .unwrap();
     assert_eq!(spoken.len(), 1, "a current project is spoken to the client");
 
+    // Named with another business, the integration is neither removed nor its history marked.
+    let elsewhere = shared::domain::BusinessId::new(Uuid::new_v4());
+    assert_eq!(
+        store::overview::remove_integration(&pool, elsewhere, id)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store::load(&pool, id).await.unwrap().is_some());
+    let stale: bool = sqlx::query_scalar(
+        "SELECT bool_or(stale_since IS NOT NULL) FROM
+             (SELECT stale_since FROM projects WHERE id = $1
+              UNION ALL SELECT stale_since FROM tasks WHERE project_id = $1) t",
+    )
+    .bind(project)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(!stale, "another business's call marked nothing stale");
+
     let state = admin_integration::State {
         admin: admin(&pool),
         pm: pm_admin(&server).await,
@@ -122,4 +142,11 @@ async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: Pg
     );
     let (status, _) = send(admin_integration::handle(&state, item(&id.to_string()))).await;
     assert_eq!(status, 404, "gone once");
+    // Removed by a concurrent request between the handler's read and its removal: nothing more.
+    assert_eq!(
+        store::overview::remove_integration(&pool, shared::domain::BusinessId::new(aurora()), id)
+            .await
+            .unwrap(),
+        None
+    );
 }

@@ -216,7 +216,7 @@ pub async fn link_client_projects(
 }
 
 /// What a removed integration left behind as history.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Removed {
     pub stale_projects: u64,
     pub stale_tasks: u64,
@@ -224,13 +224,14 @@ pub struct Removed {
 
 /// Removes the business's integration (its tokens and webhook registrations go with the row) and
 /// marks its projects and tasks stale, keeping their history. They are marked first: deleting
-/// the row sets their `integration_id` to null. Every statement names the business, and another
-/// business's integration id changes nothing (the transaction is rolled back).
+/// the row sets their `integration_id` to null. Every statement names the business; `None` when
+/// the business has no such integration (another business's id, or one removed meanwhile by a
+/// concurrent request), and then nothing changed (the transaction is rolled back).
 pub async fn remove_integration(
     pool: &PgPool,
     business_id: BusinessId,
     integration_id: Uuid,
-) -> Result<Removed, ApiError> {
+) -> Result<Option<Removed>, ApiError> {
     let mut tx = pool.begin().await?;
     let stale_tasks = sqlx::query!(
         "UPDATE tasks SET stale_since = now(), updated_at = now()
@@ -260,11 +261,11 @@ pub async fn remove_integration(
     .rows_affected();
     if deleted == 0 {
         tx.rollback().await?;
-        return Ok(Removed::default());
+        return Ok(None);
     }
     tx.commit().await?;
-    Ok(Removed {
+    Ok(Some(Removed {
         stale_projects,
         stale_tasks,
-    })
+    }))
 }
