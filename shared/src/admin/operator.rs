@@ -286,7 +286,7 @@ pub async fn add_number(
     }
     if !store::business::assign_number(pool, business_id, phone.as_str(), label).await? {
         return Err(OperatorError::Conflict {
-            code: "phone_number_taken",
+            code: Taken::PhoneNumber.code(),
             message: format!("{phone} already belongs to another business; remove it there first"),
         });
     }

@@ -22,12 +22,10 @@ pub const DIMENSIONS: usize = 1536;
 /// characters stay far inside its per-request token limit.
 pub const BATCH: usize = 64;
 
-/// The message names the service's error itself, so it is not also the error's `source`: a chain
-/// printed whole (`{:#}`, as a document's failure reason is) would say it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
     #[error("the embedding service failed: {0}")]
-    Service(HttpError),
+    Service(#[from] HttpError),
 }
 
 impl EmbedError {
@@ -42,17 +40,14 @@ impl EmbedError {
             HttpError::CircuitOpen { .. } => {
                 "the embedding service failed repeatedly and was not called".into()
             }
-            HttpError::Transport { .. } => "the embedding service could not be reached".into(),
-            HttpError::Build { .. } | HttpError::Decode { .. } => {
-                "the embedding service's answer could not be read".into()
+            HttpError::Transport { .. } => {
+                "the embedding service could not be reached, or did not answer in time".into()
             }
+            HttpError::Build { .. } => {
+                "the request to the embedding service could not be made".into()
+            }
+            HttpError::Decode { .. } => "the embedding service's answer could not be read".into(),
         }
-    }
-}
-
-impl From<HttpError> for EmbedError {
-    fn from(e: HttpError) -> Self {
-        EmbedError::Service(e)
     }
 }
 

@@ -65,15 +65,8 @@ pub struct SearchOrigin {
 pub enum SearchError {
     #[error(transparent)]
     Embed(#[from] EmbedError),
-    /// Not also the `source`: the message names it (`EmbedError` says why).
     #[error("the knowledge search failed: {0}")]
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for SearchError {
-    fn from(e: sqlx::Error) -> Self {
-        SearchError::Database(e)
-    }
+    Database(#[from] sqlx::Error),
 }
 
 /// What a search found, and how long its parts took.

@@ -272,17 +272,10 @@ pub enum PmError {
     Api { provider: Provider, detail: String },
     #[error("{provider}: pagination stopped: {detail}")]
     Paging { provider: Provider, detail: String },
-    /// Not also the `source`: the message names it (`knowledge::embedder::EmbedError` says why).
     #[error("database: {0}")]
-    Db(sqlx::Error),
+    Db(#[from] sqlx::Error),
     #[error("{0}")]
     Other(String),
-}
-
-impl From<sqlx::Error> for PmError {
-    fn from(e: sqlx::Error) -> Self {
-        PmError::Db(e)
-    }
 }
 
 impl PmError {
