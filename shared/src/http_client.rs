@@ -91,6 +91,33 @@ pub enum HttpError {
     },
 }
 
+impl HttpError {
+    /// What went wrong, in words a business owner reads beside the service's name (`who`): the
+    /// status, or why there was none, never the answer's body (that is for our logs).
+    pub fn for_owner(&self, who: &str) -> String {
+        match self {
+            HttpError::Status { status, .. } => format!("{who} answered {status}"),
+            HttpError::CircuitOpen { .. } => format!("{who} failed repeatedly and was not called"),
+            HttpError::Transport { .. } => {
+                format!("{who} could not be reached, or did not answer in time")
+            }
+            HttpError::Build { .. } => format!("the request to {who} could not be made"),
+            HttpError::Decode { .. } => format!("{who}'s answer could not be read"),
+        }
+    }
+
+    /// The service the client calls (`HttpClient::new`'s name).
+    pub fn service(&self) -> &'static str {
+        match self {
+            HttpError::CircuitOpen { service }
+            | HttpError::Transport { service, .. }
+            | HttpError::Build { service, .. }
+            | HttpError::Status { service, .. }
+            | HttpError::Decode { service, .. } => service,
+        }
+    }
+}
+
 type Breaker = StateMachine<ConsecutiveFailures<Constant>, ()>;
 
 /// One client per outside service, built once at cold start and shared.

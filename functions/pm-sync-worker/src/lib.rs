@@ -293,7 +293,8 @@ impl PmWorker {
             Ok(w) => report.webhooks = w,
             Err(e) => {
                 tracing::warn!(integration_id = %row.id, error = %e, "webhook reconciliation failed");
-                report.webhook_error = Some(format!("webhooks: {e}"));
+                // Shown to the business beside the sync (`last_error`): in its words.
+                report.webhook_error = Some(format!("webhooks: {}", e.for_owner()));
             }
         }
         Ok(report)

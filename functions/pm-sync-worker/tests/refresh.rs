@@ -86,12 +86,7 @@ async fn a_refused_refresh_marks_the_integration_for_re_consent(pool: PgPool) {
     };
     let err = tokens.access_token(&row, false).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
-    let (status, error): (String, String) =
-        sqlx::query_as("SELECT status, last_error FROM integrations WHERE id = $1")
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let (status, error) = status_and_error(&pool, id).await;
     assert_eq!(status, "needs_reconsent");
     assert!(error.contains("refresh token revoked"), "{error}");
     // A sync of it is skipped, not retried forever.

@@ -101,6 +101,31 @@ async fn a_full_jira_sync_pages_everything_registers_its_webhook_and_detects_del
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_failed_sync_tells_the_business_what_went_wrong_not_the_providers_answer(pool: PgPool) {
+    seed(&pool).await;
+    let id = valid(&pool, Provider::Jira).await;
+    let (queue, _, _) = queue().await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(jira_api("/project/search")))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_string("<html><body>Atlassian trace 7f3a</body></html>"),
+        )
+        .mount(&server)
+        .await;
+    let worker = worker(&pool, &server, queue);
+    let err = worker.sync(&pool, id, true).await.unwrap_err();
+    // Our log has the provider's answer; the business reads what went wrong.
+    assert!(format!("{err:#}").contains("Atlassian trace"), "{err:#}");
+    let (status, error) = status_and_error(&pool, id).await;
+    assert_eq!(
+        (status.as_str(), error.as_str()),
+        ("error", "Jira answered 500 Internal Server Error")
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn paging_guards_stop_repeated_tokens_and_empty_pages_without_deleting(pool: PgPool) {
     seed(&pool).await;
     let id = valid(&pool, Provider::Jira).await;
@@ -118,12 +143,7 @@ async fn paging_guards_stop_repeated_tokens_and_empty_pages_without_deleting(poo
         jira_site(&server, second_page).await;
         let err = worker.sync(&pool, id, true).await.unwrap_err();
         assert!(format!("{err:#}").contains(label), "{label}: {err:#}");
-        let (status, error): (String, String) =
-            sqlx::query_as("SELECT status, last_error FROM integrations WHERE id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let (status, error) = status_and_error(&pool, id).await;
         assert_eq!(status, "error");
         assert!(error.contains("pagination stopped"), "{error}");
         assert!(

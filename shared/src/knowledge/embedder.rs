@@ -33,21 +33,7 @@ impl EmbedError {
     /// went wrong with the service, without its answer's body, which is ours to read in the logs.
     pub fn for_owner(&self) -> String {
         let EmbedError::Service(e) = self;
-        match e {
-            HttpError::Status { status, .. } => {
-                format!("the embedding service answered {status}")
-            }
-            HttpError::CircuitOpen { .. } => {
-                "the embedding service failed repeatedly and was not called".into()
-            }
-            HttpError::Transport { .. } => {
-                "the embedding service could not be reached, or did not answer in time".into()
-            }
-            HttpError::Build { .. } => {
-                "the request to the embedding service could not be made".into()
-            }
-            HttpError::Decode { .. } => "the embedding service's answer could not be read".into(),
-        }
+        e.for_owner("the embedding service")
     }
 }
 

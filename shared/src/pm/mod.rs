@@ -58,6 +58,15 @@ impl Provider {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// The product's name as its users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Jira => "Jira",
+            Provider::Asana => "Asana",
+            Provider::Monday => "monday.com",
+        }
+    }
 }
 
 impl std::fmt::Display for Provider {
@@ -268,6 +277,13 @@ pub enum PmError {
     /// monday's items_page cursor outlived its 60 minutes: page again from the start.
     #[error("{provider}: pagination cursor expired")]
     CursorExpired { provider: Provider },
+    /// An answer with an unexpected status (not 401, 403 or 429).
+    #[error("{provider}: HTTP {status}: {body}")]
+    Status {
+        provider: Provider,
+        status: http::StatusCode,
+        body: String,
+    },
     #[error("{provider}: {detail}")]
     Api { provider: Provider, detail: String },
     #[error("{provider}: pagination stopped: {detail}")]
@@ -288,6 +304,39 @@ impl PmError {
 
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, PmError::Unauthorized { .. })
+    }
+
+    /// What the business reads about a failed sync (`integrations.last_error`): what went wrong,
+    /// never a provider's answer body or our database's error, which go to the log.
+    pub fn for_owner(&self) -> String {
+        match self {
+            PmError::Http(e) => match Provider::parse(e.service()) {
+                Some(p) => e.for_owner(p.name()),
+                None => e.for_owner(e.service()),
+            },
+            PmError::Unauthorized { provider, .. } => {
+                format!("{} refused our access: connect it again", provider.name())
+            }
+            PmError::RateLimited { provider, .. } => {
+                format!(
+                    "{} asked us to slow down; the next sync goes on",
+                    provider.name()
+                )
+            }
+            PmError::CursorExpired { provider } => format!(
+                "{}'s list changed during the sync; the next sync starts again",
+                provider.name()
+            ),
+            PmError::Status {
+                provider, status, ..
+            } => format!("{} answered {status}", provider.name()),
+            PmError::Api { provider, detail } => format!("{}: {detail}", provider.name()),
+            PmError::Paging { provider, detail } => {
+                format!("{}: pagination stopped: {detail}", provider.name())
+            }
+            PmError::Db(_) => "our database did not answer; the next sync tries again".into(),
+            PmError::Other(detail) => detail.clone(),
+        }
     }
 }
 

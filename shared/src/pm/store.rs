@@ -367,7 +367,7 @@ pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), P
     } else {
         "error"
     };
-    let message: String = error.to_string().chars().take(1000).collect();
+    let message: String = error.for_owner().chars().take(1000).collect();
     sqlx::query!(
         "UPDATE integrations SET status = $2, last_error = $3, sync_lease_until = NULL,
                 updated_at = now() WHERE id = $1",

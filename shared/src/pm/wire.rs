@@ -100,7 +100,11 @@ pub(crate) async fn check_status(
             provider,
             retry_in: retry_after.unwrap_or(Duration::from_secs(60)),
         },
-        _ => PmError::api(provider, format!("HTTP {status}: {body}")),
+        _ => PmError::Status {
+            provider,
+            status,
+            body,
+        },
     })
 }
 

@@ -269,6 +269,15 @@ pub fn parts(resp: lambda_http::Response<lambda_http::Body>) -> (u16, Value, htt
     (status, body, headers)
 }
 
+/// An integration's status and `last_error` (what the business reads about it).
+pub async fn status_and_error(pool: &PgPool, id: Uuid) -> (String, String) {
+    sqlx::query_as("SELECT status, COALESCE(last_error, '') FROM integrations WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 /// A connected integration of Aurora whose token is good for an hour.
 pub async fn valid(pool: &PgPool, provider: Provider) -> Uuid {
     connected(
