@@ -91,12 +91,17 @@ pub enum HttpError {
     },
 }
 
+/// An unexpected status in a business owner's words: "Jira answered 500 Internal Server Error".
+pub fn answered(who: &str, status: StatusCode) -> String {
+    format!("{who} answered {status}")
+}
+
 impl HttpError {
     /// What went wrong, in words a business owner reads beside the service's name (`who`): the
     /// status, or why there was none, never the answer's body (that is for our logs).
     pub fn for_owner(&self, who: &str) -> String {
         match self {
-            HttpError::Status { status, .. } => format!("{who} answered {status}"),
+            HttpError::Status { status, .. } => answered(who, *status),
             HttpError::CircuitOpen { .. } => format!("{who} failed repeatedly and was not called"),
             HttpError::Transport { .. } => {
                 format!("{who} could not be reached, or did not answer in time")

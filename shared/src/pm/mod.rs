@@ -277,7 +277,7 @@ pub enum PmError {
     /// monday's items_page cursor outlived its 60 minutes: page again from the start.
     #[error("{provider}: pagination cursor expired")]
     CursorExpired { provider: Provider },
-    /// An answer with an unexpected status (not 401, 403 or 429).
+    /// An answer with an unexpected status (not 401 or 429; a 403 is one resource's permission).
     #[error("{provider}: HTTP {status}: {body}")]
     Status {
         provider: Provider,
@@ -306,36 +306,42 @@ impl PmError {
         matches!(self, PmError::Unauthorized { .. })
     }
 
-    /// What the business reads about a failed sync (`integrations.last_error`): what went wrong,
-    /// never a provider's answer body or our database's error, which go to the log.
+    /// What the business reads about a failed sync (`integrations.last_error`): what went wrong
+    /// and what happens next, in fixed words; the detail (a provider's answer, a token endpoint's
+    /// reason, our own errors) goes to the log with the whole error.
     pub fn for_owner(&self) -> String {
         match self {
             PmError::Http(e) => match Provider::parse(e.service()) {
                 Some(p) => e.for_owner(p.name()),
                 None => e.for_owner(e.service()),
             },
-            PmError::Unauthorized { provider, .. } => {
-                format!("{} refused our access: connect it again", provider.name())
-            }
-            PmError::RateLimited { provider, .. } => {
-                format!(
-                    "{} asked us to slow down; the next sync goes on",
-                    provider.name()
-                )
-            }
-            PmError::CursorExpired { provider } => format!(
-                "{}'s list changed during the sync; the next sync starts again",
-                provider.name()
-            ),
             PmError::Status {
                 provider, status, ..
-            } => format!("{} answered {status}", provider.name()),
-            PmError::Api { provider, detail } => format!("{}: {detail}", provider.name()),
+            } => crate::http_client::answered(provider.name(), *status),
+            // Also a 401 outside the refresh-and-retry (a webhook call): say what to do if it
+            // lasts, not that the grant is certainly dead.
+            PmError::Unauthorized { provider, .. } => format!(
+                "{} refused our access; if this goes on, connect it again",
+                provider.name()
+            ),
+            PmError::RateLimited { provider, .. } => format!(
+                "{} asked us to slow down; the next sync tries again",
+                provider.name()
+            ),
+            PmError::CursorExpired { provider } => format!(
+                "listing {} took longer than it allows; the next sync starts again",
+                provider.name()
+            ),
+            PmError::Api { provider, .. } => format!(
+                "{} sent an answer we could not use; the next sync tries again",
+                provider.name()
+            ),
             PmError::Paging { provider, detail } => {
                 format!("{}: pagination stopped: {detail}", provider.name())
             }
-            PmError::Db(_) => "our database did not answer; the next sync tries again".into(),
-            PmError::Other(detail) => detail.clone(),
+            PmError::Db(_) | PmError::Other(_) => {
+                "the sync failed on our side; the next sync tries again".into()
+            }
         }
     }
 }
@@ -395,6 +401,33 @@ pub trait ProjectManagementProvider: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_sync_reads_what_went_wrong_never_the_detail() {
+        let api = PmError::api(Provider::Monday, "ComplexityException: budget exhausted");
+        assert_eq!(
+            api.for_owner(),
+            "monday.com sent an answer we could not use; the next sync tries again"
+        );
+        let status = PmError::Status {
+            provider: Provider::Asana,
+            status: http::StatusCode::BAD_GATEWAY,
+            body: "<html>upstream trace</html>".into(),
+        };
+        assert_eq!(status.for_owner(), "Asana answered 502 Bad Gateway");
+        let refresh = PmError::Other(
+            "jira token refresh failed: https://auth.atlassian.com/oauth/token: HTTP 500".into(),
+        );
+        assert_eq!(
+            refresh.for_owner(),
+            "the sync failed on our side; the next sync tries again"
+        );
+        let refused = PmError::Unauthorized {
+            provider: Provider::Jira,
+            detail: "HTTP 401: {\"message\":\"token revoked\"}".into(),
+        };
+        assert!(!refused.for_owner().contains("revoked"));
+    }
 
     #[test]
     fn labels_read_as_a_person_would() {

@@ -45,7 +45,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// A provider response as JSON, or the error its status means: 401 is a refused grant, a 429
 /// that outlasted the client's retries is a rate limit to come back after, anything else non-2xx
-/// is an API error carrying the vendor's text.
+/// is `PmError::Status` with the vendor's text (for the log; `PmError::for_owner` leaves it out).
 pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
     provider: Provider,
     response: reqwest::Response,
