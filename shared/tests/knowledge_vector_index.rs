@@ -1,12 +1,14 @@
-//! Businesses' own HNSW indexes against Postgres with pgvector: the sweep builds one for a
-//! business over the line, searches of that business then walk it (and keep their scope), an
-//! index a failed build left is neither used nor kept, a failed build does not stop the others,
-//! one sweep runs at a time, none starts a build it cannot finish, and a business that shrinks
-//! loses its index.
+//! Businesses' own indexes against Postgres with pgvector: the sweep builds a business over the
+//! line its HNSW and GIN indexes, searches of that business then use both (and keep their
+//! scope), an index a failed build left is neither used nor kept, a business with one of the
+//! two gets both, a failed build does not stop the others, one sweep runs at a time, none starts
+//! a build it cannot finish, and a business that shrinks loses its indexes.
 
 use std::time::{Duration, Instant};
 
-use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy, index_name};
+use shared::domain::knowledge::vector_index::{
+    ExistingIndex, IndexPolicy, index_name, words_index_name,
+};
 use shared::knowledge::vector_index::{SWEEP_LOCK, SweepReport, existing, sweep};
 use shared::testing::admin::{A, A_CLIENT, B, setup};
 use shared::testing::knowledge::{STUDIO_FAQ, found, indexed, studio_documents, titles};
@@ -46,6 +48,10 @@ async fn index_scans(one: &PgPool, name: &str) -> i64 {
 
 async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
     index_scans(one, &index_name(id(business))).await
+}
+
+async fn words_index_scans(one: &PgPool, business: &str) -> i64 {
+    index_scans(one, &words_index_name(id(business))).await
 }
 
 const SHARED_INDEX: &str = "knowledge_chunks_embedding";
@@ -137,6 +143,66 @@ async fn a_business_over_the_line_gets_its_own_index_and_its_searches_walk_it(po
     );
 }
 
+/// The keyword half of a large business reads its own GIN index, not the shared one: with as
+/// many passages as a large business (3,000 more of filler for each business), the planner asks
+/// a full-text index rather than reading them all, and of the two it prefers the one that holds
+/// the business's passages alone.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_large_business_keyword_half_reads_its_own_words_index(pool: PgPool) {
+    setup(&pool).await;
+    studio_documents(&pool).await;
+    indexed(
+        &pool,
+        B,
+        None,
+        "Bolt FAQ",
+        "# Parking\n\nBolt has no car park.",
+    )
+    .await;
+    let filler = 3_000;
+    sqlx::query(
+        "WITH first AS (SELECT DISTINCT ON (business_id) * FROM knowledge_chunks
+                        ORDER BY business_id, id),
+              added AS (
+                  INSERT INTO knowledge_chunks (document_id, business_id, document_version,
+                      ordinal, content, embedding, embedding_model, search_config)
+                  SELECT f.document_id, f.business_id, f.document_version, 1000 + g,
+                         'filler passage ' || g || ' about nothing in particular',
+                         f.embedding, f.embedding_model, f.search_config
+                  FROM first f, generate_series(1, $1) g
+              )
+         UPDATE knowledge_documents d SET passage_count = passage_count + $1
+         FROM first f WHERE d.id = f.document_id",
+    )
+    .bind(filler)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE knowledge_chunks")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let policy = IndexPolicy {
+        build_at: i64::from(filler),
+        drop_below: 1,
+    };
+    let built = sweep(&pool, policy, later()).await.unwrap().built;
+    assert_eq!(built, [id(A), id(B)]);
+
+    let one = one_connection(&pool).await;
+    let shared_before = index_scans(&one, "knowledge_chunks_text").await;
+    // The filler passages copied the first passage's vector, so the vector half brings them too;
+    // the keyword half puts the one with the words first.
+    let hits = found(&one, A, None, "is there free parking behind the studio").await;
+    assert!(hits[0].content.contains("Free parking"), "{hits:?}");
+    assert_eq!(words_index_scans(&one, A).await, 1);
+    assert_eq!(words_index_scans(&one, B).await, 0);
+    assert_eq!(
+        index_scans(&one, "knowledge_chunks_text").await,
+        shared_before
+    );
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPool) {
     setup(&pool).await;
@@ -166,6 +232,38 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
             business_id: id(A),
             valid: true
         }]
+    );
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_business_with_one_of_its_two_indexes_gets_both(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
+    indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
+    sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    // A lost its GIN index (as a business indexed before there were two has none), B its HNSW.
+    for name in [words_index_name(id(A)), index_name(id(B))] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        existing(&pool).await.unwrap(),
+        [id(A), id(B)].map(|business_id| ExistingIndex {
+            business_id,
+            valid: false
+        })
+    );
+    let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert_eq!(report.built.len(), 2, "{report:?}");
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(
+        existing(&pool).await.unwrap(),
+        [id(A), id(B)].map(|business_id| ExistingIndex {
+            business_id,
+            valid: true
+        })
     );
 }
 

@@ -1,13 +1,19 @@
-//! Businesses' own HNSW indexes (`domain::knowledge::vector_index` says which and why): the sweep
+//! Businesses' own indexes (`domain::knowledge::vector_index` says which and why): the sweep
 //! that builds and drops them, run by the knowledge worker on a schedule and by the operator
 //! command `knowledge maintain-indexes`.
 //!
-//! Each is a partial index, `WHERE business_id = '<id>'`, over the passages' embeddings as
-//! `halfvec`: an expression the shared index does not have, so no other index can answer a
-//! search that orders by it (when the business's index is valid: `search::candidates`); the
-//! only other plan reads all the business's passages and sorts them. Built and dropped
-//! `CONCURRENTLY`: indexing and searches go on meanwhile.
+//! A business has two, both partial indexes, `WHERE business_id = '<id>'`:
+//! - an HNSW index over the passages' embeddings as `halfvec`: an expression the shared index
+//!   does not have, so no other index can answer a search that orders by it (when the
+//!   business's index is valid: `search::candidates`); the only other plan reads all the
+//!   business's passages and sorts them;
+//! - a GIN index over the passages' words, which the planner prefers to the shared one for the
+//!   keyword half (a search is planned with its business as a constant, so the predicate is
+//!   seen to hold): smaller, and holding no other business's passages.
+//!
+//! Built and dropped `CONCURRENTLY`: indexing and searches go on meanwhile.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Connection, PgPool};
@@ -16,14 +22,15 @@ use uuid::Uuid;
 use super::embedder::DIMENSIONS;
 use crate::domain::knowledge::vector_index::{
     Action, ExistingIndex, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION, OWN_INDEX_M, business_of,
-    index_name, plan,
+    index_name, plan, words_index_name,
 };
 
 /// The advisory lock of the sweep: the two-key form, with a first key of its own (1263 is the
 /// word counts' per-business lock, `migrations/20261205000001_knowledge_lexemes.sql`).
 pub const SWEEP_LOCK: (i32, i32) = (1264, 0);
 /// Passages a build indexes per second, for deciding whether one can finish in the time left:
-/// half the rate measured on the benchmark's 2-core machine (20,080 passages in 38-45 s).
+/// half the rate measured on the benchmark's 2-core machine (20,080 passages in 38-45 s for the
+/// HNSW index; the GIN index takes about a second more).
 const BUILD_PASSAGES_PER_SECOND: i64 = 250;
 /// Memory for a build, per passage: the graph is built in memory, much faster than on disk
 /// (the finished index is 4 KB per passage on disk: 80 MB for the benchmark's 20,080), within
@@ -142,7 +149,7 @@ async fn sweep_locked(
                     not_dropped.push(business);
                     continue;
                 }
-                (business, drop_statement(business))
+                (business, drop_statements(business))
             }
             Action::Build(business, size) => {
                 let needs = Duration::from_secs((size / BUILD_PASSAGES_PER_SECOND) as u64 + 1);
@@ -156,15 +163,11 @@ async fn sweep_locked(
                 }
                 let memory_mb = (size * BUILD_MEMORY_PER_PASSAGE_KB / 1024).clamp(64, 1024);
                 set(conn, "maintenance_work_mem", &format!("{memory_mb}MB")).await?;
-                (business, build_statement(business))
+                (business, build_statements(business))
             }
         };
-        set(conn, "statement_timeout", &left.as_millis().to_string()).await?;
-        let failure = match sqlx::raw_sql(AssertSqlSafe(statement))
-            .execute(&mut *conn)
-            .await
-        {
-            Ok(_) => {
+        let failure = match run(conn, statement, deadline).await {
+            Ok(()) => {
                 match action {
                     Action::Drop(_) => report.dropped.push(business),
                     Action::Build(..) => report.built.push(business),
@@ -181,15 +184,12 @@ async fn sweep_locked(
         }
         // A failed concurrent build leaves its index, invalid but still updated by every
         // insert: gone now rather than at the next sweep.
-        set(
+        let cleanup = run(
             conn,
-            "statement_timeout",
-            &CLEANUP_TIMEOUT.as_millis().to_string(),
+            drop_statements(business),
+            Instant::now() + CLEANUP_TIMEOUT,
         )
-        .await?;
-        let cleanup = sqlx::raw_sql(AssertSqlSafe(drop_statement(business)))
-            .execute(&mut *conn)
-            .await;
+        .await;
         let cancelled = failure
             .as_database_error()
             .and_then(|d| d.code())
@@ -216,26 +216,59 @@ async fn set(conn: &mut sqlx::PgConnection, name: &str, value: &str) -> Result<(
         .map(|_| ())
 }
 
-/// Waits for the transactions using `knowledge_chunks` to end, not for new ones.
-fn drop_statement(business: Uuid) -> String {
-    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index_name(business))
+/// Runs `statements` one at a time (a `CONCURRENTLY` statement cannot share a query string with
+/// another), each cancelled by Postgres at `deadline`, stopping at the first failure.
+async fn run(
+    conn: &mut sqlx::PgConnection,
+    statements: [String; 2],
+    deadline: Instant,
+) -> Result<(), sqlx::Error> {
+    for statement in statements {
+        // At least a millisecond: a `statement_timeout` of 0 is none at all.
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis()
+            .max(1);
+        set(conn, "statement_timeout", &left.to_string()).await?;
+        sqlx::raw_sql(AssertSqlSafe(statement))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
-/// The DDL of `business`'s own index. The id goes into the text as its hex digits and dashes
-/// (a `Uuid` cannot hold anything else): DDL takes no parameters. The expression is the one the
-/// search's vector half orders by for a business with its own index (`search::candidates`).
-fn build_statement(business: Uuid) -> String {
-    format!(
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
-         USING hnsw ((embedding::halfvec({DIMENSIONS})) halfvec_cosine_ops) \
-         WITH (m = {OWN_INDEX_M}, ef_construction = {OWN_INDEX_EF_CONSTRUCTION}) \
-         WHERE business_id = '{business}'",
-        name = index_name(business),
-    )
+/// Each waits for the transactions using `knowledge_chunks` to end, not for new ones.
+fn drop_statements(business: Uuid) -> [String; 2] {
+    [index_name(business), words_index_name(business)]
+        .map(|name| format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
 }
 
-/// The businesses' own indexes the catalogue has, valid or not (told from the table's other
-/// indexes by their names, `business_of`).
+/// The DDL of `business`'s own indexes, the HNSW index first (a search uses it as soon as it
+/// is valid). The id goes into the text as its hex digits and dashes (a `Uuid` cannot hold
+/// anything else): DDL takes no parameters. The HNSW index's expression is the one the search's
+/// vector half orders by for a business with its own index (`search::candidates`); the GIN
+/// index's is the shared one's (`knowledge_chunks_text`), with its setting: no pending list,
+/// which every search would scan in full.
+fn build_statements(business: Uuid) -> [String; 2] {
+    [
+        format!(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
+             USING hnsw ((embedding::halfvec({DIMENSIONS})) halfvec_cosine_ops) \
+             WITH (m = {OWN_INDEX_M}, ef_construction = {OWN_INDEX_EF_CONSTRUCTION}) \
+             WHERE business_id = '{business}'",
+            name = index_name(business),
+        ),
+        format!(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
+             USING gin (content_tsv) WITH (fastupdate = off) \
+             WHERE business_id = '{business}'",
+            name = words_index_name(business),
+        ),
+    ]
+}
+
+/// The businesses that have indexes of their own in the catalogue, and whether both are there
+/// and valid (told from the table's other indexes by their names, `business_of`), by business.
 pub async fn existing(conn: impl sqlx::PgExecutor<'_>) -> Result<Vec<ExistingIndex>, sqlx::Error> {
     let rows: Vec<(String, bool)> = sqlx::query_as(
         r"SELECT c.relname::text, i.indisvalid
@@ -244,10 +277,17 @@ pub async fn existing(conn: impl sqlx::PgExecutor<'_>) -> Result<Vec<ExistingInd
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
+    let mut valid_indexes: BTreeMap<Uuid, usize> = BTreeMap::new();
+    for (name, valid) in rows {
+        if let Some(business) = business_of(&name) {
+            *valid_indexes.entry(business).or_default() += usize::from(valid);
+        }
+    }
+    Ok(valid_indexes
         .into_iter()
-        .filter_map(|(name, valid)| {
-            business_of(&name).map(|business_id| ExistingIndex { business_id, valid })
+        .map(|(business_id, valid)| ExistingIndex {
+            business_id,
+            valid: valid == 2,
         })
         .collect())
 }
@@ -257,14 +297,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_build_names_the_index_its_business_and_the_graph() {
+    fn the_build_names_the_indexes_their_business_and_the_graph() {
         let b = Uuid::from_u128(0xf2735f0c_dd5a_49cd_a53a_5521989d38d4);
         assert_eq!(
-            build_statement(b),
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4 \
-             ON knowledge_chunks USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
-             WITH (m = 32, ef_construction = 200) \
-             WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
+            build_statements(b),
+            [
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4 \
+                 ON knowledge_chunks USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
+                 WITH (m = 32, ef_construction = 200) \
+                 WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4 \
+                 ON knowledge_chunks USING gin (content_tsv) WITH (fastupdate = off) \
+                 WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
+            ]
+        );
+        assert_eq!(
+            drop_statements(b),
+            [
+                "DROP INDEX CONCURRENTLY IF EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4",
+                "DROP INDEX CONCURRENTLY IF EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4"
+            ]
         );
     }
 }

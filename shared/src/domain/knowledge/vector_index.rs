@@ -1,4 +1,4 @@
-//! When a business gets an HNSW index of its own passages, and what a sweep does about it.
+//! When a business gets indexes of its own passages, and what a sweep does about it.
 //!
 //! Every passage is in the shared HNSW index, which a search of one business walks with a filter:
 //! for a business with many passages the graph walk then keeps going past other businesses'
@@ -7,11 +7,14 @@
 //! partial index of that business's passages alone, built with a denser graph (`m` 32,
 //! `ef_construction` 200) over `halfvec` (half the bytes per distance), reached 0.88 at
 //! `ef_search` 100 and 0.96 at 250 (README, "Knowledge benchmarks").
-//! A small business needs none: its few passages are read by the business index and ranked
+//! The same holds for the words: the shared full-text index answers a large business's keyword
+//! half with every business's passages that have the words, which the scan then drops; a partial
+//! GIN index of the business's own passages hands it only its own.
+//! A small business needs neither: its few passages are read by the business index and ranked
 //! exactly.
 //!
-//! The index's name carries the business's id, so the database's catalogue is the one record of
-//! which businesses have one: nothing else can drift from it.
+//! The indexes' names carry the business's id, so the database's catalogue is the one record of
+//! which businesses have them: nothing else can drift from it.
 
 use uuid::Uuid;
 
@@ -40,25 +43,37 @@ pub const OWN_INDEX_M: u32 = 32;
 /// Candidates kept while building a business's own index (pgvector's default is 64).
 pub const OWN_INDEX_EF_CONSTRUCTION: u32 = 200;
 
-const NAME_PREFIX: &str = "knowledge_vectors_";
+const VECTORS_PREFIX: &str = "knowledge_vectors_";
+const WORDS_PREFIX: &str = "knowledge_words_";
 
-/// The name of `business_id`'s own index: the prefix and the id's 32 hex digits (50 characters,
-/// under Postgres's 63), safe to write into DDL as is.
+/// The name of `business_id`'s own HNSW index: the prefix and the id's 32 hex digits (50
+/// characters, under Postgres's 63), safe to write into DDL as is.
 pub fn index_name(business_id: Uuid) -> String {
-    format!("{NAME_PREFIX}{}", business_id.simple())
+    format!("{VECTORS_PREFIX}{}", business_id.simple())
 }
 
-/// The business whose own index `name` is, if it is one: exactly the name `index_name` gives.
+/// The name of `business_id`'s own full-text (GIN) index, made the same way (48 characters).
+pub fn words_index_name(business_id: Uuid) -> String {
+    format!("{WORDS_PREFIX}{}", business_id.simple())
+}
+
+/// The business whose own index `name` is, if it is one of either kind: exactly the name
+/// `index_name` or `words_index_name` gives.
 pub fn business_of(name: &str) -> Option<Uuid> {
-    let business = Uuid::try_parse(name.strip_prefix(NAME_PREFIX)?).ok()?;
-    (index_name(business) == name).then_some(business)
+    let hex = name
+        .strip_prefix(VECTORS_PREFIX)
+        .or_else(|| name.strip_prefix(WORDS_PREFIX))?;
+    let business = Uuid::try_parse(hex).ok()?;
+    (index_name(business) == name || words_index_name(business) == name).then_some(business)
 }
 
-/// A business's own index as the catalogue has it.
+/// A business's own indexes as the catalogue has them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExistingIndex {
     pub business_id: Uuid,
-    /// False when a concurrent build failed or is still running: searches do not use it.
+    /// Both are there and valid. False when a concurrent build failed or is still running
+    /// (searches do not use an invalid index), or one of the two is missing (a business indexed
+    /// before it had both): the sweep drops what there is and builds both again.
     pub valid: bool,
 }
 
@@ -127,7 +142,11 @@ mod tests {
         assert_eq!(name, "knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4");
         assert!(name.len() <= 63);
         assert_eq!(business_of(&name), Some(b));
+        let words = words_index_name(b);
+        assert_eq!(words, "knowledge_words_f2735f0cdd5a49cda53a5521989d38d4");
+        assert_eq!(business_of(&words), Some(b));
         assert_eq!(business_of("knowledge_chunks_embedding"), None);
+        assert_eq!(business_of("knowledge_chunks_text"), None);
         assert_eq!(
             business_of("knowledge_vectors_F2735F0CDD5A49CDA53A5521989D38D4"),
             None
