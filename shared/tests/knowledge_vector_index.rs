@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use shared::domain::knowledge::vector_index::{
-    ExistingIndex, IndexPolicy, index_name, words_index_name,
+    ExistingIndex, IndexKind, IndexPolicy, OwnIndex, index_name, words_index_name,
 };
 use shared::knowledge::vector_index::{SWEEP_LOCK, SweepReport, existing, sweep};
 use shared::testing::admin::{A, A_CLIENT, B, setup};
@@ -28,6 +28,28 @@ fn later() -> Instant {
 
 fn id(business: &str) -> Uuid {
     business.parse().unwrap()
+}
+
+fn own(business: &str, kind: IndexKind) -> OwnIndex {
+    OwnIndex {
+        business_id: id(business),
+        kind,
+    }
+}
+
+/// A business's two own indexes, in the order a sweep builds them.
+fn both(business: &str) -> Vec<OwnIndex> {
+    IndexKind::ALL
+        .into_iter()
+        .map(|kind| own(business, kind))
+        .collect()
+}
+
+fn valid(indexes: &[OwnIndex]) -> Vec<ExistingIndex> {
+    indexes
+        .iter()
+        .map(|&index| ExistingIndex { index, valid: true })
+        .collect()
 }
 
 /// Times the index `name` has been scanned. The search runs on a pool of one connection, so
@@ -100,17 +122,11 @@ async fn a_business_over_the_line_gets_its_own_index_and_its_searches_walk_it(po
     assert_eq!(
         report,
         SweepReport {
-            built: vec![id(A)],
+            built: both(A),
             ..SweepReport::default()
         }
     );
-    assert_eq!(
-        existing(&pool).await.unwrap(),
-        [ExistingIndex {
-            business_id: id(A),
-            valid: true
-        }]
-    );
+    assert_eq!(existing(&pool).await.unwrap(), valid(&both(A)));
 
     let one = one_connection(&pool).await;
     let before = own_index_scans(&one, A).await;
@@ -187,7 +203,7 @@ async fn a_large_business_keyword_half_reads_its_own_words_index(pool: PgPool) {
         drop_below: 1,
     };
     let built = sweep(&pool, policy, later()).await.unwrap().built;
-    assert_eq!(built, [id(A), id(B)]);
+    assert_eq!(built, [both(A), both(B)].concat());
 
     let one = one_connection(&pool).await;
     let shared_before = index_scans(&one, "knowledge_chunks_text").await;
@@ -225,45 +241,92 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
     assert_eq!(index_scans(&one, SHARED_INDEX).await, shared_before + 1);
 
     let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    assert_eq!((report.dropped, report.built), (vec![id(A)], vec![id(A)]));
+    let vectors = own(A, IndexKind::Vectors);
     assert_eq!(
-        existing(&pool).await.unwrap(),
-        [ExistingIndex {
-            business_id: id(A),
-            valid: true
-        }]
+        (report.dropped, report.built),
+        (vec![vectors], vec![vectors])
     );
+    assert_eq!(existing(&pool).await.unwrap(), valid(&both(A)));
 }
 
+/// A valid index is never dropped for its partner's sake: a business with one of the two (one
+/// indexed before there were two, or whose other build failed) keeps it, and gets the other.
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn a_business_with_one_of_its_two_indexes_gets_both(pool: PgPool) {
+async fn a_business_with_one_of_its_two_indexes_keeps_it_and_gets_the_other(pool: PgPool) {
     setup(&pool).await;
     indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    // A lost its GIN index (as a business indexed before there were two has none), B its HNSW.
     for name in [words_index_name(id(A)), index_name(id(B))] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
             .execute(&pool)
             .await
             .unwrap();
     }
-    assert_eq!(
-        existing(&pool).await.unwrap(),
-        [id(A), id(B)].map(|business_id| ExistingIndex {
-            business_id,
-            valid: false
-        })
-    );
+    let (a_vectors, b_words) = (own(A, IndexKind::Vectors), own(B, IndexKind::Words));
+    assert_eq!(existing(&pool).await.unwrap(), valid(&[a_vectors, b_words]));
     let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    assert_eq!(report.built.len(), 2, "{report:?}");
-    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(
+        report,
+        SweepReport {
+            built: vec![own(A, IndexKind::Words), own(B, IndexKind::Vectors)],
+            ..SweepReport::default()
+        }
+    );
     assert_eq!(
         existing(&pool).await.unwrap(),
-        [id(A), id(B)].map(|business_id| ExistingIndex {
-            business_id,
-            valid: true
-        })
+        valid(&[both(A), both(B)].concat())
+    );
+}
+
+/// The GIN build fails after the HNSW build succeeded (an event trigger refuses it): the HNSW
+/// index stays and serves, only the failed build's remains go, and the next sweep builds the
+/// GIN index alone.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_failed_words_build_leaves_the_vectors_index_serving(pool: PgPool) {
+    setup(&pool).await;
+    indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_words_indexes() RETURNS event_trigger LANGUAGE plpgsql AS $$
+         BEGIN
+             IF current_query() LIKE '%knowledge_words_%' THEN
+                 RAISE EXCEPTION 'refused for the test';
+             END IF;
+         END $$;
+         CREATE EVENT TRIGGER refuse_words_indexes ON ddl_command_start
+             WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION refuse_words_indexes();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    let (vectors, words) = (own(A, IndexKind::Vectors), own(A, IndexKind::Words));
+    assert_eq!(report.built, [vectors]);
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0, words);
+    assert!(
+        report.failed[0].1.contains("refused for the test"),
+        "{report:?}"
+    );
+    assert_eq!(existing(&pool).await.unwrap(), valid(&[vectors]));
+    let one = one_connection(&pool).await;
+    assert_eq!(
+        titles(&found(&one, A, None, "where do I park").await),
+        ["Studio FAQ"]
+    );
+    assert_eq!(own_index_scans(&one, A).await, 1);
+
+    sqlx::raw_sql("DROP EVENT TRIGGER refuse_words_indexes")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
+    assert_eq!(
+        report,
+        SweepReport {
+            built: vec![words],
+            ..SweepReport::default()
+        }
     );
 }
 
@@ -289,11 +352,11 @@ async fn one_sweep_at_a_time_and_none_starts_a_build_it_cannot_finish(pool: PgPo
 
     // No time at all: no build could finish, so none starts.
     let late = sweep(&pool, EVERY_BUSINESS, Instant::now()).await.unwrap();
-    assert_eq!((late.built, late.too_large), (vec![], vec![id(A)]));
+    assert_eq!((late.built, late.too_large), (vec![], both(A)));
     assert!(existing(&pool).await.unwrap().is_empty());
     // The lock went with the sweep's connection: the next sweep runs.
     let next = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    assert_eq!(next.built, [id(A)]);
+    assert_eq!(next.built, both(A));
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
@@ -306,7 +369,7 @@ async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
         drop_below: 1,
     };
     let built = sweep(&pool, policy, later()).await.unwrap().built;
-    assert_eq!(built.len(), 2);
+    assert_eq!(built.len(), 4);
     // A's passages deleted; B's business deleted with everything it had.
     sqlx::query("DELETE FROM knowledge_documents WHERE id = $1")
         .bind(faq)
@@ -320,7 +383,7 @@ async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
         .unwrap();
     let mut dropped = sweep(&pool, policy, later()).await.unwrap().dropped;
     dropped.sort();
-    assert_eq!(dropped, [id(A), id(B)]);
+    assert_eq!(dropped, [both(A), both(B)].concat());
     assert!(existing(&pool).await.unwrap().is_empty());
 }
 
@@ -339,15 +402,15 @@ async fn a_failed_build_is_reported_its_remains_dropped_and_the_others_still_bui
     .await
     .unwrap();
     let report = sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    assert_eq!(report.built, [id(B)]);
+    // A's HNSW build failed; its GIN index and B's two were still built.
+    let mut built = report.built.clone();
+    built.sort();
+    assert_eq!(built, [vec![own(A, IndexKind::Words)], both(B)].concat());
     assert_eq!(report.failed.len(), 1, "{report:?}");
-    assert_eq!(report.failed[0].0, id(A));
-    // Nothing of A's build is left behind, valid or not.
+    assert_eq!(report.failed[0].0, own(A, IndexKind::Vectors));
+    // Nothing of A's failed build is left behind, valid or not.
     assert_eq!(
         existing(&pool).await.unwrap(),
-        [ExistingIndex {
-            business_id: id(B),
-            valid: true
-        }]
+        valid(&[vec![own(A, IndexKind::Words)], both(B)].concat())
     );
 }

@@ -1,7 +1,7 @@
 //! The knowledge queue's worker: indexes one version of a document per job
 //! (`shared::knowledge::ingest::index_version`: passages cut, embedded, swapped in atomically if
 //! the version is still current; a repeated or outdated job does nothing), and on the
-//! schedule's job builds and drops businesses' own HNSW indexes
+//! schedule's job builds and drops businesses' own HNSW and GIN indexes
 //! (`shared::knowledge::vector_index::sweep`, bounded by `DEFAULT_SWEEP_DEADLINE`).
 //!
 //! A failure is retried by SQS; from the last attempt on (`KNOWLEDGE_ATTEMPTS`, the queue's
@@ -50,7 +50,7 @@ pub struct Worker {
     pub deadline: Duration,
     /// The index sweep's bound (`DEFAULT_SWEEP_DEADLINE`).
     pub sweep_deadline: Duration,
-    /// When a business gets its own index (`IndexPolicy::DEFAULT`).
+    /// When a business gets its own indexes (`IndexPolicy::DEFAULT`).
     pub index_policy: IndexPolicy,
 }
 
@@ -72,7 +72,7 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
                 }
                 KnowledgeJob::MaintainIndexes => {
                     let report = worker.maintain_indexes().await?;
-                    tracing::info!(?report, "business vector indexes swept");
+                    tracing::info!(?report, "businesses' own indexes swept");
                 }
             }
             Ok(())
@@ -82,7 +82,7 @@ pub async fn handle(worker: &Worker, event: SqsEvent) -> SqsBatchResponse {
 }
 
 impl Worker {
-    /// The schedule's job: businesses' own HNSW indexes built and dropped. A failed action
+    /// The schedule's job: businesses' own HNSW and GIN indexes built and dropped. A failed action
     /// fails the job once every other action has been tried, so SQS retries it and a lasting
     /// cause ends in the dead-letter queue (and its alarm); a business too large for the job's
     /// time is logged for the operator command.

@@ -1,7 +1,7 @@
 //! The knowledge worker through its Lambda handler: a batch of jobs indexed, a malformed message
 //! reported alone (partial batch failure), a failing embedder retried and then recorded as the
 //! document's failure, a repeated job harmless, and the schedule's job building and dropping
-//! a business's own vector index (and failing, for SQS to retry, when a build fails).
+//! a business's own indexes (and failing, for SQS to retry, when a build fails).
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use knowledge_ingest_worker::{Worker, handle};
 use shared::db::Database;
 use shared::domain::BusinessId;
 use shared::domain::knowledge::document::SourceKind;
-use shared::domain::knowledge::vector_index::{ExistingIndex, IndexPolicy};
+use shared::domain::knowledge::vector_index::{ExistingIndex, IndexKind, IndexPolicy, OwnIndex};
 use shared::http_client::HttpError;
 use shared::jobs::encode;
 use shared::knowledge::KnowledgeJob;
@@ -315,7 +315,9 @@ async fn a_job_past_its_deadline_fails_in_time_to_say_why(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn the_schedules_job_builds_a_businesss_own_index_and_drops_it_when_emptied(pool: PgPool) {
+async fn the_schedules_job_builds_a_businesss_own_indexes_and_drops_them_when_emptied(
+    pool: PgPool,
+) {
     setup(&pool).await;
     let faq = document(&pool, "Free parking is behind the studio.").await;
     let w = worker(&pool, Arc::new(LexicalEmbedder));
@@ -330,10 +332,13 @@ async fn the_schedules_job_builds_a_businesss_own_index_and_drops_it_when_emptie
         shared::knowledge::vector_index::existing(&pool)
             .await
             .unwrap(),
-        [ExistingIndex {
-            business_id: a,
+        IndexKind::ALL.map(|kind| ExistingIndex {
+            index: OwnIndex {
+                business_id: a,
+                kind
+            },
             valid: true
-        }]
+        })
     );
 
     sqlx::query("DELETE FROM knowledge_documents WHERE id = $1")
@@ -377,10 +382,10 @@ async fn a_sweep_with_a_failed_build_fails_its_job_so_sqs_retries_it(pool: PgPoo
         .map(|f| f.item_identifier.clone())
         .collect();
     assert_eq!(failed, ["m2"]);
-    assert!(
-        shared::knowledge::vector_index::existing(&pool)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    // What failed left nothing; the GIN index, whose build did not fail, is there.
+    let existing = shared::knowledge::vector_index::existing(&pool)
+        .await
+        .unwrap();
+    assert_eq!(existing.len(), 1, "{existing:?}");
+    assert_eq!(existing[0].index.kind, IndexKind::Words);
 }

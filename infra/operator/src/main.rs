@@ -65,9 +65,9 @@ enum KnowledgeCommand {
     /// documents written by SQL (the local run's demo tenant). A document already queued is
     /// indexed once; the second job finds it indexed.
     IndexPending,
-    /// Builds and drops businesses' own HNSW indexes now, as the hourly job does, with a day
-    /// instead of its 240 s (for a business too large to be indexed within them). Prints what
-    /// it did.
+    /// Builds and drops businesses' own HNSW and GIN indexes now, as the hourly job does, with
+    /// a day instead of its 240 s (for a business too large to be indexed within them). Prints
+    /// what it did.
     MaintainIndexes,
 }
 

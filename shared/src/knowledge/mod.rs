@@ -31,7 +31,7 @@ pub enum KnowledgeJob {
         #[serde(default)]
         reembed: bool,
     },
-    /// Build and drop businesses' own HNSW indexes (`vector_index::sweep`); sent by the
+    /// Build and drop businesses' own HNSW and GIN indexes (`vector_index::sweep`); sent by the
     /// schedule in template.yaml.
     MaintainIndexes,
 }

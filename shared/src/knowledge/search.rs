@@ -1,6 +1,7 @@
 //! Hybrid retrieval: two statements find each half's candidates inside the business and the
 //! caller's scope (the nearest vectors through the business's own HNSW index if it has one,
-//! `vector_index`, else the shared one; the best full-text matches through the GIN index),
+//! `vector_index`, else the shared one; the best full-text matches through the business's own
+//! GIN index if it has one, which the planner picks by itself, else the shared one),
 //! `domain::knowledge::retrieval` fuses and cuts them, and every search is logged with what it
 //! returned and how long it took.
 //!

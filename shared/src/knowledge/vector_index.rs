@@ -11,9 +11,9 @@
 //!   keyword half (a search is planned with its business as a constant, so the predicate is
 //!   seen to hold): smaller, and holding no other business's passages.
 //!
-//! Built and dropped `CONCURRENTLY`: indexing and searches go on meanwhile.
+//! Each is built and dropped on its own (`domain::knowledge::vector_index::plan`), `CONCURRENTLY`:
+//! indexing and searches go on meanwhile.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Connection, PgPool};
@@ -21,17 +21,22 @@ use uuid::Uuid;
 
 use super::embedder::DIMENSIONS;
 use crate::domain::knowledge::vector_index::{
-    Action, ExistingIndex, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION, OWN_INDEX_M, business_of,
-    index_name, plan, words_index_name,
+    Action, ExistingIndex, IndexKind, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION, OWN_INDEX_M,
+    OwnIndex, plan,
 };
 
 /// The advisory lock of the sweep: the two-key form, with a first key of its own (1263 is the
 /// word counts' per-business lock, `migrations/20261205000001_knowledge_lexemes.sql`).
 pub const SWEEP_LOCK: (i32, i32) = (1264, 0);
 /// Passages a build indexes per second, for deciding whether one can finish in the time left:
-/// half the rate measured on the benchmark's 2-core machine (20,080 passages in 38-45 s for the
-/// HNSW index; the GIN index takes about a second more).
-const BUILD_PASSAGES_PER_SECOND: i64 = 250;
+/// about half the rate measured on the benchmark's 2-core machine (20,080 passages in 30-45 s
+/// for the HNSW index, 0.5 s for the GIN index).
+fn build_passages_per_second(kind: IndexKind) -> i64 {
+    match kind {
+        IndexKind::Vectors => 250,
+        IndexKind::Words => 20_000,
+    }
+}
 /// Memory for a build, per passage: the graph is built in memory, much faster than on disk
 /// (the finished index is 4 KB per passage on disk: 80 MB for the benchmark's 20,080), within
 /// 64 MB to 1 GB.
@@ -40,16 +45,16 @@ const BUILD_MEMORY_PER_PASSAGE_KB: i64 = 8;
 /// What a sweep did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SweepReport {
-    pub dropped: Vec<Uuid>,
-    pub built: Vec<Uuid>,
+    pub dropped: Vec<OwnIndex>,
+    pub built: Vec<OwnIndex>,
     /// Not started for lack of time left: the next sweep starts with them.
-    pub left: Vec<Uuid>,
+    pub left: Vec<OwnIndex>,
     /// Builds that would not finish within a whole sweep's time, or were cancelled at its
     /// deadline: the operator command builds them (its deadline is a day).
-    pub too_large: Vec<Uuid>,
+    pub too_large: Vec<OwnIndex>,
     /// Actions that failed, with Postgres's reason; the remains of a failed build are dropped
     /// at once, and the next sweep tries again.
-    pub failed: Vec<(Uuid, String)>,
+    pub failed: Vec<(OwnIndex, String)>,
     /// Another sweep held the lock; this one did nothing.
     pub busy: bool,
 }
@@ -137,40 +142,45 @@ async fn sweep_locked(
     let existing = existing(&mut *conn).await?;
     let budget = deadline.saturating_duration_since(started);
     let mut report = SweepReport::default();
-    // Businesses whose invalid index is still there: building again would only find its name
-    // taken (`IF NOT EXISTS`) and report a build that did not happen.
-    let mut not_dropped: Vec<Uuid> = Vec::new();
+    // Invalid indexes still there: building again would only find the name taken
+    // (`IF NOT EXISTS`) and report a build that did not happen.
+    let mut not_dropped: Vec<OwnIndex> = Vec::new();
     for action in plan(&passages, &existing, policy) {
         let left = deadline.saturating_duration_since(Instant::now());
-        let (business, statement) = match action {
-            Action::Drop(business) => {
+        let (index, statement) = match action {
+            Action::Drop(index) => {
                 if left < Duration::from_secs(1) {
-                    report.left.push(business);
-                    not_dropped.push(business);
+                    report.left.push(index);
+                    not_dropped.push(index);
                     continue;
                 }
-                (business, drop_statements(business))
+                (index, drop_statement(index))
             }
-            Action::Build(business, size) => {
-                let needs = Duration::from_secs((size / BUILD_PASSAGES_PER_SECOND) as u64 + 1);
+            Action::Build(index, size) => {
+                let seconds = size / build_passages_per_second(index.kind) + 1;
+                let needs = Duration::from_secs(seconds as u64);
                 if needs > budget {
-                    report.too_large.push(business);
+                    report.too_large.push(index);
                     continue;
                 }
-                if needs > left || not_dropped.contains(&business) {
-                    report.left.push(business);
+                if needs > left || not_dropped.contains(&index) {
+                    report.left.push(index);
                     continue;
                 }
                 let memory_mb = (size * BUILD_MEMORY_PER_PASSAGE_KB / 1024).clamp(64, 1024);
                 set(conn, "maintenance_work_mem", &format!("{memory_mb}MB")).await?;
-                (business, build_statements(business))
+                (index, build_statement(index))
             }
         };
-        let failure = match run(conn, statement, deadline).await {
-            Ok(()) => {
+        set(conn, "statement_timeout", &left.as_millis().to_string()).await?;
+        let failure = match sqlx::raw_sql(AssertSqlSafe(statement))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => {
                 match action {
-                    Action::Drop(_) => report.dropped.push(business),
-                    Action::Build(..) => report.built.push(business),
+                    Action::Drop(_) => report.dropped.push(index),
+                    Action::Build(..) => report.built.push(index),
                 }
                 continue;
             }
@@ -178,28 +188,32 @@ async fn sweep_locked(
             Err(e) => e,
         };
         if matches!(action, Action::Drop(_)) {
-            not_dropped.push(business);
-            report.failed.push((business, failure.to_string()));
+            not_dropped.push(index);
+            report.failed.push((index, failure.to_string()));
             continue;
         }
         // A failed concurrent build leaves its index, invalid but still updated by every
-        // insert: gone now rather than at the next sweep.
-        let cleanup = run(
+        // insert: gone now rather than at the next sweep. Only that index: the business's
+        // other one, if valid, goes on serving its searches.
+        set(
             conn,
-            drop_statements(business),
-            Instant::now() + CLEANUP_TIMEOUT,
+            "statement_timeout",
+            &CLEANUP_TIMEOUT.as_millis().to_string(),
         )
-        .await;
+        .await?;
+        let cleanup = sqlx::raw_sql(AssertSqlSafe(drop_statement(index)))
+            .execute(&mut *conn)
+            .await;
         let cancelled = failure
             .as_database_error()
             .and_then(|d| d.code())
             .is_some_and(|code| code == "57014");
         match cleanup {
             // Cancelled at the deadline: slower than assumed, so too large for the job.
-            Ok(_) if cancelled => report.too_large.push(business),
-            Ok(_) => report.failed.push((business, failure.to_string())),
+            Ok(_) if cancelled => report.too_large.push(index),
+            Ok(_) => report.failed.push((index, failure.to_string())),
             Err(e) => report.failed.push((
-                business,
+                index,
                 format!("{failure}; its remains were not dropped: {e}"),
             )),
         }
@@ -216,80 +230,52 @@ async fn set(conn: &mut sqlx::PgConnection, name: &str, value: &str) -> Result<(
         .map(|_| ())
 }
 
-/// Runs `statements` one at a time (a `CONCURRENTLY` statement cannot share a query string with
-/// another), each cancelled by Postgres at `deadline`, stopping at the first failure.
-async fn run(
-    conn: &mut sqlx::PgConnection,
-    statements: [String; 2],
-    deadline: Instant,
-) -> Result<(), sqlx::Error> {
-    for statement in statements {
-        // At least a millisecond: a `statement_timeout` of 0 is none at all.
-        let left = deadline
-            .saturating_duration_since(Instant::now())
-            .as_millis()
-            .max(1);
-        set(conn, "statement_timeout", &left.to_string()).await?;
-        sqlx::raw_sql(AssertSqlSafe(statement))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+/// Waits for the transactions using `knowledge_chunks` to end, not for new ones.
+fn drop_statement(index: OwnIndex) -> String {
+    format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index.name())
 }
 
-/// Each waits for the transactions using `knowledge_chunks` to end, not for new ones.
-fn drop_statements(business: Uuid) -> [String; 2] {
-    [index_name(business), words_index_name(business)]
-        .map(|name| format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
-}
-
-/// The DDL of `business`'s own indexes, the HNSW index first (a search uses it as soon as it
-/// is valid). The id goes into the text as its hex digits and dashes (a `Uuid` cannot hold
-/// anything else): DDL takes no parameters. The HNSW index's expression is the one the search's
-/// vector half orders by for a business with its own index (`search::candidates`); the GIN
-/// index's is the shared one's (`knowledge_chunks_text`), with its setting: no pending list,
-/// which every search would scan in full.
-fn build_statements(business: Uuid) -> [String; 2] {
-    [
-        format!(
+/// The DDL of one of a business's own indexes. The id goes into the text as its hex digits and
+/// dashes (a `Uuid` cannot hold anything else): DDL takes no parameters. The HNSW index's
+/// expression is the one the search's vector half orders by for a business with its own index
+/// (`search::candidates`); the GIN index's is the shared one's (`knowledge_chunks_text`), with
+/// its setting: no pending list, which every search would scan in full.
+fn build_statement(index: OwnIndex) -> String {
+    let (name, business) = (index.name(), index.business_id);
+    match index.kind {
+        IndexKind::Vectors => format!(
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
              USING hnsw ((embedding::halfvec({DIMENSIONS})) halfvec_cosine_ops) \
              WITH (m = {OWN_INDEX_M}, ef_construction = {OWN_INDEX_EF_CONSTRUCTION}) \
-             WHERE business_id = '{business}'",
-            name = index_name(business),
+             WHERE business_id = '{business}'"
         ),
-        format!(
+        IndexKind::Words => format!(
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON knowledge_chunks \
              USING gin (content_tsv) WITH (fastupdate = off) \
-             WHERE business_id = '{business}'",
-            name = words_index_name(business),
+             WHERE business_id = '{business}'"
         ),
-    ]
+    }
 }
 
-/// The businesses that have indexes of their own in the catalogue, and whether both are there
-/// and valid (told from the table's other indexes by their names, `business_of`), by business.
+/// The businesses' own indexes the catalogue has, valid or not (told from the table's other
+/// indexes by their names, `OwnIndex::parse`).
 pub async fn existing(conn: impl sqlx::PgExecutor<'_>) -> Result<Vec<ExistingIndex>, sqlx::Error> {
     let rows: Vec<(String, bool)> = sqlx::query_as(
         r"SELECT c.relname::text, i.indisvalid
           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE i.indrelid = 'knowledge_chunks'::regclass",
+          WHERE i.indrelid = 'knowledge_chunks'::regclass
+          ORDER BY c.relname",
     )
     .fetch_all(conn)
     .await?;
-    let mut valid_indexes: BTreeMap<Uuid, usize> = BTreeMap::new();
-    for (name, valid) in rows {
-        if let Some(business) = business_of(&name) {
-            *valid_indexes.entry(business).or_default() += usize::from(valid);
-        }
-    }
-    Ok(valid_indexes
+    let mut found: Vec<ExistingIndex> = rows
         .into_iter()
-        .map(|(business_id, valid)| ExistingIndex {
-            business_id,
-            valid: valid == 2,
+        .filter_map(|(name, valid)| {
+            OwnIndex::parse(&name).map(|index| ExistingIndex { index, valid })
         })
-        .collect())
+        .collect();
+    found.sort_by_key(|e| e.index);
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -297,26 +283,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_build_names_the_indexes_their_business_and_the_graph() {
-        let b = Uuid::from_u128(0xf2735f0c_dd5a_49cd_a53a_5521989d38d4);
+    fn the_builds_name_the_index_its_business_and_the_graph() {
+        let business_id = Uuid::from_u128(0xf2735f0c_dd5a_49cd_a53a_5521989d38d4);
+        let [vectors, words] = IndexKind::ALL.map(|kind| OwnIndex { business_id, kind });
         assert_eq!(
-            build_statements(b),
-            [
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4 \
-                 ON knowledge_chunks USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
-                 WITH (m = 32, ef_construction = 200) \
-                 WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'",
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4 \
-                 ON knowledge_chunks USING gin (content_tsv) WITH (fastupdate = off) \
-                 WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
-            ]
+            build_statement(vectors),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4 \
+             ON knowledge_chunks USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
+             WITH (m = 32, ef_construction = 200) \
+             WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
         );
         assert_eq!(
-            drop_statements(b),
-            [
-                "DROP INDEX CONCURRENTLY IF EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4",
-                "DROP INDEX CONCURRENTLY IF EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4"
-            ]
+            build_statement(words),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4 \
+             ON knowledge_chunks USING gin (content_tsv) WITH (fastupdate = off) \
+             WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
+        );
+        assert_eq!(
+            drop_statement(words),
+            "DROP INDEX CONCURRENTLY IF EXISTS knowledge_words_f2735f0cdd5a49cda53a5521989d38d4"
         );
     }
 }

@@ -6,7 +6,7 @@
 //!   skewed word distribution, embedded by the lexical embedder; loaded by COPY, then the HNSW
 //!   index built. Skipped when already there.
 //! - `indexes`: the sweep that gives businesses over `IndexPolicy::DEFAULT`'s line (here the
-//!   large one) an HNSW index of their own, timed.
+//!   large one) an HNSW index and a GIN index of their own, timed.
 //! - `query`: the database part of a search (`knowledge::search::candidates`, both halves, the
 //!   business and scope filter, with the query embedded beforehand), p50/p99/max over 2,000
 //!   questions each for the large business and for random ones.
@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use shared::domain::knowledge::lexical::{LEXICAL_MODEL, lexical_embedding};
 use shared::domain::knowledge::retrieval::CANDIDATES_PER_HALF;
-use shared::domain::knowledge::vector_index::IndexPolicy;
+use shared::domain::knowledge::vector_index::{IndexKind, IndexPolicy};
 use shared::knowledge::embedder::{DIMENSIONS, LexicalEmbedder, to_pgvector};
 use shared::knowledge::search::{EF_SEARCH, EfSearch, Scope, candidates};
 use shared::knowledge::vector_index;
@@ -312,9 +312,9 @@ async fn recall(pool: &PgPool) -> anyhow::Result<()> {
     let own = vector_index::existing(pool)
         .await?
         .iter()
-        .any(|e| e.business_id == large && e.valid);
+        .any(|e| e.index.business_id == large && e.index.kind == IndexKind::Vectors && e.valid);
     println!(
-        "recall: the large business {} its own index",
+        "recall: the large business {} its own HNSW index",
         if own { "has" } else { "does not have" }
     );
     // The true 10 nearest of each question: a sequential scan, ranked exactly.
@@ -445,7 +445,7 @@ async fn through_shared_index(
     Ok(nearest)
 }
 
-/// The sweep that builds the large business's own index (`knowledge::vector_index`), as the
+/// The sweep that builds the large business's own indexes (`knowledge::vector_index`), as the
 /// scheduled job runs it; timed.
 async fn indexes(pool: &PgPool) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -456,9 +456,9 @@ async fn indexes(pool: &PgPool) -> anyhow::Result<()> {
     )
     .await?;
     println!(
-        "indexes: built {} (dropped {}) in {:.1} s",
-        report.built.len(),
-        report.dropped.len(),
+        "indexes: built {:?} (dropped {:?}) in {:.1} s",
+        report.built.iter().map(|i| i.kind).collect::<Vec<_>>(),
+        report.dropped.iter().map(|i| i.kind).collect::<Vec<_>>(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
