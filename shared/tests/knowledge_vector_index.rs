@@ -1,8 +1,9 @@
 //! Businesses' own indexes against Postgres with pgvector: the sweep builds a business over the
 //! line its HNSW and GIN indexes, searches of that business then use both (and keep their
 //! scope), an index a failed build left is neither used nor kept, a business with one of the
-//! two gets both, a failed build does not stop the others, one sweep runs at a time, none starts
-//! a build it cannot finish, and a business that shrinks loses its indexes.
+//! two keeps it and gets the other, a failed GIN build leaves the HNSW index serving, a failed
+//! build does not stop the others, one sweep runs at a time, none starts a build it cannot
+//! finish, and a business that shrinks loses its indexes.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
-/// Every business with a passage gets its own index; none loses it.
+/// Every business with a passage gets its own indexes; none loses them.
 const EVERY_BUSINESS: IndexPolicy = IndexPolicy {
     build_at: 1,
     drop_below: 1,
@@ -360,7 +361,7 @@ async fn one_sweep_at_a_time_and_none_starts_a_build_it_cannot_finish(pool: PgPo
 }
 
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
-async fn a_business_that_shrinks_or_goes_loses_its_index(pool: PgPool) {
+async fn a_business_that_shrinks_or_goes_loses_its_indexes(pool: PgPool) {
     setup(&pool).await;
     let faq = indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;

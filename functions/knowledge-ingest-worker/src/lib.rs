@@ -92,7 +92,7 @@ impl Worker {
         let report = vector_index::sweep(pool, self.index_policy, deadline).await?;
         if !report.too_large.is_empty() {
             tracing::warn!(
-                businesses = ?report.too_large,
+                indexes = ?report.too_large,
                 "too large to index within the job: run `studioconnect knowledge maintain-indexes`"
             );
         }

@@ -44,7 +44,7 @@ fn worker(pool: &PgPool, embedder: Arc<dyn Embedder>) -> Worker {
         concurrency: 2,
         deadline: std::time::Duration::from_secs(30),
         sweep_deadline: std::time::Duration::from_secs(60),
-        // Every business with a passage gets its own index, and keeps it while it has one.
+        // Every business with a passage gets its own indexes, and keeps them while it has one.
         index_policy: IndexPolicy {
             build_at: 1,
             drop_below: 1,

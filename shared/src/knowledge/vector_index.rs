@@ -30,7 +30,7 @@ use crate::domain::knowledge::vector_index::{
 pub const SWEEP_LOCK: (i32, i32) = (1264, 0);
 /// Passages a build indexes per second, for deciding whether one can finish in the time left:
 /// about half the rate measured on the benchmark's 2-core machine (20,080 passages in 30-45 s
-/// for the HNSW index, 0.5 s for the GIN index).
+/// for the HNSW index over several days' runs, 0.5 s for the GIN index).
 fn build_passages_per_second(kind: IndexKind) -> i64 {
     match kind {
         IndexKind::Vectors => 250,
@@ -74,7 +74,7 @@ pub enum SweepError {
 pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds and drops businesses' own indexes as `policy` says, starting nothing that would not
-/// finish by `deadline` (at `BUILD_PASSAGES_PER_SECOND`); Postgres cancels an action still
+/// finish by `deadline` (at `build_passages_per_second` for its kind); Postgres cancels an action still
 /// running at the deadline. One action's failure does not stop the others; only a lost
 /// connection ends the sweep early.
 ///
@@ -163,7 +163,11 @@ async fn sweep_locked(
                     report.too_large.push(index);
                     continue;
                 }
-                if needs > left || not_dropped.contains(&index) {
+                // An invalid index still there was reported with its drop (left, or failed).
+                if not_dropped.contains(&index) {
+                    continue;
+                }
+                if needs > left {
                     report.left.push(index);
                     continue;
                 }
@@ -172,7 +176,9 @@ async fn sweep_locked(
                 (index, build_statement(index))
             }
         };
-        set(conn, "statement_timeout", &left.as_millis().to_string()).await?;
+        // At least a millisecond: a `statement_timeout` of 0 is none at all.
+        let timeout_ms = left.as_millis().max(1);
+        set(conn, "statement_timeout", &timeout_ms.to_string()).await?;
         let failure = match sqlx::raw_sql(AssertSqlSafe(statement))
             .execute(&mut *conn)
             .await
@@ -263,8 +269,7 @@ pub async fn existing(conn: impl sqlx::PgExecutor<'_>) -> Result<Vec<ExistingInd
     let rows: Vec<(String, bool)> = sqlx::query_as(
         r"SELECT c.relname::text, i.indisvalid
           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-          WHERE i.indrelid = 'knowledge_chunks'::regclass
-          ORDER BY c.relname",
+          WHERE i.indrelid = 'knowledge_chunks'::regclass",
     )
     .fetch_all(conn)
     .await?;
