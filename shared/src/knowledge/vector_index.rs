@@ -74,9 +74,9 @@ pub enum SweepError {
 pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds and drops businesses' own indexes as `policy` says, starting nothing that would not
-/// finish by `deadline` (at `build_passages_per_second` for its kind); Postgres cancels an action still
-/// running at the deadline. One action's failure does not stop the others; only a lost
-/// connection ends the sweep early.
+/// finish by `deadline` (at `build_passages_per_second` for its kind); Postgres cancels an
+/// action still running at the deadline. One action's failure does not stop the others; only a
+/// lost connection ends the sweep early.
 ///
 /// One sweep at a time (a session advisory lock); the sweep runs on a connection of its own,
 /// closed at the end, so the pool never gets a connection with its settings or its lock.

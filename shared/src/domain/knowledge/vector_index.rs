@@ -132,8 +132,8 @@ pub enum Action {
 /// searches helped per build, if the sweep runs out of time), its HNSW index before its GIN
 /// index. Each index is its own action: a valid index is never dropped for its partner's sake
 /// (a business indexed before it had both, or whose other build failed, keeps the one it has,
-/// and gets the other while it is over the build line). An invalid index of a business that still qualifies is dropped and
-/// built again.
+/// and gets the other while it is over the build line). An invalid index of a business that
+/// still qualifies is dropped and built again.
 ///
 /// An invalid index found while another build is running is not told apart from one a failed
 /// build left: sweeps take a lock, so only one runs at a time.
