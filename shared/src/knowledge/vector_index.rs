@@ -21,22 +21,13 @@ use uuid::Uuid;
 
 use super::embedder::DIMENSIONS;
 use crate::domain::knowledge::vector_index::{
-    Action, ExistingIndex, IndexKind, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION, OWN_INDEX_M,
-    OwnIndex, plan,
+    Action, BuildFit, ExistingIndex, IndexKind, IndexPolicy, OWN_INDEX_EF_CONSTRUCTION,
+    OWN_INDEX_M, OwnIndex, build_fit, plan,
 };
 
 /// The advisory lock of the sweep: the two-key form, with a first key of its own (1263 is the
 /// word counts' per-business lock, `migrations/20261205000001_knowledge_lexemes.sql`).
 pub const SWEEP_LOCK: (i32, i32) = (1264, 0);
-/// Passages a build indexes per second, for deciding whether one can finish in the time left:
-/// about half the rate measured on the benchmark's 2-core machine (20,080 passages in 30-45 s
-/// for the HNSW index over several days' runs, 0.5 s for the GIN index).
-fn build_passages_per_second(kind: IndexKind) -> i64 {
-    match kind {
-        IndexKind::Vectors => 250,
-        IndexKind::Words => 20_000,
-    }
-}
 /// Memory for a build, per passage: the graph is built in memory, much faster than on disk
 /// (the finished index is 4 KB per passage on disk: 80 MB for the benchmark's 20,080), within
 /// 64 MB to 1 GB.
@@ -74,7 +65,7 @@ pub enum SweepError {
 pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Builds and drops businesses' own indexes as `policy` says, starting nothing that would not
-/// finish by `deadline` (at `build_passages_per_second` for its kind); Postgres cancels an
+/// finish by `deadline` (`build_fit`, at its kind's assumed rate); Postgres cancels an
 /// action still running at the deadline. One action's failure does not stop the others; only a
 /// lost connection ends the sweep early.
 ///
@@ -157,19 +148,18 @@ async fn sweep_locked(
                 (index, drop_statement(index))
             }
             Action::Build(index, size) => {
-                let seconds = size / build_passages_per_second(index.kind) + 1;
-                let needs = Duration::from_secs(seconds as u64);
-                if needs > budget {
-                    report.too_large.push(index);
-                    continue;
-                }
-                // An invalid index still there was reported with its drop (left, or failed).
-                if not_dropped.contains(&index) {
-                    continue;
-                }
-                if needs > left {
-                    report.left.push(index);
-                    continue;
+                match build_fit(index.kind, size, budget, left) {
+                    BuildFit::TooLarge => {
+                        report.too_large.push(index);
+                        continue;
+                    }
+                    // An invalid index still there was reported with its drop (left, or failed).
+                    _ if not_dropped.contains(&index) => continue,
+                    BuildFit::NotNow => {
+                        report.left.push(index);
+                        continue;
+                    }
+                    BuildFit::Fits => {}
                 }
                 let memory_mb = (size * BUILD_MEMORY_PER_PASSAGE_KB / 1024).clamp(64, 1024);
                 set(conn, "maintenance_work_mem", &format!("{memory_mb}MB")).await?;
