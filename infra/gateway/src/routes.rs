@@ -42,7 +42,9 @@ macro_rules! http_functions {
                 Ok(match self {
                     $(HttpFunction::$variant => {
                         let build: fn(&Platform) -> anyhow::Result<_> = $state;
-                        wrap(build(platform)?, $krate::handle)
+                        wrap(build(platform)?, |state, req| async move {
+                            $krate::handle(&state, req).await
+                        })
                     }),*
                 })
             }
@@ -168,15 +170,19 @@ pub fn template_routes(template: &str) -> anyhow::Result<Vec<Route>> {
 
 pub type Handler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 
-/// Wraps a function's state and handler the way `shared::web::run_http` does in Lambda.
+/// Wraps a function's state and handler the way `shared::web::run_http` does in Lambda, except
+/// that the handler owns the state instead of leaking it: a route table dropped at the end of a
+/// test drops its functions' database pools. sqlx's test pools borrow connections from a budget
+/// of 20 for the whole test binary and give them back only when dropped, so a leaked one starves
+/// the tests after it.
 pub fn wrap<S, F, Fut>(state: S, handle: F) -> Handler
 where
     S: Send + Sync + 'static,
-    F: Fn(&'static S, Request) -> Fut + Send + Sync + 'static,
+    F: Fn(Arc<S>, Request) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
 {
-    let state: &'static S = Box::leak(Box::new(state));
-    Arc::new(move |req| Box::pin(shared::web::contain_panics(handle(state, req))))
+    let state = Arc::new(state);
+    Arc::new(move |req| Box::pin(shared::web::contain_panics(handle(Arc::clone(&state), req))))
 }
 
 /// Resolves a request's method and path to its route, as API Gateway does.
@@ -253,5 +259,32 @@ impl RouteTable {
             path_parameters,
             handler,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler owns its function's state: dropping the handler (a test's route table) drops
+    /// the state and whatever it holds, a database pool above all.
+    #[tokio::test]
+    async fn a_wrapped_state_lives_as_long_as_its_handler() {
+        let state = Arc::new(());
+        let observed = Arc::downgrade(&state);
+        let handler = wrap(state, |state, _req| async move {
+            Response::new(Body::from(format!("{}", Arc::strong_count(&state))))
+        });
+        let response = handler(Request::default()).await;
+        assert_eq!(response.status(), 200);
+        assert!(
+            observed.upgrade().is_some(),
+            "the state lives while the handler does"
+        );
+        drop(handler);
+        assert!(
+            observed.upgrade().is_none(),
+            "the state went with the handler"
+        );
     }
 }

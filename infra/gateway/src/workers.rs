@@ -58,13 +58,14 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         })
         .await,
     );
-    let state: &'static call_summary_worker::State =
-        Box::leak(Box::new(call_summary_worker::State::from_platform(
-            &granted(platform, "CallSummaryWorkerFunction")?,
-        )?));
+    let state = Arc::new(call_summary_worker::State::from_platform(&granted(
+        platform,
+        "CallSummaryWorkerFunction",
+    )?)?);
     let handler: SqsHandler = Arc::new(move |event| {
         crate::record::record("CallSummaryWorkerFunction", &event);
-        async move { Ok(call_summary_worker::handle(state, event).await) }.boxed()
+        let state = Arc::clone(&state);
+        async move { Ok(call_summary_worker::handle(&state, event).await) }.boxed()
     });
     let call_summary = SqsPoller::new(
         poll_sqs.clone(),
@@ -74,12 +75,13 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         handler,
     )
     .await?;
-    let pm: &'static pm_sync_worker::PmWorker = Box::leak(Box::new(
+    let pm = Arc::new(
         pm_sync_worker::PmWorker::from_platform(&granted(platform, "PmSyncWorkerFunction")?)
             .await?,
-    ));
+    );
     let handler: SqsHandler = Arc::new(move |event| {
         crate::record::record("PmSyncWorkerFunction", &event);
+        let pm = Arc::clone(&pm);
         async move { Ok(pm.handle(event).await) }.boxed()
     });
     let pm_sync = SqsPoller::new(
@@ -90,13 +92,14 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
         handler,
     )
     .await?;
-    let knowledge: &'static knowledge_ingest_worker::Worker =
-        Box::leak(Box::new(knowledge_ingest_worker::Worker::from_platform(
-            &granted(platform, "KnowledgeIngestWorkerFunction")?,
-        )?));
+    let knowledge = Arc::new(knowledge_ingest_worker::Worker::from_platform(&granted(
+        platform,
+        "KnowledgeIngestWorkerFunction",
+    )?)?);
     let handler: SqsHandler = Arc::new(move |event| {
         crate::record::record("KnowledgeIngestWorkerFunction", &event);
-        async move { Ok(knowledge_ingest_worker::handle(knowledge, event).await) }.boxed()
+        let knowledge = Arc::clone(&knowledge);
+        async move { Ok(knowledge_ingest_worker::handle(&knowledge, event).await) }.boxed()
     });
     let knowledge = SqsPoller::new(
         poll_sqs,
@@ -110,13 +113,14 @@ pub async fn pollers(platform: &Platform) -> anyhow::Result<Vec<SqsPoller>> {
 }
 
 pub fn schedules(platform: &Platform) -> anyhow::Result<Schedules> {
-    let reconcile: &'static elevenlabs_reconcile::State =
-        Box::leak(Box::new(elevenlabs_reconcile::State::from_platform(
-            &granted(platform, "ElevenLabsReconcileFunction")?,
-        )?));
+    let reconcile = Arc::new(elevenlabs_reconcile::State::from_platform(&granted(
+        platform,
+        "ElevenLabsReconcileFunction",
+    )?)?);
     let handler: ScheduledHandler = Arc::new(move |event| {
+        let reconcile = Arc::clone(&reconcile);
         async move {
-            elevenlabs_reconcile::handle(reconcile, event)
+            elevenlabs_reconcile::handle(&reconcile, event)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(format!("{e:#}")))
         }

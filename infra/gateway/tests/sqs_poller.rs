@@ -231,13 +231,14 @@ async fn the_call_summary_worker_sends_an_unprocessable_event_to_the_dlq(pool: s
         "http://127.0.0.1:9",
         HttpPolicy::default(),
     );
-    let state: &'static call_summary_worker::State =
-        Box::leak(Box::new(call_summary_worker::State {
-            worker,
-            concurrency: 4,
-        }));
+    // Owned by the handler, not leaked: the test's pool is given back when the test ends.
+    let state = Arc::new(call_summary_worker::State {
+        worker,
+        concurrency: 4,
+    });
     let handler: SqsHandler = Arc::new(move |event| {
-        Box::pin(async move { Ok(call_summary_worker::handle(state, event).await) })
+        let state = Arc::clone(&state);
+        Box::pin(async move { Ok(call_summary_worker::handle(&state, event).await) })
     });
     let event = serde_json::json!({
         "type": "post_call_transcription",

@@ -110,15 +110,21 @@ async fn gateway(pool: &PgPool, vendors: &MockServer, queue_url: &str) -> String
     let overrides = HashMap::from([
         (
             HttpFunction::ElevenLabsPersonalization,
-            wrap(personalization, elevenlabs_personalization::handle),
+            wrap(personalization, |s, req| async move {
+                elevenlabs_personalization::handle(&s, req).await
+            }),
         ),
         (
             HttpFunction::ElevenLabsTools,
-            wrap(tools, elevenlabs_tools::handle),
+            wrap(tools, |s, req| async move {
+                elevenlabs_tools::handle(&s, req).await
+            }),
         ),
         (
             HttpFunction::ElevenLabsEvents,
-            wrap(events, elevenlabs_events::handle),
+            wrap(events, |s, req| async move {
+                elevenlabs_events::handle(&s, req).await
+            }),
         ),
     ]);
     let routes = Arc::new(RouteTable::with_overrides(&platform, overrides).unwrap());
