@@ -25,7 +25,10 @@ async fn candidates_in_a(
     pool: &PgPool,
     query: &str,
 ) -> Vec<shared::domain::knowledge::retrieval::Candidate> {
-    let v = shared::domain::knowledge::lexical::lexical_embedding(query, 1536);
+    let v = shared::domain::knowledge::lexical::lexical_embedding(
+        query,
+        shared::knowledge::embedder::DIMENSIONS,
+    );
     let scope = shared::knowledge::search::Scope {
         business_id: A.parse().unwrap(),
         client_id: None,

@@ -395,10 +395,11 @@ async fn a_failed_build_is_reported_its_remains_dropped_and_the_others_still_bui
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     // A vector half precision cannot hold (over 65,504) makes A's build fail part-way.
     sqlx::query(
-        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', 1535) || ']')::vector
+        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', $2) || ']')::vector
          WHERE business_id = $1",
     )
     .bind(id(A))
+    .bind(shared::knowledge::embedder::DIMENSIONS as i32 - 1)
     .execute(&pool)
     .await
     .unwrap();

@@ -10,6 +10,7 @@ mod greetings;
 mod idempotency_model;
 mod keyset_paging;
 mod knowledge_chunking;
+mod knowledge_dimensions;
 mod knowledge_files;
 mod knowledge_pdf_bombs;
 mod knowledge_search;

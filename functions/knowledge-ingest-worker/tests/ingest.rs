@@ -369,8 +369,9 @@ async fn a_sweep_with_a_failed_build_fails_its_job_so_sqs_retries_it(pool: PgPoo
     );
     // A vector half precision cannot hold: the build fails part-way.
     sqlx::query(
-        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', 1535) || ']')::vector",
+        "UPDATE knowledge_chunks SET embedding = ('[1000000' || repeat(',0', $1) || ']')::vector",
     )
+    .bind(shared::knowledge::embedder::DIMENSIONS as i32 - 1)
     .execute(&pool)
     .await
     .unwrap();

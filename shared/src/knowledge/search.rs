@@ -222,7 +222,7 @@ pub async fn candidates(
                 FROM knowledge_chunks k
                 WHERE $8::bool AND k.business_id = $1
                   AND (k.client_id IS NULL OR k.client_id = $2) AND k.embedding_model = $4
-                ORDER BY k.embedding::halfvec(1536) <=> $3::text::halfvec(1536) LIMIT $5)
+                ORDER BY k.embedding::halfvec(512) <=> $3::text::halfvec(512) LIMIT $5)
            ),
            vector_ranked AS (
                SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM vector_half

@@ -284,8 +284,8 @@ mod tests {
         assert_eq!(
             build_statement(vectors),
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4 \
-             ON knowledge_chunks USING hnsw ((embedding::halfvec(1536)) halfvec_cosine_ops) \
-             WITH (m = 32, ef_construction = 200) \
+             ON knowledge_chunks USING hnsw ((embedding::halfvec(512)) halfvec_cosine_ops) \
+             WITH (m = 32, ef_construction = 400) \
              WHERE business_id = 'f2735f0c-dd5a-49cd-a53a-5521989d38d4'"
         );
         assert_eq!(

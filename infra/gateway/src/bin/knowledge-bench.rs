@@ -128,9 +128,12 @@ async fn businesses(pool: &PgPool) -> anyhow::Result<(Uuid, Vec<Uuid>)> {
 }
 
 async fn seed(pool: &PgPool) -> anyhow::Result<()> {
-    let have: i64 = sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks")
-        .fetch_one(pool)
-        .await?;
+    // Passages of another model (an older lexical embedder's) are made again.
+    let have: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM knowledge_chunks WHERE embedding_model = $1")
+            .bind(LEXICAL_MODEL)
+            .fetch_one(pool)
+            .await?;
     if have >= TOTAL as i64 {
         println!("seed: {have} passages already there");
         return Ok(());

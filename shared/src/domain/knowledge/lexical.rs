@@ -12,8 +12,9 @@ use rust_stemmers::{Algorithm, Stemmer};
 // one rule for what a word is. A change to it changes the vectors: bump `LEXICAL_MODEL`.
 use crate::domain::client_match::words;
 
-/// The model name stored with each vector it makes (a change of it re-embeds).
-pub const LEXICAL_MODEL: &str = "studioconnect-lexical-v1";
+/// The model name stored with each vector it makes (a change of it re-embeds). v2: 512
+/// components (v1's 1,536 cannot be cut to them: its features are hashed over all 1,536).
+pub const LEXICAL_MODEL: &str = "studioconnect-lexical-v2";
 
 /// Words too common to say anything about a passage.
 const STOP_WORDS: &[&str] = &[
@@ -22,7 +23,7 @@ const STOP_WORDS: &[&str] = &[
     "where", "which", "who", "with", "you", "your",
 ];
 
-/// The vector of `text` with `dimensions` components (the column's, e.g. 1536).
+/// The vector of `text` with `dimensions` components (the column's, 512).
 pub fn lexical_embedding(text: &str, dimensions: usize) -> Vec<f32> {
     let stemmer = Stemmer::create(Algorithm::English);
     let mut v = vec![0f32; dimensions];
@@ -62,7 +63,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    const D: usize = 1536;
+    const D: usize = 512;
 
     /// Cosine similarity of two vectors of the same length.
     fn cosine(a: &[f32], b: &[f32]) -> f32 {
