@@ -16,7 +16,7 @@
 -- no longer fits the column: they are dropped here and the hourly sweep
 -- (`KnowledgeJob::MaintainIndexes`) builds them again. Until then searches are exact scans of
 -- each business's passages, through `knowledge_chunks_business`.
-DROP INDEX knowledge_chunks_embedding;
+DROP INDEX IF EXISTS knowledge_chunks_embedding;
 DO $$
 DECLARE
     own text;

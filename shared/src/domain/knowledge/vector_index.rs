@@ -3,10 +3,11 @@
 //! Every passage is in the shared HNSW index, which a search of one business walks with a filter:
 //! for a business with many passages the graph walk then keeps going past other businesses'
 //! passages, and on the benchmark's large business (20,080 passages) its recall@10 against exact
-//! search was 0.58 at `ef_search` 100 (the search's 20 candidates, the 10 nearest kept). A
-//! partial index of that business's passages alone, built with a denser graph (`m` 32,
-//! `ef_construction` 400) over `halfvec` (half the bytes per distance), reached 0.90 at
-//! `ef_search` 100 and 0.966 at 250 (README, "Knowledge benchmarks").
+//! search was 0.58 at `ef_search` 100 at 1,536 components, 0.52 at 512 (the search's 20
+//! candidates, the 10 nearest kept). A partial index of that business's passages alone, built
+//! with a denser graph (`m` 32, `ef_construction` 400) over `halfvec` (half the bytes per
+//! distance), reached 0.90 at `ef_search` 100 and 0.966 at 250 (README, "Knowledge
+//! benchmarks").
 //! The same holds for the words: the shared full-text index answers a large business's keyword
 //! half with every business's passages that have the words, which the scan then drops; a partial
 //! GIN index of the business's own passages hands it only its own.
@@ -132,8 +133,9 @@ pub enum Action {
 }
 
 /// Passages a build indexes per second, for deciding whether one can finish in the time left:
-/// about half the rate measured on the benchmark's 2-core machine (20,080 passages in 30-45 s
-/// for the HNSW index over several days' runs, 0.5 s for the GIN index).
+/// at most half the rate measured on the benchmark's 2-core machine (20,080 passages in 30-45 s
+/// for the HNSW index at 1,536 components over several days' runs, 25-26 s at 512 with
+/// `ef_construction` 400; 0.5 s for the GIN index).
 fn build_passages_per_second(kind: IndexKind) -> i64 {
     match kind {
         IndexKind::Vectors => 250,
