@@ -3,7 +3,7 @@
 
 use shared::db::MIGRATOR;
 use shared::domain::knowledge::lexical::LEXICAL_MODEL;
-use shared::domain::knowledge::vector_index::{index_name, words_index_name};
+use shared::domain::knowledge::vector_index::{IndexKind, OwnIndex};
 use shared::knowledge::embedder::{DIMENSIONS, from_pgvector};
 use shared::testing::admin::{A, setup};
 use sqlx::PgPool;
@@ -79,7 +79,13 @@ async fn stored_vectors_are_cut_to_512_components_and_own_hnsw_indexes_dropped(p
     .await
     .unwrap();
     let business: Uuid = A.parse().unwrap();
-    let (vectors_index, words_index) = (index_name(business), words_index_name(business));
+    let [vectors_index, words_index] = IndexKind::ALL.map(|kind| {
+        OwnIndex {
+            business_id: business,
+            kind,
+        }
+        .name()
+    });
     for ddl in [
         format!(
             "CREATE INDEX {vectors_index} ON knowledge_chunks \

@@ -7,9 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use shared::domain::knowledge::vector_index::{
-    ExistingIndex, IndexKind, IndexPolicy, OwnIndex, index_name, words_index_name,
-};
+use shared::domain::knowledge::vector_index::{ExistingIndex, IndexKind, IndexPolicy, OwnIndex};
 use shared::knowledge::vector_index::{SWEEP_LOCK, SweepReport, existing, sweep};
 use shared::testing::admin::{A, A_CLIENT, B, setup};
 use shared::testing::knowledge::{STUDIO_FAQ, found, indexed, studio_documents, titles};
@@ -70,11 +68,11 @@ async fn index_scans(one: &PgPool, name: &str) -> i64 {
 }
 
 async fn own_index_scans(one: &PgPool, business: &str) -> i64 {
-    index_scans(one, &index_name(id(business))).await
+    index_scans(one, &own(business, IndexKind::Vectors).name()).await
 }
 
 async fn words_index_scans(one: &PgPool, business: &str) -> i64 {
-    index_scans(one, &words_index_name(id(business))).await
+    index_scans(one, &own(business, IndexKind::Words).name()).await
 }
 
 const SHARED_INDEX: &str = "knowledge_chunks_embedding";
@@ -227,7 +225,7 @@ async fn an_index_a_failed_build_left_is_not_used_and_is_built_again(pool: PgPoo
     sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
     // What a cancelled `CREATE INDEX CONCURRENTLY` leaves: the index, marked invalid.
     sqlx::query("UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass($1)")
-        .bind(index_name(id(A)))
+        .bind(own(A, IndexKind::Vectors).name())
         .execute(&pool)
         .await
         .unwrap();
@@ -258,7 +256,10 @@ async fn a_business_with_one_of_its_two_indexes_keeps_it_and_gets_the_other(pool
     indexed(&pool, A, None, "Studio FAQ", STUDIO_FAQ).await;
     indexed(&pool, B, None, "Bolt FAQ", "# Hours\n\nBolt opens at nine.").await;
     sweep(&pool, EVERY_BUSINESS, later()).await.unwrap();
-    for name in [words_index_name(id(A)), index_name(id(B))] {
+    for name in [
+        own(A, IndexKind::Words).name(),
+        own(B, IndexKind::Vectors).name(),
+    ] {
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")))
             .execute(&pool)
             .await

@@ -26,7 +26,7 @@ use crate::domain::knowledge::retrieval::{
     fuse,
 };
 use crate::domain::knowledge::unanswered::{QuestionGroup, UnansweredSearch, group};
-use crate::domain::knowledge::vector_index::index_name;
+use crate::domain::knowledge::vector_index::{IndexKind, OwnIndex};
 
 /// `hnsw.ef_search`, the HNSW scan's candidate list (pgvector's default is 40), for each kind of
 /// index a search may walk.
@@ -199,7 +199,11 @@ pub async fn candidates(
         COMMON_WORD_SHARE,
         ef_search.shared_index.to_string(),
         ef_search.own_index.to_string(),
-        index_name(scope.business_id),
+        OwnIndex {
+            business_id: scope.business_id,
+            kind: IndexKind::Vectors,
+        }
+        .name(),
     )
     .fetch_one(&mut *tx)
     .await?;

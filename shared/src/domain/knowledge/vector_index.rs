@@ -99,24 +99,6 @@ impl OwnIndex {
     }
 }
 
-/// The name of `business_id`'s own HNSW index (what a search asks the catalogue about).
-pub fn index_name(business_id: Uuid) -> String {
-    OwnIndex {
-        business_id,
-        kind: IndexKind::Vectors,
-    }
-    .name()
-}
-
-/// The name of `business_id`'s own GIN index.
-pub fn words_index_name(business_id: Uuid) -> String {
-    OwnIndex {
-        business_id,
-        kind: IndexKind::Words,
-    }
-    .name()
-}
-
 /// A business's own index as the catalogue has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExistingIndex {
@@ -251,23 +233,23 @@ mod tests {
     #[test]
     fn names_carry_the_business_and_the_kind_and_read_back() {
         let b = Uuid::parse_str("f2735f0c-dd5a-49cd-a53a-5521989d38d4").unwrap();
-        let name = index_name(b);
-        assert_eq!(name, "knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4");
-        assert!(name.len() <= 63);
         let vectors = OwnIndex {
             business_id: b,
             kind: Vectors,
         };
+        let name = vectors.name();
+        assert_eq!(name, "knowledge_vectors_f2735f0cdd5a49cda53a5521989d38d4");
+        assert!(name.len() <= 63);
         assert_eq!(OwnIndex::parse(&name), Some(vectors));
-        let words = words_index_name(b);
-        assert_eq!(words, "knowledge_words_f2735f0cdd5a49cda53a5521989d38d4");
+        let words = OwnIndex {
+            business_id: b,
+            kind: Words,
+        };
         assert_eq!(
-            OwnIndex::parse(&words),
-            Some(OwnIndex {
-                business_id: b,
-                kind: Words
-            })
+            words.name(),
+            "knowledge_words_f2735f0cdd5a49cda53a5521989d38d4"
         );
+        assert_eq!(OwnIndex::parse(&words.name()), Some(words));
         for other in [
             "knowledge_chunks_embedding",
             "knowledge_chunks_text",
