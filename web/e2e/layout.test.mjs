@@ -1,4 +1,4 @@
-// Owners check leads on their phones: the 375 px layout, navigation by menu, and keyboard use.
+// Owners check leads on their phones: the 375 px layout (the lists, a lead, the knowledge base), navigation by menu, and keyboard use.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeBrowser, open, OWNER, shot, signIn } from './browser.mjs';
@@ -21,6 +21,31 @@ test('at 375 px the menu folds, lists become cards, nothing scrolls sideways', a
   await page.locator('table.list tbody tr a').first().click();
   await page.getByLabel('Status').waitFor();
   await shot(page, 'phone-lead');
+  assert.deepEqual(problems, []);
+});
+
+test('at 375 px the knowledge base pages fit the screen', async () => {
+  const { page, problems } = await open({ width: 375, height: 812 });
+  await signIn(page, OWNER);
+  const fits = async (what) => {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${what}: the page is ${overflow}px wider than the screen`);
+  };
+  await page.goto('/knowledge');
+  const faq = page.getByRole('link', { name: 'Studio FAQ' });
+  await faq.waitFor();
+  await fits('the list');
+  await shot(page, 'phone-knowledge');
+  await faq.click();
+  await page.getByText(/Version \d+/).first().waitFor();
+  await page.getByText('The text the agent searches').click();
+  await page.getByText(/Pine Street/).first().waitFor();
+  await fits('a document');
+  await shot(page, 'phone-knowledge-document');
+  await page.goto('/knowledge/new');
+  await page.getByLabel('Title').waitFor();
+  await fits('the new document form');
+  await shot(page, 'phone-knowledge-new');
   assert.deepEqual(problems, []);
 });
 
