@@ -91,18 +91,18 @@ pub async fn delete(
                         .map_err(ApiError::internal)?;
                     match provider.remove_webhooks(&conn, &hooks).await {
                         Ok(n) => out.webhooks_removed = n,
-                        Err(e) => out.warnings.push(format!("webhooks not removed: {e}")),
+                        Err(e) => out.warnings.push(not_undone("webhooks not removed", &e)),
                     }
                 }
-                Err(e) => out.warnings.push(format!("webhooks not removed: {e}")),
+                Err(e) => out.warnings.push(not_undone("webhooks not removed", &e)),
             }
             match tokens.refresh_token(&row) {
                 Ok(Some(refresh)) => match provider.revoke(&refresh).await {
                     Ok(revoked) => out.revoked = revoked,
-                    Err(e) => out.warnings.push(format!("grant not revoked: {e}")),
+                    Err(e) => out.warnings.push(not_undone("grant not revoked", &e)),
                 },
                 Ok(None) => {}
-                Err(e) => out.warnings.push(format!("grant not revoked: {e}")),
+                Err(e) => out.warnings.push(not_undone("grant not revoked", &e)),
             }
         }
     }
@@ -114,4 +114,25 @@ pub async fn delete(
     out.stale_tasks = removed.stale_tasks;
     tracing::info!(%integration_id, %business_id, ?out, "integration removed");
     ok(StatusCode::OK, &out)
+}
+
+/// A warning for what could not be undone at the provider, in fixed words: what the provider
+/// answered as `PmError::for_owner` says it, our own failures plainly. The error itself (a
+/// provider's answer body, a database error) goes to the log only.
+fn not_undone(what: &str, e: &PmError) -> String {
+    tracing::warn!(error = %e, "{what}");
+    let why = match e {
+        PmError::Http(_) | PmError::Status { .. } => e.for_owner(),
+        PmError::Unauthorized { provider, .. } => format!("{} refused our access", provider.name()),
+        PmError::RateLimited { provider, .. } => {
+            format!("{} asked us to slow down", provider.name())
+        }
+        PmError::Api { provider, .. }
+        | PmError::Paging { provider, .. }
+        | PmError::CursorExpired { provider } => {
+            format!("{} sent an answer we could not use", provider.name())
+        }
+        PmError::Db(_) | PmError::Other(_) => "an error on our side".into(),
+    };
+    format!("{what}: {why}")
 }

@@ -150,3 +150,66 @@ async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: Pg
         None
     );
 }
+
+/// What the provider would not undo is said in fixed words: its answer's body (which may hold
+/// anything) goes to our log, never to the response.
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn what_the_provider_refused_is_said_without_its_answer(pool: PgPool) {
+    seed(&pool).await;
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/1.0/webhooks/1200000000000902"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("trace at asana-db-7: secret"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/-/oauth_revoke"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("token r1 unknown to tenant 42"))
+        .mount(&server)
+        .await;
+    let id = connected(
+        &pool,
+        Provider::Asana,
+        "a1",
+        "r1",
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id)
+         VALUES ($1, '1200000000000102', '1200000000000902')",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let state = admin_integration::State {
+        admin: admin(&pool),
+        pm: pm_admin(&server).await,
+    };
+    let token = owner_token(aurora());
+    let (status, body) = send(admin_integration::handle(
+        &state,
+        request(
+            Method::DELETE,
+            &[("id", AURORA), ("integrationId", &id.to_string())],
+            &[],
+            Some(&token),
+            None,
+        ),
+    ))
+    .await;
+    assert_eq!(status, 200, "disconnected all the same: {body}");
+    assert_eq!(
+        body["warnings"],
+        json!([
+            "webhooks not removed: Asana answered 500 Internal Server Error",
+            "grant not revoked: Asana answered 400 Bad Request"
+        ])
+    );
+    assert_eq!(
+        (body["webhooks_removed"].as_u64(), body["revoked"].as_bool()),
+        (Some(0), Some(false))
+    );
+    assert!(store::load(&pool, id).await.unwrap().is_none());
+}

@@ -294,6 +294,16 @@ pub enum PmError {
     Other(String),
 }
 
+/// What the business reads while an integration waits for them to connect it again
+/// (`integrations.last_error` with the status `needs_reconsent`): fixed words, like a failed
+/// sync's (`PmError::for_owner`); the token endpoint's reason goes to the log.
+pub fn reconsent_words(provider: Provider) -> String {
+    format!(
+        "{} no longer accepts our access: connect it again",
+        provider.name()
+    )
+}
+
 impl PmError {
     pub fn api(provider: Provider, detail: impl Into<String>) -> Self {
         PmError::Api {

@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 use super::crypto::TokenCipher;
 use super::oauth::{GrantError, TokenGrant};
-use super::{Connection, PmError, PmProviders, Provider, Tenant, WebhookLedger, WebhookRow};
+use super::{
+    Connection, PmError, PmProviders, Provider, Tenant, WebhookLedger, WebhookRow, reconsent_words,
+};
 
 /// A token is refreshed when it has less than this left, so no request starts with a token that
 /// expires on the way.
@@ -227,7 +229,7 @@ impl Tokens {
         }
         let Some(sealed_refresh) = locked.refresh_token.clone() else {
             tx.commit().await?;
-            self.needs_reconsent(row.id, "the grant has no refresh token")
+            self.needs_reconsent(row.id, provider, "the grant has no refresh token")
                 .await?;
             return Err(PmError::Unauthorized {
                 provider,
@@ -271,7 +273,7 @@ impl Tokens {
                 {
                     return self.open(&current, "access", &current.access_token);
                 }
-                self.needs_reconsent(row.id, &format!("refresh refused: {reason}"))
+                self.needs_reconsent(row.id, provider, &format!("refresh refused: {reason}"))
                     .await?;
                 Err(PmError::Unauthorized {
                     provider,
@@ -287,12 +289,21 @@ impl Tokens {
         }
     }
 
-    async fn needs_reconsent(&self, id: Uuid, why: &str) -> Result<(), PmError> {
+    /// Marks the integration as waiting for the business to connect it again. `last_error` says
+    /// so in fixed words, like every sync failure (`PmError::for_owner`); `why` (a token
+    /// endpoint's reason, the provider's own text) goes to the log only.
+    async fn needs_reconsent(
+        &self,
+        id: Uuid,
+        provider: Provider,
+        why: &str,
+    ) -> Result<(), PmError> {
+        tracing::warn!(integration_id = %id, provider = provider.name(), reason = why, "waiting for re-consent");
         sqlx::query!(
             "UPDATE integrations SET status = 'needs_reconsent', last_error = $2,
                     sync_lease_until = NULL, updated_at = now() WHERE id = $1",
             id,
-            why,
+            reconsent_words(provider),
         )
         .execute(&self.pool)
         .await?;
