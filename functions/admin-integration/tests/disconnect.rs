@@ -12,6 +12,29 @@ use uuid::Uuid;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+/// Aurora's Asana connection (refresh token `r1`) with one webhook on a project.
+async fn asana_with_webhook(pool: &PgPool, project_gid: &str, webhook_gid: &str) -> Uuid {
+    let id = connected(
+        pool,
+        Provider::Asana,
+        "a1",
+        "r1",
+        Utc::now() + chrono::Duration::hours(1),
+    )
+    .await;
+    sqlx::query(
+        "INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id)
+         VALUES ($1, $2, $3)",
+    )
+    .bind(id)
+    .bind(project_gid)
+    .bind(webhook_gid)
+    .execute(pool)
+    .await
+    .unwrap();
+    id
+}
+
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: PgPool) {
     seed(&pool).await;
@@ -29,22 +52,7 @@ async fn disconnecting_removes_webhooks_revokes_and_keeps_history_stale(pool: Pg
         .expect(1)
         .mount(&server)
         .await;
-    let id = connected(
-        &pool,
-        Provider::Asana,
-        "a1",
-        "r1",
-        Utc::now() + chrono::Duration::hours(1),
-    )
-    .await;
-    sqlx::query(
-        "INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id)
-         VALUES ($1, '1200000000000101', '1200000000000901')",
-    )
-    .bind(id)
-    .execute(&pool)
-    .await
-    .unwrap();
+    let id = asana_with_webhook(&pool, "1200000000000101", "1200000000000901").await;
     let project: Uuid = sqlx::query_scalar(
         "INSERT INTO projects (business_id, client_id, integration_id, provider, external_id, name, status)
          VALUES ($1, $2, $3, 'asana', '1200000000000101', 'Whitfield site', 'in_progress') RETURNING id",
@@ -167,22 +175,7 @@ async fn what_the_provider_refused_is_said_without_its_answer(pool: PgPool) {
         .respond_with(ResponseTemplate::new(400).set_body_string("token r1 unknown to tenant 42"))
         .mount(&server)
         .await;
-    let id = connected(
-        &pool,
-        Provider::Asana,
-        "a1",
-        "r1",
-        Utc::now() + chrono::Duration::hours(1),
-    )
-    .await;
-    sqlx::query(
-        "INSERT INTO integration_webhooks (integration_id, resource_id, external_webhook_id)
-         VALUES ($1, '1200000000000102', '1200000000000902')",
-    )
-    .bind(id)
-    .execute(&pool)
-    .await
-    .unwrap();
+    let id = asana_with_webhook(&pool, "1200000000000102", "1200000000000902").await;
     let state = admin_integration::State {
         admin: admin(&pool),
         pm: pm_admin(&server).await,
