@@ -11,6 +11,7 @@
 pub mod apigw;
 pub mod fake_faults;
 pub mod fake_jira;
+pub mod migrate;
 pub mod record;
 pub mod routes;
 pub mod schedule;

@@ -33,11 +33,16 @@ async fn main() -> anyhow::Result<()> {
 
 async fn migrate() -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
-    let pool = sqlx::PgPool::connect(&url)
+    let work_mem = std::env::var("MIGRATE_MAINTENANCE_WORK_MEM")
+        .unwrap_or_else(|_| local_gateway::migrate::DEFAULT_MAINTENANCE_WORK_MEM.to_owned());
+    let options = url
+        .parse()
+        .context("DATABASE_URL is not a PostgreSQL URL")?;
+    let mut conn = local_gateway::migrate::connect(&options, &work_mem)
         .await
         .context("connecting to DATABASE_URL")?;
     shared::db::MIGRATOR
-        .run(&pool)
+        .run(&mut conn)
         .await
         .context("applying migrations")?;
     tracing::info!(

@@ -7,6 +7,7 @@ mod admin_tenancy;
 mod dashboard;
 mod dashboard_edge;
 mod gateway_http;
+mod migrate;
 mod seed;
 mod sqs_poller;
 mod template_routes;
