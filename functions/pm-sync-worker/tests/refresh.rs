@@ -78,6 +78,21 @@ async fn a_refused_refresh_marks_the_integration_for_re_consent(pool: PgPool) {
         .mount(&server)
         .await;
     let id = connected(&pool, Provider::Monday, "a1", "r1", Utc::now()).await;
+    let (queue, _, _) = queue().await;
+    let worker = worker(&pool, &server, queue);
+    // The sync refreshes the expired token first; the refusal marks the integration for
+    // re-consent, in words for the business (the token endpoint's reason is for the log).
+    assert_eq!(
+        worker.sync(&pool, id, false).await.unwrap(),
+        pm_sync_worker::SyncOutcome::Skipped("waiting for re-consent")
+    );
+    let (status, error) = status_and_error(&pool, id).await;
+    assert_eq!(status, "needs_reconsent");
+    assert_eq!(
+        error,
+        "monday.com no longer accepts our access: connect it again"
+    );
+    // Its tokens are refused as such, and a sync of it is skipped, not retried forever.
     let row = store::load(&pool, id).await.unwrap().unwrap();
     let tokens = Tokens {
         pool: pool.clone(),
@@ -86,16 +101,7 @@ async fn a_refused_refresh_marks_the_integration_for_re_consent(pool: PgPool) {
     };
     let err = tokens.access_token(&row, false).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err}");
-    let (status, error) = status_and_error(&pool, id).await;
-    assert_eq!(status, "needs_reconsent");
-    // In words for the business; the token endpoint's reason is for the log.
-    assert_eq!(
-        error,
-        "monday.com no longer accepts our access: connect it again"
-    );
-    // A sync of it is skipped, not retried forever.
-    let (queue, _, _) = queue().await;
-    let worker = worker(&pool, &server, queue);
+    assert_eq!(status_and_error(&pool, id).await.1, error);
     assert_eq!(
         worker.sync(&pool, id, false).await.unwrap(),
         pm_sync_worker::SyncOutcome::Skipped("waiting for re-consent")

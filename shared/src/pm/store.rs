@@ -373,12 +373,13 @@ pub async fn finish_sync(
 }
 
 pub async fn fail_sync(pool: &PgPool, id: Uuid, error: &PmError) -> Result<(), PmError> {
-    let status = if error.is_unauthorized() {
-        "needs_reconsent"
-    } else {
-        "error"
+    // A refused grant waits for the business to connect again, and says so in the words
+    // `needs_reconsent` writes (a refused refresh inside the sync has written them already).
+    let (status, message) = match error {
+        PmError::Unauthorized { provider, .. } => ("needs_reconsent", reconsent_words(*provider)),
+        _ => ("error", error.for_owner()),
     };
-    let message: String = error.for_owner().chars().take(1000).collect();
+    let message: String = message.chars().take(1000).collect();
     sqlx::query!(
         "UPDATE integrations SET status = $2, last_error = $3, sync_lease_until = NULL,
                 updated_at = now() WHERE id = $1",
