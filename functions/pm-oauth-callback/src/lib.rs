@@ -37,10 +37,12 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
             format!("{name} connected"),
         ),
         Err((reason, detail)) => {
+            // The detail (a provider's error text, a token endpoint's answer, our own errors) is
+            // for the log; the page, like the dashboard it leads to, names the reason's code.
             tracing::warn!(provider = name, reason, detail, "integration not connected");
             (
                 format!("integration={name}&status=error&reason={reason}"),
-                format!("{name} was not connected: {detail}"),
+                format!("{name} was not connected ({reason})"),
             )
         }
     };

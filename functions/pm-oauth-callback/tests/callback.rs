@@ -123,11 +123,23 @@ async fn callback_with_cookie(
     assert_eq!(resp.status().as_u16(), 303);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with(DASHBOARD), "{location}");
-    url::Url::parse(&location)
+    let back: HashMap<String, String> = url::Url::parse(&location)
         .unwrap()
         .query_pairs()
         .into_owned()
-        .collect()
+        .collect();
+    // The page says what the dashboard will: connected, or the reason's code; never the
+    // provider's error text or ours.
+    let lambda_http::Body::Text(page) = resp.body() else {
+        panic!("the redirect carries a page");
+    };
+    let name = &back["integration"];
+    let said = match back.get("reason") {
+        Some(reason) => format!("<p>{name} was not connected ({reason})</p>"),
+        None => format!("<p>{name} connected</p>"),
+    };
+    assert!(page.contains(&said), "{page}");
+    back
 }
 
 async fn vendor_oauth(server: &MockServer) {
@@ -344,7 +356,11 @@ async fn every_callback_failure_lands_on_the_dashboard_and_stores_nothing(pool: 
             callback(
                 &web,
                 "monday",
-                &[("error", "server_error"), ("state", &q["state"])]
+                &[
+                    ("error", "server_error"),
+                    ("error_description", "upstream db-7 is down"),
+                    ("state", &q["state"])
+                ]
             )
             .await
         ),
