@@ -40,7 +40,7 @@ async fn migrate() -> anyhow::Result<()> {
         .context("DATABASE_URL is not a PostgreSQL URL")?;
     let mut conn = local_gateway::migrate::connect(&options, &work_mem)
         .await
-        .context("connecting to DATABASE_URL")?;
+        .context("connecting to DATABASE_URL and setting maintenance_work_mem")?;
     shared::db::MIGRATOR
         .run(&mut conn)
         .await
