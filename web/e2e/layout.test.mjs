@@ -5,6 +5,12 @@ import { closeBrowser, open, OWNER, shot, signIn } from './browser.mjs';
 
 after(closeBrowser);
 
+// Nothing scrolls sideways: the page is no wider than the screen.
+async function assertFits(page, what) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `${what}: the page is ${overflow}px wider than the screen`);
+}
+
 test('at 375 px the menu folds, lists become cards, nothing scrolls sideways', async () => {
   const { page, problems } = await open({ width: 375, height: 812 });
   await signIn(page, OWNER);
@@ -15,11 +21,11 @@ test('at 375 px the menu folds, lists become cards, nothing scrolls sideways', a
   await nav.getByRole('link', { name: 'Leads' }).click();
   await page.locator('table.list tbody tr').first().waitFor();
   assert.equal(await nav.isVisible(), false, 'the menu closes after navigating');
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await assertFits(page, 'the leads');
   await shot(page, 'phone-leads');
   await page.locator('table.list tbody tr a').first().click();
   await page.getByLabel('Status').waitFor();
+  await assertFits(page, 'a lead');
   await shot(page, 'phone-lead');
   assert.deepEqual(problems, []);
 });
@@ -27,24 +33,20 @@ test('at 375 px the menu folds, lists become cards, nothing scrolls sideways', a
 test('at 375 px the knowledge base pages fit the screen', async () => {
   const { page, problems } = await open({ width: 375, height: 812 });
   await signIn(page, OWNER);
-  const fits = async (what) => {
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `${what}: the page is ${overflow}px wider than the screen`);
-  };
   await page.goto('/knowledge');
   const faq = page.getByRole('link', { name: 'Studio FAQ' });
   await faq.waitFor();
-  await fits('the list');
+  await assertFits(page, 'the knowledge list');
   await shot(page, 'phone-knowledge');
   await faq.click();
   await page.getByText(/Version \d+/).first().waitFor();
   // A written document's text is in its editor.
   assert.match(await page.getByLabel('Text').inputValue(), /Pine Street/);
-  await fits('a document');
+  await assertFits(page, 'a document');
   await shot(page, 'phone-knowledge-document');
   await page.goto('/knowledge/new');
   await page.getByLabel('Title').waitFor();
-  await fits('the new document form');
+  await assertFits(page, 'the new document form');
   await shot(page, 'phone-knowledge-new');
   assert.deepEqual(problems, []);
 });
