@@ -116,23 +116,9 @@ pub async fn delete(
     ok(StatusCode::OK, &out)
 }
 
-/// A warning for what could not be undone at the provider, in fixed words: what the provider
-/// answered as `PmError::for_owner` says it, our own failures plainly. The error itself (a
-/// provider's answer body, a database error) goes to the log only.
+/// A warning for what could not be undone at the provider, in fixed words
+/// (`PmError::what_went_wrong`); the error itself goes to the log only.
 fn not_undone(what: &str, e: &PmError) -> String {
     tracing::warn!(error = %e, "{what}");
-    let why = match e {
-        PmError::Http(_) | PmError::Status { .. } => e.for_owner(),
-        PmError::Unauthorized { provider, .. } => format!("{} refused our access", provider.name()),
-        PmError::RateLimited { provider, .. } => {
-            format!("{} asked us to slow down", provider.name())
-        }
-        PmError::Api { provider, .. }
-        | PmError::Paging { provider, .. }
-        | PmError::CursorExpired { provider } => {
-            format!("{} sent an answer we could not use", provider.name())
-        }
-        PmError::Db(_) | PmError::Other(_) => "an error on our side".into(),
-    };
-    format!("{what}: {why}")
+    format!("{what}: {}", e.what_went_wrong())
 }

@@ -316,10 +316,11 @@ impl PmError {
         matches!(self, PmError::Unauthorized { .. })
     }
 
-    /// What the business reads about a failed sync (`integrations.last_error`): what went wrong
-    /// and what happens next, in fixed words; the detail (a provider's answer, a token endpoint's
-    /// reason, our own errors) goes to the log with the whole error.
-    pub fn for_owner(&self) -> String {
+    /// What went wrong, in fixed words a business reads: what the provider answered, or that
+    /// something failed on our side; never a provider's answer, a token endpoint's reason or our
+    /// own errors (those go to the log with the whole error). `for_owner` adds what happens next
+    /// for a sync; the disconnect route's warnings use it as it is.
+    pub fn what_went_wrong(&self) -> String {
         match self {
             PmError::Http(e) => match Provider::parse(e.service()) {
                 Some(p) => e.for_owner(p.name()),
@@ -328,30 +329,41 @@ impl PmError {
             PmError::Status {
                 provider, status, ..
             } => crate::http_client::answered(provider.name(), *status),
-            // Also a 401 outside the refresh-and-retry (a webhook call): say what to do if it
-            // lasts, not that the grant is certainly dead.
-            PmError::Unauthorized { provider, .. } => format!(
-                "{} refused our access; if this goes on, connect it again",
-                provider.name()
-            ),
-            PmError::RateLimited { provider, .. } => format!(
-                "{} asked us to slow down; the next sync tries again",
-                provider.name()
-            ),
-            PmError::CursorExpired { provider } => format!(
-                "listing {} took longer than it allows; the next sync starts again",
-                provider.name()
-            ),
-            PmError::Api { provider, .. } => format!(
-                "{} sent an answer we could not use; the next sync tries again",
-                provider.name()
-            ),
+            PmError::Unauthorized { provider, .. } => {
+                format!("{} refused our access", provider.name())
+            }
+            PmError::RateLimited { provider, .. } => {
+                format!("{} asked us to slow down", provider.name())
+            }
+            PmError::CursorExpired { provider } => {
+                format!("listing {} took longer than it allows", provider.name())
+            }
+            PmError::Api { provider, .. } => {
+                format!("{} sent an answer we could not use", provider.name())
+            }
             PmError::Paging { provider, detail } => {
                 format!("{}: pagination stopped: {detail}", provider.name())
             }
+            PmError::Db(_) | PmError::Other(_) => "an error on our side".into(),
+        }
+    }
+
+    /// What the business reads about a failed sync (`integrations.last_error`): what went wrong
+    /// (`what_went_wrong`) and what happens next.
+    pub fn for_owner(&self) -> String {
+        let cause = self.what_went_wrong();
+        match self {
+            // Also a 401 outside the refresh-and-retry (a webhook call): say what to do if it
+            // lasts, not that the grant is certainly dead.
+            PmError::Unauthorized { .. } => format!("{cause}; if this goes on, connect it again"),
+            PmError::RateLimited { .. } | PmError::Api { .. } => {
+                format!("{cause}; the next sync tries again")
+            }
+            PmError::CursorExpired { .. } => format!("{cause}; the next sync starts again"),
             PmError::Db(_) | PmError::Other(_) => {
                 "the sync failed on our side; the next sync tries again".into()
             }
+            PmError::Http(_) | PmError::Status { .. } | PmError::Paging { .. } => cause,
         }
     }
 }
@@ -432,6 +444,12 @@ mod tests {
             refresh.for_owner(),
             "the sync failed on our side; the next sync tries again"
         );
+        // Without the sync's next step, for the disconnect route's warnings.
+        assert_eq!(
+            api.what_went_wrong(),
+            "monday.com sent an answer we could not use"
+        );
+        assert_eq!(refresh.what_went_wrong(), "an error on our side");
         let refused = PmError::Unauthorized {
             provider: Provider::Jira,
             detail: "HTTP 401: {\"message\":\"token revoked\"}".into(),
