@@ -335,7 +335,8 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
     assert_eq!(version, 2);
     // Until version 2 is indexed, version 1 answers.
     assert!(found(&pool, A, None, "Elm Street parking").await.len() == 1);
-    // A replacement that narrows the audience narrows it at once, old passages included.
+    // A replacement that changes the audience takes the old passages out at once: nobody hears
+    // them under the old scope, and the new version answers once indexed.
     let narrowed = DocumentContent {
         client_id: Some(A_CLIENT.parse().unwrap()),
         ..content.clone()
@@ -344,11 +345,21 @@ async fn replacing_swaps_every_passage_and_deleting_leaves_none(pool: PgPool) {
         .await
         .unwrap();
     assert!(found(&pool, A, None, "Elm Street parking").await.is_empty());
-    assert_eq!(
+    assert!(
         found(&pool, A, Some(A_CLIENT), "Elm Street parking")
             .await
-            .len(),
-        1
+            .is_empty()
+    );
+    assert_eq!(chunks_of(&pool, id).await, 0);
+    let passage_count: i32 =
+        sqlx::query_scalar("SELECT passage_count FROM knowledge_documents WHERE id = $1")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        passage_count, 0,
+        "the dashboard must not say old passages answer"
     );
     let version = store::replace(&pool, business, id, &content).await.unwrap();
     assert_eq!(version, 4);
@@ -538,4 +549,41 @@ async fn a_client_gone_before_the_write_is_a_400(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(err.status().as_u16(), 400, "{}", err.message());
+}
+
+#[sqlx::test(migrator = "shared::db::MIGRATOR")]
+async fn a_document_longer_than_one_insert_is_stored_whole(pool: PgPool) {
+    setup(&pool).await;
+    // 450 paragraphs of about 650 characters: one passage each, over two insert batches.
+    let body: String = (0..450)
+        .map(|i| {
+            format!(
+                "Service {i} is booked by phone and paid on the day. {}\n\n",
+                format!("It includes item {i} and a follow-up visit. ").repeat(13)
+            )
+        })
+        .collect();
+    let id = indexed(&pool, A, None, "Services", &body).await;
+    let stored = chunks_of(&pool, id).await;
+    assert!(stored > 2 * store::INSERT_BATCH as i64, "{stored} passages");
+    let (count, ordinals): (i32, Vec<i32>) = sqlx::query_as(
+        "SELECT d.passage_count, array_agg(k.ordinal ORDER BY k.ordinal)
+         FROM knowledge_documents d JOIN knowledge_chunks k ON k.document_id = d.id
+         WHERE d.id = $1 GROUP BY d.passage_count",
+    )
+    .bind(id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(i64::from(count), stored);
+    assert_eq!(
+        ordinals,
+        (0..count).collect::<Vec<_>>(),
+        "every batch, once"
+    );
+    let hits = found(&pool, A, None, "is service 417 booked by phone").await;
+    assert!(
+        hits.iter().any(|h| h.content.starts_with("Service 417 ")),
+        "a passage of the last batch is searched like the first"
+    );
 }
