@@ -87,16 +87,16 @@ pub(crate) async fn search_knowledge_base(
         }
     };
     let kept = within_budget(&outcome.hits, ANSWER_BUDGET_CHARS);
-    let Some((_, best)) = kept.first() else {
+    let Some(best) = kept.first() else {
         return Ok(json!({"found": false, "say": NOT_FOUND}));
     };
     let passages: Vec<Value> = kept
         .iter()
-        .map(|(i, text)| json!({"source": outcome.hits[*i].heading_path, "text": text}))
+        .map(|k| json!({"source": k.source, "text": k.text}))
         .collect();
     Ok(json!({
         "found": true,
-        "say": say_line(best),
+        "say": say_line(&best.text),
         "passages": passages,
     }))
 }

@@ -47,7 +47,10 @@ changes, brand guidelines, print files and a launch checklist. {}\n\n",
     assert!(!passages.is_empty());
     let total: usize = passages
         .iter()
-        .map(|p| p["text"].as_str().unwrap().chars().count())
+        .map(|p| {
+            p["source"].as_str().unwrap().chars().count()
+                + p["text"].as_str().unwrap().chars().count()
+        })
         .sum();
     assert!(total <= ANSWER_BUDGET_CHARS, "{total}");
     assert!(

@@ -100,23 +100,61 @@ pub fn fuse(candidates: Vec<Candidate>, cut: RelevanceCut, top_k: usize) -> Vec<
     hits
 }
 
-/// The passages that fit `budget` characters in all, best first: a passage that does not fit
-/// whole is shortened at a sentence (or word) boundary only if it is the first, so the agent
-/// always has the best answer and never half of a lesser one.
-pub fn within_budget(hits: &[Hit], budget: usize) -> Vec<(usize, String)> {
+/// The longest `source` (a passage's heading path) an answer gives, in characters: a title of
+/// 200 and six headings of 120 would otherwise take most of the budget.
+pub const MAX_SOURCE_CHARS: usize = 160;
+
+/// One passage of an answer: which of the hits it is, where it comes from, and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub hit: usize,
+    pub source: String,
+    pub text: String,
+}
+
+/// The passages that fit `budget` characters in all, sources included, best first: a passage
+/// that does not fit whole is shortened at a sentence (or word) boundary only if it is the
+/// first, so the agent always has the best answer and never half of a lesser one.
+pub fn within_budget(hits: &[Hit], budget: usize) -> Vec<Kept> {
     let mut out = Vec::new();
     let mut used = 0;
     for (i, hit) in hits.iter().enumerate() {
-        let len = hit.content.chars().count();
+        let source = short_source(&hit.heading_path);
+        let len = source.chars().count() + hit.content.chars().count();
         if used + len <= budget {
             used += len;
-            out.push((i, hit.content.clone()));
+            out.push(Kept {
+                hit: i,
+                source,
+                text: hit.content.clone(),
+            });
         } else if out.is_empty() {
-            out.push((i, shorten(&hit.content, budget)));
+            let room = budget.saturating_sub(source.chars().count());
+            out.push(Kept {
+                hit: i,
+                text: shorten(&hit.content, room),
+                source,
+            });
             break;
         }
     }
     out
+}
+
+/// `path` ("Title > Heading > Subheading") within `MAX_SOURCE_CHARS`: the title and the
+/// innermost heading, the ones a caller would name, and the middle elided; else cut.
+fn short_source(path: &str) -> String {
+    if path.chars().count() <= MAX_SOURCE_CHARS {
+        return path.to_owned();
+    }
+    let parts: Vec<&str> = path.split(" > ").collect();
+    if let [first, .., last] = parts.as_slice() {
+        let joined = format!("{first} > … > {last}");
+        if joined.chars().count() <= MAX_SOURCE_CHARS {
+            return joined;
+        }
+    }
+    shorten(path, MAX_SOURCE_CHARS)
 }
 
 /// The longest `say` line, in characters.
@@ -151,13 +189,21 @@ pub fn say_line(passage: &str) -> String {
     }
 }
 
-/// `text` cut to at most `max` characters, at the last sentence end, else the last space.
+/// `text` cut to at most `max` characters (the ellipsis included), at the last sentence end
+/// past half-way (a `.`, `!` or `?` followed by a space: not the point of "$85.50" or of a web
+/// address), else at the last space.
 fn shorten(text: &str, max: usize) -> String {
     let head: String = text.chars().take(max.saturating_sub(1)).collect();
-    let cut = head
-        .rfind(['.', '!', '?'])
-        .map(|i| i + 1)
-        .filter(|i| *i > max / 2)
+    let chars_before = |byte: usize| head[..byte].chars().count();
+    let sentence_end = head
+        .char_indices()
+        .filter(|&(i, c)| {
+            matches!(c, '.' | '!' | '?') && head[i + 1..].starts_with(char::is_whitespace)
+        })
+        .map(|(i, _)| i + 1)
+        .filter(|&end| chars_before(end) > max / 2)
+        .last();
+    let cut = sentence_end
         .or_else(|| head.rfind(' '))
         .unwrap_or(head.len());
     format!("{}…", head[..cut].trim_end())
@@ -258,11 +304,72 @@ mod tests {
             hit(&"c".repeat(800)),
         ];
         let kept = within_budget(&hits, 1500);
-        assert_eq!(kept.iter().map(|k| k.0).collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(kept.iter().map(|k| k.hit).collect::<Vec<_>>(), vec![0, 2]);
         let long = "One sentence here. ".repeat(100);
         let kept = within_budget(&[hit(&long)], 1500);
         assert_eq!(kept.len(), 1);
-        assert!(kept[0].1.chars().count() <= 1500);
-        assert!(kept[0].1.ends_with(".…"), "{}", kept[0].1);
+        assert!(kept[0].text.chars().count() <= 1500);
+        assert!(kept[0].text.ends_with(".…"), "{}", kept[0].text);
+    }
+
+    #[test]
+    fn the_budget_counts_each_passage_source() {
+        let hit = |path: &str, content: &str| Hit {
+            chunk_id: 0,
+            document_id: Uuid::nil(),
+            title: String::new(),
+            heading_path: path.into(),
+            content: content.into(),
+            score: 0.0,
+            similarity: None,
+        };
+        // A title of 200 characters and six headings of 120: about 940 characters of source.
+        let deep = std::iter::once("T".repeat(200))
+            .chain((0..6).map(|i| format!("{i}").repeat(120)))
+            .collect::<Vec<_>>()
+            .join(" > ");
+        let hits = [
+            hit(&deep, &"a ".repeat(240)),
+            hit(&deep, &"b ".repeat(240)),
+            hit(&deep, &"c ".repeat(240)),
+        ];
+        let kept = within_budget(&hits, 1500);
+        let total: usize = kept
+            .iter()
+            .map(|k| k.source.chars().count() + k.text.chars().count())
+            .sum();
+        assert!(total <= 1500, "{total}");
+        assert_eq!(
+            kept.len(),
+            2,
+            "two passages and their sources fit, not three"
+        );
+        assert!(kept[0].source.chars().count() <= MAX_SOURCE_CHARS);
+        // The title is kept, the innermost heading too, when they fit together.
+        let short = short_source("Price list > Packages > Weddings > Extras");
+        assert_eq!(short, "Price list > Packages > Weddings > Extras");
+        let long = format!("Price list > {} > Extras", "x".repeat(200));
+        assert_eq!(short_source(&long), "Price list > … > Extras");
+        // A first passage too long for what its source leaves is shortened to fit.
+        let kept = within_budget(&[hit(&deep, &"One sentence here. ".repeat(100))], 1500);
+        assert!(kept[0].source.chars().count() + kept[0].text.chars().count() <= 1500);
+    }
+
+    #[test]
+    fn shortening_cuts_at_a_sentence_end_not_inside_a_number() {
+        let prices = format!(
+            "Business cards: $85.50 a box, flyers: $120.00 a run, {} posters: $30.25 each",
+            "and more ".repeat(30)
+        );
+        let cut = shorten(&prices, 120);
+        assert!(cut.chars().count() <= 120, "{cut}");
+        assert!(!cut.ends_with(".…"), "cut at a decimal point: {cut}");
+        assert!(cut.ends_with(" more…") || cut.ends_with("and…"), "{cut}");
+        // Past half-way in characters, not bytes: non-Latin text is still cut at its sentence.
+        let greek = format!("{}. {}", "α".repeat(80), "β".repeat(80));
+        assert_eq!(shorten(&greek, 120), format!("{}.…", "α".repeat(80)));
+        let early = format!("{}. {}", "α".repeat(40), "ββββ ".repeat(30));
+        let cut = shorten(&early, 120);
+        assert!(cut.chars().count() > 60 && cut.ends_with("ββββ…"), "{cut}");
     }
 }
