@@ -1,7 +1,7 @@
 // The knowledge base page: the seeded FAQ indexed; a document written in the page becomes what the
 // agent's mid-call search answers (UI -> API -> queue -> worker -> database -> tool); a file
 // uploaded and indexed; a replacement that cannot be indexed leaves the earlier version answering,
-// and the pages say so; a question nothing answers listed as unanswered.
+// and the pages say so; a delete that fails says why; a question nothing answers listed as unanswered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiAs, OWNER, shot, signedInPage } from './browser.mjs';
@@ -60,6 +60,9 @@ test('an uploaded PDF is read and indexed; a damaged one is refused on its field
   await page.getByRole('button', { name: 'Add and index' }).click();
   await page.waitForURL(/\/knowledge\/[0-9a-f-]{36}$/);
   await page.getByText(/Version 1/).waitFor();
+  // The document's page follows its indexing by itself: no reload.
+  await page.locator('.doc-status .badge-ready').waitFor({ timeout: 30_000 });
+  await page.getByText(/Version 1, \d+ passages?, indexed/).waitFor();
   await page.goto('/knowledge');
   const row = page.locator('table.list tbody tr', { has: page.getByRole('link', { name: 'Printed FAQ' }) });
   await row.locator('.badge-ready').waitFor({ timeout: 30_000 });
@@ -125,6 +128,22 @@ test('a replacement that cannot be indexed leaves the earlier version answering,
   await row.locator('.badge-failed').waitFor();
   await row.getByText(`${failed.failure_reason}; the previous version answers`).waitFor();
   await shot(page, 'knowledge-failed-list');
+});
+
+test('deleting a document someone else deleted says so, and the button comes back', async () => {
+  const { page } = signedIn;
+  const owner = await apiAs(OWNER);
+  const documents = `/api/businesses/${owner.businessId}/knowledge/documents`;
+  const created = await owner.call('POST', documents, { title: 'Old price list', format: 'markdown', body: 'Prints cost 20 dollars.' });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await page.goto(`/knowledge/${created.body.id}`);
+  await page.getByText(/Version 1/).waitFor();
+  assert.equal((await owner.call('DELETE', `${documents}/${created.body.id}`)).status, 204);
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Delete' }).click();
+  // The API's words, not a generic failure; the page stays and the button is usable again.
+  await page.getByText('no such document in this business').waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Delete' }).isEnabled());
 });
 
 test('a question nothing answers is listed as unanswered', async () => {

@@ -1,13 +1,14 @@
 // One knowledge document: written, uploaded as a file or imported from a web page; who hears it;
 // where its indexing stands; replaced or deleted.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api } from '../api/client';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
+import { formError } from '../api/errors';
 import { label } from '../format';
 import { statusSentence } from '../knowledge-status';
-import { must, useLoad } from '../ui/load';
+import { asFormError, must, useLoad } from '../ui/load';
 import { Badge, Failure, Field, FormProblem, Loading, PageHeader, SaveBar } from '../ui/parts';
 import { useSave } from '../ui/save';
 
@@ -27,6 +28,8 @@ const FILE_TYPES: Record<string, string> = {
   txt: 'text/plain',
 };
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** How often the page asks again while a version is being indexed (as the list does). */
+const POLL_MS = 3000;
 
 export function fileType(name: string): string | undefined {
   return FILE_TYPES[name.split('.').pop()?.toLowerCase() ?? ''];
@@ -60,6 +63,7 @@ function DocumentForm(props: { document: KnowledgeDocument | null; clients: Clie
   const save = useSave<KnowledgeDocument>(FIELDS);
   const [deleting, setDeleting] = useState(false);
   const readOnly = !canWrite;
+  const indexing = useIndexing(businessId, doc);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -102,10 +106,16 @@ function DocumentForm(props: { document: KnowledgeDocument | null; clients: Clie
   async function remove() {
     if (!doc || !window.confirm(`Delete “${doc.title}”? The agent will no longer find anything in it.`)) return;
     setDeleting(true);
-    const answer = await api.DELETE('/api/businesses/{id}/knowledge/documents/{documentId}', { params: { path: { id: businessId, documentId: doc.id } } });
-    setDeleting(false);
-    if (answer.response.ok) route('/knowledge');
-    else save.setError({ field: null, code: 'delete', status: answer.response.status, message: 'The document could not be deleted; try again.' });
+    try {
+      const answer = await api.DELETE('/api/businesses/{id}/knowledge/documents/{documentId}', { params: { path: { id: businessId, documentId: doc.id } } });
+      if (answer.response.ok) route('/knowledge');
+      // The API's own words (a document another user deleted is a 404 that says so).
+      else save.setError(formError(answer.response.status, answer.error));
+    } catch (e) {
+      save.setError(asFormError(e));
+    } finally {
+      setDeleting(false);
+    }
   }
 
   return (
@@ -114,9 +124,9 @@ function DocumentForm(props: { document: KnowledgeDocument | null; clients: Clie
         <a href="/knowledge">← Knowledge base</a>
       </p>
       <PageHeader title={doc ? doc.title : 'Add a document'} />
-      {doc && (
+      {indexing && (
         <p class="doc-status" role="status">
-          <Badge value={doc.status} /> {statusSentence(doc, business.timezone)}
+          <Badge value={indexing.status} /> {statusSentence(indexing, business.timezone)}
         </p>
       )}
       <form class="card form-grid" onSubmit={submit} noValidate>
@@ -210,4 +220,35 @@ function sourceOf(doc: KnowledgeDocument | null): Source {
 /** A check made in the browser, shown on its field like the API's own. */
 function fieldError(field: string, message: string) {
   return Object.assign(new Error(message), { field, code: 'invalid_field', status: 400 });
+}
+
+/**
+ * The document's status, asked again every few seconds while a version is being indexed, so the
+ * page says when it is ready (or failed) without a reload. Only the status is replaced: what the
+ * user is typing in the form stays.
+ */
+function useIndexing(businessId: string, doc: KnowledgeDocument | null): KnowledgeDocument | null {
+  const [current, setCurrent] = useState(doc);
+  const [polls, setPolls] = useState(0);
+  useEffect(() => setCurrent(doc), [doc]);
+  useEffect(() => {
+    if (!current || current.status !== 'processing') return;
+    let live = true;
+    const timer = window.setTimeout(async () => {
+      try {
+        const answer = await api.GET('/api/businesses/{id}/knowledge/documents/{documentId}', {
+          params: { path: { id: businessId, documentId: current.id } },
+        });
+        if (live && answer.data) setCurrent(answer.data);
+      } catch {
+        // Unreachable for a moment: the next poll asks again.
+      }
+      if (live) setPolls((n) => n + 1);
+    }, POLL_MS);
+    return () => {
+      live = false;
+      window.clearTimeout(timer);
+    };
+  }, [businessId, current, polls]);
+  return current;
 }
