@@ -106,4 +106,10 @@ test('Jira connects through the provider consent and back to the integrations pa
   const jira = page.locator('[data-provider="jira"]');
   await jira.getByRole('button', { name: 'Disconnect' }).waitFor();
   await shot(page, 'integrations-connected');
+  // Disconnecting says what it did and offers the connection again, without a reload.
+  page.once('dialog', (d) => d.accept());
+  await jira.getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByText('Jira is disconnected; its projects are kept as history.').waitFor();
+  await jira.getByRole('button', { name: 'Connect Jira' }).waitFor();
+  await shot(page, 'integrations-disconnected');
 });

@@ -68,17 +68,26 @@ function ClientForm(props: { clientId: string | null; client: ClientInput; linke
       const saved = answer.data;
       const before = new Set(savedLinks.map((p) => p.id));
       const changed = linked.size !== before.size || [...linked].some((id) => !before.has(id));
-      const links = changed
-        ? await api.PUT('/api/businesses/{id}/clients/{clientId}/projects', {
-            params: { path: { id: businessId, clientId: saved.id } },
-            body: { project_ids: [...linked] },
-          })
-        : null;
+      const putLinks = () =>
+        api.PUT('/api/businesses/{id}/clients/{clientId}/projects', {
+          params: { path: { id: businessId, clientId: saved.id } },
+          body: { project_ids: [...linked] },
+        });
       if (!props.clientId) {
-        // Created: from now on this is the client's page, so a second save cannot create it again.
-        route(`/clients/${saved.id}${links && !links.data ? '?links=failed' : ''}`, true);
+        // Created: from now on this is the client's page, so a second save cannot create it
+        // again, even when linking its projects failed or could not reach the server.
+        let linksSaved = true;
+        if (changed) {
+          try {
+            linksSaved = (await putLinks()).data !== undefined;
+          } catch {
+            linksSaved = false;
+          }
+        }
+        route(`/clients/${saved.id}${linksSaved ? '' : '?links=failed'}`, true);
         return;
       }
+      const links = changed ? await putLinks() : null;
       if (links && !links.data) {
         setError(formError(links.response.status, links.error, []));
         return;

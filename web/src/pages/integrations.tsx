@@ -1,5 +1,6 @@
 // Project-management integrations: connect through the provider's consent, status, disconnect;
 // the projects they bring and the clients they belong to.
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api } from '../api/client';
 import type { components } from '../api/schema';
@@ -30,6 +31,10 @@ export function Integrations() {
   );
   const connect = useSave<components['schemas']['ConnectLink']>([]);
   const disconnect = useSave<components['schemas']['Disconnected']>([]);
+  // What the last disconnect did, and a key that makes the projects list read again (its
+  // projects are now marked as history).
+  const [disconnected, setDisconnected] = useState<{ name: string; warnings: string[] } | null>(null);
+  const [projectsRead, setProjectsRead] = useState(0);
   const outcome = query.integration && query.status;
   const tz = business.timezone;
 
@@ -41,6 +46,12 @@ export function Integrations() {
           {query.status === 'connected'
             ? `${label(query.integration)} is connected. Its projects sync in the background.`
             : `${label(query.integration)} was not connected${query.reason ? ` (${label(query.reason)})` : ''}. Try again, or check the app's permissions with the provider.`}
+        </p>
+      )}
+      {disconnected && (
+        <p class={`callout ${disconnected.warnings.length ? 'callout-urgent' : 'callout-ok'}`} role="status">
+          {disconnected.name} is disconnected; its projects are kept as history.
+          {disconnected.warnings.length > 0 && ` Not undone at ${disconnected.name}: ${disconnected.warnings.join('; ')}.`}
         </p>
       )}
       <FormProblem error={connect.error ?? disconnect.error} fields={[]} />
@@ -82,9 +93,14 @@ export function Integrations() {
                           disabled={disconnect.busy}
                           onClick={() => {
                             if (!window.confirm(`Disconnect ${name}? Its projects are kept as history.`)) return;
+                            setDisconnected(null);
                             disconnect.run(
                               () => api.DELETE('/api/businesses/{id}/integrations/{integrationId}', { params: { path: { id: businessId, integrationId: i.id } } }),
-                              () => loaded.reload(),
+                              (result) => {
+                                setDisconnected({ name, warnings: result.warnings });
+                                setProjectsRead((n) => n + 1);
+                                loaded.reload();
+                              },
                               'Disconnected.',
                             );
                           }}
@@ -117,7 +133,7 @@ export function Integrations() {
               );
             })}
           </div>
-          <Projects />
+          <Projects key={projectsRead} />
         </>
       )}
     </section>

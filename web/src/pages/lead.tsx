@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client';
 import { formError, type FormError } from '../api/errors';
+import { assigneeChoices } from '../assignees';
 import type { components } from '../api/schema';
 import { useWorkspace } from '../context';
 import { duration, label, phone, when } from '../format';
@@ -125,13 +126,11 @@ function LeadView({
             {(a) => (
               <select {...a} value={assignee} onChange={(e) => setAssignee(e.currentTarget.value)}>
                 <option value="">Nobody</option>
-                {users
-                  .filter((u) => u.status === 'active')
-                  .map((u) => (
-                    <option key={u.id} value={u.id}>
-                      {u.email}
-                    </option>
-                  ))}
+                {assigneeChoices(users, lead.assignee_user_id).map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.text}
+                  </option>
+                ))}
               </select>
             )}
           </Field>
