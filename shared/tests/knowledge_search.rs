@@ -554,7 +554,7 @@ async fn a_client_gone_before_the_write_is_a_400(pool: PgPool) {
 #[sqlx::test(migrator = "shared::db::MIGRATOR")]
 async fn a_document_longer_than_one_insert_is_stored_whole(pool: PgPool) {
     setup(&pool).await;
-    // 450 paragraphs of about 650 characters: one passage each, over two insert batches.
+    // 450 paragraphs of about 640 characters: one passage each, in three insert batches.
     let body: String = (0..450)
         .map(|i| {
             format!(
