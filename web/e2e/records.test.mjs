@@ -110,6 +110,7 @@ test('Jira connects through the provider consent and back to the integrations pa
   page.once('dialog', (d) => d.accept());
   await jira.getByRole('button', { name: 'Disconnect' }).click();
   await page.getByText('Jira is disconnected; its projects are kept as history.').waitFor();
+  assert.equal(await page.getByText('Jira is connected.').count(), 0, 'the consent outcome is no longer shown');
   await jira.getByRole('button', { name: 'Connect Jira' }).waitFor();
   await shot(page, 'integrations-disconnected');
 });

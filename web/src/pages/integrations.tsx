@@ -35,13 +35,14 @@ export function Integrations() {
   // projects are now marked as history).
   const [disconnected, setDisconnected] = useState<{ name: string; warnings: string[] } | null>(null);
   const [projectsRead, setProjectsRead] = useState(0);
+  // The consent's outcome, from the address it came back to; a disconnect since replaces it.
   const outcome = query.integration && query.status;
   const tz = business.timezone;
 
   return (
     <section>
       <PageHeader title="Integrations" />
-      {outcome && (
+      {outcome && !disconnected && (
         <p class={`callout ${query.status === 'connected' ? 'callout-ok' : 'callout-urgent'}`} role="status">
           {query.status === 'connected'
             ? `${label(query.integration)} is connected. Its projects sync in the background.`
